@@ -1,0 +1,28 @@
+package dev.inferless.api;
+
+import java.util.Map;
+
+/**
+ * What a user implements, as on Inferless: {@code initialize} once, {@code infer} per request,
+ * {@code finalize} once at shutdown. Found by the runtime through {@link java.util.ServiceLoader}
+ * ({@code META-INF/services/dev.inferless.api.InferlessModel}).
+ *
+ * <p>Inputs arrive validated against the repo's input schema: an input of shape {@code [1]} is a
+ * plain value (String, Long, Double, Boolean), a longer one a {@code List}. Outputs are strings,
+ * numbers, booleans or flat lists of them.
+ */
+public interface InferlessModel {
+
+    void initialize(ModelContext context) throws Exception;
+
+    Map<String, Object> infer(Map<String, Object> inputs) throws Exception;
+
+    /** Streaming form: one {@code out.send(chunk)} per chunk, then {@code out.finish()}. */
+    default void infer(Map<String, Object> inputs, StreamOutputHandler out) throws Exception {
+        out.send(infer(inputs));
+        out.finish();
+    }
+
+    /** Named like Inferless's hook; takes a context, so it never overrides {@code Object.finalize()}. */
+    default void finalize(ModelContext context) throws Exception {}
+}

@@ -1,0 +1,29 @@
+package dev.inferless.api;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * What the runtime gives a model: where its repo is, its {@code model:} configuration (from
+ * config.yaml, after command-line and environment overrides), the device to use, a logger, and
+ * the cancellation signal of the current request.
+ */
+public interface ModelContext {
+
+    Path repoDir();
+
+    /** The {@code model:} section of the repo's config.yaml, overrides applied (e.g. {@code weights}, {@code device}). */
+    Map<String, Object> config();
+
+    /** "cpu", "gpu" or "auto" as configured; the model decides what "auto" means for it. */
+    String device();
+
+    System.Logger logger();
+
+    /** True once the current request was cancelled (client gone, deadline passed, shutdown). */
+    BooleanSupplier cancelled();
+
+    /** Adds {@code amount} to a counter the runtime exports on /metrics (e.g. tokens generated). */
+    void count(String metric, String help, double amount);
+}

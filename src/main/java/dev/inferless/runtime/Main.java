@@ -1,0 +1,5 @@
+package dev.inferless.runtime;
+
+public final class Main {
+    public static void main(String[] args) {}
+}
