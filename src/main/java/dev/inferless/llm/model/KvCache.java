@@ -36,18 +36,18 @@ final class KvCache {
     /** Stores k, v [T, kvHeads, headDim] at positions [position, position + T). */
     void write(int layer, int position, NDArray k, NDArray v) {
         long t = k.getShape().get(0);
-        NDIndex slots = new NDIndex(":, {}:{}, :", position, position + t);
+        NDIndex slots = NDIndex.sliceAxis(1, position, position + t);
         keys[layer].set(slots, k.transpose(1, 0, 2));
         values[layer].set(slots, v.transpose(1, 0, 2));
     }
 
     /** Keys [kvHeads, length, headDim] of positions [0, length), a view owned by {@code step}. */
     NDArray keys(NDManager step, int layer, int length) {
-        return keys[layer].get(step, new NDIndex(":, :{}, :", length));
+        return keys[layer].get(step, NDIndex.sliceAxis(1, 0, length));
     }
 
     /** Values [kvHeads, length, headDim] of positions [0, length), a view owned by {@code step}. */
     NDArray values(NDManager step, int layer, int length) {
-        return values[layer].get(step, new NDIndex(":, :{}, :", length));
+        return values[layer].get(step, NDIndex.sliceAxis(1, 0, length));
     }
 }

@@ -134,7 +134,7 @@ public final class LlamaModel implements LanguageModel {
 
     /** Embedding [1, hidden] of one token: a slice of the table, no transfer. */
     NDArray embed(NDManager step, int token) {
-        return weights.embeddings().get(step, new NDIndex("{}:{}", token, token + 1));
+        return weights.embeddings().get(step, NDIndex.sliceAxis(0, token, token + 1));
     }
 
     /**
@@ -148,7 +148,7 @@ public final class LlamaModel implements LanguageModel {
         for (int l = 0; l < weights.layers().size(); l++) {
             x = layer(weights.layers().get(l), l, x, position, cache, rotation, mask, step);
         }
-        NDArray last = t > 1 ? x.get("{}:", t - 1) : x;
+        NDArray last = t > 1 ? x.get(NDIndex.sliceAxis(0, t - 1, t)) : x;
         return weights.lmHead().apply(RmsNorm.apply(last, weights.finalNorm(), cfg.rmsNormEps()));
     }
 
@@ -159,9 +159,10 @@ public final class LlamaModel implements LanguageModel {
         int kvHeads = cfg.numKvHeads();
         NDArray h = RmsNorm.apply(x, w.inputNorm(), cfg.rmsNormEps());
         NDArray qkv = w.qkv().apply(h).reshape(t, heads + 2L * kvHeads, cfg.headDim());
-        NDArray qk = RotaryEmbedding.rotate(qkv.get(":, :{}", heads + kvHeads), rotation);
-        NDArray q = qk.get(":, :{}", heads);
-        cache.write(l, position, qk.get(":, {}:", heads), qkv.get(":, {}:", heads + kvHeads));
+        NDList qkAndV = qkv.split(new long[] {heads + kvHeads}, 1);
+        NDList qAndK = RotaryEmbedding.rotate(qkAndV.get(0), rotation).split(new long[] {heads}, 1);
+        NDArray q = qAndK.get(0);
+        cache.write(l, position, qAndK.get(1), qkAndV.get(1));
         int length = position + t;
         NDArray attn = CausalAttention.attend(q, cache.keys(step, l, length), cache.values(step, l, length), mask);
         x = x.add(w.o().apply(attn));

@@ -57,7 +57,7 @@ public final class RotaryEmbedding implements AutoCloseable {
             throw new IllegalArgumentException("position " + (position + length - 1)
                     + " is beyond the RoPE table of " + maxPositions + " positions");
         }
-        NDIndex range = new NDIndex("{}:{}", position, position + length);
+        NDIndex range = NDIndex.sliceAxis(0, position, position + length);
         return new NDList(cos.get(step, range), sinSigned.get(step, range));
     }
 
@@ -66,8 +66,9 @@ public final class RotaryEmbedding implements AutoCloseable {
      * where rotate_half(x)*sin equals [x2, x1] * [-sin, sin].
      */
     public static NDArray rotate(NDArray x, NDList rows) {
-        long half = x.getShape().get(x.getShape().dimension() - 1) / 2;
-        NDArray swapped = x.get("..., {}:", half).concat(x.get("..., :{}", half), -1);
+        int last = x.getShape().dimension() - 1;
+        NDList halves = x.split(2, last);
+        NDArray swapped = halves.get(1).concat(halves.get(0), last);
         return x.mul(rows.get(0)).add(swapped.mul(rows.get(1)));
     }
 
