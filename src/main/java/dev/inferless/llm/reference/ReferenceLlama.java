@@ -153,7 +153,7 @@ public final class ReferenceLlama {
         return out;
     }
 
-    static double[] rmsNorm(double[] x, float[] w, double eps) {
+    public static double[] rmsNorm(double[] x, float[] w, double eps) {
         double sumSq = 0;
         for (double v : x) {
             sumSq += v * v;
@@ -167,7 +167,7 @@ public final class ReferenceLlama {
     }
 
     /** Rotates x[off, off + d) in place for {@code position}: dimension i pairs with i + d/2. */
-    static void rope(double[] x, int off, int d, int position, double theta, double scalingFactor) {
+    public static void rope(double[] x, int off, int d, int position, double theta, double scalingFactor) {
         int half = d / 2;
         double pos = position / scalingFactor;
         for (int i = 0; i < half; i++) {
@@ -181,11 +181,11 @@ public final class ReferenceLlama {
         }
     }
 
-    static double silu(double x) {
+    public static double silu(double x) {
         return x / (1 + Math.exp(-x));
     }
 
-    static double[] softmax(double[] x) {
+    public static double[] softmax(double[] x) {
         double max = Double.NEGATIVE_INFINITY;
         for (double v : x) {
             max = Math.max(max, v);
