@@ -42,14 +42,17 @@ public final class LlamaModel implements LanguageModel {
         return load(ckpt, device, "auto");
     }
 
-    /** As {@link #load(Checkpoint, String)}, with the dtype: auto | float32 | bfloat16 | float16. */
+    /**
+     * As {@link #load(Checkpoint, String)}, with the dtype: auto (float32 on CPU, float16 on GPU) | float32 |
+     * float16 | bfloat16 (only with a binding that maps it; see {@link Placement}).
+     */
     public static LlamaModel load(Checkpoint ckpt, String device, String dtype) {
         return fromWeights(ckpt.config(), new CheckpointWeights(ckpt), device, dtype);
     }
 
     /**
      * Builds a model from dense float weights by checkpoint name (projections [out][in] row-major),
-     * as {@link dev.inferless.llm.reference.ReferenceLlama} takes them.
+     * as {@link dev.inferless.llm.reference.ReferenceLlama} takes them. Device and dtype as in {@link #load}.
      */
     public static LlamaModel fromWeights(LlamaConfig cfg, Function<String, float[]> weights, String device,
                                          String dtype) {
@@ -149,7 +152,7 @@ public final class LlamaModel implements LanguageModel {
             x = layer(weights.layers().get(l), l, x, position, cache, rotation, mask, step);
         }
         NDArray last = t > 1 ? x.get(NDIndex.sliceAxis(0, t - 1, t)) : x;
-        return weights.lmHead().apply(RmsNorm.apply(last, weights.finalNorm(), cfg.rmsNormEps()));
+        return weights.lmHead().apply(RmsNorm.apply(last, weights.finalNorm(), cfg.rmsNormEps(), placement.dtype()));
     }
 
     private NDArray layer(LayerWeights w, int l, NDArray x, int position, KvCache cache, NDList rotation,
@@ -157,7 +160,7 @@ public final class LlamaModel implements LanguageModel {
         int t = (int) x.getShape().get(0);
         int heads = cfg.numHeads();
         int kvHeads = cfg.numKvHeads();
-        NDArray h = RmsNorm.apply(x, w.inputNorm(), cfg.rmsNormEps());
+        NDArray h = RmsNorm.apply(x, w.inputNorm(), cfg.rmsNormEps(), placement.dtype());
         NDArray qkv = w.qkv().apply(h).reshape(t, heads + 2L * kvHeads, cfg.headDim());
         NDList qkAndV = qkv.split(new long[] {heads + kvHeads}, 1);
         NDList qAndK = RotaryEmbedding.rotate(qkAndV.get(0), rotation).split(new long[] {heads}, 1);
@@ -166,7 +169,7 @@ public final class LlamaModel implements LanguageModel {
         int length = position + t;
         NDArray attn = CausalAttention.attend(q, cache.keys(step, l, length), cache.values(step, l, length), mask);
         x = x.add(w.o().apply(attn));
-        NDArray m = RmsNorm.apply(x, w.postAttentionNorm(), cfg.rmsNormEps());
+        NDArray m = RmsNorm.apply(x, w.postAttentionNorm(), cfg.rmsNormEps(), placement.dtype());
         return x.add(w.down().apply(SwiGlu.apply(w.gateUp().apply(m))));
     }
 

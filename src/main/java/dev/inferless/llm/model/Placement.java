@@ -6,10 +6,16 @@ import ai.djl.ndarray.types.DataType;
 
 import java.util.Locale;
 
-/** Where the weights live and in which element type: float32 on CPU, bfloat16 on GPU unless told otherwise. */
+/**
+ * Where the weights live and in which element type: float32 on CPU, float16 on GPU unless told
+ * otherwise. bfloat16 is opt-in: DJL 0.36's published PyTorch binding has no mapping for DJL's
+ * BFLOAT16 and aborts the JVM on the first bfloat16 tensor, so it needs a binding that maps it
+ * (declared with the system property {@value #BF16_PROPERTY}=true).
+ */
 record Placement(Device device, DataType dtype) {
 
     static final String ENGINE = "PyTorch";
+    static final String BF16_PROPERTY = "inferless.torch.bfloat16";
 
     /**
      * @param device cpu | gpu | auto (gpu when DJL's PyTorch engine sees one)
@@ -42,10 +48,15 @@ record Placement(Device device, DataType dtype) {
         String name = dtype == null ? "auto" : dtype.trim().toLowerCase(Locale.ROOT);
         switch (name) {
             case "auto":
-                return device.isGpu() ? DataType.BFLOAT16 : DataType.FLOAT32;
+                return device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
             case "float32":
                 return DataType.FLOAT32;
             case "bfloat16":
+                if (!Boolean.getBoolean(BF16_PROPERTY)) {
+                    throw new IllegalArgumentException("dtype bfloat16 needs a PyTorch binding that maps it (DJL 0.36's"
+                            + " own aborts the JVM on bfloat16 tensors); set -D" + BF16_PROPERTY
+                            + "=true with such a binding, or use float16 or float32");
+                }
                 return DataType.BFLOAT16;
             case "float16":
                 return DataType.FLOAT16;

@@ -133,6 +133,9 @@ class DecodeSessionLifecycleTest {
     void badConfigurationAndWeightsNameTheField() {
         assertThatThrownBy(() -> LlamaModel.fromWeights(CFG, WEIGHTS, "tpu", "auto")).hasMessageContaining("device");
         assertThatThrownBy(() -> LlamaModel.fromWeights(CFG, WEIGHTS, "cpu", "int3")).hasMessageContaining("dtype");
+        assertThatThrownBy(() -> LlamaModel.fromWeights(CFG, WEIGHTS, "cpu", "bfloat16"))
+                .hasMessageContaining(Placement.BF16_PROPERTY);
+        assertThatThrownBy(() -> LlamaModel.fromWeights(CFG, WEIGHTS, "gpu", "auto")).hasMessageContaining("no GPU");
         LlamaConfig odd = new LlamaConfig(64, 192, 2, 4, 3, 16, 512, 256, 1e-5, 1e4, 1.0, false, 1, 2);
         assertThatThrownBy(() -> LlamaModel.fromWeights(odd, WEIGHTS, "cpu", "auto"))
                 .hasMessageContaining("num_key_value_heads");

@@ -1,5 +1,6 @@
 package dev.inferless.llm.model;
 
+import ai.djl.ndarray.types.DataType;
 import dev.inferless.llm.checkpoint.LlamaConfig;
 import dev.inferless.llm.reference.ReferenceLlama;
 import dev.inferless.llm.reference.TinyLlama;
@@ -74,6 +75,27 @@ class LlamaModelTest {
         assertThat(Arrays.stream(refSeq, prompt.length, refSeq.length).distinct().count())
                 .as("greedy output should not be a single repeated token, or the test proves little")
                 .isGreaterThan(1);
+    }
+
+    /** The GPU's default dtype, exercised on CPU: relative L2 <= 1e-2 (measured ~3e-3; fp16 keeps 11 bits). */
+    @Test
+    void float16StaysWithinHalfPrecisionOfTheReference() {
+        LlamaConfig cfg = TinyLlama.config();
+        Function<String, float[]> w = TinyLlama.weights(cfg, 61);
+        ReferenceLlama ref = new ReferenceLlama(cfg, w);
+        int[] seq = TinyLlama.randomTokens(new Random(61), 16, cfg.vocabSize());
+        try (LlamaModel model = LlamaModel.fromWeights(cfg, w, "cpu", "float16");
+             DecodeSession s = model.newSession(32)) {
+            assertThat(model.dtype()).isEqualTo(DataType.FLOAT16);
+            float[] logits = s.prefill(Arrays.copyOf(seq, 10));
+            for (int i = 10; i <= seq.length; i++) {
+                assertThat(relativeL2(logits, ref.logits(Arrays.copyOf(seq, i)))).as("position %d", i)
+                        .isLessThanOrEqualTo(1e-2);
+                if (i < seq.length) {
+                    logits = s.decode(seq[i]);
+                }
+            }
+        }
     }
 
     @Test

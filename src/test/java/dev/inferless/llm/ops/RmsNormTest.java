@@ -3,6 +3,7 @@ package dev.inferless.llm.ops;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.inferless.llm.reference.ReferenceLlama;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,7 @@ class RmsNormTest {
         float[] x = OpsTesting.gaussian(rnd, rows * width);
         float[] w = OpsTesting.gaussian(rnd, width);
         try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-            NDArray out = RmsNorm.apply(m.create(x, new Shape(rows, width)), m.create(w), 1e-5);
+            NDArray out = RmsNorm.apply(m.create(x, new Shape(rows, width)), m.create(w), 1e-5, DataType.FLOAT32);
             double[] expected = new double[rows * width];
             for (int r = 0; r < rows; r++) {
                 double[] row = new double[width];
