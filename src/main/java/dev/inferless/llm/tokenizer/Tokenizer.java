@@ -8,8 +8,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * A Llama-style tokenizer over a Hugging Face tokenizer.json, through DJL's binding of the Rust
@@ -26,8 +28,9 @@ public final class Tokenizer implements AutoCloseable {
     private final BitSet byteTokens;
     private final BitSet specialTokens;
     private final int anchorId;
+    private final Map<String, Integer> pieceIds;
 
-    private Tokenizer(HuggingFaceTokenizer hf, int vocabSize, int bosId, int eosId, boolean addBos,
+    private Tokenizer(HuggingFaceTokenizer hf, Map<String, Integer> pieceIds, int vocabSize, int bosId, int eosId, boolean addBos,
                       BitSet byteTokens, BitSet specialTokens, int anchorId) {
         this.hf = hf;
         this.vocabSize = vocabSize;
@@ -37,6 +40,7 @@ public final class Tokenizer implements AutoCloseable {
         this.byteTokens = byteTokens;
         this.specialTokens = specialTokens;
         this.anchorId = anchorId;
+        this.pieceIds = pieceIds;
     }
 
     /**
@@ -62,9 +66,11 @@ public final class Tokenizer implements AutoCloseable {
         BitSet special = new BitSet();
         int size = 0;
         int anchor = -1;
+        Map<String, Integer> pieceIds = new HashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             int id = e.getValue().asInt();
+            pieceIds.put(e.getKey(), id);
             size = Math.max(size, id + 1);
             if (isBytePiece(e.getKey())) {
                 bytes.set(id);
@@ -91,7 +97,7 @@ public final class Tokenizer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("cannot load tokenizer " + tokenizerJson + ": " + e.getMessage(), e);
         }
-        return new Tokenizer(hf, size, bosId, eosId, addBos, bytes, special, anchor);
+        return new Tokenizer(hf, pieceIds, size, bosId, eosId, addBos, bytes, special, anchor);
     }
 
     public int[] encode(String text) {
@@ -120,6 +126,12 @@ public final class Tokenizer implements AutoCloseable {
 
     public IncrementalDetokenizer newDetokenizer() {
         return new IncrementalDetokenizer(this);
+    }
+
+    /** The id of a vocabulary piece, as spelled in tokenizer.json (e.g. "▁def"). */
+    public OptionalInt tokenId(String piece) {
+        Integer id = pieceIds.get(piece);
+        return id == null ? OptionalInt.empty() : OptionalInt.of(id);
     }
 
     public int vocabSize() {
