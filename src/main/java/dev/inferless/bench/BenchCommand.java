@@ -1,0 +1,150 @@
+package dev.inferless.bench;
+
+import dev.inferless.llm.checkpoint.Checkpoint;
+import dev.inferless.llm.checkpoint.LlamaConfig;
+import dev.inferless.llm.checkpoint.Quantization;
+import dev.inferless.llm.generate.CheckpointCache;
+import dev.inferless.llm.generate.Generator;
+import dev.inferless.llm.generate.ModelSettings;
+import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code bench}: cold start and steady-state generation figures for a model repo or a checkpoint. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmark generation on the fixed Python code-completion prompts; writes bench.md and bench.json.")
+public final class BenchCommand implements Callable<Integer> {
+
+    static final class Source {
+        @Option(names = "--model", description = "A model repo directory (its config.yaml's model.weights; empty = the cached tiny checkpoint).")
+        Path model;
+
+        @Option(names = "--weights", description = "A checkpoint directory in the Hugging Face layout.")
+        Path weights;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    @Option(names = "--runs", defaultValue = "3", description = "Passes over the prompts after the cold start (default ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--max-tokens", defaultValue = "512", description = "Output tokens per request (default ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--ignore-eos", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Generate max_tokens even past EOS, so every request does the same work (default ${DEFAULT-VALUE}).")
+    boolean ignoreEos;
+
+    @Option(names = "--device", description = "cpu, gpu or auto (default: the repo's model.device, else auto).")
+    String device;
+
+    @Option(names = "--out", defaultValue = "bench-results", description = "Directory for bench.md and bench.json (default ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens must be at least 1, got " + maxTokens);
+        Path checkpointDir;
+        String modelName;
+        String configuredDevice = "auto";
+        if (source.weights != null) {
+            checkpointDir = source.weights;
+            modelName = source.weights.toAbsolutePath().normalize().getFileName().toString();
+        } else {
+            ModelSettings settings = ModelSettings.from(modelSection(source.model.resolve("config.yaml")));
+            configuredDevice = settings.device();
+            modelName = source.model.toAbsolutePath().normalize().getFileName().toString();
+            if (settings.weights().isEmpty()) {
+                // made once, outside the timed load, as the model repo does at its first start
+                checkpointDir = CheckpointCache.ensure(settings.tinyCheckpointDir(ModelSettings.defaultCacheRoot()),
+                        dir -> EngineLoader.makeCheckpoint("tiny", settings.checkpointFormat(), 4, 32,
+                                settings.checkpointFormat().equals("gptq"), 0, dir));
+                modelName += " (tiny " + settings.checkpointFormat() + ")";
+            } else {
+                checkpointDir = source.model.resolve(settings.weights());
+            }
+        }
+        String chosenDevice = device != null ? device : configuredDevice;
+        List<AutoCloseable> resources = new ArrayList<>();
+        try {
+            BenchReport report = new Benchmark(System::nanoTime).run(
+                    new Benchmark.Labels(modelName, machine(), LocalDate.now().toString()),
+                    () -> load(checkpointDir, chosenDevice, resources),
+                    BenchPrompts.load(), runs, maxTokens, ignoreEos);
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("bench.md"), report.toMarkdown());
+            Files.writeString(out.resolve("bench.json"), report.toJson());
+            System.out.print(report.toMarkdown());
+            System.out.println("\nwrote " + out.resolve("bench.md") + " and " + out.resolve("bench.json"));
+            return 0;
+        } finally {
+            for (int i = resources.size() - 1; i >= 0; i--) resources.get(i).close();
+        }
+    }
+
+    private static Benchmark.Loaded load(Path checkpointDir, String device, List<AutoCloseable> resources) {
+        Checkpoint checkpoint = Checkpoint.open(checkpointDir);
+        resources.add(checkpoint);
+        LanguageModel model = EngineLoader.loadLlama(checkpoint, device);
+        resources.add(model);
+        LlamaConfig config = checkpoint.config();
+        if (checkpoint.tokenizerJson() == null) {
+            throw new IllegalArgumentException("checkpoint " + checkpointDir + " has no tokenizer.json");
+        }
+        Tokenizer tokenizer = Tokenizer.load(checkpoint.tokenizerJson(), config.bosTokenId(), config.eosTokenId());
+        resources.add(tokenizer);
+        Generator generator = new Generator(model, tokenizer, 0);
+        return new Benchmark.Loaded(generator::generate, describe(checkpoint.quantization()), model.device());
+    }
+
+    static String describe(Quantization q) {
+        if (q instanceof Quantization.Gptq g) {
+            return "GPTQ " + g.bits() + "-bit" + (g.groupSize() > 0 ? " g" + g.groupSize() : "") + (g.descAct() ? " act-order" : "");
+        }
+        if (q instanceof Quantization.Awq a) {
+            return "AWQ " + a.bits() + "-bit g" + a.groupSize();
+        }
+        return "none";
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> modelSection(Path configYaml) throws IOException {
+        if (!Files.isRegularFile(configYaml)) {
+            throw new IllegalArgumentException("--model: " + configYaml + " does not exist");
+        }
+        try (Reader r = Files.newBufferedReader(configYaml)) {
+            Object root = new Yaml(new SafeConstructor(new LoaderOptions())).load(r);
+            Object model = root instanceof Map<?, ?> m ? m.get("model") : null;
+            return model instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        }
+    }
+
+    /** "Linux x86_64, 16 CPUs (model name)": what a reader needs to compare figures. */
+    static String machine() {
+        String cpu = "";
+        try {
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(l -> l.startsWith("model name")).findFirst()
+                    .map(l -> " (" + l.substring(l.indexOf(':') + 1).trim() + ")").orElse("");
+        } catch (IOException e) {
+            // not Linux: the OS and core count still say enough
+        }
+        return System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", "
+                + Runtime.getRuntime().availableProcessors() + " CPUs" + cpu;
+    }
+}

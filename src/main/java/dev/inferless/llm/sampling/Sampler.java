@@ -1,0 +1,40 @@
+package dev.inferless.llm.sampling;
+
+import java.util.BitSet;
+import java.util.SplittableRandom;
+
+/**
+ * Picks next tokens for one sequence: repetition penalty, then greedy or temperature, top-k,
+ * top-p and a draw from its own random stream (so the same seed gives the same tokens).
+ */
+public final class Sampler {
+
+    private final SamplingParams params;
+    private final SplittableRandom random;
+
+    /** {@code seed} null draws a fresh random seed. */
+    public Sampler(SamplingParams params, Long seed) {
+        this.params = params;
+        this.random = seed == null ? new SplittableRandom() : new SplittableRandom(seed);
+    }
+
+    /** {@code seen}: the tokens of the prompt and the output so far, for the repetition penalty. */
+    public int next(float[] logits, BitSet seen) {
+        double[] scores = new double[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            scores[i] = logits[i];
+        }
+        LogitProcessors.applyRepetitionPenalty(scores, seen, params.repetitionPenalty());
+        if (params.greedy()) {
+            return LogitProcessors.argmax(scores);
+        }
+        return LogitProcessors.draw(distribution(scores, params), random.nextDouble());
+    }
+
+    /** The distribution sampling draws from, after temperature, top-k and top-p. */
+    static double[] distribution(double[] scores, SamplingParams params) {
+        boolean[] keep = LogitProcessors.topK(scores, params.topK());
+        double[] probs = LogitProcessors.softmax(scores, keep, params.temperature());
+        return LogitProcessors.renormalize(probs, LogitProcessors.topP(probs, params.topP()));
+    }
+}

@@ -1,0 +1,113 @@
+package dev.inferless.llm.sampling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.BitSet;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class SamplerTest {
+
+    private static final float[] LOGITS = {1.0f, 2.0f, 0.5f, -1.0f, 1.5f};
+    private static final int DRAWS = 200_000;
+
+    @Test
+    void greedyTakesTheArgmaxAfterTheRepetitionPenalty() {
+        BitSet none = new BitSet();
+        assertThat(new Sampler(SamplingParams.GREEDY, 1L).next(LOGITS, none)).isEqualTo(1);
+        BitSet seen = new BitSet();
+        seen.set(1); // 2.0 / 2 = 1.0 < 1.5
+        assertThat(new Sampler(new SamplingParams(0, 0, 1, 2), 1L).next(LOGITS, seen)).isEqualTo(4);
+    }
+
+    @Test
+    void frequenciesFollowTheSoftmaxAtEachTemperature() {
+        for (double temperature : new double[] {1.0, 0.5, 2.0}) {
+            SamplingParams params = new SamplingParams(temperature, 0, 1, 1);
+            assertFrequenciesMatch(params, expected(params));
+        }
+    }
+
+    @Test
+    void topKAndTopPDrawOnlyFromTheirSetsWithRenormalizedFrequencies() {
+        SamplingParams topK = new SamplingParams(1, 2, 1, 1);
+        double[] p = expected(topK);
+        assertThat(p[0]).isZero();
+        assertThat(p[2]).isZero();
+        assertThat(p[3]).isZero();
+        assertFrequenciesMatch(topK, p);
+
+        SamplingParams topP = new SamplingParams(1, 0, 0.8, 1);
+        double[] q = expected(topP);
+        assertThat(IntStream.range(0, q.length).filter(i -> q[i] > 0).toArray()).containsExactly(0, 1, 4);
+        assertFrequenciesMatch(topP, q);
+    }
+
+    @Test
+    void theSameSeedGivesTheSameTokensAndAnotherSeedOtherTokens() {
+        SamplingParams params = new SamplingParams(1, 0, 1, 1);
+        float[] flat = new float[50];
+        int[] a = draws(new Sampler(params, 123L), flat, 100);
+        int[] b = draws(new Sampler(params, 123L), flat, 100);
+        int[] c = draws(new Sampler(params, 124L), flat, 100);
+        assertThat(a).isEqualTo(b);
+        assertThat(a).isNotEqualTo(c);
+    }
+
+    @Test
+    void badParametersNameTheRequestField() {
+        assertThatThrownBy(() -> new SamplingParams(-1, 0, 1, 1)).hasMessageContaining("temperature");
+        assertThatThrownBy(() -> new SamplingParams(1, -1, 1, 1)).hasMessageContaining("top_k");
+        assertThatThrownBy(() -> new SamplingParams(1, 0, 0, 1)).hasMessageContaining("top_p");
+        assertThatThrownBy(() -> new SamplingParams(1, 0, 1.5, 1)).hasMessageContaining("top_p");
+        assertThatThrownBy(() -> new SamplingParams(1, 0, 1, 0)).hasMessageContaining("repetition_penalty");
+    }
+
+    /** Reference distribution computed directly from the definitions, not through the sampler. */
+    private static double[] expected(SamplingParams params) {
+        int n = LOGITS.length;
+        double[] w = new double[n];
+        Integer[] order = IntStream.range(0, n).boxed().sorted((x, y) -> Float.compare(LOGITS[y], LOGITS[x])).toArray(Integer[]::new);
+        int k = params.topK() == 0 ? n : params.topK();
+        double sum = 0;
+        for (int r = 0; r < k; r++) {
+            w[order[r]] = Math.exp(LOGITS[order[r]] / params.temperature());
+            sum += w[order[r]];
+        }
+        double cumulative = 0;
+        double[] p = new double[n];
+        double kept = 0;
+        for (int r = 0; r < k && cumulative < params.topP(); r++) {
+            p[order[r]] = w[order[r]] / sum;
+            cumulative += p[order[r]];
+            kept += p[order[r]];
+        }
+        for (int i = 0; i < n; i++) p[i] /= kept;
+        return p;
+    }
+
+    /** Chi-square goodness of fit over the tokens of non-zero probability; tokens of zero probability never drawn. */
+    private static void assertFrequenciesMatch(SamplingParams params, double[] p) {
+        int[] counts = new int[p.length];
+        Sampler sampler = new Sampler(params, 99L);
+        for (int i = 0; i < DRAWS; i++) counts[sampler.next(LOGITS, new BitSet())]++;
+        double chi2 = 0;
+        for (int i = 0; i < p.length; i++) {
+            if (p[i] == 0) {
+                assertThat(counts[i]).as("token %d outside the kept set", i).isZero();
+            } else {
+                double e = p[i] * DRAWS;
+                chi2 += (counts[i] - e) * (counts[i] - e) / e;
+            }
+        }
+        // at most 4 degrees of freedom: P(chi2 > 25) < 1e-4
+        assertThat(chi2).as("chi-square of %s", params).isLessThan(25);
+    }
+
+    private static int[] draws(Sampler sampler, float[] logits, int n) {
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) out[i] = sampler.next(logits, new BitSet());
+        return out;
+    }
+}
