@@ -113,7 +113,7 @@ public final class HttpServer {
             throw new ApiError(401, "missing or wrong bearer token");
         }
         if (ctx.contentLength() > config.maxBodyBytes()) {
-            throw new ApiError(413, "request body of " + ctx.contentLength() + " bytes is over the limit of "
+            throw new ApiError(413, "request body too large: " + ctx.contentLength() + " bytes, over the limit of "
                     + config.maxBodyBytes() + " (server.max_body_bytes)");
         }
     }
@@ -130,8 +130,14 @@ public final class HttpServer {
         return repo;
     }
 
-    private static byte[] body(Context ctx) {
-        return ctx.bodyAsBytes();
+    /** Reads the body, refusing it past the limit even when no Content-Length announced its size (chunked). */
+    private byte[] body(Context ctx) throws java.io.IOException {
+        int limit = (int) Math.min(config.maxBodyBytes(), Integer.MAX_VALUE - 16);
+        byte[] body = ctx.req().getInputStream().readNBytes(limit + 1);
+        if (body.length > limit) {
+            throw new ApiError(413, "request body too large: over the limit of " + limit + " bytes (server.max_body_bytes)");
+        }
+        return body;
     }
 
     private Map<String, Object> modelMetadata(ModelRepo repo) {
