@@ -68,12 +68,13 @@ public final class RequestScheduler {
             try {
                 return result.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
+                // No interrupt: it would close NIO channels a model may read weights through; the flag is the signal.
                 cancelled.set(true);
-                result.cancel(true);
+                result.cancel(false);
                 throw new DeadlineExceededException("no result within the deadline of " + seconds(timeout));
             } catch (InterruptedException e) {
                 cancelled.set(true);
-                result.cancel(true);
+                result.cancel(false);
                 throw e;
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();

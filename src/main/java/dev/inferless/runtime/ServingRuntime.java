@@ -144,7 +144,7 @@ public final class ServingRuntime {
 
     private void stopListening() {
         try {
-            http.stop();
+            http.stop(java.time.Duration.ofSeconds(5));
         } finally {
             scheduler.shutdownWorkers();
             service.moveTo(ServingState.STOPPED);

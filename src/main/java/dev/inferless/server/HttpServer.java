@@ -31,6 +31,7 @@ public final class HttpServer {
     private final Metrics metrics;
     private final BearerAuth auth;
     private final boolean requestLog;
+    private final java.util.concurrent.atomic.AtomicInteger openRequests = new java.util.concurrent.atomic.AtomicInteger();
     private Javalin app;
 
     /** {@code authToken} null = no authentication. */
@@ -61,7 +62,16 @@ public final class HttpServer {
         return app.port();
     }
 
-    public void stop() {
+    /** Stops listening once the responses under way are written (up to {@code patience}). */
+    public void stop(java.time.Duration patience) {
+        long end = System.nanoTime() + patience.toNanos();
+        try {
+            while (openRequests.get() > 0 && System.nanoTime() < end) {
+                Thread.sleep(5);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (app != null) {
             app.stop();
         }
@@ -109,6 +119,7 @@ public final class HttpServer {
 
     /** Auth for everything but the health probes; the size limit before any body is read. */
     private void guard(Context ctx) {
+        openRequests.incrementAndGet();
         if (auth != null && !ctx.path().startsWith("/v2/health/") && !auth.accepts(ctx.header("Authorization"))) {
             throw new ApiError(401, "missing or wrong bearer token");
         }
@@ -155,7 +166,9 @@ public final class HttpServer {
         ctx.status(status).contentType("application/json").result(Json.write(body));
     }
 
+    /** Javalin calls this once the response is written: the end of every request. */
     private void logRequest(Context ctx, Float ms) {
+        openRequests.decrementAndGet();
         String route;
         try {
             route = ctx.endpointHandlerPath();
