@@ -91,10 +91,10 @@ public record BuildSpec(
     }
 
     private static String cudaVersion(Object value) {
-        if (value == null) {
-            return DEFAULT_CUDA_VERSION;
+        String version = value == null ? "" : String.valueOf(value).trim();
+        if (version.isEmpty()) {
+            return DEFAULT_CUDA_VERSION; // `runtime init` writes "" (no preference)
         }
-        String version = String.valueOf(value).trim();
         if (!CUDA_12_8.matcher(version).matches()) {
             throw new IllegalArgumentException("build.cuda_version: '" + version + "' is not supported; the image"
                     + " carries libtorch 2.7.1 for CUDA 12.8 (the version DJL 0.36 publishes a binding for),"

@@ -33,6 +33,15 @@ class BuildSpecTest {
     }
 
     @Test
+    void emptyCudaVersionMeansTheDefault() {
+        java.util.Map<String, Object> build = new java.util.HashMap<>();
+        build.put("cuda_version", "");
+        assertThat(BuildSpec.fromBuildSection(build).cudaVersion()).isEqualTo(BuildSpec.DEFAULT_CUDA_VERSION);
+        build.put("cuda_version", null);
+        assertThat(BuildSpec.fromBuildSection(build).cudaVersion()).isEqualTo(BuildSpec.DEFAULT_CUDA_VERSION);
+    }
+
+    @Test
     void shortCudaVersionMeansTheDefaultPatchRelease() {
         assertThat(BuildSpec.fromBuildSection(java.util.Map.of("cuda_version", "12.8")).cudaVersion())
                 .isEqualTo(BuildSpec.DEFAULT_CUDA_VERSION);
