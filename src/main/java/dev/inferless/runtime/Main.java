@@ -10,6 +10,9 @@ import picocli.CommandLine.Command;
             ServeCommand.class,
             InferCommand.class,
             InitCommand.class,
+            dev.inferless.llm.checkpoint.MakeCheckpointCommand.class,
+            dev.inferless.bench.BenchCommand.class,
+            dev.inferless.deploy.BuildImageCommand.class,
         })
 public final class Main implements Runnable {
 
