@@ -12,6 +12,10 @@ public final class CheckpointBenchmark {
 
     public static void main(String[] args) throws Exception {
         Path dir = Files.createDirectories(Path.of(args.length > 0 ? args[0] : "target/ckpt-bench"));
+        if (args.length > 1 && args[1].equals("load")) {
+            compareLoading(dir);
+            return;
+        }
         int in = 8192;
         int out = 22016;
         int groupSize = 128;
@@ -54,6 +58,47 @@ public final class CheckpointBenchmark {
             System.out.printf("       cpu ms: gptq make+pack %d, gptq dequantize %d, awq make+pack %d, awq dequantize %d%n",
                     (c1 - c0) / 1_000_000, (c3 - c2) / 1_000_000, (c4 - c3) / 1_000_000, (c5 - c4) / 1_000_000);
         }
+    }
+
+    /**
+     * Reading a safetensors file (warm page cache) through our memory map, every byte touched,
+     * against DJL's NDList.decode from a stream (which copies every tensor into native memory).
+     */
+    static void compareLoading(Path dir) throws Exception {
+        int tensors = 16;
+        int elements = 16 << 20;
+        java.util.List<SafetensorsWriter.Entry> entries = new java.util.ArrayList<>();
+        for (int i = 0; i < tensors; i++) entries.add(new SafetensorsWriter.Entry("t" + i, DType.F16, new long[] {elements}));
+        Path file = dir.resolve("model.safetensors");
+        try (SafetensorsWriter w = SafetensorsWriter.create(file, entries)) {
+            for (int i = 0; i < tensors; i++) {
+                short[] values = new short[elements];
+                java.util.Arrays.fill(values, (short) (0x3c00 + i));
+                w.write("t" + i, TensorBytes.of(values));
+            }
+        }
+        long bytes = (long) tensors * elements * 2;
+        for (int rep = 0; rep < 3; rep++) {
+            long t0 = System.nanoTime();
+            long sum = 0;
+            try (MappedTensorStore store = MappedTensorStore.open(dir)) {
+                for (String name : store.names()) {
+                    java.nio.LongBuffer longs = store.bytes(name).asLongBuffer();
+                    for (int i = 0; i < longs.limit(); i += 512) sum += longs.get(i); // one read per 4 KiB page
+                }
+            }
+            long t1 = System.nanoTime();
+            int arrays;
+            try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager("PyTorch");
+                 java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
+                arrays = ai.djl.ndarray.NDList.decode(manager, in).size();
+            }
+            long t2 = System.nanoTime();
+            System.out.printf("load %d MB: mmap reader %d ms (%.1f GB/s), DJL NDList.decode %d ms (%.1f GB/s), %d arrays, check %d%n",
+                    bytes >> 20, (t1 - t0) / 1_000_000, bytes / ((t1 - t0) / 1e9) / 1e9,
+                    (t2 - t1) / 1_000_000, bytes / ((t2 - t1) / 1e9) / 1e9, arrays, sum);
+        }
+        Files.delete(file);
     }
 
     private static long cpu() {
