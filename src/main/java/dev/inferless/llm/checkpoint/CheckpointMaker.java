@@ -54,10 +54,29 @@ public final class CheckpointMaker {
     }
 
     static void make(Options o, Path outDir) {
+        long start = System.nanoTime();
         LlamaConfig config = ModelShapes.config(o.shape());
         Quantization quantization = quantization(o, config);
-        DType dense = denseType(o.format());
-        long start = System.nanoTime();
+        writeMetadata(o, config, quantization, outDir);
+        writeTensors(outDir, plan(config, quantization, denseType(o.format()), o.seed()), o.maxShardBytes());
+        LOG.log(Level.INFO, "made {0} {1} checkpoint in {2} ({3} ms)", o.shape(), o.format(), outDir,
+                (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** Everything but the safetensors: config.json, generation_config.json, quantization config, tokenizer. */
+    static void writeMetadata(Options o, Path outDir) {
+        LlamaConfig config = ModelShapes.config(o.shape());
+        writeMetadata(o, config, quantization(o, config), outDir);
+    }
+
+    /** The tensors {@link #make} writes, in order, without making any of them. */
+    static List<SafetensorsWriter.Entry> tensorEntries(Options o) {
+        LlamaConfig config = ModelShapes.config(o.shape());
+        return plan(config, quantization(o, config), denseType(o.format()), o.seed()).stream()
+                .flatMap(p -> p.entries().stream()).toList();
+    }
+
+    private static void writeMetadata(Options o, LlamaConfig config, Quantization quantization, Path outDir) {
         try {
             Files.createDirectories(outDir);
             writeJson(outDir.resolve("config.json"), configJson(config, o, quantization));
@@ -69,10 +88,6 @@ public final class CheckpointMaker {
             throw new UncheckedIOException(outDir + ": cannot write checkpoint", e);
         }
         writeTokenizer(outDir.resolve("tokenizer.json"), config.vocabSize());
-        List<Planned> plan = plan(config, quantization, dense, o.seed());
-        writeTensors(outDir, plan, o.maxShardBytes());
-        LOG.log(Level.INFO, "made {0} {1} checkpoint in {2} ({3} ms)", o.shape(), o.format(), outDir,
-                (System.nanoTime() - start) / 1_000_000);
     }
 
     private static Quantization quantization(Options o, LlamaConfig config) {

@@ -92,16 +92,16 @@ public final class Dequantize {
                     tileScales[g * width + c - n0] = scales[g * n + c];
                 }
             }
-            for (int c = n0; c < n1; c++) {
-                int row = c * k;
-                int local = c - n0;
-                for (int r = 0; r < k / perWord; r++) {
+            // one packed row at a time: its 16 words of this tile are one cache line
+            for (int r = 0; r < k / perWord; r++) {
+                for (int c = n0; c < n1; c++) {
                     int word = qweight[r * n + c];
+                    int local = c - n0;
+                    int at = c * k + r * perWord;
                     for (int j = 0; j < perWord; j++) {
-                        int kk = r * perWord + j;
-                        int at = gIdx[kk] * width + local;
+                        int g = gIdx[r * perWord + j] * width + local;
                         int q = (word >>> (bits * j)) & mask;
-                        out[row + kk] = (float) (q - zeros[at]) * tileScales[at];
+                        out[at + j] = (float) (q - zeros[g]) * tileScales[g];
                     }
                 }
             }

@@ -1,5 +1,6 @@
 package dev.inferless.llm.checkpoint;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
@@ -58,25 +59,33 @@ final class GptqPacker {
             float[] row = new float[k];
             float[] min = new float[groups];
             float[] max = new float[groups];
-            RoundToNearest.Grid[] grids = new RoundToNearest.Grid[groups];
+            float[] groupScale = new float[groups];
+            int[] groupZero = new int[groups];
             for (int c = tile * TILE; c < Math.min(n, (tile + 1) * TILE); c++) {
                 rows.row(c, row);
-                java.util.Arrays.fill(min, Float.POSITIVE_INFINITY);
-                java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
+                Arrays.fill(min, Float.POSITIVE_INFINITY);
+                Arrays.fill(max, Float.NEGATIVE_INFINITY);
                 for (int i = 0; i < k; i++) {
                     int g = gIdx[i];
                     min[g] = Math.min(min[g], row[i]);
                     max[g] = Math.max(max[g], row[i]);
                 }
                 for (int g = 0; g < groups; g++) {
-                    grids[g] = RoundToNearest.gptq(min[g], max[g], bits, sym, minZero);
-                    scales[g * n + c] = Fp16.fromFloat(grids[g].scale());
-                    int stored = grids[g].zero() - zeroOffset;
+                    RoundToNearest.Grid grid = RoundToNearest.gptq(min[g], max[g], bits, sym, minZero);
+                    groupScale[g] = grid.scale();
+                    groupZero[g] = grid.zero();
+                    scales[g * n + c] = Fp16.fromFloat(grid.scale());
+                    int stored = grid.zero() - zeroOffset;
                     qzeros[g * (n / perWord) + c / perWord] |= stored << (bits * (c % perWord));
                 }
-                for (int i = 0; i < k; i++) {
-                    int q = RoundToNearest.code(row[i], grids[gIdx[i]], maxq);
-                    qweight[(i / perWord) * n + c] |= q << (bits * (i % perWord));
+                for (int r = 0; r < k / perWord; r++) {
+                    int word = 0;
+                    for (int j = 0; j < perWord; j++) {
+                        int i = r * perWord + j;
+                        int g = gIdx[i];
+                        word |= RoundToNearest.code(row[i], groupScale[g], groupZero[g], maxq) << (bits * j);
+                    }
+                    qweight[r * n + c] = word;
                 }
             }
         });

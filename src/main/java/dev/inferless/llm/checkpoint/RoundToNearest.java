@@ -47,8 +47,8 @@ final class RoundToNearest {
         return new Grid(scale, zero);
     }
 
-    static int code(float w, Grid grid, int maxq) {
-        return clamp((int) Math.rint(w / grid.scale()) + grid.zero(), 0, maxq);
+    static int code(float w, float scale, int zero, int maxq) {
+        return clamp((int) Math.rint(w / scale) + zero, 0, maxq);
     }
 
     /** The nearest fp16 value, but never 0 or subnormal-tiny (a zero scale would divide by zero). */

@@ -99,6 +99,34 @@ class CheckpointValidationTest {
     }
 
     @Test
+    void gptqWithoutGroupIndexAndWithoutActOrderUsesKOverG() throws IOException {
+        CheckpointMaker.make("tiny", "gptq", 4, 32, false, 1, dir);
+        String prefix = "model.layers.1.mlp.down_proj";
+        float[] withGroupIndex;
+        try (Checkpoint ckpt = Checkpoint.open(dir)) {
+            withGroupIndex = Dequantize.toFloat(ckpt.tensors(), ckpt.linear(prefix, 192, 64));
+        }
+        try (MappedTensorStore store = MappedTensorStore.open(dir)) {
+            List<SafetensorsWriter.Entry> entries = new ArrayList<>();
+            for (String name : store.names()) {
+                if (name.endsWith(".g_idx")) continue;
+                entries.add(new SafetensorsWriter.Entry(name, store.info(name).dtype(), store.info(name).shape()));
+            }
+            Path copy = Files.createDirectories(dir.resolve("copy"));
+            try (SafetensorsWriter w = SafetensorsWriter.create(copy.resolve("model.safetensors"), entries)) {
+                for (SafetensorsWriter.Entry e : entries) w.write(e.name(), store.bytes(e.name()));
+            }
+        }
+        try (MappedTensorStore copied = MappedTensorStore.open(dir.resolve("copy"))) {
+            assertThat(copied.names()).noneMatch(n -> n.endsWith(".g_idx"));
+            LinearWeight.Gptq weight = new LinearWeight.Gptq(192, 64, new Quantization.Gptq(4, 32, false, true, false),
+                    copied.info(prefix + ".qweight"), copied.info(prefix + ".qzeros"), copied.info(prefix + ".scales"),
+                    null, null);
+            assertThat(Dequantize.toFloat(copied, weight)).containsExactly(withGroupIndex);
+        }
+    }
+
+    @Test
     void missingConfigOrDirectoryIsAnError() throws IOException {
         assertThatThrownBy(() -> Checkpoint.open(dir.resolve("nowhere"))).hasMessageContaining("does not exist");
         assertThatThrownBy(() -> Checkpoint.open(dir)).hasMessageContaining("config.json");

@@ -64,7 +64,7 @@ class PackerRoundTripTest {
                     store.info(prefix + ".g_idx"), null);
             float[] dequantized = Dequantize.toFloat(store, weight);
             Reference ref = referenceGptq(w, k, n, bits, gIdx, groups, sym, v2);
-            assertThat(dequantized).containsExactly(ref.dequantized);
+            assertSameFloats(dequantized, ref.dequantized);
             assertWithinQuantizationError(w, dequantized, ref.scaleOf, (1 << bits) - 1);
             if (sym && !v2 && bits == 4) {
                 assertThat(p.qzeros()).as("sym v1 4-bit zeros are 0x77777777").containsOnly(0x77777777);
@@ -90,7 +90,7 @@ class PackerRoundTripTest {
                     store.info(prefix + ".qweight"), store.info(prefix + ".qzeros"), store.info(prefix + ".scales"), null);
             float[] dequantized = Dequantize.toFloat(store, weight);
             Reference ref = referenceAwq(w, k, n, group);
-            assertThat(dequantized).containsExactly(ref.dequantized);
+            assertSameFloats(dequantized, ref.dequantized);
             assertWithinQuantizationError(w, dequantized, ref.scaleOf, 15);
         }
     }
@@ -177,14 +177,31 @@ class PackerRoundTripTest {
         return Fp16.toFloat(Fp16.fromFloat(x));
     }
 
+    /** Bit-for-bit equality, reporting the first difference (AssertJ's array diff is slow on large arrays). */
+    static void assertSameFloats(float[] actual, float[] expected) {
+        assertThat(actual).hasSameSizeAs(expected);
+        int mismatch = Arrays.mismatch(actual, expected);
+        if (mismatch >= 0) {
+            assertThat(actual[mismatch]).as("element %d", mismatch).isEqualTo(expected[mismatch]);
+        }
+    }
+
     /**
      * |w - deq| <= scale/2, plus the fp16 rounding of the scale: the range can fall short of the
      * extreme weight by maxq * (relative fp16 error 2^-11) steps.
      */
     static void assertWithinQuantizationError(float[] w, float[] dequantized, float[] scaleOf, int maxq) {
+        int worst = 0;
+        float worstExcess = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < w.length; i++) {
             float bound = scaleOf[i] * (0.5f + maxq * 0x1.0p-11f) + 1e-7f;
-            assertThat(Math.abs(w[i] - dequantized[i])).as("element %d", i).isLessThanOrEqualTo(bound);
+            float excess = Math.abs(w[i] - dequantized[i]) - bound;
+            if (excess > worstExcess) {
+                worstExcess = excess;
+                worst = i;
+            }
         }
+        assertThat(worstExcess).as("error beyond the bound at element %d (w %s, deq %s, scale %s)", worst,
+                w[worst], dequantized[worst], scaleOf[worst]).isLessThanOrEqualTo(0f);
     }
 }
