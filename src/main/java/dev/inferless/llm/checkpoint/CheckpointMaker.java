@@ -39,6 +39,9 @@ public final class CheckpointMaker {
     private static final System.Logger LOG = System.getLogger(CheckpointMaker.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+    /** Progress lines only for checkpoints that take a while to write. */
+    private static final long PROGRESS_ABOVE_BYTES = 1L << 30;
+
     private CheckpointMaker() {}
 
     /** GPTQ is made symmetric in the original (v1) format, like TheBloke's checkpoints. */
@@ -222,7 +225,7 @@ public final class CheckpointMaker {
                 });
                 for (SafetensorsWriter.Entry e : p.entries()) written += e.bytes();
                 int tenth = (int) (written * 10 / Math.max(1, total));
-                if (tenth > lastTenth) {
+                if (tenth > lastTenth && total > PROGRESS_ABOVE_BYTES) {
                     lastTenth = tenth;
                     LOG.log(Level.INFO, "making checkpoint: {0}% of {1} MB, {2} s", tenth * 10, total >> 20,
                             (System.nanoTime() - start) / 1_000_000_000);
@@ -249,11 +252,7 @@ public final class CheckpointMaker {
 
     /** The tokenizer writer belongs to the tokenizer part; until it exists, the checkpoint has none. */
     private static void writeTokenizer(Path file, int vocabSize) {
-        try {
-            TokenizerJsonWriter.write(file, vocabSize);
-        } catch (UnsupportedOperationException e) {
-            LOG.log(Level.WARNING, "tokenizer.json not written: " + e.getMessage());
-        }
+        TokenizerJsonWriter.write(file, vocabSize);
     }
 
     private static ObjectNode configJson(LlamaConfig c, Options o, Quantization q) {
