@@ -50,10 +50,13 @@ RUN curl -fsSL --retry 3 -o /tmp/libtorch.zip "${LIBTORCH_URL}" \
 # ---- native: src/main/native built against the image's libtorch (skipped while the tree has no CMake project)
 FROM nvidia/cuda:${CUDA_VERSION}-cudnn-devel-ubuntu${UBUNTU_VERSION} AS native
 ARG CUDA_ARCHITECTURES=90a
+ARG TORCH_CUDA_ARCH_LIST=9.0a
+# Ubuntu 22.04's CMake (3.22) predates the "90a" architecture suffix: take a newer one from PyPI.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends cmake ninja-build g++ \
- && rm -rf /var/lib/apt/lists/*
+ && apt-get install -y --no-install-recommends g++ python3-pip \
+ && rm -rf /var/lib/apt/lists/* \
+ && pip3 install --no-cache-dir cmake==3.31.6 ninja==1.11.1.4
 COPY --from=build /opt/java/openjdk /opt/java/openjdk
 COPY --from=libtorch /opt/libtorch /opt/libtorch
 COPY src/main/ /src/main/

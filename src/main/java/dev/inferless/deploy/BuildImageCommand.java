@@ -44,9 +44,9 @@ public final class BuildImageCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         Path root = context.toAbsolutePath().normalize();
         Path modelDir = model.toAbsolutePath().normalize();
-        if (!modelDir.startsWith(root)) {
-            throw new IllegalArgumentException("--model: " + model + " must be inside the build context " + root
-                    + " (docker can only copy files from there)");
+        if (!modelDir.startsWith(root.resolve("models")) || modelDir.equals(root.resolve("models"))) {
+            throw new IllegalArgumentException("--model: " + model + " must be a directory under " + root.resolve("models")
+                    + " (docker copies from the build context " + root + ", whose .dockerignore lets in models/)");
         }
         String modelInContext = root.relativize(modelDir).toString().replace('\\', '/');
         String source = modelInContext + "/config.yaml";

@@ -48,16 +48,19 @@ class BuildImageCommandTest {
     }
 
     @Test
-    void modelOutsideTheContextIsAClearError() {
-        Result result = run("--print", "--context", CONTEXT + "/models/echo-full", "--model", CONTEXT + "/models/echo-minimal");
+    void modelOutsideTheContextsModelsIsAClearError() {
+        Result outside = run("--print", "--context", CONTEXT + "/models/echo-full", "--model", CONTEXT + "/models/echo-minimal");
+        Result notUnderModels = run("--print", "--context", CONTEXT, "--model", CONTEXT + "/bad");
 
-        assertThat(result.exitCode()).isEqualTo(2);
-        assertThat(result.err()).contains("build-image: --model:", "must be inside the build context");
+        for (Result result : new Result[] {outside, notUnderModels}) {
+            assertThat(result.exitCode()).isEqualTo(2);
+            assertThat(result.err()).contains("build-image: --model:", "must be a directory under", "models");
+        }
     }
 
     @Test
     void invalidConfigIsAClearErrorWithoutStackTrace() {
-        Result result = run("--print", "--context", ".", "--model", CONTEXT + "/models/bad-unknown-key");
+        Result result = run("--print", "--context", CONTEXT, "--model", CONTEXT + "/models/bad-unknown-key");
 
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).startsWith("build-image: build.apt_packages: unknown key").doesNotContain("Exception");

@@ -158,6 +158,21 @@ class DockerfileTest {
     }
 
     @Test
+    void djlsJniJarCarriesTheCu128BindingForThatLibtorch() throws IOException {
+        Map<String, String> pom = PomProperties.read(Path.of("pom.xml"));
+        ClassLoader loader = getClass().getClassLoader();
+        java.util.Properties jni = new java.util.Properties();
+        try (var in = loader.getResourceAsStream("jnilib/pytorch.properties")) {
+            assertThat(in).as("pytorch-jni on the classpath").isNotNull();
+            jni.load(in);
+        }
+
+        assertThat(jni.getProperty("jni_version")).isEqualTo(pom.get("pytorch.version") + "-" + pom.get("djl.version"));
+        assertThat(loader.getResource("jnilib/linux-x86_64/" + env(PARSED.stage("runtime-gpu")).get("PYTORCH_FLAVOR")
+                + "/libdjl_torch.so")).isNotNull();
+    }
+
+    @Test
     void jreKeepsTheCompilerForModelReposGivenAsSources() {
         String jlink = PARSED.stage("jre").all("RUN").get(0).arguments();
 

@@ -235,6 +235,21 @@ class DocsCommandsTest {
         }
     }
 
+    @Test
+    void testsThatCheckDocsCitesExist() throws IOException, ClassNotFoundException {
+        java.util.regex.Matcher cited = Pattern.compile("(\\w+Test)(#(\\w+))?").matcher(Files.readString(Path.of("scripts/check-docs")));
+        int count = 0;
+        while (cited.find()) {
+            Class<?> test = Class.forName("dev.inferless.deploy." + cited.group(1));
+            if (cited.group(3) != null) {
+                String method = cited.group(3);
+                assertThat(test.getDeclaredMethods()).as(cited.group()).anyMatch(m -> m.getName().equals(method));
+            }
+            count++;
+        }
+        assertThat(count).isGreaterThanOrEqualTo(5);
+    }
+
     static int product(JsonNode shape) {
         int n = 1;
         for (JsonNode d : shape) {
