@@ -26,6 +26,7 @@ public final class LlamaModel implements LanguageModel {
     private final Placement placement;
     private final LlamaWeights weights;
     private final RotaryEmbedding rope;
+    private volatile boolean closed;
 
     /** Takes ownership of {@code manager}, which holds {@code weights}. */
     LlamaModel(LlamaConfig cfg, NDManager manager, Placement placement, LlamaWeights weights) {
@@ -114,6 +115,7 @@ public final class LlamaModel implements LanguageModel {
 
     @Override
     public DecodeSession newSession(int maxTokens) {
+        ensureOpen();
         if (maxTokens <= 0 || maxTokens > cfg.maxPositions()) {
             throw new IllegalArgumentException("maxTokens must be in 1.." + cfg.maxPositions()
                     + " (max_position_embeddings), got " + maxTokens);
@@ -173,8 +175,19 @@ public final class LlamaModel implements LanguageModel {
         return x.add(w.down().apply(SwiGlu.apply(w.gateUp().apply(m))));
     }
 
+    void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("model is closed");
+        }
+    }
+
+    /** Frees the weights and every session's cache; those sessions then refuse further steps. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         rope.close();
         weights.close();
         manager.close();

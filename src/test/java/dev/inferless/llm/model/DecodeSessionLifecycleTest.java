@@ -130,6 +130,18 @@ class DecodeSessionLifecycleTest {
     }
 
     @Test
+    void closingTheModelEndsItsSessions() {
+        LlamaModel own = LlamaModel.fromWeights(CFG, WEIGHTS, "cpu", "auto");
+        DecodeSession s = own.newSession(8);
+        s.prefill(new int[] {1, 2});
+        own.close();
+        own.close();
+        assertThatThrownBy(() -> s.decode(3)).isInstanceOf(IllegalStateException.class).hasMessageContaining("model is closed");
+        assertThatThrownBy(() -> own.newSession(8)).isInstanceOf(IllegalStateException.class);
+        s.close();
+    }
+
+    @Test
     void badConfigurationAndWeightsNameTheField() {
         assertThatThrownBy(() -> LlamaModel.fromWeights(CFG, WEIGHTS, "tpu", "auto")).hasMessageContaining("device");
         assertThatThrownBy(() -> LlamaModel.fromWeights(CFG, WEIGHTS, "cpu", "int3")).hasMessageContaining("dtype");
