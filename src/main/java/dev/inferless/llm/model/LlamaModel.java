@@ -56,6 +56,11 @@ public final class LlamaModel implements LanguageModel {
         return fromWeights(ckpt.config(), new CheckpointWeights(ckpt), device, dtype);
     }
 
+    /** As {@link #fromWeights(LlamaConfig, Function, String, String)} with dtype auto. */
+    public static LlamaModel fromWeights(LlamaConfig cfg, Function<String, float[]> weights, String device) {
+        return fromWeights(cfg, weights, device, "auto");
+    }
+
     /**
      * Builds a model from dense float weights by checkpoint name (projections [out][in] row-major),
      * as {@link dev.inferless.llm.reference.ReferenceLlama} takes them. Device and dtype as in {@link #load}.
