@@ -90,6 +90,7 @@ final class LlamaDecodeSession implements DecodeSession {
         if (closed) {
             throw new IllegalStateException("decode session is closed");
         }
+        model.ensureOpen();
     }
 
     @Override

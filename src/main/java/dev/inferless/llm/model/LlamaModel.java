@@ -26,6 +26,10 @@ public final class LlamaModel implements LanguageModel {
     private final Placement placement;
     private final LlamaWeights weights;
     private final RotaryEmbedding rope;
+    /** Scalars kept on the device so that a step never copies a Java number to it. */
+    private final NDArray normEps;
+    private final NDArray attentionScale;
+    private volatile boolean closed;
 
     /** Takes ownership of {@code manager}, which holds {@code weights}. */
     LlamaModel(LlamaConfig cfg, NDManager manager, Placement placement, LlamaWeights weights) {
@@ -35,6 +39,8 @@ public final class LlamaModel implements LanguageModel {
         this.weights = weights;
         this.rope = new RotaryEmbedding(manager, cfg.maxPositions(), cfg.headDim(), cfg.ropeTheta(),
                 cfg.ropeScalingFactor(), placement.dtype());
+        this.normEps = manager.create((float) cfg.rmsNormEps());
+        this.attentionScale = CausalAttention.scale(manager, cfg.headDim(), placement.dtype());
     }
 
     /** Loads a checkpoint (any supported format, dequantized at load) onto cpu | gpu | auto. */
@@ -48,6 +54,11 @@ public final class LlamaModel implements LanguageModel {
      */
     public static LlamaModel load(Checkpoint ckpt, String device, String dtype) {
         return fromWeights(ckpt.config(), new CheckpointWeights(ckpt), device, dtype);
+    }
+
+    /** As {@link #fromWeights(LlamaConfig, Function, String, String)} with dtype auto. */
+    public static LlamaModel fromWeights(LlamaConfig cfg, Function<String, float[]> weights, String device) {
+        return fromWeights(cfg, weights, device, "auto");
     }
 
     /**
@@ -114,6 +125,7 @@ public final class LlamaModel implements LanguageModel {
 
     @Override
     public DecodeSession newSession(int maxTokens) {
+        ensureOpen();
         if (maxTokens <= 0 || maxTokens > cfg.maxPositions()) {
             throw new IllegalArgumentException("maxTokens must be in 1.." + cfg.maxPositions()
                     + " (max_position_embeddings), got " + maxTokens);
@@ -152,7 +164,7 @@ public final class LlamaModel implements LanguageModel {
             x = layer(weights.layers().get(l), l, x, position, cache, rotation, mask, step);
         }
         NDArray last = t > 1 ? x.get(NDIndex.sliceAxis(0, t - 1, t)) : x;
-        return weights.lmHead().apply(RmsNorm.apply(last, weights.finalNorm(), cfg.rmsNormEps(), placement.dtype()));
+        return weights.lmHead().apply(RmsNorm.apply(last, weights.finalNorm(), normEps, placement.dtype()));
     }
 
     private NDArray layer(LayerWeights w, int l, NDArray x, int position, KvCache cache, NDList rotation,
@@ -160,21 +172,35 @@ public final class LlamaModel implements LanguageModel {
         int t = (int) x.getShape().get(0);
         int heads = cfg.numHeads();
         int kvHeads = cfg.numKvHeads();
-        NDArray h = RmsNorm.apply(x, w.inputNorm(), cfg.rmsNormEps(), placement.dtype());
+        NDArray h = RmsNorm.apply(x, w.inputNorm(), normEps, placement.dtype());
         NDArray qkv = w.qkv().apply(h).reshape(t, heads + 2L * kvHeads, cfg.headDim());
         NDList qkAndV = qkv.split(new long[] {heads + kvHeads}, 1);
         NDList qAndK = RotaryEmbedding.rotate(qkAndV.get(0), rotation).split(new long[] {heads}, 1);
         NDArray q = qAndK.get(0);
         cache.write(l, position, qAndK.get(1), qkAndV.get(1));
         int length = position + t;
-        NDArray attn = CausalAttention.attend(q, cache.keys(step, l, length), cache.values(step, l, length), mask);
+        NDArray attn = CausalAttention.attend(q, cache.keys(step, l, length), cache.values(step, l, length), mask,
+                attentionScale);
         x = x.add(w.o().apply(attn));
-        NDArray m = RmsNorm.apply(x, w.postAttentionNorm(), cfg.rmsNormEps(), placement.dtype());
+        NDArray m = RmsNorm.apply(x, w.postAttentionNorm(), normEps, placement.dtype());
         return x.add(w.down().apply(SwiGlu.apply(w.gateUp().apply(m))));
     }
 
+    void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("model is closed");
+        }
+    }
+
+    /** Frees the weights and every session's cache; those sessions then refuse further steps. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        normEps.close();
+        attentionScale.close();
         rope.close();
         weights.close();
         manager.close();

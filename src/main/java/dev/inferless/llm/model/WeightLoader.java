@@ -10,6 +10,8 @@ import dev.inferless.llm.ops.LinearOp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -28,6 +30,7 @@ final class WeightLoader {
     private final NDManager manager;
     private final DataType dtype;
     private long uploadedBytes;
+    private ByteBuffer staging;
 
     private WeightLoader(LlamaConfig cfg, Function<String, float[]> source, NDManager manager, DataType dtype) {
         this.cfg = cfg;
@@ -97,13 +100,31 @@ final class WeightLoader {
             throw new IllegalArgumentException(
                     "weight " + name + " has " + data.length + " elements, expected " + s + " = " + s.size());
         }
-        NDArray f32 = manager.create(data, s);
+        NDArray f32 = create(data, s);
         NDArray converted = f32.toType(dtype, false);
         if (converted != f32) {
             f32.close();
         }
         uploadedBytes += s.size() * dtype.getNumOfBytes();
         return converted;
+    }
+
+    /**
+     * float32 array on the device. On a GPU the bytes go through one reused direct staging buffer
+     * (DJL copies them to the device before returning), instead of a fresh direct buffer per
+     * matrix left for the GC. On CPU DJL's tensor aliases the buffer it is given, so each gets its own.
+     */
+    private NDArray create(float[] data, Shape shape) {
+        if (!manager.getDevice().isGpu()) {
+            return manager.create(data, shape);
+        }
+        long bytes = 4L * data.length;
+        if (staging == null || staging.capacity() < bytes) {
+            staging = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
+        }
+        staging.clear().limit((int) bytes);
+        staging.asFloatBuffer().put(data);
+        return manager.create(staging, shape, DataType.FLOAT32);
     }
 
     private static long millisSince(long nanos) {

@@ -19,22 +19,28 @@ public final class CausalAttention {
      * @param keys   [kvHeads, L, d], rotated, the new positions included
      * @param values [kvHeads, L, d]
      * @param mask   [T, L] additive (0 or -inf), or null when every query sees every key (decode)
+     * @param scale  1/sqrt(d) as a scalar on the device, in the model dtype
      * @return [T, heads * d]
      */
-    public static NDArray attend(NDArray q, NDArray keys, NDArray values, NDArray mask) {
+    public static NDArray attend(NDArray q, NDArray keys, NDArray values, NDArray mask, NDArray scale) {
         long t = q.getShape().get(0);
         long heads = q.getShape().get(1);
         long d = q.getShape().get(2);
         long kvHeads = keys.getShape().get(0);
         long length = keys.getShape().get(1);
         long group = heads / kvHeads;
-        NDArray queries = q.transpose(1, 0, 2).reshape(kvHeads, group * t, d).mul(1.0 / Math.sqrt(d));
+        NDArray queries = q.transpose(1, 0, 2).reshape(kvHeads, group * t, d).mul(scale);
         NDArray scores = queries.matMul(keys.transpose(0, 2, 1));
         if (mask != null) {
             scores = scores.reshape(kvHeads, group, t, length).add(mask).reshape(kvHeads, group * t, length);
         }
         NDArray out = scores.softmax(-1).matMul(values);
         return out.reshape(heads, t, d).transpose(1, 0, 2).reshape(t, heads * d);
+    }
+
+    /** 1/sqrt(headDim) as a device scalar for {@link #attend}. */
+    public static NDArray scale(NDManager manager, int headDim, DataType dtype) {
+        return manager.create((float) (1.0 / Math.sqrt(headDim))).toType(dtype, false);
     }
 
     /** Additive mask [T, L] for T queries starting at {@code position}: query i sees keys 0..position+i. */

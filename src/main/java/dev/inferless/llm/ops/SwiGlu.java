@@ -2,8 +2,12 @@ package dev.inferless.llm.ops;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.nn.Activation;
 
-/** The Llama MLP's activation: {@code silu(gate) * up}, from the fused gate/up projection's output. */
+/**
+ * The Llama MLP's activation: {@code silu(gate) * up} with {@code silu(x) = x * sigmoid(x)}, from the
+ * fused gate/up projection's output.
+ */
 public final class SwiGlu {
 
     private SwiGlu() {}
@@ -13,7 +17,6 @@ public final class SwiGlu {
         NDList halves = gateUp.split(2, gateUp.getShape().dimension() - 1);
         NDArray gate = halves.get(0);
         NDArray up = halves.get(1);
-        NDArray silu = gate.div(gate.neg().exp().add(1));
-        return silu.mul(up);
+        return gate.mul(Activation.sigmoid(gate)).mul(up);
     }
 }

@@ -40,18 +40,20 @@ class DecodeSessionLifecycleTest {
         return m.manager().getManagedArrays().size();
     }
 
+    /** 2,000 steps by default; {@code -Dinferless.test.decodeSteps=10000} for the full run. */
     @Test
-    void twoThousandDecodeStepsOverRepeatedSessionsLeaveNoArraysBehind() {
+    void manyDecodeStepsOverRepeatedSessionsLeaveNoArraysBehind() {
+        int total = Integer.getInteger("inferless.test.decodeSteps", 2000);
         int baseline = liveArrays(model);
         Random rnd = new Random(52);
         int steps = 0;
-        while (steps < 2000) {
+        while (steps < total) {
             try (DecodeSession s = model.newSession(CFG.maxPositions())) {
                 s.prefill(TinyLlama.randomTokens(rnd, 5, CFG.vocabSize()));
                 int withCache = liveArrays(model);
                 assertThat(withCache - baseline).as("a session holds exactly its K and V per layer")
                         .isEqualTo(2 * CFG.numLayers());
-                while (s.position() < CFG.maxPositions() && steps < 2000) {
+                while (s.position() < CFG.maxPositions() && steps < total) {
                     s.decode(rnd.nextInt(CFG.vocabSize()));
                     steps++;
                     assertThat(liveArrays(model)).isEqualTo(withCache);
@@ -59,6 +61,7 @@ class DecodeSessionLifecycleTest {
             }
             assertThat(liveArrays(model)).isEqualTo(baseline);
         }
+        assertThat(steps).isEqualTo(total);
     }
 
     @Test
@@ -127,6 +130,18 @@ class DecodeSessionLifecycleTest {
         s.close();
         assertThatThrownBy(() -> s.decode(1)).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
         assertThat(liveArrays(model)).isEqualTo(baseline);
+    }
+
+    @Test
+    void closingTheModelEndsItsSessions() {
+        LlamaModel own = LlamaModel.fromWeights(CFG, WEIGHTS, "cpu", "auto");
+        DecodeSession s = own.newSession(8);
+        s.prefill(new int[] {1, 2});
+        own.close();
+        own.close();
+        assertThatThrownBy(() -> s.decode(3)).isInstanceOf(IllegalStateException.class).hasMessageContaining("model is closed");
+        assertThatThrownBy(() -> own.newSession(8)).isInstanceOf(IllegalStateException.class);
+        s.close();
     }
 
     @Test

@@ -8,8 +8,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -133,6 +138,43 @@ class LlamaModelTest {
                 assertThat(again.prefill(new int[] {5, 6, 7})).containsExactly(first);
             }
             assertThat(a.decode(8)).isEqualTo(freshLogits(model, new int[] {5, 6, 7}, 8));
+        }
+    }
+
+    @Test
+    void sessionsOnSeveralThreadsGiveTheSameLogitsAsOneAtATime() throws Exception {
+        LlamaConfig cfg = TinyLlama.config();
+        Function<String, float[]> w = TinyLlama.weights(cfg, 71);
+        try (LlamaModel model = LlamaModel.fromWeights(cfg, w, "cpu")) {
+            int[][] prompts = new int[4][];
+            float[][] sequential = new float[4][];
+            for (int i = 0; i < prompts.length; i++) {
+                prompts[i] = TinyLlama.randomTokens(new Random(71 + i), 5 + i, cfg.vocabSize());
+                sequential[i] = run(model, prompts[i]);
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<float[]>> parallel = new ArrayList<>();
+                for (int[] p : prompts) {
+                    parallel.add(pool.submit(() -> run(model, p)));
+                }
+                for (int i = 0; i < prompts.length; i++) {
+                    assertThat(parallel.get(i).get()).containsExactly(sequential[i]);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    /** Prefill, then ten greedy steps; the last logits. */
+    private static float[] run(LlamaModel model, int[] prompt) {
+        try (DecodeSession s = model.newSession(prompt.length + 10)) {
+            float[] logits = s.prefill(prompt);
+            for (int i = 0; i < 10; i++) {
+                logits = s.decode(argmax(logits));
+            }
+            return logits;
         }
     }
 

@@ -25,7 +25,8 @@ class CausalAttentionTest {
         try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             NDArray mask = t > 1 ? CausalAttention.causalMask(m, position, t, DataType.FLOAT32) : null;
             float[] out = CausalAttention.attend(m.create(q, new Shape(t, heads, d)),
-                    m.create(k, new Shape(kvHeads, length, d)), m.create(v, new Shape(kvHeads, length, d)), mask)
+                    m.create(k, new Shape(kvHeads, length, d)), m.create(v, new Shape(kvHeads, length, d)), mask,
+                    CausalAttention.scale(m, d, DataType.FLOAT32))
                     .toFloatArray();
             OpsTesting.assertClose(out, expected(q, k, v, t, length, heads, kvHeads, d));
         }

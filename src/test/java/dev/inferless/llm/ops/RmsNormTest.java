@@ -20,7 +20,7 @@ class RmsNormTest {
         float[] x = OpsTesting.gaussian(rnd, rows * width);
         float[] w = OpsTesting.gaussian(rnd, width);
         try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-            NDArray out = RmsNorm.apply(m.create(x, new Shape(rows, width)), m.create(w), 1e-5, DataType.FLOAT32);
+            NDArray out = RmsNorm.apply(m.create(x, new Shape(rows, width)), m.create(w), m.create(1e-5f), DataType.FLOAT32);
             double[] expected = new double[rows * width];
             for (int r = 0; r < rows; r++) {
                 double[] row = new double[width];
