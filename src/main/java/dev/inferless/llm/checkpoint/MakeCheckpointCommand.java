@@ -22,7 +22,7 @@ public final class MakeCheckpointCommand implements Callable<Integer> {
 
     @Option(names = "--group-size", defaultValue = "128",
             description = "quantization group size, -1 for one group (gptq); must divide every in_features;"
-                    + " tiny needs 32 or 64 (default: ${DEFAULT-VALUE})")
+                    + " tiny takes 32, 64 or 128 (default: ${DEFAULT-VALUE})")
     int groupSize;
 
     @Option(names = "--act-order", description = "gptq: desc_act with a non-monotonic g_idx")

@@ -50,8 +50,8 @@ class CheckpointMakerTest {
             });
             DType denseType = format.equals("fp32") ? DType.F32 : format.equals("bf16") ? DType.BF16 : DType.F16;
             assertThat(ckpt.tensors().info("model.embed_tokens.weight").dtype()).isEqualTo(denseType);
-            assertThat(ckpt.tensors().info("model.embed_tokens.weight").shape()).containsExactly(512, 64);
-            assertThat(ckpt.linear("lm_head", 64, 512)).isInstanceOf(LinearWeight.Dense.class);
+            assertThat(ckpt.tensors().info("model.embed_tokens.weight").shape()).containsExactly(512, c.hiddenSize());
+            assertThat(ckpt.linear("lm_head", c.hiddenSize(), 512)).isInstanceOf(LinearWeight.Dense.class);
             float[] norm = Dequantize.dense(ckpt.tensors(), ckpt.tensors().info("model.layers.1.input_layernorm.weight"));
             for (float v : norm) assertThat(v).isBetween(0.9f, 1.1f);
 
@@ -151,8 +151,8 @@ class CheckpointMakerTest {
 
     @Test
     void impossibleRequestsAreRefusedNamingTheValue() {
-        assertThatThrownBy(() -> CheckpointMaker.make("tiny", "gptq", 4, 128, false, 1, dir))
-                .hasMessageContaining("group_size 128").hasMessageContaining("192");
+        assertThatThrownBy(() -> CheckpointMaker.make("tiny", "gptq", 4, 256, false, 1, dir))
+                .hasMessageContaining("group_size 256").hasMessageContaining("384");
         assertThatThrownBy(() -> CheckpointMaker.make("tiny", "gptq", 3, 32, false, 1, dir)).hasMessageContaining("bits 3");
         assertThatThrownBy(() -> CheckpointMaker.make("tiny", "awq", 4, 32, true, 1, dir)).hasMessageContaining("act-order");
         assertThatThrownBy(() -> CheckpointMaker.make("tiny", "int3", 4, 32, false, 1, dir)).hasMessageContaining("format int3");

@@ -52,10 +52,10 @@ class CheckpointValidationTest {
     void wrongDenseShapeNamesTensorAndBothShapes() {
         CheckpointMaker.make("tiny", "fp16", 4, 64, false, 1, dir);
         rewrite(e -> e.name().equals("model.layers.0.self_attn.k_proj.weight")
-                ? new SafetensorsWriter.Entry(e.name(), e.dtype(), new long[] {64, 32}) : e);
+                ? new SafetensorsWriter.Entry(e.name(), e.dtype(), new long[] {128, 64}) : e);
         assertThatThrownBy(() -> Checkpoint.open(dir))
                 .hasMessageContaining("'model.layers.0.self_attn.k_proj.weight'")
-                .hasMessageContaining("[64, 32]").hasMessageContaining("[32, 64]");
+                .hasMessageContaining("[128, 64]").hasMessageContaining("[64, 128]");
     }
 
     @Test
@@ -104,7 +104,7 @@ class CheckpointValidationTest {
         String prefix = "model.layers.1.mlp.down_proj";
         float[] withGroupIndex;
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
-            withGroupIndex = Dequantize.toFloat(ckpt.tensors(), ckpt.linear(prefix, 192, 64));
+            withGroupIndex = Dequantize.toFloat(ckpt.tensors(), ckpt.linear(prefix, 384, 128));
         }
         try (MappedTensorStore store = MappedTensorStore.open(dir)) {
             List<SafetensorsWriter.Entry> entries = new ArrayList<>();
@@ -119,7 +119,7 @@ class CheckpointValidationTest {
         }
         try (MappedTensorStore copied = MappedTensorStore.open(dir.resolve("copy"))) {
             assertThat(copied.names()).noneMatch(n -> n.endsWith(".g_idx"));
-            LinearWeight.Gptq weight = new LinearWeight.Gptq(192, 64, new Quantization.Gptq(4, 32, false, true, false),
+            LinearWeight.Gptq weight = new LinearWeight.Gptq(384, 128, new Quantization.Gptq(4, 32, false, true, false),
                     copied.info(prefix + ".qweight"), copied.info(prefix + ".qzeros"), copied.info(prefix + ".scales"),
                     null, null);
             assertThat(Dequantize.toFloat(copied, weight)).containsExactly(withGroupIndex);
