@@ -48,6 +48,7 @@ public final class ModelCodeLoader {
             } catch (IOException e) {
                 throw new ModelLoadException("cannot create a directory for compiled app/ classes: " + e.getMessage(), e);
             }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(classes), "delete-compiled-app"));
             SourceCompiler.compile(appDir, jars, classes);
             LOG.info("compiled {} in {} ms", appDir, (System.nanoTime() - start) / 1_000_000);
             roots.add(classes);
@@ -76,6 +77,14 @@ public final class ModelCodeLoader {
         } catch (ServiceConfigurationError e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new ModelLoadException("cannot create " + providers.get(0).type().getName() + ": " + cause, e);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // Only temporary class files.
         }
     }
 

@@ -53,7 +53,12 @@ public final class HttpServer {
         app.error(404, ErrorMapping::unmatchedRoute);
         app.before(this::guard);
         routes(app);
-        app.start(config.host(), config.port());
+        try {
+            app.start(config.host(), config.port());
+        } catch (RuntimeException e) {
+            throw new dev.inferless.runtime.ConfigException("server.port: cannot listen on " + config.host() + ":" + config.port()
+                    + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+        }
         LOG.info("listening on http://{}:{}", config.host(), app.port());
         return this;
     }
