@@ -25,13 +25,13 @@ public final class HttpServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
     static final String VERSION = "0.1.0";
+    private static final java.time.Duration STOP_PATIENCE = java.time.Duration.ofSeconds(5);
 
     private final ServerConfig config;
     private final InferenceService service;
     private final Metrics metrics;
     private final BearerAuth auth;
     private final boolean requestLog;
-    private final java.util.concurrent.atomic.AtomicInteger openRequests = new java.util.concurrent.atomic.AtomicInteger();
     private Javalin app;
 
     /** {@code authToken} null = no authentication. */
@@ -48,6 +48,11 @@ public final class HttpServer {
             c.showJavalinBanner = false;
             c.http.maxRequestSize = config.maxBodyBytes();
             c.requestLogger.http(this::logRequest);
+            c.jetty.modifyServer(server -> {
+                // Counts requests until their response is complete, so that stop() waits for them.
+                server.setHandler(new org.eclipse.jetty.server.handler.StatisticsHandler());
+                server.setStopTimeout(STOP_PATIENCE.toMillis());
+            });
         });
         app.exception(Exception.class, ErrorMapping::handle);
         app.error(404, ErrorMapping::unmatchedRoute);
@@ -67,16 +72,8 @@ public final class HttpServer {
         return app.port();
     }
 
-    /** Stops listening once the responses under way are written (up to {@code patience}). */
-    public void stop(java.time.Duration patience) {
-        long end = System.nanoTime() + patience.toNanos();
-        try {
-            while (openRequests.get() > 0 && System.nanoTime() < end) {
-                Thread.sleep(5);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /** Stops listening; Jetty's graceful stop lets responses under way complete first (up to STOP_PATIENCE). */
+    public void stop() {
         if (app != null) {
             app.stop();
         }
@@ -124,7 +121,6 @@ public final class HttpServer {
 
     /** Auth for everything but the health probes; the size limit before any body is read. */
     private void guard(Context ctx) {
-        openRequests.incrementAndGet();
         if (auth != null && !ctx.path().startsWith("/v2/health/") && !auth.accepts(ctx.header("Authorization"))) {
             throw new ApiError(401, "missing or wrong bearer token");
         }
@@ -171,9 +167,8 @@ public final class HttpServer {
         ctx.status(status).contentType("application/json").result(Json.write(body));
     }
 
-    /** Javalin calls this once the response is written: the end of every request. */
+    /** Javalin calls this at the end of every request, matched or not. */
     private void logRequest(Context ctx, Float ms) {
-        openRequests.decrementAndGet();
         String route;
         try {
             route = ctx.endpointHandlerPath();
