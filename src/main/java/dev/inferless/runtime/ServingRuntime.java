@@ -25,6 +25,7 @@ public final class ServingRuntime {
     private final Metrics metrics;
     private final HttpServer http;
     private final AtomicBoolean shutdownStarted = new AtomicBoolean();
+    private final AtomicBoolean listening = new AtomicBoolean(true);
     private final Object lifecycle = new Object();
     private boolean initializing; // guarded by lifecycle
     private final CountDownLatch initializeDone = new CountDownLatch(1);
@@ -128,6 +129,9 @@ public final class ServingRuntime {
      * Returns true when finalize succeeded.
      */
     public boolean shutdown() {
+        if (!listening.get()) {
+            return cleanShutdown; // already stopped (a failed initialize, or an earlier shutdown)
+        }
         boolean first;
         boolean waitForInitialize;
         synchronized (lifecycle) {
@@ -179,6 +183,9 @@ public final class ServingRuntime {
     }
 
     private void stopListening() {
+        if (!listening.compareAndSet(true, false)) {
+            return;
+        }
         try {
             http.stop();
         } finally {
