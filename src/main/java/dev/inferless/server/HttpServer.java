@@ -51,7 +51,6 @@ public final class HttpServer {
             c.jetty.modifyServer(server -> {
                 // Counts requests until their response is complete, so that stop() waits for them.
                 server.setHandler(new org.eclipse.jetty.server.handler.StatisticsHandler());
-                server.setStopTimeout(STOP_PATIENCE.toMillis());
             });
         });
         app.exception(Exception.class, ErrorMapping::handle);
@@ -60,6 +59,8 @@ public final class HttpServer {
         routes(app);
         try {
             app.start(config.host(), config.port());
+            // Set once started: a graceful stop of a server that failed to start would hide why it failed.
+            app.jettyServer().server().setStopTimeout(STOP_PATIENCE.toMillis());
         } catch (RuntimeException e) {
             throw new dev.inferless.runtime.ConfigException("server.port: cannot listen on " + config.host() + ":" + config.port()
                     + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
