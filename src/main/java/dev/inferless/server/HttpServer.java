@@ -1,6 +1,7 @@
 package dev.inferless.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.inferless.runtime.ConfigException;
 import dev.inferless.runtime.InferenceService;
 import dev.inferless.runtime.ModelRepo;
 import dev.inferless.runtime.RequestInput;
@@ -10,10 +11,13 @@ import dev.inferless.runtime.TensorSpec;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.eclipse.jetty.server.handler.StatisticsHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +29,7 @@ public final class HttpServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
     static final String VERSION = "0.1.0";
-    private static final java.time.Duration STOP_PATIENCE = java.time.Duration.ofSeconds(5);
+    private static final Duration STOP_PATIENCE = Duration.ofSeconds(5);
 
     private final ServerConfig config;
     private final InferenceService service;
@@ -50,7 +54,7 @@ public final class HttpServer {
             c.requestLogger.http(this::logRequest);
             c.jetty.modifyServer(server -> {
                 // Counts requests until their response is complete, so that stop() waits for them.
-                server.setHandler(new org.eclipse.jetty.server.handler.StatisticsHandler());
+                server.setHandler(new StatisticsHandler());
             });
         });
         app.exception(Exception.class, ErrorMapping::handle);
@@ -62,7 +66,7 @@ public final class HttpServer {
             // Set once started: a graceful stop of a server that failed to start would hide why it failed.
             app.jettyServer().server().setStopTimeout(STOP_PATIENCE.toMillis());
         } catch (RuntimeException e) {
-            throw new dev.inferless.runtime.ConfigException("server.port: cannot listen on " + config.host() + ":" + config.port()
+            throw new ConfigException("server.port: cannot listen on " + config.host() + ":" + config.port()
                     + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
         }
         LOG.info("listening on http://{}:{}", config.host(), app.port());
@@ -144,7 +148,7 @@ public final class HttpServer {
     }
 
     /** Reads the body, refusing it past the limit even when no Content-Length announced its size (chunked). */
-    private byte[] body(Context ctx) throws java.io.IOException {
+    private byte[] body(Context ctx) throws IOException {
         int limit = (int) Math.min(config.maxBodyBytes(), Integer.MAX_VALUE - 16);
         byte[] body = ctx.req().getInputStream().readNBytes(limit + 1);
         if (body.length > limit) {
