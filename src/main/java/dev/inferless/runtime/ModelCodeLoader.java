@@ -8,6 +8,7 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.ServiceConfigurationError;
@@ -15,6 +16,7 @@ import java.util.ServiceLoader;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Finds a model repo's InferlessModel implementation: a class loader over lib/*.jar and app/
@@ -48,6 +50,7 @@ public final class ModelCodeLoader {
             } catch (IOException e) {
                 throw new ModelLoadException("cannot create a directory for compiled app/ classes: " + e.getMessage(), e);
             }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(classes), "delete-compiled-app"));
             SourceCompiler.compile(appDir, jars, classes);
             LOG.info("compiled {} in {} ms", appDir, (System.nanoTime() - start) / 1_000_000);
             roots.add(classes);
@@ -76,6 +79,14 @@ public final class ModelCodeLoader {
         } catch (ServiceConfigurationError e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new ModelLoadException("cannot create " + providers.get(0).type().getName() + ": " + cause, e);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // Only temporary class files.
         }
     }
 

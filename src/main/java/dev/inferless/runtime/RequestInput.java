@@ -2,7 +2,9 @@ package dev.inferless.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One input as a protocol delivered it, before validation: its name, the datatype the client
@@ -18,8 +20,8 @@ public record RequestInput(String name, String datatype, List<Long> shape, List<
     /** Simple JSON ({"prompt": "...", "max_tokens": 64}): one input per field, shapes read from nesting. */
     public static List<RequestInput> fromFields(JsonNode object) throws InvalidInputException {
         List<RequestInput> inputs = new ArrayList<>();
-        for (java.util.Iterator<java.util.Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
-            java.util.Map.Entry<String, JsonNode> field = it.next();
+        for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
             if (field.getValue().isObject()) {
                 throw new InvalidInputException("input '" + field.getKey() + "': expected a value or a list of values, got an object");
             }

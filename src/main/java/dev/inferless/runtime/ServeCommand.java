@@ -33,10 +33,11 @@ public final class ServeCommand implements Callable<Integer> {
         RuntimeConfig c = config.load(extra);
         LoggingSetup.apply(c.logging());
         ServingRuntime runtime = ServingRuntime.create(c, System.getenv());
-        runtime.initialize();
+        // Installed before initialize: a signal during it waits for it, then drains and finalizes once.
         ShutdownSignals.onTermOrInt(runtime::shutdown);
         // Any other exit path (System.exit elsewhere, SIGHUP) still drains and finalizes once.
         Runtime.getRuntime().addShutdownHook(new Thread(runtime::shutdown, "shutdown-hook"));
+        runtime.initialize();
         runtime.awaitStopped();
         return runtime.shutdown() ? 0 : 1;
     }

@@ -25,6 +25,11 @@ public final class ServingRuntime {
     private final Metrics metrics;
     private final HttpServer http;
     private final AtomicBoolean shutdownStarted = new AtomicBoolean();
+    private final AtomicBoolean listening = new AtomicBoolean(true);
+    private final Object lifecycle = new Object();
+    private boolean initializing; // guarded by lifecycle
+    private final CountDownLatch initializeDone = new CountDownLatch(1);
+    private volatile boolean initialized;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean cleanShutdown = true;
     private volatile ColdStart coldStart;
@@ -52,6 +57,20 @@ public final class ServingRuntime {
 
     /** Initializes the model, runs the warm-up inference when configured, then reports ready. */
     public void initialize() throws ModelLoadException {
+        synchronized (lifecycle) {
+            if (shutdownStarted.get()) {
+                throw new ModelLoadException("shutdown was requested before the model was initialized");
+            }
+            initializing = true;
+        }
+        try {
+            initializeAndWarmUp();
+        } finally {
+            initializeDone.countDown();
+        }
+    }
+
+    private void initializeAndWarmUp() throws ModelLoadException {
         long processStartMs = ManagementFactory.getRuntimeMXBean().getStartTime();
         double runtimeStart = Math.max(0, (System.currentTimeMillis() - processStartMs) / 1000.0);
         long t0 = System.nanoTime();
@@ -61,6 +80,7 @@ public final class ServingRuntime {
             stopListening();
             throw e;
         }
+        initialized = true;
         double initialize = (System.nanoTime() - t0) / 1e9;
         LOG.info("model '{}' initialized in {} s", host.repo().name(), String.format("%.3f", initialize));
         double warmup = 0;
@@ -81,6 +101,10 @@ public final class ServingRuntime {
         metrics.coldStart("initialize", initialize);
         metrics.coldStart("warmup", warmup);
         metrics.coldStart("total", coldStart.totalS());
+        if (shutdownStarted.get()) {
+            LOG.info("initialized, but a shutdown was requested meanwhile; not reporting ready");
+            return;
+        }
         service.moveTo(ServingState.READY);
         metrics.ready(true);
         LOG.info("ready on port {}: cold start {} s = runtime start {} s + initialize {} s + warm-up {} s", http.port(),
@@ -105,11 +129,24 @@ public final class ServingRuntime {
      * Returns true when finalize succeeded.
      */
     public boolean shutdown() {
-        if (!shutdownStarted.compareAndSet(false, true)) {
+        if (!listening.get()) {
+            return cleanShutdown; // already stopped (a failed initialize, or an earlier shutdown)
+        }
+        boolean first;
+        boolean waitForInitialize;
+        synchronized (lifecycle) {
+            first = shutdownStarted.compareAndSet(false, true);
+            waitForInitialize = initializing;
+        }
+        if (!first) {
             awaitStopped();
             return cleanShutdown;
         }
         try {
+            if (waitForInitialize) {
+                // A signal during initialize: let it finish, so finalize never races it.
+                initializeDone.await();
+            }
             LOG.info("shutting down: draining {} in flight and {} queued (grace {} s)", scheduler.inFlight(), scheduler.queued(),
                     config.server().shutdownGrace().toMillis() / 1000.0);
             service.moveTo(ServingState.DRAINING);
@@ -132,6 +169,9 @@ public final class ServingRuntime {
     }
 
     private void finalizeQuietly() {
+        if (!initialized) {
+            return;
+        }
         try {
             long t = System.nanoTime();
             host.finalizeOnce();
@@ -143,8 +183,11 @@ public final class ServingRuntime {
     }
 
     private void stopListening() {
+        if (!listening.compareAndSet(true, false)) {
+            return;
+        }
         try {
-            http.stop(java.time.Duration.ofSeconds(5));
+            http.stop();
         } finally {
             scheduler.shutdownWorkers();
             service.moveTo(ServingState.STOPPED);

@@ -29,13 +29,21 @@ final class SourceCompiler {
     private SourceCompiler() {}
 
     static void compile(Path appDir, List<Path> libJars, Path outDir) throws ModelLoadException {
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        compile(ToolProvider.getSystemJavaCompiler(), appDir, libJars, outDir);
+    }
+
+    /** {@code javac} is null on a JRE. */
+    static void compile(JavaCompiler javac, Path appDir, List<Path> libJars, Path outDir) throws ModelLoadException {
+        List<Path> sources = files(appDir).stream().filter(p -> p.toString().endsWith(".java")).collect(Collectors.toList());
+        if (sources.isEmpty()) {
+            copyResources(appDir, outDir);
+            return;
+        }
         if (javac == null) {
             throw new ModelLoadException("cannot compile " + appDir + ": this Java runtime has no compiler"
                     + " (ToolProvider.getSystemJavaCompiler() is null, i.e. a JRE, not a JDK). Run on a JDK 17+,"
                     + " or ship the model code as a jar under lib/");
         }
-        List<Path> sources = files(appDir).stream().filter(p -> p.toString().endsWith(".java")).collect(Collectors.toList());
         List<String> classpath = new ArrayList<>();
         classpath.add(System.getProperty("java.class.path"));
         libJars.forEach(j -> classpath.add(j.toString()));

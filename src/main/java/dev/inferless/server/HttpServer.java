@@ -1,6 +1,7 @@
 package dev.inferless.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.inferless.runtime.ConfigException;
 import dev.inferless.runtime.InferenceService;
 import dev.inferless.runtime.ModelRepo;
 import dev.inferless.runtime.RequestInput;
@@ -10,10 +11,13 @@ import dev.inferless.runtime.TensorSpec;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.eclipse.jetty.server.handler.StatisticsHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,13 +29,13 @@ public final class HttpServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
     static final String VERSION = "0.1.0";
+    private static final Duration STOP_PATIENCE = Duration.ofSeconds(5);
 
     private final ServerConfig config;
     private final InferenceService service;
     private final Metrics metrics;
     private final BearerAuth auth;
     private final boolean requestLog;
-    private final java.util.concurrent.atomic.AtomicInteger openRequests = new java.util.concurrent.atomic.AtomicInteger();
     private Javalin app;
 
     /** {@code authToken} null = no authentication. */
@@ -48,12 +52,23 @@ public final class HttpServer {
             c.showJavalinBanner = false;
             c.http.maxRequestSize = config.maxBodyBytes();
             c.requestLogger.http(this::logRequest);
+            c.jetty.modifyServer(server -> {
+                // Counts requests until their response is complete, so that stop() waits for them.
+                server.setHandler(new StatisticsHandler());
+            });
         });
         app.exception(Exception.class, ErrorMapping::handle);
         app.error(404, ErrorMapping::unmatchedRoute);
         app.before(this::guard);
         routes(app);
-        app.start(config.host(), config.port());
+        try {
+            app.start(config.host(), config.port());
+            // Set once started: a graceful stop of a server that failed to start would hide why it failed.
+            app.jettyServer().server().setStopTimeout(STOP_PATIENCE.toMillis());
+        } catch (RuntimeException e) {
+            throw new ConfigException("server.port: cannot listen on " + config.host() + ":" + config.port()
+                    + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+        }
         LOG.info("listening on http://{}:{}", config.host(), app.port());
         return this;
     }
@@ -62,16 +77,8 @@ public final class HttpServer {
         return app.port();
     }
 
-    /** Stops listening once the responses under way are written (up to {@code patience}). */
-    public void stop(java.time.Duration patience) {
-        long end = System.nanoTime() + patience.toNanos();
-        try {
-            while (openRequests.get() > 0 && System.nanoTime() < end) {
-                Thread.sleep(5);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /** Stops listening; Jetty's graceful stop lets responses under way complete first (up to STOP_PATIENCE). */
+    public void stop() {
         if (app != null) {
             app.stop();
         }
@@ -119,7 +126,6 @@ public final class HttpServer {
 
     /** Auth for everything but the health probes; the size limit before any body is read. */
     private void guard(Context ctx) {
-        openRequests.incrementAndGet();
         if (auth != null && !ctx.path().startsWith("/v2/health/") && !auth.accepts(ctx.header("Authorization"))) {
             throw new ApiError(401, "missing or wrong bearer token");
         }
@@ -142,7 +148,7 @@ public final class HttpServer {
     }
 
     /** Reads the body, refusing it past the limit even when no Content-Length announced its size (chunked). */
-    private byte[] body(Context ctx) throws java.io.IOException {
+    private byte[] body(Context ctx) throws IOException {
         int limit = (int) Math.min(config.maxBodyBytes(), Integer.MAX_VALUE - 16);
         byte[] body = ctx.req().getInputStream().readNBytes(limit + 1);
         if (body.length > limit) {
@@ -166,9 +172,8 @@ public final class HttpServer {
         ctx.status(status).contentType("application/json").result(Json.write(body));
     }
 
-    /** Javalin calls this once the response is written: the end of every request. */
+    /** Javalin calls this at the end of every request, matched or not. */
     private void logRequest(Context ctx, Float ms) {
-        openRequests.decrementAndGet();
         String route;
         try {
             route = ctx.endpointHandlerPath();

@@ -86,6 +86,17 @@ class CliTest {
     }
 
     @Test
+    void serveOnABusyPortExitsNonZeroNamingTheKey() throws Exception {
+        Path repo = TestRepos.controllable(tmp, ControllableModel.class);
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            int code = run("serve", "--model", repo.toString(), "--port", Integer.toString(busy.getLocalPort()),
+                    "--set", "server.host=127.0.0.1");
+            assertThat(code).isEqualTo(1);
+        }
+        assertThat(err.toString()).contains("error: server.port: cannot listen on 127.0.0.1");
+    }
+
+    @Test
     void serveWithAnUnknownKeyExitsNonZeroNamingIt() {
         assertThat(run("serve", "--set", "server.prot=1")).isEqualTo(1);
         assertThat(err.toString()).contains("unknown configuration key 'server.prot'");

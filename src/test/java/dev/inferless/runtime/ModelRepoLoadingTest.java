@@ -105,6 +105,14 @@ class ModelRepoLoadingTest {
     }
 
     @Test
+    void withoutACompilerTheErrorSaysSo() throws Exception {
+        Path repo = TestRepos.copy(Path.of("models/echo"), tmp.resolve("echo"));
+        assertThatThrownBy(() -> SourceCompiler.compile(null, repo.resolve("app"), List.of(), Files.createTempDirectory(tmp, "out")))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("no compiler").hasMessageContaining("JRE").hasMessageContaining("lib/");
+    }
+
+    @Test
     void missingInputSchemaIsAnError() throws Exception {
         Path repo = TestRepos.controllable(tmp, ControllableModel.class);
         Files.delete(repo.resolve("input_schema.json"));

@@ -36,12 +36,14 @@ class SignalDrainTest {
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
     private final List<String> output = new CopyOnWriteArrayList<>();
     private Process process;
+    private Thread reader;
 
     @AfterEach
     void killLeftovers() {
         if (process != null && process.isAlive()) {
             process.destroyForcibly();
         }
+        System.out.println("child output:\n" + String.join("\n", output));
     }
 
     @Test
@@ -51,7 +53,7 @@ class SignalDrainTest {
         CompletableFuture<HttpResponse<String>> inFlight = post(port, "{\"prompt\": \"drained\", \"hold\": \"" + release + "\"}");
         waitFor(() -> Files.exists(Path.of(release + ".started")), "the request to reach the model");
 
-        process.destroy(); // SIGTERM
+        signal("TERM"); // not Process.destroy(): it also closes our end of the child's output
         waitFor(() -> get(port, "/v2/health/ready") == 503, "readiness to drop");
         assertThat(post(port, "{\"prompt\": \"late\"}").get(WAIT_S, TimeUnit.SECONDS).statusCode()).isEqualTo(503);
         assertThat(process.isAlive()).isTrue();
@@ -63,18 +65,17 @@ class SignalDrainTest {
         assertThat(process.waitFor(WAIT_S, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).as(String.join("\n", output)).isEqualTo(0);
         assertThat(Files.readAllLines(tmp.resolve("finalize.log"))).containsExactly("finalize");
-        assertThat(String.join("\n", output)).contains("received SIGTERM");
+        assertThat(allOutput()).contains("received SIGTERM");
     }
 
     @Test
     void sigintAlsoFinalizesOnceAndExitsZero() throws Exception {
         startServe();
-        Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start();
-        assertThat(kill.waitFor(WAIT_S, TimeUnit.SECONDS)).isTrue();
+        signal("INT");
         assertThat(process.waitFor(WAIT_S, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).as(String.join("\n", output)).isEqualTo(0);
         assertThat(Files.readAllLines(tmp.resolve("finalize.log"))).containsExactly("finalize");
-        assertThat(String.join("\n", output)).contains("received SIGINT");
+        assertThat(allOutput()).contains("received SIGINT");
     }
 
     /** Starts `serve` on a free port and returns that port once the child reports ready. */
@@ -86,7 +87,7 @@ class SignalDrainTest {
                 "--set", "model.marker_dir=" + tmp)
                 .redirectErrorStream(true).start();
         CompletableFuture<Integer> port = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
+        reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
                     output.add(line);
@@ -103,6 +104,18 @@ class SignalDrainTest {
         reader.setDaemon(true);
         reader.start();
         return port.get(WAIT_S, TimeUnit.SECONDS);
+    }
+
+    private void signal(String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start();
+        assertThat(kill.waitFor(WAIT_S, TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).isZero();
+    }
+
+    /** Everything the child wrote, once it exited and its output was read to the end. */
+    private String allOutput() throws InterruptedException {
+        reader.join(TimeUnit.SECONDS.toMillis(WAIT_S));
+        return String.join("\n", output);
     }
 
     private CompletableFuture<HttpResponse<String>> post(int port, String body) {
