@@ -27,7 +27,7 @@ class KubernetesManifestsTest {
     static final Manifests MANIFESTS = Manifests.load(K8S);
 
     static final Set<String> HEALTH_ROUTES = Set.of("/v2/health/live", "/v2/health/ready");
-    static final String QUEUE_METRIC = "inferless_queued_requests";
+    static final String QUEUE_METRIC = "inferless_requests_queued";
     static final Pattern DNS_1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     // Fields of a v1 Container used here or commonly; anything else is a typo the API server would reject.
