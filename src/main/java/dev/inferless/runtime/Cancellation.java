@@ -18,6 +18,11 @@ final class Cancellation {
         CURRENT.remove();
     }
 
+    /** The flag of the request the current thread works on, or null off a request thread. */
+    static AtomicBoolean currentFlag() {
+        return CURRENT.get();
+    }
+
     /** On a request thread: that request's flag. Elsewhere: whatever request the caller's thread works on when asked. */
     static BooleanSupplier current() {
         AtomicBoolean flag = CURRENT.get();

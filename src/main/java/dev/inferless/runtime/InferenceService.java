@@ -1,5 +1,6 @@
 package dev.inferless.runtime;
 
+import dev.inferless.api.StreamOutputHandler;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -44,6 +45,20 @@ public final class InferenceService {
         requireReady();
         Map<String, Object> validated = InputValidator.validate(host.repo().inputs(), inputs);
         return scheduler.run(() -> host.infer(validated));
+    }
+
+    /**
+     * As {@link #infer}, through the model's streaming form: chunks go to {@code out} as the model
+     * sends them. A chunk that cannot be delivered (client gone) cancels the request.
+     */
+    public void inferStreaming(List<RequestInput> inputs, StreamOutputHandler out) throws InvalidInputException,
+            NotServingException, OverCapacityException, DeadlineExceededException, ModelFailureException, InterruptedException {
+        requireReady();
+        Map<String, Object> validated = InputValidator.validate(host.repo().inputs(), inputs);
+        scheduler.run(() -> {
+            host.inferStreaming(validated, new DisconnectAwareStream(out, Cancellation.currentFlag()));
+            return null;
+        });
     }
 
     public void requireReady() throws NotServingException {

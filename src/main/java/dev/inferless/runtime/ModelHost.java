@@ -1,6 +1,7 @@
 package dev.inferless.runtime;
 
 import dev.inferless.api.InferlessModel;
+import dev.inferless.api.StreamOutputHandler;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +62,26 @@ public final class ModelHost {
         Map<String, Object> outputs = withLoader(() -> model.infer(inputs));
         checkOutputs(outputs);
         return outputs;
+    }
+
+    /** Calls the model's streaming form on the current thread; every chunk is checked like an output. */
+    public void inferStreaming(Map<String, Object> inputs, StreamOutputHandler out) throws Exception {
+        StreamOutputHandler checked = new StreamOutputHandler() {
+            @Override
+            public void send(Map<String, Object> chunk) {
+                checkOutputs(chunk);
+                out.send(chunk);
+            }
+
+            @Override
+            public void finish() {
+                out.finish();
+            }
+        };
+        withLoader(() -> {
+            model.infer(inputs, checked);
+            return null;
+        });
     }
 
     /** The warm-up input: the input schema's examples. A required input without an example is an error. */

@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Sits between the protocols and the model: owns the concurrency limit (slots), the queue of
  * requests waiting for a slot, and the per-request deadline. The model call runs on a worker
  * thread so that a request past its deadline can answer at once and give its slot back; its
- * cancellation flag flips so a cooperative model stops early.
+ * cancellation flag flips so a cooperative model stops early. An IllegalArgumentException from the
+ * model is the model rejecting its input: a client error, not a failure.
  */
 public final class RequestScheduler {
 
@@ -47,7 +48,7 @@ public final class RequestScheduler {
 
     /** Runs {@code work} in a slot, on a worker thread, within the deadline. */
     public <T> T run(Callable<T> work) throws NotServingException, OverCapacityException, DeadlineExceededException,
-            ModelFailureException, InterruptedException {
+            InvalidInputException, ModelFailureException, InterruptedException {
         if (closed.get()) {
             throw new NotServingException("shutting down");
         }
@@ -79,6 +80,10 @@ public final class RequestScheduler {
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
                 String message = cause.getMessage() == null ? cause.getClass().getName() : cause.getMessage();
+                if (cause instanceof IllegalArgumentException) {
+                    // The model's way to say "this input is bad" (a prompt past the context window, top_p 7).
+                    throw new InvalidInputException(message);
+                }
                 throw new ModelFailureException(message, cause);
             }
         } finally {

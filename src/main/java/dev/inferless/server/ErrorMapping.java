@@ -27,40 +27,53 @@ final class ErrorMapping {
         }
     }
 
+    /** What a failure means for the client: a status, a message, and for 429 when to retry. */
+    record Failure(int status, String message, Integer retryAfterSeconds) {}
+
     static void handle(Exception e, Context ctx) {
+        Failure f = describe(e, ctx.method() + " " + ctx.path());
+        if (f.status() == 401) {
+            ctx.header("WWW-Authenticate", "Bearer");
+        }
+        if (f.retryAfterSeconds() != null) {
+            ctx.header("Retry-After", Integer.toString(f.retryAfterSeconds()));
+        }
+        write(ctx, f.status(), f.message());
+    }
+
+    /** The mapping itself, also used for a stream that fails after its first event (no status line left to set). */
+    static Failure describe(Exception e, String where) {
         int status;
+        Integer retryAfter = null;
         String message = e.getMessage();
         if (e instanceof ApiError) {
             status = ((ApiError) e).status;
-            if (status == 401) {
-                ctx.header("WWW-Authenticate", "Bearer");
-            }
         } else if (e instanceof InvalidInputException) {
             status = 400;
         } else if (e instanceof NotServingException) {
             status = 503;
         } else if (e instanceof OverCapacityException) {
             status = 429;
-            ctx.header("Retry-After", Integer.toString(((OverCapacityException) e).retryAfterSeconds()));
+            retryAfter = ((OverCapacityException) e).retryAfterSeconds();
         } else if (e instanceof DeadlineExceededException) {
             status = 504;
         } else if (e instanceof ModelFailureException) {
             status = 500;
-            LOG.warn("model failed on {} {}: {}", ctx.method(), ctx.path(), message, e.getCause());
+            LOG.warn("model failed on {}: {}", where, message, e.getCause());
         } else if (e instanceof HttpResponseException) {
             // Javalin's own: 404 for unknown paths, 405, 413 when the body is over server.max_body_bytes.
             status = ((HttpResponseException) e).getStatus();
-            message = status == 413 ? "request body too large" : status == 404 ? "not found: " + ctx.path() : message;
+            message = status == 413 ? "request body too large" : status == 404 ? "not found: " + where : message;
         } else if (e instanceof InterruptedException) {
             status = 503;
             message = "interrupted: shutting down";
             Thread.currentThread().interrupt();
         } else {
             status = 500;
-            LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
+            LOG.error("unexpected error on {}", where, e);
             message = "internal error: " + e;
         }
-        write(ctx, status, String.valueOf(message));
+        return new Failure(status, String.valueOf(message), retryAfter);
     }
 
     private static void write(Context ctx, int status, String message) {

@@ -1,6 +1,8 @@
 package dev.inferless.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.inferless.api.StreamOutputHandler;
 import dev.inferless.runtime.ConfigException;
 import dev.inferless.runtime.InferenceService;
 import dev.inferless.runtime.ModelRepo;
@@ -16,6 +18,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.server.handler.StatisticsHandler;
 import org.slf4j.Logger;
@@ -30,12 +33,15 @@ public final class HttpServer {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
     static final String VERSION = "0.1.0";
     private static final Duration STOP_PATIENCE = Duration.ofSeconds(5);
+    /** The status of a stream that failed after its first event (the response itself says 200). */
+    static final String STREAM_ERROR = "inferless.stream-error";
 
     private final ServerConfig config;
     private final InferenceService service;
     private final Metrics metrics;
     private final BearerAuth auth;
     private final boolean requestLog;
+    private final long startedAt = System.currentTimeMillis() / 1000;
     private Javalin app;
 
     /** {@code authToken} null = no authentication. */
@@ -97,6 +103,8 @@ public final class HttpServer {
         app.post("/v2/models/{name}/infer", this::kserveInfer);
         app.post("/v2/models/{name}/versions/{version}/infer", this::kserveInfer);
         app.post("/infer", this::simpleInfer);
+        app.post("/v1/completions", this::completions);
+        app.get("/v1/models", ctx -> json(ctx, 200, OpenAiProtocol.models(service.repo().name(), startedAt)));
         app.get("/metrics", ctx -> {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             metrics.write(out);
@@ -112,11 +120,74 @@ public final class HttpServer {
         json(ctx, 200, KServeProtocol.response(repo.name(), request.id(), outputs, repo.outputs()));
     }
 
-    /** Simple JSON: {"prompt": "..."} in, the model's outputs ({"generated_result": "..."}) out. */
+    /**
+     * Simple JSON: {"prompt": "..."} in, the model's outputs ({"generated_result": "..."}) out; with
+     * "stream": true, one Server-Sent Event per chunk the model sends, then {@code data: [DONE]}.
+     */
     private void simpleInfer(Context ctx) throws Exception {
         service.requireReady();
-        JsonNode root = Json.parseObject(body(ctx));
-        json(ctx, 200, service.infer(RequestInput.fromFields(root)));
+        ObjectNode root = (ObjectNode) Json.parseObject(body(ctx));
+        JsonNode stream = root.remove("stream");
+        if (stream != null && !stream.isBoolean() && !stream.isNull()) {
+            throw new ApiError(400, "stream must be true or false, got " + stream);
+        }
+        List<RequestInput> inputs = RequestInput.fromFields(root);
+        if (stream != null && stream.asBoolean()) {
+            stream(ctx, inputs, sse -> new StreamOutputHandler() {
+                @Override
+                public void send(Map<String, Object> chunk) {
+                    sse.data(chunk);
+                }
+
+                @Override
+                public void finish() {
+                    sse.done();
+                }
+            });
+        } else {
+            json(ctx, 200, service.infer(inputs));
+        }
+    }
+
+    /** OpenAI's completions: the same model call, its fields and answer in OpenAI's shape (see {@link OpenAiProtocol}). */
+    private void completions(Context ctx) throws Exception {
+        service.requireReady();
+        String name = service.repo().name();
+        OpenAiProtocol.Completion c = OpenAiProtocol.parse(Json.parseObject(body(ctx)), name,
+                service.repo().inputs().specs().keySet());
+        long created = System.currentTimeMillis() / 1000;
+        if (c.stream()) {
+            stream(ctx, c.inputs(), sse -> OpenAiProtocol.stream(sse, c, name, created));
+        } else {
+            json(ctx, 200, OpenAiProtocol.response(c, name, created, service.infer(c.inputs())));
+        }
+    }
+
+    /**
+     * Runs the model's streaming form into Server-Sent Events. A failure before the first event is
+     * an ordinary HTTP error; after it, an error event ends the stream (the status line is gone).
+     */
+    private void stream(Context ctx, List<RequestInput> inputs, Function<SseWriter, StreamOutputHandler> protocol)
+            throws Exception {
+        SseWriter sse = new SseWriter(ctx);
+        StreamOutputHandler out = protocol.apply(sse);
+        try {
+            service.inferStreaming(inputs, out);
+        } catch (Exception e) {
+            ErrorMapping.Failure f = ErrorMapping.describe(e, ctx.method() + " " + ctx.path());
+            if (!sse.fail(f.status(), f.message())) {
+                throw e;
+            }
+            ctx.attribute(STREAM_ERROR, f.status());
+            return;
+        }
+        if (!sse.isDone()) {
+            try {
+                out.finish(); // the model returned without finishing its stream
+            } catch (RuntimeException clientGone) {
+                // nothing more to deliver
+            }
+        }
     }
 
     private void ready(Context ctx) {
@@ -183,7 +254,8 @@ public final class HttpServer {
         if (route == null || route.isEmpty() || route.equals("*")) {
             route = "unmatched";
         }
-        int status = ctx.statusCode();
+        Integer streamError = ctx.attribute(STREAM_ERROR);
+        int status = streamError != null ? streamError : ctx.statusCode();
         metrics.recordRequest(route, status, ms / 1000.0);
         if (requestLog) {
             LOG.info("{} {} {} {} ms", ctx.method(), route, status, String.format("%.1f", ms));

@@ -51,6 +51,10 @@ final class TestServer implements AutoCloseable {
         return client.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
+    <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) throws Exception {
+        return client.send(request, handler);
+    }
+
     java.util.concurrent.CompletableFuture<HttpResponse<String>> postAsync(String path, String body) {
         return client.sendAsync(request(path).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
