@@ -26,4 +26,11 @@ public interface ModelContext {
 
     /** Adds {@code amount} to a counter the runtime exports on /metrics (e.g. tokens generated). */
     void count(String metric, String help, double amount);
+
+    /**
+     * Records one observation in a histogram the runtime exports on /metrics, e.g. time to first
+     * token ({@code inferless_time_to_first_token_seconds}) or decode batch size ({@code inferless_batch_size}).
+     * Names ending in {@code _seconds} get latency buckets, others powers of two.
+     */
+    default void observe(String metric, String help, double value) {}
 }

@@ -49,4 +49,9 @@ final class RuntimeModelContext implements ModelContext {
     public void count(String metric, String help, double amount) {
         counters.add(metric, help, amount);
     }
+
+    @Override
+    public void observe(String metric, String help, double value) {
+        counters.observe(metric, help, value);
+    }
 }

@@ -22,6 +22,13 @@ public final class Metrics implements CounterSink {
 
     private static final Pattern NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
     private static final double[] LATENCY_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300};
+    /** For model histograms in seconds: per-token times reach down to a millisecond. */
+    private static final double[] SECONDS_BUCKETS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5,
+        0.75, 1, 2.5, 5, 10, 30, 60, 120, 300};
+    /** For counts (batch size, tokens): powers of two. */
+    private static final double[] COUNT_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096};
+    private static final java.util.Set<String> INFERENCE_ROUTES = java.util.Set.of("/infer", "/v1/completions",
+            "/v2/models/{name}/infer", "/v2/models/{name}/versions/{version}/infer");
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Counter requests = Counter.builder().name("inferless_http_requests")
@@ -34,7 +41,11 @@ public final class Metrics implements CounterSink {
             .labelNames("phase").register(registry);
     private final Gauge ready = Gauge.builder().name("inferless_model_ready").help("1 when the model serves requests")
             .register(registry);
+    private final Histogram e2e = Histogram.builder().name("inferless_e2e_request_latency_seconds")
+            .help("End-to-end latency of inference requests (whole stream included), by route and status")
+            .labelNames("route", "status").classicOnly().classicUpperBounds(SECONDS_BUCKETS).register(registry);
     private final Map<String, Counter> modelCounters = new ConcurrentHashMap<>();
+    private final Map<String, Histogram> modelHistograms = new ConcurrentHashMap<>();
 
     public void trackScheduler(RequestScheduler scheduler) {
         GaugeWithCallback.builder().name("inferless_requests_in_flight").help("Requests running in the model")
@@ -46,6 +57,9 @@ public final class Metrics implements CounterSink {
     public void recordRequest(String route, int status, double seconds) {
         requests.labelValues(route, Integer.toString(status)).inc();
         latency.labelValues(route).observe(seconds);
+        if (INFERENCE_ROUTES.contains(route)) {
+            e2e.labelValues(route, Integer.toString(status)).observe(seconds);
+        }
     }
 
     public void coldStart(String phase, double seconds) {
@@ -64,6 +78,17 @@ public final class Metrics implements CounterSink {
             throw new IllegalArgumentException("metric name '" + metric + "' must match [a-zA-Z_][a-zA-Z0-9_]*");
         }
         modelCounters.computeIfAbsent(name, n -> Counter.builder().name(n).help(help).register(registry)).inc(amount);
+    }
+
+    /** A model's own histogram (ModelContext.observe): seconds buckets for names ending in _seconds, else powers of two. */
+    @Override
+    public void observe(String metric, String help, double value) {
+        if (!NAME.matcher(metric).matches()) {
+            throw new IllegalArgumentException("metric name '" + metric + "' must match [a-zA-Z_][a-zA-Z0-9_]*");
+        }
+        modelHistograms.computeIfAbsent(metric, n -> Histogram.builder().name(n).help(help).classicOnly()
+                .classicUpperBounds(n.endsWith("_seconds") ? SECONDS_BUCKETS : COUNT_BUCKETS).register(registry))
+                .observe(value);
     }
 
     public String contentType() {

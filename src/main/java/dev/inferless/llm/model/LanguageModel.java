@@ -1,6 +1,7 @@
 package dev.inferless.llm.model;
 
 import dev.inferless.llm.checkpoint.LlamaConfig;
+import java.util.List;
 
 /** A loaded causal language model: weights on a device, ready to open decode sessions. */
 public interface LanguageModel extends AutoCloseable {
@@ -12,6 +13,23 @@ public interface LanguageModel extends AutoCloseable {
 
     /** A new sequence with its own KV cache for up to {@code maxTokens} positions (prompt + output). */
     DecodeSession newSession(int maxTokens);
+
+    /**
+     * One decode step for several sequences at once (continuous batching): appends {@code tokens[i]}
+     * to {@code sessions.get(i)} and returns its logits in {@code [i]}. Each session keeps its own KV
+     * cache and position. This default steps them one by one; an engine overrides it to share the
+     * step's weight reads among the sequences.
+     */
+    default float[][] decodeBatch(List<DecodeSession> sessions, int[] tokens) {
+        if (sessions.size() != tokens.length) {
+            throw new IllegalArgumentException(sessions.size() + " sessions but " + tokens.length + " tokens");
+        }
+        float[][] logits = new float[tokens.length][];
+        for (int i = 0; i < tokens.length; i++) {
+            logits[i] = sessions.get(i).decode(tokens[i]);
+        }
+        return logits;
+    }
 
     @Override
     void close();

@@ -72,6 +72,25 @@ final class LlamaDecodeSession implements DecodeSession {
         }
     }
 
+    /** Checks that this session can take one more token in a batched step of {@code owner}. */
+    KvCache readyForBatchedDecode(LlamaModel owner, int token) {
+        ensureOpen();
+        if (model != owner) {
+            throw new IllegalArgumentException("a session of another model cannot join this model's batch");
+        }
+        if (!prefilled) {
+            throw new IllegalStateException("decode before prefill: run the prompt first");
+        }
+        checkToken(token);
+        checkRoom(1);
+        return cache;
+    }
+
+    /** After a successful batched step: the new token is in the cache. */
+    void advanceOne() {
+        position += 1;
+    }
+
     private void checkToken(int token) {
         int vocab = model.config().vocabSize();
         if (token < 0 || token >= vocab) {

@@ -1,6 +1,7 @@
 package dev.inferless.llm.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -12,6 +13,9 @@ import dev.inferless.llm.ops.RmsNorm;
 import dev.inferless.llm.ops.RotaryEmbedding;
 import dev.inferless.llm.ops.SwiGlu;
 
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -165,6 +169,81 @@ public final class LlamaModel implements LanguageModel {
         }
         NDArray last = t > 1 ? x.get(NDIndex.sliceAxis(0, t - 1, t)) : x;
         return weights.lmHead().apply(RmsNorm.apply(last, weights.finalNorm(), normEps, placement.dtype()));
+    }
+
+    /**
+     * One decode step of B sequences: every projection and the MLP run once over [B, hidden];
+     * attention runs per sequence over its own cache (positions differ, so do cache lengths).
+     */
+    @Override
+    public float[][] decodeBatch(List<DecodeSession> sessions, int[] tokens) {
+        ensureOpen();
+        int b = tokens.length;
+        if (sessions.size() != b) {
+            throw new IllegalArgumentException(sessions.size() + " sessions but " + b + " tokens");
+        }
+        if (new HashSet<>(sessions).size() != b) {
+            throw new IllegalArgumentException("a session appears twice in one batch");
+        }
+        KvCache[] caches = new KvCache[b];
+        int[] positions = new int[b];
+        for (int i = 0; i < b; i++) {
+            if (!(sessions.get(i) instanceof LlamaDecodeSession s)) {
+                throw new IllegalArgumentException("session " + i + " is not a session of this model");
+            }
+            caches[i] = s.readyForBatchedDecode(this, tokens[i]);
+            positions[i] = s.position();
+        }
+        float[] flat;
+        try (NDManager step = manager.newSubManager()) {
+            NDArray logits = forwardBatch(step, embed(step, tokens), positions, caches);
+            flat = logits.toType(DataType.FLOAT32, false).toDevice(ai.djl.Device.cpu(), false).toFloatArray();
+        }
+        int vocab = cfg.vocabSize();
+        float[][] out = new float[b][];
+        for (int i = 0; i < b; i++) {
+            out[i] = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
+            ((LlamaDecodeSession) sessions.get(i)).advanceOne();
+        }
+        return out;
+    }
+
+    /** x [B, hidden]: one new token per sequence at {@code positions[i]}; returns logits [B, vocab]. */
+    private NDArray forwardBatch(NDManager step, NDArray x, int[] positions, KvCache[] caches) {
+        NDList cos = new NDList();
+        NDList sin = new NDList();
+        for (int p : positions) {
+            NDList rows = rope.rows(step, p, 1);
+            cos.add(rows.get(0));
+            sin.add(rows.get(1));
+        }
+        NDList rotation = new NDList(NDArrays.concat(cos, 0), NDArrays.concat(sin, 0));
+        for (int l = 0; l < weights.layers().size(); l++) {
+            x = batchLayer(weights.layers().get(l), l, x, positions, caches, rotation, step);
+        }
+        return weights.lmHead().apply(RmsNorm.apply(x, weights.finalNorm(), normEps, placement.dtype()));
+    }
+
+    private NDArray batchLayer(LayerWeights w, int l, NDArray x, int[] positions, KvCache[] caches, NDList rotation,
+                               NDManager step) {
+        int b = positions.length;
+        int heads = cfg.numHeads();
+        int kvHeads = cfg.numKvHeads();
+        NDArray h = RmsNorm.apply(x, w.inputNorm(), normEps, placement.dtype());
+        NDArray qkv = w.qkv().apply(h).reshape(b, heads + 2L * kvHeads, cfg.headDim());
+        NDList qkAndV = qkv.split(new long[] {heads + kvHeads}, 1);
+        NDList qAndK = RotaryEmbedding.rotate(qkAndV.get(0), rotation).split(new long[] {heads}, 1);
+        NDList attended = new NDList(b);
+        for (int i = 0; i < b; i++) {
+            NDIndex row = NDIndex.sliceAxis(0, i, i + 1);
+            caches[i].write(l, positions[i], qAndK.get(1).get(row), qkAndV.get(1).get(row));
+            int length = positions[i] + 1;
+            attended.add(CausalAttention.attend(qAndK.get(0).get(row), caches[i].keys(step, l, length),
+                    caches[i].values(step, l, length), null, attentionScale));
+        }
+        x = x.add(w.o().apply(NDArrays.concat(attended, 0)));
+        NDArray m = RmsNorm.apply(x, w.postAttentionNorm(), normEps, placement.dtype());
+        return x.add(w.down().apply(SwiGlu.apply(w.gateUp().apply(m))));
     }
 
     private NDArray layer(LayerWeights w, int l, NDArray x, int position, KvCache cache, NDList rotation,
