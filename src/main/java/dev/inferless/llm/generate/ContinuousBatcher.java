@@ -1,0 +1,261 @@
+package dev.inferless.llm.generate;
+
+import dev.inferless.llm.model.DecodeSession;
+import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.tokenizer.Tokenizer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
+
+/**
+ * Continuous batching: concurrent {@link #generate} calls share decode steps. One thread runs the
+ * model; at each step boundary it admits waiting requests (each prompt prefilled alone, at most
+ * {@code maxPrefillTokens} prompt tokens admitted per step unless a single prompt is longer, so
+ * running decodes never wait for more than that), steps every running sequence in one batched
+ * decode, and retires those that finished or were cancelled. Knows no tensors: the model does.
+ * Each request keeps its own sampling parameters, seed and stop sequences ({@link Sequence}).
+ */
+public final class ContinuousBatcher implements AutoCloseable {
+
+    private final LanguageModel model;
+    private final Tokenizer tokenizer;
+    private final int contextWindow;
+    private final int maxBatchSize;
+    private final int maxPrefillTokens;
+    private final IntConsumer batchSizes;
+    private final Object lock = new Object();
+    private final Deque<Request> waiting = new ArrayDeque<>(); // guarded by lock
+    private final List<Request> running = new ArrayList<>();   // the loop thread's
+    private volatile int runningCount;
+    private boolean closed;                                    // guarded by lock
+    private final Thread loop;
+
+    /** A request's way back to its caller: text pieces, then a result or a failure. */
+    private static final class Request {
+        final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+        volatile boolean abandoned;
+        Sequence sequence;
+    }
+
+    /**
+     * @param contextWindow    prompt + output tokens per sequence; 0 = the model's
+     * @param maxBatchSize     sequences decoded together at most
+     * @param maxPrefillTokens prompt tokens admitted per step (a longer prompt is admitted alone)
+     * @param batchSizes       told the batch size of every decode step (metrics)
+     */
+    public ContinuousBatcher(LanguageModel model, Tokenizer tokenizer, int contextWindow, int maxBatchSize,
+                             int maxPrefillTokens, IntConsumer batchSizes) {
+        int modelWindow = model.config().maxPositions();
+        if (contextWindow < 0 || contextWindow > modelWindow) {
+            throw new IllegalArgumentException("max_context must be between 0 (the model's) and the model's "
+                    + modelWindow + ", got " + contextWindow);
+        }
+        if (maxBatchSize < 1) {
+            throw new IllegalArgumentException("max_batch_size must be at least 1, got " + maxBatchSize);
+        }
+        if (maxPrefillTokens < 1) {
+            throw new IllegalArgumentException("max_prefill_tokens must be at least 1, got " + maxPrefillTokens);
+        }
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.contextWindow = contextWindow == 0 ? modelWindow : contextWindow;
+        this.maxBatchSize = maxBatchSize;
+        this.maxPrefillTokens = maxPrefillTokens;
+        this.batchSizes = batchSizes;
+        this.loop = new Thread(this::run, "continuous-batcher");
+        loop.setDaemon(true);
+        loop.start();
+    }
+
+    /**
+     * Generates one completion inside the shared batch; blocks until it is done. Same contract as
+     * {@link Generator#generate(GenerationRequest, BooleanSupplier, Consumer)}: {@code onText} runs
+     * on the calling thread, a bad prompt throws IllegalArgumentException before anything runs.
+     */
+    public GenerationResult generate(GenerationRequest request, BooleanSupplier cancelled, Consumer<String> onText) {
+        int[] prompt = tokenizer.encode(request.prompt());
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("prompt is empty (and this tokenizer adds no BOS token)");
+        }
+        if (prompt.length + 1 > contextWindow) {
+            throw new IllegalArgumentException(
+                    "prompt has " + prompt.length + " tokens; the context window is " + contextWindow);
+        }
+        int budget = Math.min(request.maxTokens(), contextWindow - prompt.length);
+        Request r = new Request();
+        r.sequence = new Sequence(request, prompt, budget, tokenizer, () -> r.abandoned || cancelled.getAsBoolean(),
+                r.events::add);
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("the batcher is closed");
+            }
+            waiting.add(r);
+            lock.notifyAll();
+        }
+        try {
+            while (true) {
+                Object event = r.events.take();
+                if (event instanceof String piece) {
+                    onText.accept(piece);
+                } else if (event instanceof GenerationResult result) {
+                    return result;
+                } else {
+                    throw (RuntimeException) event;
+                }
+            }
+        } catch (InterruptedException e) {
+            r.abandoned = true;
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while generating", e);
+        } catch (RuntimeException e) {
+            r.abandoned = true;
+            throw e;
+        }
+    }
+
+    /** Sequences in the running batch now. */
+    public int running() {
+        return runningCount;
+    }
+
+    /** Requests waiting to be admitted. */
+    public int waiting() {
+        synchronized (lock) {
+            return waiting.size();
+        }
+    }
+
+    public int maxBatchSize() {
+        return maxBatchSize;
+    }
+
+    private void run() {
+        try {
+            while (true) {
+                List<Request> admitted;
+                synchronized (lock) {
+                    while (!closed && waiting.isEmpty() && running.isEmpty()) {
+                        lock.wait();
+                    }
+                    if (closed) {
+                        break;
+                    }
+                    admitted = admit();
+                }
+                for (Request r : admitted) {
+                    try {
+                        if (!r.sequence.cancelIfRequested()) {
+                            r.sequence.prefill(model);
+                        }
+                        running.add(r);
+                    } catch (RuntimeException e) {
+                        fail(r, e);
+                    }
+                }
+                retireFinished();
+                step();
+                retireFinished();
+                runningCount = running.size();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        IllegalStateException stopped = new IllegalStateException("generation stopped: the model is shutting down");
+        running.forEach(r -> fail(r, stopped));
+        running.clear();
+        runningCount = 0;
+        synchronized (lock) {
+            waiting.forEach(r -> fail(r, stopped));
+            waiting.clear();
+        }
+    }
+
+    /** Under the lock: the waiting requests that join at this step boundary. */
+    private List<Request> admit() {
+        List<Request> admitted = new ArrayList<>();
+        int tokens = 0;
+        while (running.size() + admitted.size() < maxBatchSize && !waiting.isEmpty()) {
+            int length = waiting.peek().sequence.promptLength();
+            if (!admitted.isEmpty() && tokens + length > maxPrefillTokens) {
+                break;
+            }
+            admitted.add(waiting.poll());
+            tokens += length;
+        }
+        return admitted;
+    }
+
+    /** One decode step over every running sequence. A failing step fails the sequences in it, and only them. */
+    private void step() {
+        if (running.isEmpty()) {
+            return;
+        }
+        List<DecodeSession> sessions = new ArrayList<>(running.size());
+        int[] tokens = new int[running.size()];
+        for (int i = 0; i < running.size(); i++) {
+            sessions.add(running.get(i).sequence.session());
+            tokens[i] = running.get(i).sequence.nextToken();
+        }
+        float[][] logits;
+        try {
+            logits = model.decodeBatch(sessions, tokens);
+        } catch (RuntimeException e) {
+            running.forEach(r -> fail(r, e));
+            running.clear();
+            return;
+        }
+        batchSizes.accept(tokens.length);
+        int i = 0;
+        for (Iterator<Request> it = running.iterator(); it.hasNext(); i++) {
+            Request r = it.next();
+            try {
+                r.sequence.accept(logits[i]);
+            } catch (RuntimeException e) {
+                fail(r, e);
+                it.remove();
+            }
+        }
+    }
+
+    /** Sends the finished (and the cancelled) their results and frees their sessions. */
+    private void retireFinished() {
+        for (Iterator<Request> it = running.iterator(); it.hasNext(); ) {
+            Request r = it.next();
+            r.sequence.cancelIfRequested();
+            if (r.sequence.finished()) {
+                it.remove();
+                try {
+                    r.events.add(r.sequence.complete());
+                } catch (RuntimeException e) {
+                    fail(r, e);
+                }
+            }
+        }
+    }
+
+    private static void fail(Request r, RuntimeException e) {
+        r.sequence.closeSession();
+        r.events.add(e);
+    }
+
+    /** Stops the loop; requests still waiting or running fail with "shutting down". */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+            lock.notifyAll();
+        }
+        try {
+            loop.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

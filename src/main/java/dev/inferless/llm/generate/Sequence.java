@@ -1,0 +1,138 @@
+package dev.inferless.llm.generate;
+
+import dev.inferless.llm.model.DecodeSession;
+import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.sampling.Sampler;
+import dev.inferless.llm.tokenizer.IncrementalDetokenizer;
+import dev.inferless.llm.tokenizer.Tokenizer;
+import java.util.BitSet;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * One request inside the {@link ContinuousBatcher}: its session, sampler, detokenizer and stop
+ * sequences, fed one set of logits per step. Token by token it decides exactly as
+ * {@link Generator} does, so a sequence's output does not depend on what it was batched with.
+ */
+final class Sequence {
+
+    private final GenerationRequest request;
+    private final int[] prompt;
+    private final int budget;
+    private final BooleanSupplier cancelled;
+    private final Tokenizer tokenizer;
+    private final Sampler sampler;
+    private final BitSet seen;
+    private final IncrementalDetokenizer detokenizer;
+    private final StopSequences stops;
+    private final StringBuilder text = new StringBuilder();
+    private final Consumer<String> onText;
+    private final long start;
+    private DecodeSession session;
+    private int outputs;
+    private long firstToken;
+    private long lastToken;
+    private int nextToken = -1;
+    private String finish;
+
+    /** {@code onText} receives text pieces as they become final, on the batcher's thread. */
+    Sequence(GenerationRequest request, int[] prompt, int budget, Tokenizer tokenizer, BooleanSupplier cancelled,
+             Consumer<String> onText) {
+        this.start = System.nanoTime();
+        this.request = request;
+        this.prompt = prompt;
+        this.budget = budget;
+        this.tokenizer = tokenizer;
+        this.cancelled = cancelled;
+        this.onText = onText;
+        this.sampler = new Sampler(request.samplingParams(), request.seed());
+        this.seen = new BitSet(tokenizer.vocabSize());
+        for (int t : prompt) seen.set(t);
+        this.detokenizer = tokenizer.newDetokenizer();
+        this.stops = new StopSequences(request.stop());
+    }
+
+    int promptLength() {
+        return prompt.length;
+    }
+
+    /** Opens the session and runs the prompt alone; then takes its first token. */
+    void prefill(LanguageModel model) {
+        session = model.newSession(prompt.length + budget);
+        accept(session.prefill(prompt));
+    }
+
+    DecodeSession session() {
+        return session;
+    }
+
+    /** The token to feed at the next decode step (valid while not finished). */
+    int nextToken() {
+        return nextToken;
+    }
+
+    boolean finished() {
+        return finish != null;
+    }
+
+    /** Ends the sequence as cancelled when its signal flipped; true when it did. */
+    boolean cancelIfRequested() {
+        if (finish == null && cancelled.getAsBoolean()) {
+            finish = GenerationResult.CANCELLED;
+        }
+        return GenerationResult.CANCELLED.equals(finish);
+    }
+
+    /** Takes the logits of the newest position: samples a token, or finishes. */
+    void accept(float[] logits) {
+        if (cancelled.getAsBoolean()) {
+            finish = GenerationResult.CANCELLED;
+            return;
+        }
+        int token = sampler.next(logits, seen);
+        outputs++;
+        lastToken = System.nanoTime();
+        if (outputs == 1) firstToken = lastToken;
+        seen.set(token);
+        if (token == tokenizer.eosId() && !request.ignoreEos()) {
+            finish = GenerationResult.STOP;
+            return;
+        }
+        emit(stops.accept(detokenizer.add(token)));
+        if (stops.stopped()) {
+            finish = GenerationResult.STOP;
+        } else if (outputs == budget) {
+            finish = GenerationResult.LENGTH;
+        } else {
+            nextToken = token;
+        }
+    }
+
+    /** After the last token: releases the session, emits the held-back text, returns the result. */
+    GenerationResult complete() {
+        closeSession();
+        emit(stops.accept(detokenizer.finish()));
+        if (stops.stopped() && finish.equals(GenerationResult.LENGTH)) {
+            finish = GenerationResult.STOP;
+        }
+        emit(stops.flush());
+        double ttftMs = outputs == 0 ? 0 : (firstToken - start) / 1e6;
+        double decodeSeconds = (lastToken - firstToken) / 1e9;
+        double tokensPerSecond = outputs > 1 && decodeSeconds > 0 ? (outputs - 1) / decodeSeconds : 0;
+        return new GenerationResult(text.toString(), prompt.length, outputs, finish, ttftMs, tokensPerSecond);
+    }
+
+    void closeSession() {
+        if (session != null) {
+            session.close();
+            session = null;
+        }
+    }
+
+    private void emit(String piece) {
+        if (!piece.isEmpty()) {
+            text.append(piece);
+            onText.accept(piece);
+        }
+    }
+}
