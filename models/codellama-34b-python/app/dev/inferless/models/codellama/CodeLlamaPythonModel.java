@@ -7,6 +7,9 @@ import dev.inferless.llm.checkpoint.Checkpoint;
 import dev.inferless.llm.checkpoint.CheckpointMaker;
 import dev.inferless.llm.checkpoint.LlamaConfig;
 import dev.inferless.llm.generate.CheckpointCache;
+import dev.inferless.llm.generate.ContinuousBatcher;
+import dev.inferless.llm.generate.GenerationRequest;
+import dev.inferless.llm.generate.GenerationResult;
 import dev.inferless.llm.generate.Generator;
 import dev.inferless.llm.generate.ModelSettings;
 import dev.inferless.llm.generate.TextGenerationModel;
@@ -16,7 +19,11 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** CodeLlama-34B-Python on the project's engine: loads the checkpoint, then maps requests to generations. */
+/**
+ * CodeLlama-34B-Python on the project's engine: loads the checkpoint, then maps requests to
+ * generations. Concurrent requests (up to the runtime's container_concurrency) share decode steps
+ * through a {@link ContinuousBatcher} of at most {@code model.max_batch_size} sequences.
+ */
 public class CodeLlamaPythonModel implements InferlessModel {
 
     private static final long TINY_SEED = 0;
@@ -26,6 +33,7 @@ public class CodeLlamaPythonModel implements InferlessModel {
     private LlamaModel model;
     private Tokenizer tokenizer;
     private TextGenerationModel generation;
+    private ContinuousBatcher batcher;
 
     @Override
     public void initialize(ModelContext context) {
@@ -43,17 +51,23 @@ public class CodeLlamaPythonModel implements InferlessModel {
         LlamaConfig config = checkpoint.config();
         tokenizer = Tokenizer.load(checkpoint.tokenizerJson(), config.bosTokenId(), config.eosTokenId());
         generation = new TextGenerationModel(new Generator(model, tokenizer, settings.maxContext()), settings);
+        batcher = new ContinuousBatcher(model, tokenizer, settings.maxContext(),
+                positive(context.config(), "max_batch_size", 8), positive(context.config(), "max_prefill_tokens", 2048),
+                size -> context.observe("inferless_batch_size", "Sequences in each decode step", size));
     }
 
     @Override
     public Map<String, Object> infer(Map<String, Object> inputs) {
-        return counted(generation.infer(inputs, context.cancelled()));
+        GenerationRequest request = generation.request(inputs);
+        return recorded(batcher.generate(request, context.cancelled(), piece -> {}));
     }
 
     /** One chunk per text piece, then a last chunk with no text and the counts and finish reason. */
     @Override
     public void infer(Map<String, Object> inputs, StreamOutputHandler out) {
-        Map<String, Object> last = new LinkedHashMap<>(counted(generation.inferStreaming(inputs, context.cancelled(), out::send)));
+        GenerationRequest request = generation.request(inputs); // bad inputs fail before anything is sent
+        Map<String, Object> last = new LinkedHashMap<>(recorded(batcher.generate(request, context.cancelled(),
+                piece -> out.send(Map.of("generated_result", piece)))));
         last.put("generated_result", "");
         out.send(last);
         out.finish();
@@ -61,14 +75,33 @@ public class CodeLlamaPythonModel implements InferlessModel {
 
     @Override
     public void finalize(ModelContext context) {
+        if (batcher != null) batcher.close();
         if (model != null) model.close();
         if (tokenizer != null) tokenizer.close();
         if (checkpoint != null) checkpoint.close();
     }
 
-    private Map<String, Object> counted(Map<String, Object> outputs) {
-        context.count("tokens_generated", "Tokens generated", ((Number) outputs.get("output_tokens")).doubleValue());
-        return outputs;
+    /** Exports the generation's figures (Prometheus names), then maps it to outputs. */
+    private Map<String, Object> recorded(GenerationResult result) {
+        context.count("inferless_generated_tokens", "Tokens generated", result.outputTokens());
+        context.count("inferless_prompt_tokens", "Prompt tokens processed", result.promptTokens());
+        if (result.outputTokens() > 0) {
+            context.observe("inferless_time_to_first_token_seconds", "Time to first token",
+                    result.timeToFirstTokenMs() / 1000.0);
+        }
+        if (result.decodeTokensPerSecond() > 0) {
+            context.observe("inferless_time_per_output_token_seconds", "Time per output token after the first",
+                    1.0 / result.decodeTokensPerSecond());
+        }
+        return TextGenerationModel.outputs(result);
+    }
+
+    private static int positive(Map<String, Object> config, String key, int fallback) {
+        Object v = config.get(key);
+        if (v == null) return fallback;
+        if (v instanceof Number n && n.intValue() >= 1 && n.doubleValue() == n.intValue()) return n.intValue();
+        if (v instanceof String s && s.trim().matches("[1-9][0-9]{0,8}")) return Integer.parseInt(s.trim());
+        throw new IllegalArgumentException("model." + key + " must be an integer >= 1, got " + v);
     }
 
     private static void makeTiny(ModelSettings settings, Path dir) {

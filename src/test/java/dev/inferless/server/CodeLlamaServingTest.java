@@ -1,0 +1,112 @@
+package dev.inferless.server;
+
+import static dev.inferless.server.HttpApiTest.assertError;
+import static dev.inferless.server.HttpApiTest.ok;
+import static dev.inferless.server.HttpApiTest.value;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.inferless.llm.checkpoint.CheckpointMaker;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The codellama-34b-python model repo on a tiny fp32 checkpoint, served end to end: concurrent
+ * requests share decode steps and still answer exactly what each answers alone; OpenAI streaming
+ * with multi-byte text; the LLM metrics.
+ */
+class CodeLlamaServingTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String[] PROMPTS = {"def fib(n):", "class Tree:\n    ", "import os\n", "# é 世界 🎉\nx ="};
+
+    private static TestServer server;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path tmp = Files.createTempDirectory("codellama-serving");
+        CheckpointMaker.make("tiny", "fp32", 16, 0, false, 9, tmp.resolve("ckpt"));
+        server = TestServer.start(Path.of("models/codellama-34b-python"), "model.weights=" + tmp.resolve("ckpt"),
+                "model.device=cpu", "model.warmup=false", "server.container_concurrency=4");
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static String greedy(String prompt, int maxTokens, boolean stream) {
+        try {
+            return JSON.writeValueAsString(java.util.Map.of("prompt", prompt, "max_tokens", maxTokens, "temperature", 0,
+                    "stream", stream));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void concurrentRequestsShareDecodeStepsAndAnswerAsAlone() throws Exception {
+        List<String> alone = new ArrayList<>();
+        for (String p : PROMPTS) {
+            alone.add(ok(server.post("/v1/completions", greedy(p, 40, false))).get("choices").get(0).get("text").asText());
+        }
+        double stepsBefore = batchSteps();
+        List<CompletableFuture<HttpResponse<String>>> together = new ArrayList<>();
+        for (String p : PROMPTS) {
+            together.add(server.postAsync("/v1/completions", greedy(p, 40, false)));
+        }
+        for (int i = 0; i < PROMPTS.length; i++) {
+            JsonNode body = ok(together.get(i).get(60, TimeUnit.SECONDS));
+            assertThat(body.get("choices").get(0).get("text").asText()).as(PROMPTS[i]).isEqualTo(alone.get(i));
+        }
+        String metrics = server.get("/metrics").body();
+        double steps = value(metrics, "inferless_batch_size_count") - stepsBefore;
+        double stepsOfOne = value(metrics, "inferless_batch_size_bucket{le=\"1.0\"}");
+        assertThat(value(metrics, "inferless_batch_size_count") - stepsOfOne).as("steps with more than one sequence")
+                .isGreaterThan(0);
+        assertThat(steps).isGreaterThan(0);
+        assertThat(value(metrics, "inferless_generated_tokens_total")).isGreaterThan(0);
+        assertThat(value(metrics, "inferless_time_to_first_token_seconds_count")).isGreaterThanOrEqualTo(8);
+        assertThat(value(metrics, "inferless_time_per_output_token_seconds_count")).isGreaterThan(0);
+        assertThat(value(metrics, "inferless_e2e_request_latency_seconds_count{route=\"/v1/completions\",status=\"200\"}"))
+                .isGreaterThanOrEqualTo(8);
+    }
+
+    @Test
+    void openAiStreamingConcatenatesToTheNonStreamingTextWithUsageLast() throws Exception {
+        String prompt = PROMPTS[3];
+        JsonNode whole = ok(server.post("/v1/completions", greedy(prompt, 30, false)));
+        HttpResponse<byte[]> r = server.send(server.request("/v1/completions").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(greedy(prompt, 30, true))).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        List<String> data = SseEvents.parse(r.body()).dataBeforeDone();
+        StringBuilder text = new StringBuilder();
+        for (String d : data) text.append(JSON.readTree(d).get("choices").get(0).get("text").asText());
+        assertThat(text.toString()).isEqualTo(whole.get("choices").get(0).get("text").asText());
+        JsonNode last = JSON.readTree(data.get(data.size() - 1));
+        assertThat(last.get("usage")).isEqualTo(whole.get("usage"));
+        assertThat(last.get("choices").get(0).get("finish_reason").asText())
+                .isEqualTo(whole.get("choices").get(0).get("finish_reason").asText());
+    }
+
+    @Test
+    void aPromptPastTheContextWindowIsAClientError() throws Exception {
+        assertError(server.post("/v1/completions", greedy(" x".repeat(400), 4, false)), 400, "context window");
+        assertError(server.post("/infer", "{\"prompt\": \"" + " x".repeat(400) + "\", \"stream\": true}"), 400, "context window");
+    }
+
+    private static double batchSteps() throws Exception {
+        String metrics = server.get("/metrics").body();
+        return metrics.contains("inferless_batch_size_count") ? value(metrics, "inferless_batch_size_count") : 0;
+    }
+}
