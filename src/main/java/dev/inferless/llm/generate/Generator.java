@@ -12,7 +12,8 @@ import java.util.function.Consumer;
 /**
  * Generates one completion: tokenize, check the context window, prefill, then one token per step
  * until EOS, a stop sequence, max_tokens (clipped to the context left) or cancellation. Streamed
- * pieces concatenate to exactly the returned text.
+ * pieces concatenate to exactly the returned text. Safe to share between concurrent requests: all
+ * per-request state (session, sampler, detokenizer) lives in {@link #generate}.
  */
 public final class Generator {
 
