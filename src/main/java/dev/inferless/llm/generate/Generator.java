@@ -45,6 +45,9 @@ public final class Generator {
     public GenerationResult generate(GenerationRequest request, BooleanSupplier cancelled, Consumer<String> onText) {
         long start = System.nanoTime();
         int[] prompt = tokenizer.encode(request.prompt());
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("prompt is empty (and this tokenizer adds no BOS token)");
+        }
         if (prompt.length + 1 > contextWindow) {
             throw new IllegalArgumentException(
                     "prompt has " + prompt.length + " tokens; the context window is " + contextWindow);
