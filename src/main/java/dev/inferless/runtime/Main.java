@@ -1,5 +1,46 @@
 package dev.inferless.runtime;
 
-public final class Main {
-    public static void main(String[] args) {}
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The entrypoint: {@code serve}, {@code infer}, {@code init}. A new command is one more class in {@code subcommands}. */
+@Command(name = "inferless", mixinStandardHelpOptions = true, version = "inferless-runtime 0.1.0",
+        description = "A model-serving runtime in the style of Inferless.",
+        subcommands = {
+            ServeCommand.class,
+            InferCommand.class,
+            InitCommand.class,
+            dev.inferless.llm.checkpoint.MakeCheckpointCommand.class,
+            dev.inferless.bench.BenchCommand.class,
+            dev.inferless.deploy.BuildImageCommand.class,
+        })
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with its error reporting: expected failures print one clear line, not a stack trace. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            boolean expected = e instanceof ConfigException || e instanceof ModelLoadException || e instanceof InvalidInputException
+                    || e instanceof ModelFailureException;
+            commandLine.getErr().println("error: " + (expected ? e.getMessage() : ModelHost.describe(e)));
+            if (!expected) {
+                e.printStackTrace(commandLine.getErr());
+            }
+            commandLine.getErr().flush();
+            return 1;
+        });
+        return cli;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
 }

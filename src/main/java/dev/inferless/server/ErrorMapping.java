@@ -1,0 +1,70 @@
+package dev.inferless.server;
+
+import dev.inferless.runtime.DeadlineExceededException;
+import dev.inferless.runtime.InvalidInputException;
+import dev.inferless.runtime.ModelFailureException;
+import dev.inferless.runtime.NotServingException;
+import dev.inferless.runtime.OverCapacityException;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The one place where failures become HTTP statuses, always as {"error": "..."}. */
+final class ErrorMapping {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ErrorMapping.class);
+
+    private ErrorMapping() {}
+
+    private static final String WRITTEN = "inferless.error-written";
+
+    /** Javalin's 404 for a path no route matches (it raises no exception for it). */
+    static void unmatchedRoute(Context ctx) {
+        if (ctx.attribute(WRITTEN) == null) {
+            write(ctx, 404, "not found: " + ctx.method() + " " + ctx.path());
+        }
+    }
+
+    static void handle(Exception e, Context ctx) {
+        int status;
+        String message = e.getMessage();
+        if (e instanceof ApiError) {
+            status = ((ApiError) e).status;
+            if (status == 401) {
+                ctx.header("WWW-Authenticate", "Bearer");
+            }
+        } else if (e instanceof InvalidInputException) {
+            status = 400;
+        } else if (e instanceof NotServingException) {
+            status = 503;
+        } else if (e instanceof OverCapacityException) {
+            status = 429;
+            ctx.header("Retry-After", Integer.toString(((OverCapacityException) e).retryAfterSeconds()));
+        } else if (e instanceof DeadlineExceededException) {
+            status = 504;
+        } else if (e instanceof ModelFailureException) {
+            status = 500;
+            LOG.warn("model failed on {} {}: {}", ctx.method(), ctx.path(), message, e.getCause());
+        } else if (e instanceof HttpResponseException) {
+            // Javalin's own: 404 for unknown paths, 405, 413 when the body is over server.max_body_bytes.
+            status = ((HttpResponseException) e).getStatus();
+            message = status == 413 ? "request body too large" : status == 404 ? "not found: " + ctx.path() : message;
+        } else if (e instanceof InterruptedException) {
+            status = 503;
+            message = "interrupted: shutting down";
+            Thread.currentThread().interrupt();
+        } else {
+            status = 500;
+            LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
+            message = "internal error: " + e;
+        }
+        write(ctx, status, String.valueOf(message));
+    }
+
+    private static void write(Context ctx, int status, String message) {
+        ctx.attribute(WRITTEN, true);
+        ctx.status(status).contentType("application/json").result(Json.write(Map.of("error", message)));
+    }
+}
