@@ -12,7 +12,8 @@ import java.util.function.Consumer;
 /**
  * Generates one completion: tokenize, check the context window, prefill, then one token per step
  * until EOS, a stop sequence, max_tokens (clipped to the context left) or cancellation. Streamed
- * pieces concatenate to exactly the returned text.
+ * pieces concatenate to exactly the returned text. Safe to share between concurrent requests: all
+ * per-request state (session, sampler, detokenizer) lives in {@link #generate}.
  */
 public final class Generator {
 
@@ -44,6 +45,9 @@ public final class Generator {
     public GenerationResult generate(GenerationRequest request, BooleanSupplier cancelled, Consumer<String> onText) {
         long start = System.nanoTime();
         int[] prompt = tokenizer.encode(request.prompt());
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("prompt is empty (and this tokenizer adds no BOS token)");
+        }
         if (prompt.length + 1 > contextWindow) {
             throw new IllegalArgumentException(
                     "prompt has " + prompt.length + " tokens; the context window is " + contextWindow);
