@@ -1,5 +1,7 @@
 package dev.inferless.runtime;
 
+import dev.inferless.api.BadInputException;
+
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -47,7 +49,7 @@ public final class RequestScheduler {
 
     /** Runs {@code work} in a slot, on a worker thread, within the deadline. */
     public <T> T run(Callable<T> work) throws NotServingException, OverCapacityException, DeadlineExceededException,
-            ModelFailureException, InterruptedException {
+            ModelFailureException, InvalidInputException, InterruptedException {
         if (closed.get()) {
             throw new NotServingException("shutting down");
         }
@@ -79,6 +81,9 @@ public final class RequestScheduler {
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
                 String message = cause.getMessage() == null ? cause.getClass().getName() : cause.getMessage();
+                if (cause instanceof BadInputException) {
+                    throw new InvalidInputException(message);
+                }
                 throw new ModelFailureException(message, cause);
             }
         } finally {

@@ -81,7 +81,7 @@ class CodeLlamaRepoServingTest {
     void aPromptBeyondTheContextWindowIsRejectedWithBothSizes() throws Exception {
         String prompt = "x = 1\\n".repeat(300); // the tiny model's context is 256 tokens
         HttpResponse<String> response = post("{\"prompt\": \"" + prompt + "\"}");
-        assertThat(response.statusCode()).isNotEqualTo(200);
+        assertThat(response.statusCode()).as("a client error, not a server fault").isEqualTo(400);
         assertThat(JSON.readTree(response.body()).get("error").asText())
                 .containsPattern("prompt has \\d+ tokens; the context window is 256");
     }
