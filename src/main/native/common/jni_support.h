@@ -31,6 +31,13 @@ inline void throwNotAvailable(JNIEnv* env, const char* name) {
   throwEngineException(env, std::string(name) + " is not available in this build of the DJL PyTorch binding");
 }
 
+// An exception's message without the C++ backtrace that torch's c10::Error appends.
+inline std::string messageOf(const std::exception& e) {
+  std::string m = e.what();
+  auto cut = m.find("\nException raised from");
+  return cut == std::string::npos ? m : m.substr(0, cut);
+}
+
 // Runs body; a C++ exception becomes a pending EngineException and a zero result.
 template <typename Body>
 auto guarded(JNIEnv* env, Body&& body) -> decltype(body()) {
@@ -38,7 +45,7 @@ auto guarded(JNIEnv* env, Body&& body) -> decltype(body()) {
   try {
     return body();
   } catch (const std::exception& e) {
-    throwEngineException(env, e.what());
+    throwEngineException(env, messageOf(e));
   } catch (...) {
     throwEngineException(env, "unknown native error");
   }
