@@ -200,6 +200,17 @@ final class BindingChecks {
                     return new NDList(a.get(new NDIndex("{}, 1:5", idx)), a.get(new NDIndex(":, {}", in(x, 2))),
                             a.get(new NDIndex("..., -1")), a.get(new NDIndex("1, null, :2")), b, c2);
                 }));
+        // what the Llama engine does per step (docs/ops-used.md of the model part): cache write and
+        // read through sliceAxis, embedding rows by an int64 index, device scalars
+        c.add(new Check("torchIndexAdvPut(sliceAxis),torchIndexAdvGet(sliceAxis,take),create(scalar,long[])", EXACT,
+                r -> List.of(normal(r, 4, 16, 8), normal(r, 4, 3, 8), normal(r, 32, 8), longs(r, 32, 5)), (m, x) -> {
+                    NDArray cache = in(x, 0).duplicate();
+                    cache.set(NDIndex.sliceAxis(1, 5, 8), in(x, 1));
+                    NDArray prefix = cache.get(m, NDIndex.sliceAxis(1, 0, 8));
+                    NDArray ids = m.create(in(x, 3).toLongArray());
+                    NDArray rows = in(x, 2).get(m, new NDIndex("{}", ids));
+                    return new NDList(cache, prefix, rows, rows.mul(m.create(0.5f)), in(x, 2).get(NDIndex.sliceAxis(0, 31, 32)));
+                }));
         // element-wise
         c.add(new Check("torchAdd,torchSub,torchMul,torchTrueDivide,torchRemainder,torchPow,torchMaximum,torchMinimum,torchAtan2,torchXLogY",
                 FP32, r -> List.of(uniform(r, 0.5f, 2f, 6, 7), uniform(r, 0.5f, 2f, 6, 7), uniform(r, 0.5f, 2f, 7)),
