@@ -76,7 +76,7 @@ final class BindingChecks {
     private BindingChecks() {}
 
 
-    /** Inputs bound to a Random: each factory draws its values when the check's inputs are made. */
+    /** Input factories: the values are drawn from r when called, the arrays made on a manager later. */
     static Input uniform(Random r, float lo, float hi, long... shape) {
         Shape s = new Shape(shape);
         float[] v = new float[(int) s.size()];
@@ -122,10 +122,6 @@ final class BindingChecks {
             v[i] = r.nextBoolean();
         }
         return m -> m.create(v, s);
-    }
-
-    private static NDList one(NDArray a) {
-        return new NDList(a);
     }
 
     private static NDArray in(NDList l, int i) {
