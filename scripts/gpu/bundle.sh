@@ -2,7 +2,7 @@
 # Prepares, here, everything a GPU device call needs, in the ignored folder .gpu-bundle/ (< 60 MiB):
 #   jre.tar.xz               jlink'ed JDK 17 runtime (the GPU host has no Java)
 #   inferless-runtime-gpu.jar the shaded runtime jar without DJL's CPU libtorch and JNI binaries
-#   binding-check.jar        the binding checks (test classes of dev.inferless.llm.ops.torch)
+#   binding-check.jar        the GPU checks (test classes of dev.inferless.llm.ops.torch and dev.inferless.gpu)
 #   binding-expected.bin     fresh random inputs and expected outputs, computed now on the CPU
 #                            with DJL's published binding
 #   jni-include/             jni.h, jni_md.h (the runtime is jlink'ed without headers)
@@ -29,7 +29,7 @@ zip -q -d "$out/inferless-runtime-gpu.jar" 'pytorch/*' 'jnilib/*/*' 'native/lib/
 
 echo "== binding checks and expected values"
 mvn -q -B -o test-compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >/dev/null
-(cd target/test-classes && jar cf "$out/binding-check.jar" dev/inferless/llm/ops/torch)
+(cd target/test-classes && jar cf "$out/binding-check.jar" dev/inferless/llm/ops/torch dev/inferless/gpu)
 java -cp "target/classes:target/test-classes:$(cat target/classpath.txt)" \
   dev.inferless.llm.ops.torch.BindingCheck record "$out/binding-expected.bin" 2>&1 | grep -v ' INFO \| WARN '
 

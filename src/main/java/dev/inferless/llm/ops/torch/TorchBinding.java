@@ -39,6 +39,8 @@ public final class TorchBinding {
     static final String FLAVOR = "INFERLESS_TORCH_FLAVOR";
     static final String BINDING = "INFERLESS_DJL_BINDING";
     static final String JNI_LIB_NAME = "libdjl_torch.so";
+    /** Set to "true" when the binding in use maps bfloat16 (ours does); the engine offers bfloat16 only then. */
+    public static final String BF16_PROPERTY = "inferless.torch.bfloat16";
 
     /**
      * What to do: DJL variables to set and, when our binding is used, where to copy it from and
@@ -120,6 +122,8 @@ public final class TorchBinding {
         }
         if (plan.usesOwnBinding()) {
             install(plan.bindingSource().get(), plan.bindingTarget().get());
+            // Our binding maps DJL's BFLOAT16 both ways (DJL's published one aborts on it).
+            System.setProperty(BF16_PROPERTY, "true");
         }
     }
 
