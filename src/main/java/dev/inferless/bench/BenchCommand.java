@@ -1,12 +1,14 @@
 package dev.inferless.bench;
 
 import dev.inferless.llm.checkpoint.Checkpoint;
+import dev.inferless.llm.checkpoint.CheckpointMaker;
 import dev.inferless.llm.checkpoint.LlamaConfig;
 import dev.inferless.llm.checkpoint.Quantization;
 import dev.inferless.llm.generate.CheckpointCache;
 import dev.inferless.llm.generate.Generator;
 import dev.inferless.llm.generate.ModelSettings;
 import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.model.LlamaModel;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.Reader;
@@ -72,7 +74,7 @@ public final class BenchCommand implements Callable<Integer> {
             if (settings.weights().isEmpty()) {
                 // made once, outside the timed load, as the model repo does at its first start
                 checkpointDir = CheckpointCache.ensure(settings.tinyCheckpointDir(ModelSettings.defaultCacheRoot()),
-                        dir -> EngineLoader.makeCheckpoint("tiny", settings.checkpointFormat(), 4, 32,
+                        dir -> CheckpointMaker.make("tiny", settings.checkpointFormat(), 4, 32,
                                 settings.checkpointFormat().equals("gptq"), 0, dir));
                 modelName += " (tiny " + settings.checkpointFormat() + ")";
             } else {
@@ -100,7 +102,7 @@ public final class BenchCommand implements Callable<Integer> {
     private static Benchmark.Loaded load(Path checkpointDir, String device, List<AutoCloseable> resources) {
         Checkpoint checkpoint = Checkpoint.open(checkpointDir);
         resources.add(checkpoint);
-        LanguageModel model = EngineLoader.loadLlama(checkpoint, device);
+        LanguageModel model = LlamaModel.load(checkpoint, device);
         resources.add(model);
         LlamaConfig config = checkpoint.config();
         if (checkpoint.tokenizerJson() == null) {

@@ -9,7 +9,9 @@ import java.util.Locale;
 /**
  * One benchmark's figures, in the reference table's columns (average latency, tokens/s, output
  * tokens, cold start = load + first inference) plus time to first token and peak memory.
- * Tokens/s is total output tokens over total latency of the timed requests.
+ * Tokens/s is total output tokens over total latency of the timed requests; decode tokens/s is
+ * likewise a ratio of totals (tokens after the first over their time), so slow requests weigh in
+ * as they do for a client.
  */
 public record BenchReport(
         String model,

@@ -43,7 +43,8 @@ public final class Benchmark {
         double latencySum = 0;
         long outputTokens = 0;
         double ttftSum = 0;
-        double decodeRateSum = 0;
+        double decodeTokens = 0;
+        double decodeSeconds = 0;
         int requests = 0;
         for (int run = 0; run < runs; run++) {
             for (String prompt : prompts) {
@@ -52,7 +53,10 @@ public final class Benchmark {
                 latencySum += (nanoClock.getAsLong() - t0) / 1e9;
                 outputTokens += r.outputTokens();
                 ttftSum += r.timeToFirstTokenMs();
-                decodeRateSum += r.decodeTokensPerSecond();
+                if (r.decodeTokensPerSecond() > 0) {
+                    decodeTokens += r.outputTokens() - 1;
+                    decodeSeconds += (r.outputTokens() - 1) / r.decodeTokensPerSecond();
+                }
                 requests++;
             }
         }
@@ -61,7 +65,7 @@ public final class Benchmark {
                 prompts.size(), runs, maxTokens, ignoreEos,
                 (loadedAt - start) / 1e9, (firstDone - loadedAt) / 1e9,
                 latencySum / requests, latencySum > 0 ? outputTokens / latencySum : 0,
-                outputTokens / (double) requests, ttftSum / requests, decodeRateSum / requests,
+                outputTokens / (double) requests, ttftSum / requests, decodeSeconds > 0 ? decodeTokens / decodeSeconds : 0,
                 PeakMemory.heapBytes(), PeakMemory.rssBytes());
     }
 

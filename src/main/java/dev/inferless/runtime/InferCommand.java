@@ -35,7 +35,7 @@ public final class InferCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         RuntimeConfig c = config.load(List.of("model.repo=" + model));
         LoggingSetup.apply(c.logging());
-        ModelHost host = ModelHost.load(c.model().repo(), c.modelOverrides(), CounterSink.NONE);
+        ModelHost host = ModelHost.load(c.model().repo(), c.model().name(), c.modelOverrides(), CounterSink.NONE);
         Map<String, Object> validated = InputValidator.validate(host.repo().inputs(), requestInputs());
         host.initialize();
         try {

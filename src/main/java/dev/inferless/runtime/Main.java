@@ -1,5 +1,6 @@
 package dev.inferless.runtime;
 
+import dev.inferless.llm.ops.torch.TorchBinding;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,6 +21,13 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // Before any command touches DJL: on a host with its own libtorch (INFERLESS_TORCH_*), point DJL at it.
+        try {
+            TorchBinding.configure();
+        } catch (RuntimeException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(1);
+        }
         System.exit(commandLine().execute(args));
     }
 

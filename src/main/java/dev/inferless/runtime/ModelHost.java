@@ -33,8 +33,14 @@ public final class ModelHost {
 
     /** Reads the repo and creates the model instance (compiling app/ when present); does not initialize. */
     public static ModelHost load(Path repoDir, Map<String, Object> modelOverrides, CounterSink counters) throws ModelLoadException {
+        return load(repoDir, "", modelOverrides, counters);
+    }
+
+    /** As {@link #load(Path, Map, CounterSink)}, served under {@code name} (empty: the directory's name). */
+    public static ModelHost load(Path repoDir, String name, Map<String, Object> modelOverrides, CounterSink counters)
+            throws ModelLoadException {
         long start = System.nanoTime();
-        ModelRepo repo = ModelRepo.load(repoDir, modelOverrides);
+        ModelRepo repo = ModelRepo.load(repoDir, modelOverrides).named(name);
         String device = repo.device();
         ModelCodeLoader.LoadedCode code = ModelCodeLoader.load(repo.dir());
         LOG.info("loaded model repo '{}' ({}) in {} ms: {}", repo.name(), repo.dir(), (System.nanoTime() - start) / 1_000_000,

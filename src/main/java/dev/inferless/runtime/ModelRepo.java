@@ -50,6 +50,11 @@ public record ModelRepo(Path dir, String name, Map<String, Object> build, Map<St
         }
     }
 
+    /** The same repo served under {@code name}; empty keeps the directory's name. */
+    public ModelRepo named(String name) {
+        return name.isEmpty() ? this : new ModelRepo(dir, name, build, modelConfig, inputs, outputs);
+    }
+
     /** The device the model is configured for: model.device, one of cpu, gpu, auto (default auto). */
     public String device() throws ModelLoadException {
         Object d = modelConfig.getOrDefault("device", "auto");

@@ -1,5 +1,7 @@
 package dev.inferless.runtime;
 
+import dev.inferless.api.BadInputException;
+
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -18,8 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Sits between the protocols and the model: owns the concurrency limit (slots), the queue of
  * requests waiting for a slot, and the per-request deadline. The model call runs on a worker
  * thread so that a request past its deadline can answer at once and give its slot back; its
- * cancellation flag flips so a cooperative model stops early. An IllegalArgumentException from the
- * model is the model rejecting its input: a client error, not a failure.
+ * cancellation flag flips so a cooperative model stops early.
  */
 public final class RequestScheduler {
 
@@ -48,7 +49,7 @@ public final class RequestScheduler {
 
     /** Runs {@code work} in a slot, on a worker thread, within the deadline. */
     public <T> T run(Callable<T> work) throws NotServingException, OverCapacityException, DeadlineExceededException,
-            InvalidInputException, ModelFailureException, InterruptedException {
+            ModelFailureException, InvalidInputException, InterruptedException {
         if (closed.get()) {
             throw new NotServingException("shutting down");
         }
@@ -80,8 +81,7 @@ public final class RequestScheduler {
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
                 String message = cause.getMessage() == null ? cause.getClass().getName() : cause.getMessage();
-                if (cause instanceof IllegalArgumentException) {
-                    // The model's way to say "this input is bad" (a prompt past the context window, top_p 7).
+                if (cause instanceof BadInputException) {
                     throw new InvalidInputException(message);
                 }
                 throw new ModelFailureException(message, cause);

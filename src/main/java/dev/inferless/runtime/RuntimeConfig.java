@@ -34,6 +34,7 @@ public record RuntimeConfig(ServerConfig server, ModelSettings model, LoggingCon
         d.put("server.shutdown_grace_s", "30");
         d.put("server.auth_token_env", "");
         d.put("model.repo", "models/codellama-34b-python");
+        d.put("model.name", "");
         d.put("model.warmup", "true");
         d.put("logging.level", "info");
         d.put("logging.request_log", "true");

@@ -49,7 +49,7 @@ public final class ServingRuntime {
     public static ServingRuntime create(RuntimeConfig config, Map<String, String> env) throws ModelLoadException {
         String token = authToken(config.server(), env);
         Metrics metrics = new Metrics();
-        ModelHost host = ModelHost.load(config.model().repo(), config.modelOverrides(), metrics);
+        ModelHost host = ModelHost.load(config.model().repo(), config.model().name(), config.modelOverrides(), metrics);
         ServingRuntime runtime = new ServingRuntime(config, host, metrics, token);
         runtime.http.start();
         return runtime;

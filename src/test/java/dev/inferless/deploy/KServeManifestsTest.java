@@ -57,10 +57,15 @@ class KServeManifestsTest {
 
         assertThat(container).containsEntry("name", "kserve-container");
         assertThat(commandLine.get(0)).isEqualTo(imageEntrypoint.get(0)).doesNotEndWith("sh");
-        assertThat(commandLine.subList(0, commandLine.size() - 1))
+        // The image's entrypoint with KServe's /mnt/models in place of /model, then the served name from
+        // KServe's template (the directory would name the model "models").
+        List<String> naming = List.of("--set", "model.name={{.Name}}");
+        int end = commandLine.size() - naming.size();
+        assertThat(commandLine.subList(end, commandLine.size())).isEqualTo(naming);
+        assertThat(commandLine.subList(0, end - 1))
                 .as("the image's entrypoint with KServe's /mnt/models in place of /model")
                 .isEqualTo(imageEntrypoint.subList(0, imageEntrypoint.size() - 1));
-        assertThat(commandLine.get(commandLine.size() - 1)).isEqualTo("/mnt/models");
+        assertThat(commandLine.get(end - 1)).isEqualTo("/mnt/models");
     }
 
     @Test

@@ -77,6 +77,7 @@ class ConfigLoaderTest {
         assertError(null, Map.of(), List.of("server.container_concurrency=0"), "server.container_concurrency");
         assertError(null, Map.of(), List.of("server.inference_timeout_s=-1"), "server.inference_timeout_s");
         assertError(null, Map.of(), List.of("model.warmup=maybe"), "model.warmup: expected true or false");
+        assertError(null, Map.of(), List.of("model.name=a/b"), "model.name: 'a/b' is not a valid model name");
         assertError(null, Map.of(), List.of("logging.level=loud"), "logging.level");
         assertError(null, Map.of(), List.of("logging.colour=red"), "logging.colour");
         assertError(null, Map.of(), List.of("noequals"), "--set expects key=value");

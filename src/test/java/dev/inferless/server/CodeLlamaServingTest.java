@@ -103,6 +103,8 @@ class CodeLlamaServingTest {
     void aPromptPastTheContextWindowIsAClientError() throws Exception {
         assertError(server.post("/v1/completions", greedy(" x".repeat(400), 4, false)), 400, "context window");
         assertError(server.post("/infer", "{\"prompt\": \"" + " x".repeat(400) + "\", \"stream\": true}"), 400, "context window");
+        assertError(server.post("/infer", "{\"prompt\": \"a\", \"max_tokens\": 0}"), 400, "max_tokens");
+        assertError(server.post("/infer", "{\"prompt\": \"a\", \"top_p\": 7, \"stream\": true}"), 400, "top_p");
     }
 
     private static double batchSteps() throws Exception {

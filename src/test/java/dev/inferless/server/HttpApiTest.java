@@ -46,6 +46,15 @@ class HttpApiTest {
     }
 
     @Test
+    void modelNameOverridesTheDirectoryName() throws Exception {
+        Path repo = TestRepos.controllable(Files.createTempDirectory("named-model"), ControllableModel.class);
+        try (TestServer named = TestServer.start(repo, "model.name=codellama")) {
+            assertThat(ok(named.get("/v2/models/codellama")).get("name").asText()).isEqualTo("codellama");
+            assertThat(named.get("/v2/models/controllable").statusCode()).isEqualTo(404);
+        }
+    }
+
+    @Test
     void modelMetadataListsTheSchema() throws Exception {
         JsonNode meta = ok(server.get("/v2/models/controllable"));
         assertThat(meta.get("name").asText()).isEqualTo("controllable");

@@ -1,5 +1,6 @@
 package dev.inferless.models.codellama;
 
+import dev.inferless.api.BadInputException;
 import dev.inferless.api.InferlessModel;
 import dev.inferless.api.ModelContext;
 import dev.inferless.api.StreamOutputHandler;
@@ -58,14 +59,14 @@ public class CodeLlamaPythonModel implements InferlessModel {
 
     @Override
     public Map<String, Object> infer(Map<String, Object> inputs) {
-        GenerationRequest request = generation.request(inputs);
+        GenerationRequest request = request(inputs);
         return recorded(batcher.generate(request, context.cancelled(), piece -> {}));
     }
 
     /** One chunk per text piece, then a last chunk with no text and the counts and finish reason. */
     @Override
     public void infer(Map<String, Object> inputs, StreamOutputHandler out) {
-        GenerationRequest request = generation.request(inputs); // bad inputs fail before anything is sent
+        GenerationRequest request = request(inputs); // bad inputs fail before anything is sent
         Map<String, Object> last = new LinkedHashMap<>(recorded(batcher.generate(request, context.cancelled(),
                 piece -> out.send(Map.of("generated_result", piece)))));
         last.put("generated_result", "");
@@ -79,6 +80,17 @@ public class CodeLlamaPythonModel implements InferlessModel {
         if (model != null) model.close();
         if (tokenizer != null) tokenizer.close();
         if (checkpoint != null) checkpoint.close();
+    }
+
+    /** The request, or a client error naming the input (max_tokens 0, top_p 7: GenerationRequest's checks). */
+    private GenerationRequest request(Map<String, Object> inputs) {
+        try {
+            return generation.request(inputs);
+        } catch (BadInputException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage());
+        }
     }
 
     /** Exports the generation's figures (Prometheus names), then maps it to outputs. */

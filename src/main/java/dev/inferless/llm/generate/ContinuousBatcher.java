@@ -1,5 +1,6 @@
 package dev.inferless.llm.generate;
 
+import dev.inferless.api.BadInputException;
 import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.tokenizer.Tokenizer;
@@ -77,15 +78,15 @@ public final class ContinuousBatcher implements AutoCloseable {
     /**
      * Generates one completion inside the shared batch; blocks until it is done. Same contract as
      * {@link Generator#generate(GenerationRequest, BooleanSupplier, Consumer)}: {@code onText} runs
-     * on the calling thread, a bad prompt throws IllegalArgumentException before anything runs.
+     * on the calling thread, a bad prompt throws {@link BadInputException} before anything runs.
      */
     public GenerationResult generate(GenerationRequest request, BooleanSupplier cancelled, Consumer<String> onText) {
         int[] prompt = tokenizer.encode(request.prompt());
         if (prompt.length == 0) {
-            throw new IllegalArgumentException("prompt is empty (and this tokenizer adds no BOS token)");
+            throw new BadInputException("prompt is empty (and this tokenizer adds no BOS token)");
         }
         if (prompt.length + 1 > contextWindow) {
-            throw new IllegalArgumentException(
+            throw new BadInputException(
                     "prompt has " + prompt.length + " tokens; the context window is " + contextWindow);
         }
         int budget = Math.min(request.maxTokens(), contextWindow - prompt.length);

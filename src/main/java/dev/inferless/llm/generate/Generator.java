@@ -1,5 +1,7 @@
 package dev.inferless.llm.generate;
 
+import dev.inferless.api.BadInputException;
+
 import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.sampling.Sampler;
@@ -12,7 +14,8 @@ import java.util.function.Consumer;
 /**
  * Generates one completion: tokenize, check the context window, prefill, then one token per step
  * until EOS, a stop sequence, max_tokens (clipped to the context left) or cancellation. Streamed
- * pieces concatenate to exactly the returned text.
+ * pieces concatenate to exactly the returned text. Safe to share between concurrent requests: all
+ * per-request state (session, sampler, detokenizer) lives in {@link #generate}.
  */
 public final class Generator {
 
@@ -39,13 +42,16 @@ public final class Generator {
     /**
      * @param cancelled checked before each token; once true, generation ends with "cancelled"
      * @param onText    receives the text pieces as they become final
-     * @throws IllegalArgumentException when the prompt leaves no room for a token in the context window
+     * @throws BadInputException when the prompt leaves no room for a token in the context window
      */
     public GenerationResult generate(GenerationRequest request, BooleanSupplier cancelled, Consumer<String> onText) {
         long start = System.nanoTime();
         int[] prompt = tokenizer.encode(request.prompt());
+        if (prompt.length == 0) {
+            throw new BadInputException("prompt is empty (and this tokenizer adds no BOS token)");
+        }
         if (prompt.length + 1 > contextWindow) {
-            throw new IllegalArgumentException(
+            throw new BadInputException(
                     "prompt has " + prompt.length + " tokens; the context window is " + contextWindow);
         }
         int budget = Math.min(request.maxTokens(), contextWindow - prompt.length);

@@ -5,7 +5,9 @@ import java.util.List;
 /**
  * Cuts streamed text at the first stop sequence. Text that could be the start of a stop sequence
  * is held back until the next piece shows whether it is one, so neither the stop text nor anything
- * after it is ever passed on, wherever the token boundaries fall.
+ * after it is ever passed on, wherever the token boundaries fall. Generation stops at the first
+ * piece that completes a stop sequence (as vLLM and Hugging Face do); the output ends before the
+ * earliest stop sequence found in the text at that point.
  */
 final class StopSequences {
 

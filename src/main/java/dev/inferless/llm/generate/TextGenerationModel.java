@@ -1,5 +1,7 @@
 package dev.inferless.llm.generate;
 
+import dev.inferless.api.BadInputException;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +37,7 @@ public final class TextGenerationModel {
     public GenerationRequest request(Map<String, Object> inputs) {
         Object prompt = single(inputs.get("prompt"), "prompt");
         if (!(prompt instanceof String text)) {
-            throw new IllegalArgumentException("prompt is required and must be a string");
+            throw new BadInputException("prompt is required and must be a string");
         }
         Object seed = single(inputs.get("seed"), "seed");
         return new GenerationRequest(
@@ -67,7 +69,7 @@ public final class TextGenerationModel {
     private static Object single(Object value, String name) {
         if (value instanceof List<?> list) {
             if (list.size() != 1) {
-                throw new IllegalArgumentException(name + " must be a single value, got " + list.size() + " values");
+                throw new BadInputException(name + " must be a single value, got " + list.size() + " values");
             }
             return list.get(0);
         }
@@ -80,7 +82,7 @@ public final class TextGenerationModel {
         if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && !Double.isInfinite(n.doubleValue())) {
             return n.longValue();
         }
-        throw new IllegalArgumentException(name + " must be an integer, got " + v);
+        throw new BadInputException(name + " must be an integer, got " + v);
     }
 
     /** Out-of-range values keep their sign, so validation still names the field (max_tokens is clipped to the context anyway). */
@@ -92,7 +94,7 @@ public final class TextGenerationModel {
         Object v = single(inputs.get(name), name);
         if (v == null) return fallback;
         if (v instanceof Number n) return n.doubleValue();
-        throw new IllegalArgumentException(name + " must be a number, got " + v);
+        throw new BadInputException(name + " must be a number, got " + v);
     }
 
     private static List<String> stops(Object value) {
@@ -100,7 +102,7 @@ public final class TextGenerationModel {
         List<?> list = value instanceof List<?> l ? l : List.of(value);
         for (Object s : list) {
             if (!(s instanceof String)) {
-                throw new IllegalArgumentException("stop must be a string or a list of strings, got " + s);
+                throw new BadInputException("stop must be a string or a list of strings, got " + s);
             }
         }
         return list.stream().map(String.class::cast).toList();

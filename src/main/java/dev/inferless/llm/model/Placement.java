@@ -1,5 +1,6 @@
 package dev.inferless.llm.model;
 
+import dev.inferless.llm.ops.torch.TorchBinding;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
@@ -15,7 +16,7 @@ import java.util.Locale;
 record Placement(Device device, DataType dtype) {
 
     static final String ENGINE = "PyTorch";
-    static final String BF16_PROPERTY = "inferless.torch.bfloat16";
+    static final String BF16_PROPERTY = TorchBinding.BF16_PROPERTY;
 
     /**
      * @param device cpu | gpu | auto (gpu when DJL's PyTorch engine sees one)

@@ -32,13 +32,54 @@ public final class LogitProcessors {
             Arrays.fill(keep, true);
             return keep;
         }
-        double[] sorted = logits.clone();
-        Arrays.sort(sorted);
-        double threshold = sorted[sorted.length - k];
+        double threshold = kthLargest(logits, k);
         for (int i = 0; i < logits.length; i++) {
             keep[i] = logits[i] >= threshold;
         }
         return keep;
+    }
+
+    /** The k-th largest value, through a min-heap of the k largest seen (O(n log k); k is small in practice). */
+    static double kthLargest(double[] values, int k) {
+        double[] heap = new double[k];
+        int size = 0;
+        for (double v : values) {
+            if (size < k) {
+                heap[size] = v;
+                siftUp(heap, size++);
+            } else if (v > heap[0]) {
+                heap[0] = v;
+                siftDown(heap, size);
+            }
+        }
+        return heap[0];
+    }
+
+    private static void siftUp(double[] heap, int i) {
+        while (i > 0) {
+            int parent = (i - 1) / 2;
+            if (heap[parent] <= heap[i]) return;
+            double t = heap[parent];
+            heap[parent] = heap[i];
+            heap[i] = t;
+            i = parent;
+        }
+    }
+
+    private static void siftDown(double[] heap, int size) {
+        int i = 0;
+        while (true) {
+            int smallest = i;
+            int l = 2 * i + 1;
+            int r = l + 1;
+            if (l < size && heap[l] < heap[smallest]) smallest = l;
+            if (r < size && heap[r] < heap[smallest]) smallest = r;
+            if (smallest == i) return;
+            double t = heap[smallest];
+            heap[smallest] = heap[i];
+            heap[i] = t;
+            i = smallest;
+        }
     }
 
     /** Softmax of {@code logits / temperature} over the kept tokens; the others get probability 0. */
@@ -71,15 +112,58 @@ public final class LogitProcessors {
             for (int i = 0; i < probs.length; i++) keep[i] = probs[i] > 0;
             return keep;
         }
-        Integer[] order = candidates(probs);
-        Arrays.sort(order, (a, b) -> probs[a] != probs[b] ? Double.compare(probs[b], probs[a]) : Integer.compare(a, b));
+        // Walk the probabilities from the largest to the value at which the running sum reaches p;
+        // ties at that value are kept by index. Only values >= floor are sorted: their sum already
+        // reaches p, so the walk never gets below floor (a full sort of a 32k vocabulary costs ms).
+        double[] sorted = sortedAtLeast(probs, nucleusFloor(probs, p));
         double cumulative = 0;
-        for (int id : order) {
-            keep[id] = true;
-            cumulative += probs[id];
+        double boundary = 0;
+        int tiesToKeep = 0;
+        for (int r = sorted.length - 1; r >= 0; r--) {
+            double q = sorted[r];
+            tiesToKeep = q == boundary ? tiesToKeep + 1 : 1;
+            boundary = q;
+            cumulative += q;
             if (cumulative >= p) break;
         }
+        for (int i = 0; i < probs.length; i++) {
+            if (probs[i] > boundary) {
+                keep[i] = true;
+            } else if (probs[i] == boundary && tiesToKeep > 0) {
+                keep[i] = true;
+                tiesToKeep--;
+            }
+        }
         return keep;
+    }
+
+    /** A value whose probabilities at or above it sum to at least p: the largest, quartered until they do. */
+    private static double nucleusFloor(double[] probs, double p) {
+        double floor = 0;
+        for (double q : probs) floor = Math.max(floor, q);
+        while (floor > Double.MIN_NORMAL) {
+            double mass = 0;
+            for (double q : probs) {
+                if (q >= floor) mass += q;
+            }
+            if (mass >= p) return floor;
+            floor /= 4;
+        }
+        return Double.MIN_VALUE; // every non-zero probability
+    }
+
+    private static double[] sortedAtLeast(double[] probs, double floor) {
+        int n = 0;
+        for (double q : probs) {
+            if (q >= floor && q > 0) n++;
+        }
+        double[] out = new double[n];
+        n = 0;
+        for (double q : probs) {
+            if (q >= floor && q > 0) out[n++] = q;
+        }
+        Arrays.sort(out);
+        return out;
     }
 
     /** Probabilities restricted to {@code keep} and scaled to sum to 1. */
@@ -107,17 +191,5 @@ public final class LogitProcessors {
             }
         }
         return last; // rounding left u just above the total
-    }
-
-    private static Integer[] candidates(double[] probs) {
-        int n = 0;
-        for (double q : probs) {
-            if (q > 0) n++;
-        }
-        Integer[] ids = new Integer[n];
-        for (int i = 0, j = 0; i < probs.length; i++) {
-            if (probs[i] > 0) ids[j++] = i;
-        }
-        return ids;
     }
 }

@@ -35,6 +35,9 @@ public final class Sampler {
     static double[] distribution(double[] scores, SamplingParams params) {
         boolean[] keep = LogitProcessors.topK(scores, params.topK());
         double[] probs = LogitProcessors.softmax(scores, keep, params.temperature());
+        if (params.topP() >= 1) {
+            return probs; // top_p off (the reference default): no second pass over the vocabulary
+        }
         return LogitProcessors.renormalize(probs, LogitProcessors.topP(probs, params.topP()));
     }
 }

@@ -137,7 +137,7 @@ class ContinuousBatcherTest {
     void aPromptPastTheContextWindowFailsAloneBeforeJoining() {
         try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 16, 2, 64, b -> {})) {
             assertThatThrownBy(() -> batcher.generate(GenerationRequest.greedy(" x".repeat(40), 4), () -> false, p -> {}))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("context window is 16");
+                    .isInstanceOf(dev.inferless.api.BadInputException.class).hasMessageContaining("context window is 16");
             assertThat(batcher.generate(GenerationRequest.greedy("def", 4), () -> false, p -> {}).outputTokens())
                     .isBetween(1, 4);
         }

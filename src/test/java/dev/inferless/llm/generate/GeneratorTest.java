@@ -161,6 +161,13 @@ class GeneratorTest {
     }
 
     @Test
+    void anEmptyPromptStartsFromBos() {
+        ScriptedModel model = ScriptedModel.scripted(256, continuation(" x"));
+        run(model, new GenerationRequest("", 5, 0, 1, 0, 1, null, List.of(), false));
+        assertThat(model.prefills.get(0)).containsExactly(1);
+    }
+
+    @Test
     void badRequestsNameTheField() {
         assertThatThrownBy(() -> request(0, List.of(), false)).hasMessageContaining("max_tokens");
         assertThatThrownBy(() -> request(5, List.of(""), false)).hasMessageContaining("stop");

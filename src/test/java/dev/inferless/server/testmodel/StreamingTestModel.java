@@ -1,5 +1,6 @@
 package dev.inferless.server.testmodel;
 
+import dev.inferless.api.BadInputException;
 import dev.inferless.api.InferlessModel;
 import dev.inferless.api.ModelContext;
 import dev.inferless.api.StreamOutputHandler;
@@ -70,7 +71,7 @@ public class StreamingTestModel implements InferlessModel {
         try {
             String prompt = (String) inputs.get("prompt");
             if (prompt.isEmpty()) {
-                throw new IllegalArgumentException("prompt must not be empty");
+                throw new BadInputException("prompt must not be empty");
             }
             int[] cps = prompt.codePoints().toArray();
             int tokens = ((Number) inputs.getOrDefault("max_tokens", 8L)).intValue();

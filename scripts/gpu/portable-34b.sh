@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# On the GPU host, after scripts/gpu/bundle.sh here: the portable engine (DJL ops, weights
+# dequantized to fp16 at load) on the GPU. Phases, run in the order given:
+#   setup   build the binding and run its checks (scripts/gpu/run.sh without a command)
+#   tiny    GpuEngineCheck: every tiny checkpoint format on CUDA vs the CPU
+#   make    a CodeLlama-34B-shaped GPTQ 4-bit g128 act-order checkpoint in $CKPT (default /dev/shm/cl34-gptq)
+#   serve   serve it through HTTP: cold start (process start -> ready), one /infer, GPU memory, SIGTERM
+#   bench   the bench command on it (N=1 pass over the prompts, $MAX_TOKENS tokens, EOS ignored)
+#   hf      HF transformers bf16 on the same shape (scripts/gpu/hf_baseline.py)
+# Usage: OUT=$OUT bash scripts/gpu/portable-34b.sh setup tiny make serve
+set -uo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+bundle="$root/.gpu-bundle"
+OUT="${OUT:-$bundle/out}"
+mkdir -p "$OUT"
+work="${INFERLESS_GPU_WORK:-/tmp/inferless-gpu}"
+CKPT="${CKPT:-/dev/shm/cl34-gptq}"
+MAX_TOKENS="${MAX_TOKENS:-128}"
+java="$work/jre/bin/java"
+jar="$bundle/inferless-runtime-gpu.jar"
+export INFERLESS_TORCH_LIBRARY_PATH="$(python3 -c 'import torch,os;print(os.path.join(os.path.dirname(torch.__file__),"lib"))')"
+export INFERLESS_TORCH_VERSION="$(python3 -c 'import torch;print(torch.__version__)')"
+export INFERLESS_DJL_BINDING="$work/native/libdjl_torch.so" ENGINE_CACHE_DIR="$work/djl-cache"
+JAVA_OPTS=(-Xmx48g -XX:+UseParallelGC)
+gpu_mem() { nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits | head -1; }
+
+for phase in "$@"; do
+  echo "== $phase $(date -u +%T)"
+  case "$phase" in
+    setup)
+      OUT="$OUT" bash "$root/scripts/gpu/run.sh" >/dev/null 2>&1; rc=$?
+      tail -3 "$OUT/run.log"; cat "$OUT/gpu-run.json"
+      (( rc == 0 )) || exit 1 ;;
+    tiny)
+      "$java" "${JAVA_OPTS[@]}" -cp "$jar:$bundle/binding-check.jar" dev.inferless.gpu.GpuEngineCheck \
+        "$OUT/gpu-engine-check.json" > "$OUT/gpu-engine-check.log" 2>&1
+      grep -vE " INFO | WARN " "$OUT/gpu-engine-check.log" | cut -c1-200 | tail -30 ;;
+    make)
+      rm -rf "$CKPT"; s=$(date +%s%3N)
+      "$java" "${JAVA_OPTS[@]}" -jar "$jar" make-checkpoint --shape codellama-34b --format gptq --bits 4 \
+        --group-size 128 --act-order --seed 1 --out "$CKPT" > "$OUT/make.log" 2>&1 || { tail -20 "$OUT/make.log"; exit 1; }
+      echo "made $(du -sh "$CKPT" | cut -f1) in $(( $(date +%s%3N) - s )) ms" ;;
+    serve)
+      cd "$root"
+      s=$(date +%s%3N)
+      "$java" "${JAVA_OPTS[@]}" -jar "$jar" serve --model models/codellama-34b-python --port 8080 \
+        --set model.weights="$CKPT" --set model.device=gpu > "$OUT/serve.log" 2>&1 &
+      pid=$!
+      for _ in $(seq 1 400); do
+        curl -sf localhost:8080/v2/health/ready >/dev/null && break
+        kill -0 $pid 2>/dev/null || break; sleep 0.5
+      done
+      echo "process start -> ready: $(( $(date +%s%3N) - s )) ms; GPU memory used: $(gpu_mem) MiB"
+      grep -E "initialized|cold start|loaded .* layers|error" "$OUT/serve.log" | cut -c1-200 | tail -8
+      s=$(date +%s%3N)
+      curl -s localhost:8080/infer -H 'Content-Type: application/json' \
+        -d '{"prompt": "def quicksort(arr):", "max_tokens": 64, "temperature": 0, "seed": 1}' | tee "$OUT/infer.json" | cut -c1-300
+      echo; echo "/infer 64 tokens: $(( $(date +%s%3N) - s )) ms"
+      curl -s localhost:8080/metrics | grep -E "^inferless_cold_start|^inferless_tokens" | tee "$OUT/metrics.txt"
+      kill -TERM $pid; wait $pid; echo "serve exit: $?" ;;
+    bench)
+      "$java" "${JAVA_OPTS[@]}" -jar "$jar" bench --weights "$CKPT" --device gpu --runs 1 --max-tokens "$MAX_TOKENS" \
+        --out "$OUT/bench" > "$OUT/bench.log" 2>&1; echo "bench exit $?"
+      cat "$OUT/bench/bench.md" 2>/dev/null | tail -15 ;;
+    hf)
+      python3 "$root/scripts/gpu/hf_baseline.py" "$MAX_TOKENS" 2>&1 | tee "$OUT/hf-baseline.log" | tail -3 ;;
+    *) echo "unknown phase $phase"; exit 2 ;;
+  esac
+done
+echo "== done $(date -u +%T)"
