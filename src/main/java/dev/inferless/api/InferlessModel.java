@@ -1,5 +1,7 @@
 package dev.inferless.api;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,6 +23,20 @@ public interface InferlessModel {
     default void infer(Map<String, Object> inputs, StreamOutputHandler out) throws Exception {
         out.send(infer(inputs));
         out.finish();
+    }
+
+    /**
+     * Dynamic batching, as Inferless offers it: with {@code batch_size} > 1 in the repo's {@code model:}
+     * configuration, the inputs of requests arriving within {@code batch_window} milliseconds (up to
+     * {@code batch_size} of them) come in one call; return one output map per input, in the same
+     * order. This default runs them one by one.
+     */
+    default List<Map<String, Object>> inferBatch(List<Map<String, Object>> inputs) throws Exception {
+        List<Map<String, Object>> outputs = new ArrayList<>(inputs.size());
+        for (Map<String, Object> one : inputs) {
+            outputs.add(infer(one));
+        }
+        return outputs;
     }
 
     /** Named like Inferless's hook; takes a context, so it never overrides {@code Object.finalize()}. */

@@ -15,9 +15,13 @@ public final class InferenceService {
     private final RequestScheduler scheduler;
     private final AtomicReference<ServingState> state = new AtomicReference<>(ServingState.STARTING);
 
+    private final DynamicBatcher batcher;
+
+    /** @throws ConfigException when the repo's batch_size / batch_window are not valid */
     public InferenceService(ModelHost host, RequestScheduler scheduler) {
         this.host = host;
         this.scheduler = scheduler;
+        this.batcher = DynamicBatcher.forRepo(host);
     }
 
     public ModelRepo repo() {
@@ -44,7 +48,8 @@ public final class InferenceService {
             OverCapacityException, DeadlineExceededException, ModelFailureException, InterruptedException {
         requireReady();
         Map<String, Object> validated = InputValidator.validate(host.repo().inputs(), inputs);
-        return scheduler.run(() -> host.infer(validated));
+        // With dynamic batching, requests holding slots meet in the batcher (streaming ones do not).
+        return scheduler.run(() -> batcher != null ? batcher.infer(validated) : host.infer(validated));
     }
 
     /**

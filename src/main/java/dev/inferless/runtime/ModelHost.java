@@ -70,6 +70,22 @@ public final class ModelHost {
         return outputs;
     }
 
+    /** Calls the model's batched form on the current thread: one checked output per input, in order. */
+    public List<Map<String, Object>> inferBatch(List<Map<String, Object>> inputs) throws Exception {
+        List<Map<String, Object>> outputs = withLoader(() -> model.inferBatch(inputs));
+        if (outputs == null || outputs.size() != inputs.size()) {
+            throw new IllegalStateException("inferBatch returned " + (outputs == null ? "null" : outputs.size() + " outputs")
+                    + " for " + inputs.size() + " inputs (one output map per input, in order)");
+        }
+        outputs.forEach(ModelHost::checkOutputs);
+        return outputs;
+    }
+
+    /** Records the size of a batch the runtime gathered (the inferless_batch_size histogram). */
+    void observeBatchSize(int size) {
+        context.observe("inferless_batch_size", "Requests in each batch the model ran", size);
+    }
+
     /** Calls the model's streaming form on the current thread; every chunk is checked like an output. */
     public void inferStreaming(Map<String, Object> inputs, StreamOutputHandler out) throws Exception {
         StreamOutputHandler checked = new StreamOutputHandler() {
