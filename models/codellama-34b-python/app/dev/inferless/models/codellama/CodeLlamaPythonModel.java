@@ -7,6 +7,7 @@ import dev.inferless.api.StreamOutputHandler;
 import dev.inferless.llm.checkpoint.Checkpoint;
 import dev.inferless.llm.checkpoint.CheckpointMaker;
 import dev.inferless.llm.checkpoint.LlamaConfig;
+import dev.inferless.llm.generate.BatchLimits;
 import dev.inferless.llm.generate.CheckpointCache;
 import dev.inferless.llm.generate.ContinuousBatcher;
 import dev.inferless.llm.generate.GenerationRequest;
@@ -52,8 +53,7 @@ public class CodeLlamaPythonModel implements InferlessModel {
         LlamaConfig config = checkpoint.config();
         tokenizer = Tokenizer.load(checkpoint.tokenizerJson(), config.bosTokenId(), config.eosTokenId());
         generation = new TextGenerationModel(new Generator(model, tokenizer, settings.maxContext()), settings);
-        batcher = new ContinuousBatcher(model, tokenizer, settings.maxContext(),
-                positive(context.config(), "max_batch_size", 8), positive(context.config(), "max_prefill_tokens", 2048),
+        batcher = new ContinuousBatcher(model, tokenizer, settings.maxContext(), BatchLimits.from(context.config()),
                 size -> context.observe("inferless_batch_size", "Sequences in each decode step", size));
     }
 
@@ -106,14 +106,6 @@ public class CodeLlamaPythonModel implements InferlessModel {
                     1.0 / result.decodeTokensPerSecond());
         }
         return TextGenerationModel.outputs(result);
-    }
-
-    private static int positive(Map<String, Object> config, String key, int fallback) {
-        Object v = config.get(key);
-        if (v == null) return fallback;
-        if (v instanceof Number n && n.intValue() >= 1 && n.doubleValue() == n.intValue()) return n.intValue();
-        if (v instanceof String s && s.trim().matches("[1-9][0-9]{0,8}")) return Integer.parseInt(s.trim());
-        throw new IllegalArgumentException("model." + key + " must be an integer >= 1, got " + v);
     }
 
     private static void makeTiny(ModelSettings settings, Path dir) {

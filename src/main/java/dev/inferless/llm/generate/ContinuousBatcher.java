@@ -17,9 +17,8 @@ import java.util.function.IntConsumer;
 
 /**
  * Continuous batching: concurrent {@link #generate} calls share decode steps. One thread runs the
- * model; at each step boundary it admits waiting requests (each prompt prefilled alone, at most
- * {@code maxPrefillTokens} prompt tokens admitted per step unless a single prompt is longer, so
- * running decodes never wait for more than that), steps every running sequence in one batched
+ * model; at each step boundary it admits waiting requests in arrival order within the
+ * {@link BatchLimits} (each prompt prefilled alone), steps every running sequence in one batched
  * decode, and retires those that finished or were cancelled. Knows no tensors: the model does.
  * Each request keeps its own sampling parameters, seed and stop sequences ({@link Sequence}).
  */
@@ -28,13 +27,13 @@ public final class ContinuousBatcher implements AutoCloseable {
     private final LanguageModel model;
     private final Tokenizer tokenizer;
     private final int contextWindow;
-    private final int maxBatchSize;
-    private final int maxPrefillTokens;
+    private final BatchLimits limits;
     private final IntConsumer batchSizes;
     private final Object lock = new Object();
     private final Deque<Request> waiting = new ArrayDeque<>(); // guarded by lock
     private final List<Request> running = new ArrayList<>();   // the loop thread's
     private volatile int runningCount;
+    private long reserved;                                     // KV positions of the running; the loop thread's
     private boolean closed;                                    // guarded by lock
     private final Thread loop;
 
@@ -46,29 +45,20 @@ public final class ContinuousBatcher implements AutoCloseable {
     }
 
     /**
-     * @param contextWindow    prompt + output tokens per sequence; 0 = the model's
-     * @param maxBatchSize     sequences decoded together at most
-     * @param maxPrefillTokens prompt tokens admitted per step (a longer prompt is admitted alone)
-     * @param batchSizes       told the batch size of every decode step (metrics)
+     * @param contextWindow prompt + output tokens per sequence; 0 = the model's
+     * @param batchSizes    told the batch size of every decode step (metrics)
      */
-    public ContinuousBatcher(LanguageModel model, Tokenizer tokenizer, int contextWindow, int maxBatchSize,
-                             int maxPrefillTokens, IntConsumer batchSizes) {
+    public ContinuousBatcher(LanguageModel model, Tokenizer tokenizer, int contextWindow, BatchLimits limits,
+                             IntConsumer batchSizes) {
         int modelWindow = model.config().maxPositions();
         if (contextWindow < 0 || contextWindow > modelWindow) {
             throw new IllegalArgumentException("max_context must be between 0 (the model's) and the model's "
                     + modelWindow + ", got " + contextWindow);
         }
-        if (maxBatchSize < 1) {
-            throw new IllegalArgumentException("max_batch_size must be at least 1, got " + maxBatchSize);
-        }
-        if (maxPrefillTokens < 1) {
-            throw new IllegalArgumentException("max_prefill_tokens must be at least 1, got " + maxPrefillTokens);
-        }
         this.model = model;
         this.tokenizer = tokenizer;
         this.contextWindow = contextWindow == 0 ? modelWindow : contextWindow;
-        this.maxBatchSize = maxBatchSize;
-        this.maxPrefillTokens = maxPrefillTokens;
+        this.limits = limits;
         this.batchSizes = batchSizes;
         this.loop = new Thread(this::run, "continuous-batcher");
         loop.setDaemon(true);
@@ -133,8 +123,8 @@ public final class ContinuousBatcher implements AutoCloseable {
         }
     }
 
-    public int maxBatchSize() {
-        return maxBatchSize;
+    public BatchLimits limits() {
+        return limits;
     }
 
     private void run() {
@@ -156,6 +146,7 @@ public final class ContinuousBatcher implements AutoCloseable {
                             r.sequence.prefill(model);
                         }
                         running.add(r);
+                        reserved += r.sequence.capacity();
                     } catch (RuntimeException e) {
                         fail(r, e);
                     }
@@ -178,17 +169,23 @@ public final class ContinuousBatcher implements AutoCloseable {
         }
     }
 
-    /** Under the lock: the waiting requests that join at this step boundary. */
+    /** Under the lock: the waiting requests that join at this step boundary, in arrival order. */
     private List<Request> admit() {
         List<Request> admitted = new ArrayList<>();
         int tokens = 0;
-        while (running.size() + admitted.size() < maxBatchSize && !waiting.isEmpty()) {
-            int length = waiting.peek().sequence.promptLength();
-            if (!admitted.isEmpty() && tokens + length > maxPrefillTokens) {
+        long positions = reserved;
+        while (running.size() + admitted.size() < limits.maxBatchSize() && !waiting.isEmpty()) {
+            Sequence next = waiting.peek().sequence;
+            boolean alone = running.isEmpty() && admitted.isEmpty();
+            if (!admitted.isEmpty() && tokens + next.promptLength() > limits.maxPrefillTokens()) {
+                break;
+            }
+            if (!alone && limits.maxTokensInFlight() > 0 && positions + next.capacity() > limits.maxTokensInFlight()) {
                 break;
             }
             admitted.add(waiting.poll());
-            tokens += length;
+            tokens += next.promptLength();
+            positions += next.capacity();
         }
         return admitted;
     }
@@ -210,6 +207,7 @@ public final class ContinuousBatcher implements AutoCloseable {
         } catch (RuntimeException e) {
             running.forEach(r -> fail(r, e));
             running.clear();
+            reserved = 0;
             return;
         }
         batchSizes.accept(tokens.length);
@@ -221,6 +219,7 @@ public final class ContinuousBatcher implements AutoCloseable {
             } catch (RuntimeException e) {
                 fail(r, e);
                 it.remove();
+                reserved -= r.sequence.capacity();
             }
         }
     }
@@ -232,6 +231,7 @@ public final class ContinuousBatcher implements AutoCloseable {
             r.sequence.cancelIfRequested();
             if (r.sequence.finished()) {
                 it.remove();
+                reserved -= r.sequence.capacity();
                 try {
                     r.events.add(r.sequence.complete());
                 } catch (RuntimeException e) {

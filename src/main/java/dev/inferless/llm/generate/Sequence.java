@@ -56,6 +56,11 @@ final class Sequence {
         return prompt.length;
     }
 
+    /** KV positions the sequence reserves: prompt + its output budget. */
+    int capacity() {
+        return prompt.length + budget;
+    }
+
     /** Opens the session and runs the prompt alone; then takes its first token. */
     void prefill(LanguageModel model) {
         session = model.newSession(prompt.length + budget);

@@ -77,7 +77,7 @@ class ContinuousBatcherTest {
 
         ConcurrentLinkedQueue<Integer> batchSizes = new ConcurrentLinkedQueue<>();
         int maxBatch = 4;
-        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, maxBatch, 64, batchSizes::add)) {
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, new BatchLimits(maxBatch, 64, 0), batchSizes::add)) {
             ExecutorService pool = Executors.newFixedThreadPool(requests.size());
             try {
                 CountDownLatch go = new CountDownLatch(1);
@@ -111,10 +111,38 @@ class ContinuousBatcherTest {
     }
 
     @Test
+    void theTokensInFlightBoundLimitsWhoRunsTogetherNotWhatTheyAnswer() throws Exception {
+        List<GenerationRequest> requests = new ArrayList<>();
+        for (String p : new String[] {"def", "class", "import", "return"}) {
+            requests.add(new GenerationRequest(p, 20, 0, 1, 0, 1, null, List.of(), true));
+        }
+        Generator alone = new Generator(model, tokenizer, 0);
+        int[] capacities = requests.stream().mapToInt(r -> tokenizer.encode(r.prompt()).length + 20).toArray();
+        int largest = java.util.Arrays.stream(capacities).max().orElseThrow();
+        int smallest = java.util.Arrays.stream(capacities).min().orElseThrow();
+        assertThat(3 * smallest).as("a bound that fits any two but no three").isGreaterThan(2 * largest);
+        ConcurrentLinkedQueue<Integer> batchSizes = new ConcurrentLinkedQueue<>();
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0,
+                new BatchLimits(8, 64, 2L * largest), batchSizes::add)) {
+            ExecutorService pool = Executors.newFixedThreadPool(requests.size());
+            try {
+                List<Future<GenerationResult>> futures = new ArrayList<>();
+                for (GenerationRequest r : requests) futures.add(pool.submit(() -> batcher.generate(r, () -> false, p -> {})));
+                for (int i = 0; i < requests.size(); i++) {
+                    assertThat(futures.get(i).get(60, TimeUnit.SECONDS).text()).isEqualTo(alone.generate(requests.get(i)).text());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        assertThat(batchSizes).isNotEmpty().allMatch(b -> b <= 2);
+    }
+
+    @Test
     void aCancelledRequestLeavesAtTheNextStepAndTheOthersGoOn() throws Exception {
         GenerationRequest longRun = new GenerationRequest("def", 200, 0, 1, 0, 1, null, List.of(), true);
         GenerationResult expected = new Generator(model, tokenizer, 0).generate(longRun);
-        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, 4, 64, b -> {})) {
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, new BatchLimits(4, 64, 0), b -> {})) {
             AtomicBoolean cancel = new AtomicBoolean();
             AtomicInteger pieces = new AtomicInteger();
             ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -135,7 +163,7 @@ class ContinuousBatcherTest {
 
     @Test
     void aPromptPastTheContextWindowFailsAloneBeforeJoining() {
-        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 16, 2, 64, b -> {})) {
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 16, new BatchLimits(2, 64, 0), b -> {})) {
             assertThatThrownBy(() -> batcher.generate(GenerationRequest.greedy(" x".repeat(40), 4), () -> false, p -> {}))
                     .isInstanceOf(dev.inferless.api.BadInputException.class).hasMessageContaining("context window is 16");
             assertThat(batcher.generate(GenerationRequest.greedy("def", 4), () -> false, p -> {}).outputTokens())
@@ -145,12 +173,14 @@ class ContinuousBatcherTest {
 
     @Test
     void closingFailsWaitingRequestsAndRefusesNewOnes() {
-        ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, 1, 64, b -> {});
+        ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, new BatchLimits(1, 64, 0), b -> {});
         batcher.close();
         assertThatThrownBy(() -> batcher.generate(GenerationRequest.greedy("def", 4), () -> false, p -> {}))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
-        assertThatThrownBy(() -> new ContinuousBatcher(model, tokenizer, 0, 0, 64, b -> {}))
-                .hasMessageContaining("max_batch_size");
+        assertThatThrownBy(() -> new BatchLimits(0, 64, 0)).hasMessageContaining("model.max_batch_size");
+        assertThatThrownBy(() -> BatchLimits.from(java.util.Map.of("max_prefill_tokens", "lots")))
+                .hasMessageContaining("model.max_prefill_tokens");
+        assertThat(BatchLimits.from(java.util.Map.of())).isEqualTo(new BatchLimits(8, 2048, 0));
     }
 
     private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
