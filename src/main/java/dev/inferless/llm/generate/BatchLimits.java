@@ -3,10 +3,10 @@ package dev.inferless.llm.generate;
 import java.util.Map;
 
 /**
- * Bounds of a continuous batch: sequences per decode step; prompt tokens admitted per step (so a
- * burst of new prompts stalls running decodes for a bounded time; a longer single prompt is
- * admitted alone); KV-cache positions reserved by running sequences, prompt + max_tokens each
- * (0 = no bound; a sequence over the bound alone still runs, alone).
+ * Bounds of a continuous batch: sequences in it (prefilling or decoding); prompt tokens run per
+ * step (chunked prefill: new prompts delay running decodes by at most this much work per step);
+ * KV-cache positions reserved by running sequences, prompt + max_tokens each (0 = no bound; a
+ * sequence over the bound alone still runs, alone).
  */
 public record BatchLimits(int maxBatchSize, int maxPrefillTokens, long maxTokensInFlight) {
 
@@ -23,9 +23,9 @@ public record BatchLimits(int maxBatchSize, int maxPrefillTokens, long maxTokens
         }
     }
 
-    /** From a model repo's {@code model:} section: max_batch_size (8), max_prefill_tokens (2048), max_tokens_in_flight (0). */
+    /** From a model repo's {@code model:} section: max_batch_size (8), max_prefill_tokens (512), max_tokens_in_flight (0). */
     public static BatchLimits from(Map<String, Object> model) {
-        return new BatchLimits((int) integer(model, "max_batch_size", 8), (int) integer(model, "max_prefill_tokens", 2048),
+        return new BatchLimits((int) integer(model, "max_batch_size", 8), (int) integer(model, "max_prefill_tokens", 512),
                 integer(model, "max_tokens_in_flight", 0));
     }
 

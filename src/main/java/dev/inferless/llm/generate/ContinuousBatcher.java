@@ -18,8 +18,10 @@ import java.util.function.IntConsumer;
 /**
  * Continuous batching: concurrent {@link #generate} calls share decode steps. One thread runs the
  * model; at each step boundary it admits waiting requests in arrival order within the
- * {@link BatchLimits} (each prompt prefilled alone), steps every running sequence in one batched
- * decode, and retires those that finished or were cancelled. Knows no tensors: the model does.
+ * {@link BatchLimits}, runs at most {@code maxPrefillTokens} prompt tokens of the sequences still
+ * prefilling (chunked prefill: a long prompt delays running decodes by a bounded chunk per step,
+ * not by its whole length), steps every decoding sequence in one batched decode, and retires those
+ * that finished or were cancelled. Knows no tensors: the model does.
  * Each request keeps its own sampling parameters, seed and stop sequences ({@link Sequence}).
  */
 public final class ContinuousBatcher implements AutoCloseable {
@@ -141,16 +143,11 @@ public final class ContinuousBatcher implements AutoCloseable {
                     admitted = admit();
                 }
                 for (Request r : admitted) {
-                    try {
-                        if (!r.sequence.cancelIfRequested()) {
-                            r.sequence.prefill(model);
-                        }
-                        running.add(r);
-                        reserved += r.sequence.capacity();
-                    } catch (RuntimeException e) {
-                        fail(r, e);
-                    }
+                    running.add(r);
+                    reserved += r.sequence.capacity();
                 }
+                retireFinished();
+                prefillChunks();
                 retireFinished();
                 step();
                 retireFinished();
@@ -172,56 +169,76 @@ public final class ContinuousBatcher implements AutoCloseable {
     /** Under the lock: the waiting requests that join at this step boundary, in arrival order. */
     private List<Request> admit() {
         List<Request> admitted = new ArrayList<>();
-        int tokens = 0;
         long positions = reserved;
         while (running.size() + admitted.size() < limits.maxBatchSize() && !waiting.isEmpty()) {
             Sequence next = waiting.peek().sequence;
             boolean alone = running.isEmpty() && admitted.isEmpty();
-            if (!admitted.isEmpty() && tokens + next.promptLength() > limits.maxPrefillTokens()) {
-                break;
-            }
             if (!alone && limits.maxTokensInFlight() > 0 && positions + next.capacity() > limits.maxTokensInFlight()) {
                 break;
             }
             admitted.add(waiting.poll());
-            tokens += next.promptLength();
             positions += next.capacity();
         }
         return admitted;
     }
 
-    /** One decode step over every running sequence. A failing step fails the sequences in it, and only them. */
-    private void step() {
-        if (running.isEmpty()) {
-            return;
-        }
-        List<DecodeSession> sessions = new ArrayList<>(running.size());
-        int[] tokens = new int[running.size()];
-        for (int i = 0; i < running.size(); i++) {
-            sessions.add(running.get(i).sequence.session());
-            tokens[i] = running.get(i).sequence.nextToken();
-        }
-        float[][] logits;
-        try {
-            logits = model.decodeBatch(sessions, tokens);
-        } catch (RuntimeException e) {
-            running.forEach(r -> fail(r, e));
-            running.clear();
-            reserved = 0;
-            return;
-        }
-        batchSizes.accept(tokens.length);
-        int i = 0;
-        for (Iterator<Request> it = running.iterator(); it.hasNext(); i++) {
+    /** This step's share of prompt work: up to maxPrefillTokens, to the earliest-admitted prompts first. */
+    private void prefillChunks() {
+        int budget = limits.maxPrefillTokens();
+        for (Iterator<Request> it = running.iterator(); it.hasNext() && budget > 0; ) {
             Request r = it.next();
+            if (!r.sequence.prefilling()) {
+                continue;
+            }
             try {
-                r.sequence.accept(logits[i]);
+                budget -= r.sequence.prefillChunk(model, budget);
             } catch (RuntimeException e) {
                 fail(r, e);
                 it.remove();
                 reserved -= r.sequence.capacity();
             }
         }
+    }
+
+    /** One decode step over every decoding sequence. A failing step fails the sequences in it, and only them. */
+    private void step() {
+        List<Request> decoding = new ArrayList<>(running.size());
+        for (Request r : running) {
+            if (!r.sequence.prefilling() && !r.sequence.finished()) {
+                decoding.add(r);
+            }
+        }
+        if (decoding.isEmpty()) {
+            return;
+        }
+        List<DecodeSession> sessions = new ArrayList<>(decoding.size());
+        int[] tokens = new int[decoding.size()];
+        for (int i = 0; i < decoding.size(); i++) {
+            sessions.add(decoding.get(i).sequence.session());
+            tokens[i] = decoding.get(i).sequence.nextToken();
+        }
+        float[][] logits;
+        try {
+            logits = model.decodeBatch(sessions, tokens);
+        } catch (RuntimeException e) {
+            decoding.forEach(r -> drop(r, e));
+            return;
+        }
+        batchSizes.accept(tokens.length);
+        for (int i = 0; i < decoding.size(); i++) {
+            try {
+                decoding.get(i).sequence.accept(logits[i]);
+            } catch (RuntimeException e) {
+                drop(decoding.get(i), e);
+            }
+        }
+    }
+
+    /** Fails a running request and takes it out of the batch. */
+    private void drop(Request r, RuntimeException e) {
+        fail(r, e);
+        running.remove(r);
+        reserved -= r.sequence.capacity();
     }
 
     /** Sends the finished (and the cancelled) their results and frees their sessions. */

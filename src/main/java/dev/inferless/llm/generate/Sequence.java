@@ -5,6 +5,7 @@ import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.sampling.Sampler;
 import dev.inferless.llm.tokenizer.IncrementalDetokenizer;
 import dev.inferless.llm.tokenizer.Tokenizer;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -33,6 +34,7 @@ final class Sequence {
     private long firstToken;
     private long lastToken;
     private int nextToken = -1;
+    private int fed;
     private String finish;
 
     /** {@code onText} receives text pieces as they become final, on the batcher's thread. */
@@ -61,10 +63,26 @@ final class Sequence {
         return prompt.length + budget;
     }
 
-    /** Opens the session and runs the prompt alone; then takes its first token. */
-    void prefill(LanguageModel model) {
-        session = model.newSession(prompt.length + budget);
-        accept(session.prefill(prompt));
+    /** True while part of the prompt is not in the cache yet. */
+    boolean prefilling() {
+        return finish == null && fed < prompt.length;
+    }
+
+    /**
+     * Runs the next chunk of the prompt, at most {@code maxTokens} (opening the session first); after
+     * the last chunk takes the first token. Returns the prompt tokens run.
+     */
+    int prefillChunk(LanguageModel model, int maxTokens) {
+        if (session == null) {
+            session = model.newSession(prompt.length + budget);
+        }
+        int n = Math.min(maxTokens, prompt.length - fed);
+        float[] logits = session.append(Arrays.copyOfRange(prompt, fed, fed + n));
+        fed += n;
+        if (fed == prompt.length) {
+            accept(logits);
+        }
+        return n;
     }
 
     DecodeSession session() {

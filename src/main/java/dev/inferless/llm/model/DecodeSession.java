@@ -12,6 +12,25 @@ public interface DecodeSession extends AutoCloseable {
     /** Appends one token; returns the logits of the new position. */
     float[] decode(int token);
 
+    /**
+     * Appends several tokens at once: the prompt (first call, as {@link #prefill}) or the next chunk
+     * of it (chunked prefill, so a long prompt shares steps with running decodes). Returns the
+     * logits of the last. This default feeds a later chunk one token at a time.
+     */
+    default float[] append(int[] tokens) {
+        if (position() == 0) {
+            return prefill(tokens);
+        }
+        if (tokens == null || tokens.length == 0) {
+            throw new IllegalArgumentException("append needs at least one token");
+        }
+        float[] logits = null;
+        for (int token : tokens) {
+            logits = decode(token);
+        }
+        return logits;
+    }
+
     /** Tokens in the cache so far. */
     int position();
 

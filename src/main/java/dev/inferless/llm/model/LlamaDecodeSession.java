@@ -52,6 +52,25 @@ final class LlamaDecodeSession implements DecodeSession {
         return logits;
     }
 
+    /** Prefill, or a later chunk of the prompt in one forward at the current position (causal within the chunk). */
+    @Override
+    public float[] append(int[] tokens) {
+        if (!prefilled) {
+            return prefill(tokens);
+        }
+        ensureOpen();
+        if (tokens == null || tokens.length == 0) {
+            throw new IllegalArgumentException("append needs at least one token");
+        }
+        for (int token : tokens) {
+            checkToken(token);
+        }
+        checkRoom(tokens.length);
+        float[] logits = step(step -> model.embed(step, tokens));
+        position += tokens.length;
+        return logits;
+    }
+
     @Override
     public float[] decode(int token) {
         ensureOpen();

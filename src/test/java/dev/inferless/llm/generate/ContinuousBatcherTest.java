@@ -68,8 +68,10 @@ class ContinuousBatcherTest {
         return list;
     }
 
-    @Test
-    void concurrentRequestsGiveWhatEachGivesAloneAndShareSteps() throws Exception {
+    /** 64: every prompt here runs in one chunk; 3: prompts run in chunks of up to 3 tokens, over several steps. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "max_prefill_tokens {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {64, 3})
+    void concurrentRequestsGiveWhatEachGivesAloneAndShareSteps(int maxPrefillTokens) throws Exception {
         List<GenerationRequest> requests = requests(41);
         Generator alone = new Generator(model, tokenizer, 0);
         List<GenerationResult> expected = new ArrayList<>();
@@ -77,7 +79,8 @@ class ContinuousBatcherTest {
 
         ConcurrentLinkedQueue<Integer> batchSizes = new ConcurrentLinkedQueue<>();
         int maxBatch = 4;
-        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, new BatchLimits(maxBatch, 64, 0), batchSizes::add)) {
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, new BatchLimits(maxBatch, maxPrefillTokens, 0),
+                batchSizes::add)) {
             ExecutorService pool = Executors.newFixedThreadPool(requests.size());
             try {
                 CountDownLatch go = new CountDownLatch(1);
@@ -180,7 +183,7 @@ class ContinuousBatcherTest {
         assertThatThrownBy(() -> new BatchLimits(0, 64, 0)).hasMessageContaining("model.max_batch_size");
         assertThatThrownBy(() -> BatchLimits.from(java.util.Map.of("max_prefill_tokens", "lots")))
                 .hasMessageContaining("model.max_prefill_tokens");
-        assertThat(BatchLimits.from(java.util.Map.of())).isEqualTo(new BatchLimits(8, 2048, 0));
+        assertThat(BatchLimits.from(java.util.Map.of())).isEqualTo(new BatchLimits(8, 512, 0));
     }
 
     private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {

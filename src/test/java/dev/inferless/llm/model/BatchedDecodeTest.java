@@ -70,6 +70,25 @@ class BatchedDecodeTest {
     }
 
     @Test
+    void aPromptAppendedInChunksGivesTheLogitsOfTheWholePromptThenDecodesOn() {
+        LlamaConfig cfg = TinyLlama.config(2.0, false);
+        Function<String, float[]> w = TinyLlama.weights(cfg, 33);
+        ReferenceLlama ref = new ReferenceLlama(cfg, w);
+        int[] seq = TinyLlama.randomTokens(new Random(33), 20, cfg.vocabSize());
+        try (LlamaModel model = LlamaModel.fromWeights(cfg, w, "cpu", "auto");
+             DecodeSession s = model.newSession(32)) {
+            s.append(Arrays.copyOfRange(seq, 0, 5));
+            s.append(Arrays.copyOfRange(seq, 5, 6));
+            float[] logits = s.append(Arrays.copyOfRange(seq, 6, 17));
+            assertClose(logits, ref.logits(Arrays.copyOf(seq, 17)), "after three chunks");
+            assertThat(s.position()).isEqualTo(17);
+            float[][] next = model.decodeBatch(List.of(s), new int[] {seq[17]});
+            assertClose(next[0], ref.logits(Arrays.copyOf(seq, 18)), "a decode step after the chunks");
+            assertThatThrownBy(() -> s.append(new int[20])).hasMessageContaining("context overflow");
+        }
+    }
+
+    @Test
     void aBadBatchIsRefusedBeforeAnyCacheMoves() {
         LlamaConfig cfg = TinyLlama.config();
         try (LlamaModel model = LlamaModel.fromWeights(cfg, TinyLlama.weights(cfg, 32), "cpu", "auto");
