@@ -31,7 +31,8 @@ class DocsCommandsTest {
     static final List<Pattern> RUNTIME_ROUTES = List.of(
             Pattern.compile("/v2"), Pattern.compile("/v2/health/(live|ready)"), Pattern.compile("/v2/models/[\\w.-]+"),
             Pattern.compile("/v2/models/[\\w.-]+/(ready|infer)"), Pattern.compile("/v2/models/[\\w.-]+/versions/[\\w.-]+/infer"),
-            Pattern.compile("/infer"), Pattern.compile("/metrics"));
+            Pattern.compile("/infer"), Pattern.compile("/v1/completions"), Pattern.compile("/v1/models"),
+            Pattern.compile("/metrics"));
     static final Set<String> KSERVE_V2_DATATYPES = Set.of("BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8",
             "INT16", "INT32", "INT64", "FP16", "FP32", "FP64", "BF16", "BYTES");
 
