@@ -22,6 +22,11 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         // Before any command touches DJL: on a host with its own libtorch (INFERLESS_TORCH_*), point DJL at it.
+        // Tokenization runs on the CPU; without this, DJL's tokenizers look for a CUDA build of their
+        // native library on a GPU host and try to download it.
+        if (System.getenv("RUST_FLAVOR") == null && System.getProperty("RUST_FLAVOR") == null) {
+            System.setProperty("RUST_FLAVOR", "cpu");
+        }
         try {
             TorchBinding.configure();
         } catch (RuntimeException e) {

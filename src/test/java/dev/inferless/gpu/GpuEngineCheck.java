@@ -6,6 +6,7 @@ import dev.inferless.llm.checkpoint.Checkpoint;
 import dev.inferless.llm.checkpoint.CheckpointMaker;
 import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LlamaModel;
+import dev.inferless.llm.ops.torch.TorchBinding;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +44,7 @@ public final class GpuEngineCheck {
     static final Map<String, Double> TOLERANCE = Map.of("float32", 1e-4, "float16", 1e-2, "bfloat16", 4e-2);
 
     public static void main(String[] args) throws Exception {
+        TorchBinding.configure(); // as Main does: DJL on the installed torch with our binding
         Path out = Path.of(args[0]);
         Path tmp = Files.createTempDirectory("gpu-engine-check");
         List<Map<String, Object>> results = new ArrayList<>();
