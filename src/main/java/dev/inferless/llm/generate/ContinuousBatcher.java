@@ -146,11 +146,19 @@ public final class ContinuousBatcher implements AutoCloseable {
                     running.add(r);
                     reserved += r.sequence.capacity();
                 }
-                retireFinished();
-                prefillChunks();
-                retireFinished();
-                step();
-                retireFinished();
+                try {
+                    retireFinished();
+                    prefillChunks();
+                    retireFinished();
+                    step();
+                    retireFinished();
+                } catch (RuntimeException | Error e) {
+                    // Something no single sequence owns (an engine error, out of memory): the batch
+                    // fails, the loop goes on for the requests that come next.
+                    RuntimeException failure = e instanceof RuntimeException re ? re
+                            : new IllegalStateException("generation failed: " + e, e);
+                    new ArrayList<>(running).forEach(r -> drop(r, failure));
+                }
                 runningCount = running.size();
             }
         } catch (InterruptedException e) {
@@ -200,7 +208,7 @@ public final class ContinuousBatcher implements AutoCloseable {
         }
     }
 
-    /** One decode step over every decoding sequence. A failing step fails the sequences in it, and only them. */
+    /** One decode step over every decoding sequence; a sampling failure fails its own sequence only. */
     private void step() {
         List<Request> decoding = new ArrayList<>(running.size());
         for (Request r : running) {
@@ -217,13 +225,7 @@ public final class ContinuousBatcher implements AutoCloseable {
             sessions.add(decoding.get(i).sequence.session());
             tokens[i] = decoding.get(i).sequence.nextToken();
         }
-        float[][] logits;
-        try {
-            logits = model.decodeBatch(sessions, tokens);
-        } catch (RuntimeException e) {
-            decoding.forEach(r -> drop(r, e));
-            return;
-        }
+        float[][] logits = model.decodeBatch(sessions, tokens); // a failure fails the batch (run())
         batchSizes.accept(tokens.length);
         for (int i = 0; i < decoding.size(); i++) {
             try {
@@ -259,8 +261,11 @@ public final class ContinuousBatcher implements AutoCloseable {
     }
 
     private static void fail(Request r, RuntimeException e) {
-        r.sequence.closeSession();
-        r.events.add(e);
+        try {
+            r.sequence.closeSession();
+        } finally {
+            r.events.add(e);
+        }
     }
 
     /** Stops the loop; requests still waiting or running fail with "shutting down". */

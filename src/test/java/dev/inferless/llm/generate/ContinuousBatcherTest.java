@@ -165,6 +165,45 @@ class ContinuousBatcherTest {
     }
 
     @Test
+    void aFailingDecodeStepFailsTheRequestsInTheBatchAndTheNextOnesRun() throws Exception {
+        AtomicBoolean explode = new AtomicBoolean(true);
+        dev.inferless.llm.model.LanguageModel flaky = new dev.inferless.llm.model.LanguageModel() {
+            @Override
+            public dev.inferless.llm.checkpoint.LlamaConfig config() {
+                return model.config();
+            }
+
+            @Override
+            public String device() {
+                return model.device();
+            }
+
+            @Override
+            public dev.inferless.llm.model.DecodeSession newSession(int maxTokens) {
+                return model.newSession(maxTokens);
+            }
+
+            @Override
+            public float[][] decodeBatch(List<dev.inferless.llm.model.DecodeSession> sessions, int[] tokens) {
+                if (explode.getAndSet(false)) {
+                    throw new OutOfMemoryError("device out of memory (on purpose)");
+                }
+                return model.decodeBatch(sessions, tokens);
+            }
+
+            @Override
+            public void close() {}
+        };
+        GenerationRequest request = new GenerationRequest("def", 5, 0, 1, 0, 1, null, List.of(), true);
+        try (ContinuousBatcher batcher = new ContinuousBatcher(flaky, tokenizer, 0, new BatchLimits(4, 64, 0), b -> {})) {
+            assertThatThrownBy(() -> batcher.generate(request, () -> false, p -> {}))
+                    .hasMessageContaining("out of memory (on purpose)");
+            assertThat(batcher.generate(request, () -> false, p -> {}).text())
+                    .isEqualTo(new Generator(model, tokenizer, 0).generate(request).text());
+        }
+    }
+
+    @Test
     void aPromptPastTheContextWindowFailsAloneBeforeJoining() {
         try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 16, new BatchLimits(2, 64, 0), b -> {})) {
             assertThatThrownBy(() -> batcher.generate(GenerationRequest.greedy(" x".repeat(40), 4), () -> false, p -> {}))
