@@ -11,6 +11,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
@@ -27,7 +28,7 @@ public final class Metrics implements CounterSink {
         0.75, 1, 2.5, 5, 10, 30, 60, 120, 300};
     /** For counts (batch size, tokens): powers of two. */
     private static final double[] COUNT_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096};
-    private static final java.util.Set<String> INFERENCE_ROUTES = java.util.Set.of("/infer", "/v1/completions",
+    private static final Set<String> INFERENCE_ROUTES = Set.of("/infer", "/v1/completions",
             "/v2/models/{name}/infer", "/v2/models/{name}/versions/{version}/infer");
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
