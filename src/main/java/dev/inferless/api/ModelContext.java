@@ -3,6 +3,7 @@ package dev.inferless.api;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.DoubleSupplier;
 
 /**
  * What the runtime gives a model: where its repo is, its {@code model:} configuration (from
@@ -33,4 +34,10 @@ public interface ModelContext {
      * Names ending in {@code _seconds} get latency buckets, others powers of two.
      */
     default void observe(String metric, String help, double value) {}
+
+    /**
+     * Exports a gauge read from {@code value} at every scrape (e.g. sequences in a running batch);
+     * call once, in {@code initialize}.
+     */
+    default void gauge(String metric, String help, DoubleSupplier value) {}
 }

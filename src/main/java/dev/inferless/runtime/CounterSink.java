@@ -1,7 +1,7 @@
 package dev.inferless.runtime;
 
 /**
- * Where {@code ModelContext.count} and {@code observe} go: the metrics registry when serving,
+ * Where {@code ModelContext.count}, {@code observe} and {@code gauge} go: the metrics registry when serving,
  * nowhere for one-off {@code infer}.
  */
 @FunctionalInterface
@@ -10,6 +10,8 @@ public interface CounterSink {
     void add(String metric, String help, double amount);
 
     default void observe(String metric, String help, double value) {}
+
+    default void gauge(String metric, String help, java.util.function.DoubleSupplier value) {}
 
     CounterSink NONE = (metric, help, amount) -> {};
 }

@@ -54,4 +54,9 @@ final class RuntimeModelContext implements ModelContext {
     public void observe(String metric, String help, double value) {
         counters.observe(metric, help, value);
     }
+
+    @Override
+    public void gauge(String metric, String help, java.util.function.DoubleSupplier value) {
+        counters.gauge(metric, help, value);
+    }
 }

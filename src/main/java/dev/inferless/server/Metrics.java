@@ -92,6 +92,15 @@ public final class Metrics implements CounterSink {
                 .observe(value);
     }
 
+    /** A model's own gauge (ModelContext.gauge), read at every scrape; a second registration of a name is an error. */
+    @Override
+    public void gauge(String metric, String help, java.util.function.DoubleSupplier value) {
+        if (!NAME.matcher(metric).matches()) {
+            throw new IllegalArgumentException("metric name '" + metric + "' must match [a-zA-Z_][a-zA-Z0-9_]*");
+        }
+        GaugeWithCallback.builder().name(metric).help(help).callback(cb -> cb.call(value.getAsDouble())).register(registry);
+    }
+
     public String contentType() {
         return PrometheusTextFormatWriter.CONTENT_TYPE;
     }

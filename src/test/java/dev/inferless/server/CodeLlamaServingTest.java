@@ -73,6 +73,8 @@ class CodeLlamaServingTest {
         assertThat(value(metrics, "inferless_batch_size_count") - stepsOfOne).as("steps with more than one sequence")
                 .isGreaterThan(0);
         assertThat(value(metrics, "inferless_generated_tokens_total")).isGreaterThan(0);
+        assertThat(value(metrics, "inferless_batch_running")).isZero();
+        assertThat(value(metrics, "inferless_batch_waiting")).isZero();
         assertThat(value(metrics, "inferless_time_to_first_token_seconds_count")).isGreaterThanOrEqualTo(8);
         assertThat(value(metrics, "inferless_time_per_output_token_seconds_count")).isGreaterThan(0);
         assertThat(value(metrics, "inferless_e2e_request_latency_seconds_count{route=\"/v1/completions\",status=\"200\"}"))

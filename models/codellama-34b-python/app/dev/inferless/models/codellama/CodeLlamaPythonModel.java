@@ -55,6 +55,9 @@ public class CodeLlamaPythonModel implements InferlessModel {
         generation = new TextGenerationModel(new Generator(model, tokenizer, settings.maxContext()), settings);
         batcher = new ContinuousBatcher(model, tokenizer, settings.maxContext(), BatchLimits.from(context.config()),
                 size -> context.observe("inferless_batch_size", "Sequences in each decode step", size));
+        context.gauge("inferless_batch_running", "Sequences in the continuous batch (prefilling or decoding)",
+                batcher::running);
+        context.gauge("inferless_batch_waiting", "Requests waiting to join the continuous batch", batcher::waiting);
     }
 
     @Override
