@@ -32,8 +32,7 @@ public final class CheckpointWeights implements Function<String, float[]> {
         if (m.matches()) {
             return projection(m.group(1), m.group(2));
         }
-        TensorInfo info = ckpt.tensors().info(name);
-        return DenseFloats.decode(info, ckpt.tensors().bytes(name));
+        return Dequantize.dense(ckpt.tensors(), ckpt.tensors().info(name));
     }
 
     private float[] projection(String prefix, String kind) {
