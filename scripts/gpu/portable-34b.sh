@@ -56,7 +56,7 @@ for phase in "$@"; do
       curl -s localhost:8080/infer -H 'Content-Type: application/json' \
         -d '{"prompt": "def quicksort(arr):", "max_tokens": 64, "temperature": 0, "seed": 1}' | tee "$OUT/infer.json" | cut -c1-300
       echo; echo "/infer 64 tokens: $(( $(date +%s%3N) - s )) ms"
-      curl -s localhost:8080/metrics | grep -E "^inferless_cold_start|^inferless_tokens" | tee "$OUT/metrics.txt"
+      curl -s localhost:8080/metrics | grep -E "^inferless_cold_start|^inferless_generated_tokens" | tee "$OUT/metrics.txt"
       kill -TERM $pid; wait $pid; echo "serve exit: $?" ;;
     bench)
       "$java" "${JAVA_OPTS[@]}" -jar "$jar" bench --weights "$CKPT" --device gpu --runs 1 --max-tokens "$MAX_TOKENS" \

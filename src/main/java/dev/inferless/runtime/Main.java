@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             InitCommand.class,
             dev.inferless.llm.checkpoint.MakeCheckpointCommand.class,
             dev.inferless.bench.BenchCommand.class,
+            dev.inferless.bench.LoadTest.class,
             dev.inferless.deploy.BuildImageCommand.class,
         })
 public final class Main implements Runnable {

@@ -48,7 +48,7 @@ class ConfigLoaderTest {
                 List.of("server.port=9200"));
         assertThat(c.server().port()).isEqualTo(9200);
         assertThat(c.server().queueSize()).isEqualTo(7);
-        assertThat(c.server().containerConcurrency()).isEqualTo(4);
+        assertThat(c.server().containerConcurrency()).as("the default").isEqualTo(Integer.parseInt(RuntimeConfig.DEFAULTS.get("server.container_concurrency")));
     }
 
     @Test
