@@ -6,7 +6,7 @@ import dev.inferless.llm.checkpoint.LlamaConfig;
 import dev.inferless.llm.checkpoint.Quantization;
 import dev.inferless.llm.generate.CheckpointCache;
 import dev.inferless.llm.generate.Generator;
-import dev.inferless.llm.generate.ModelSettings;
+import dev.inferless.llm.generate.TextGenerationSettings;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.model.LlamaModel;
 import dev.inferless.llm.tokenizer.Tokenizer;
@@ -68,12 +68,12 @@ public final class BenchCommand implements Callable<Integer> {
             checkpointDir = source.weights;
             modelName = source.weights.toAbsolutePath().normalize().getFileName().toString();
         } else {
-            ModelSettings settings = ModelSettings.from(modelSection(source.model.resolve("config.yaml")));
+            TextGenerationSettings settings = TextGenerationSettings.from(modelSection(source.model.resolve("config.yaml")));
             configuredDevice = settings.device();
             modelName = source.model.toAbsolutePath().normalize().getFileName().toString();
             if (settings.weights().isEmpty()) {
                 // made once, outside the timed load, as the model repo does at its first start
-                checkpointDir = CheckpointCache.ensure(settings.tinyCheckpointDir(ModelSettings.defaultCacheRoot()),
+                checkpointDir = CheckpointCache.ensure(settings.tinyCheckpointDir(TextGenerationSettings.defaultCacheRoot()),
                         dir -> CheckpointMaker.make("tiny", settings.checkpointFormat(), 4, 32,
                                 settings.checkpointFormat().equals("gptq"), 0, dir));
                 modelName += " (tiny " + settings.checkpointFormat() + ")";

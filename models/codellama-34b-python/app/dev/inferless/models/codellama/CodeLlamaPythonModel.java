@@ -13,7 +13,7 @@ import dev.inferless.llm.generate.ContinuousBatcher;
 import dev.inferless.llm.generate.GenerationRequest;
 import dev.inferless.llm.generate.GenerationResult;
 import dev.inferless.llm.generate.Generator;
-import dev.inferless.llm.generate.ModelSettings;
+import dev.inferless.llm.generate.TextGenerationSettings;
 import dev.inferless.llm.generate.TextGenerationModel;
 import dev.inferless.llm.model.LlamaModel;
 import dev.inferless.llm.tokenizer.Tokenizer;
@@ -40,9 +40,9 @@ public class CodeLlamaPythonModel implements InferlessModel {
     @Override
     public void initialize(ModelContext context) {
         this.context = context;
-        ModelSettings settings = ModelSettings.from(context.config());
+        TextGenerationSettings settings = TextGenerationSettings.from(context.config());
         Path weights = settings.weights().isEmpty()
-                ? CheckpointCache.ensure(settings.tinyCheckpointDir(ModelSettings.defaultCacheRoot()), dir -> makeTiny(settings, dir))
+                ? CheckpointCache.ensure(settings.tinyCheckpointDir(TextGenerationSettings.defaultCacheRoot()), dir -> makeTiny(settings, dir))
                 : context.repoDir().resolve(settings.weights());
         context.logger().log(System.Logger.Level.INFO, "loading checkpoint " + weights + " on device " + context.device());
         checkpoint = Checkpoint.open(weights);
@@ -111,7 +111,7 @@ public class CodeLlamaPythonModel implements InferlessModel {
         return TextGenerationModel.outputs(result);
     }
 
-    private static void makeTiny(ModelSettings settings, Path dir) {
+    private static void makeTiny(TextGenerationSettings settings, Path dir) {
         String format = settings.checkpointFormat();
         try {
             CheckpointMaker.make("tiny", format, 4, 32, format.equals("gptq"), TINY_SEED, dir);

@@ -16,9 +16,9 @@ import java.util.function.Consumer;
 public final class TextGenerationModel {
 
     private final Generator generator;
-    private final ModelSettings settings;
+    private final TextGenerationSettings settings;
 
-    public TextGenerationModel(Generator generator, ModelSettings settings) {
+    public TextGenerationModel(Generator generator, TextGenerationSettings settings) {
         this.generator = generator;
         this.settings = settings;
     }

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TextGenerationModelTest {
 
     private static Tokenizer tok;
-    private static final ModelSettings SETTINGS = ModelSettings.from(Map.of());
+    private static final TextGenerationSettings SETTINGS = TextGenerationSettings.from(Map.of());
 
     @BeforeAll
     static void load(@TempDir Path dir) {

@@ -9,7 +9,7 @@ import java.util.Set;
  * ({@code weights} empty means a tiny checkpoint made at first start and cached), the format of
  * that made checkpoint, the context limit (0 = the model's) and the request defaults.
  */
-public record ModelSettings(
+public record TextGenerationSettings(
         String weights,
         String checkpointFormat,
         String device,
@@ -22,7 +22,7 @@ public record ModelSettings(
     private static final Set<String> DEVICES = Set.of("cpu", "gpu", "auto");
 
     /** Reads the section; absent keys take the reference workload's defaults, bad values name the key. */
-    public static ModelSettings from(Map<String, Object> model) {
+    public static TextGenerationSettings from(Map<String, Object> model) {
         Map<String, Object> generation = map(model.get("generation"), "model.generation");
         String format = string(model, "checkpoint_format", "gptq");
         if (!FORMATS.contains(format)) {
@@ -40,7 +40,7 @@ public record ModelSettings(
         if (maxTokens < 1) {
             throw new IllegalArgumentException("model.generation.max_tokens must be at least 1, got " + maxTokens);
         }
-        return new ModelSettings(
+        return new TextGenerationSettings(
                 string(model, "weights", ""), format, device, maxContext, maxTokens,
                 number(generation, "temperature", 1.0, "model.generation."),
                 number(generation, "top_p", 1.0, "model.generation."));

@@ -23,8 +23,8 @@ class ModelSettingsTest {
         try (Reader r = Files.newBufferedReader(REPO.resolve("config.yaml"))) {
             config = new Yaml().load(r);
         }
-        ModelSettings s = ModelSettings.from((Map<String, Object>) config.get("model"));
-        assertThat(s).isEqualTo(new ModelSettings("", "gptq", "auto", 0, 512, 1.0, 1.0));
+        TextGenerationSettings s = TextGenerationSettings.from((Map<String, Object>) config.get("model"));
+        assertThat(s).isEqualTo(new TextGenerationSettings("", "gptq", "auto", 0, 512, 1.0, 1.0));
         assertThat(s.tinyCheckpointDir(Path.of("/c"))).isEqualTo(Path.of("/c/inferless/tiny-gptq"));
         Map<String, Object> build = (Map<String, Object>) config.get("build");
         assertThat(build).containsEntry("cuda_version", "12.1.1").containsKeys("system_packages", "run", "maven_packages");
@@ -45,15 +45,15 @@ class ModelSettingsTest {
 
     @Test
     void badValuesNameTheKey() {
-        assertThatThrownBy(() -> ModelSettings.from(Map.of("checkpoint_format", "int3"))).hasMessageContaining("model.checkpoint_format");
-        assertThatThrownBy(() -> ModelSettings.from(Map.of("device", "tpu"))).hasMessageContaining("model.device");
-        assertThatThrownBy(() -> ModelSettings.from(Map.of("max_context", -1))).hasMessageContaining("model.max_context");
-        assertThatThrownBy(() -> ModelSettings.from(Map.of("weights", 3))).hasMessageContaining("model.weights");
-        assertThatThrownBy(() -> ModelSettings.from(Map.of("generation", Map.of("max_tokens", "many"))))
+        assertThatThrownBy(() -> TextGenerationSettings.from(Map.of("checkpoint_format", "int3"))).hasMessageContaining("model.checkpoint_format");
+        assertThatThrownBy(() -> TextGenerationSettings.from(Map.of("device", "tpu"))).hasMessageContaining("model.device");
+        assertThatThrownBy(() -> TextGenerationSettings.from(Map.of("max_context", -1))).hasMessageContaining("model.max_context");
+        assertThatThrownBy(() -> TextGenerationSettings.from(Map.of("weights", 3))).hasMessageContaining("model.weights");
+        assertThatThrownBy(() -> TextGenerationSettings.from(Map.of("generation", Map.of("max_tokens", "many"))))
                 .hasMessageContaining("model.generation.max_tokens");
-        assertThatThrownBy(() -> ModelSettings.from(Map.of("generation", Map.of("top_p", "x"))))
+        assertThatThrownBy(() -> TextGenerationSettings.from(Map.of("generation", Map.of("top_p", "x"))))
                 .hasMessageContaining("model.generation.top_p");
         // overrides from --set arrive as strings
-        assertThat(ModelSettings.from(Map.of("max_context", "2048")).maxContext()).isEqualTo(2048);
+        assertThat(TextGenerationSettings.from(Map.of("max_context", "2048")).maxContext()).isEqualTo(2048);
     }
 }
