@@ -12,7 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
-class ModelSettingsTest {
+class TextGenerationSettingsTest {
 
     private static final Path REPO = Path.of("models/codellama-34b-python");
 
