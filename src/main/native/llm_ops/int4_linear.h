@@ -1,0 +1,68 @@
+// Linear projections for the fast decode path: GPTQ/AWQ 4-bit weights repacked once, on the GPU,
+// into torch's int4 ("tinygemm") layout, or dense bf16 where that layout does not fit.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace llmops {
+
+// One projection (or several fused along N that share their input order).
+struct LinearPart {
+    at::Tensor weight;       // int4: packed by _convert_weight_to_int4pack; dense: bf16 [N, K]
+    at::Tensor scalesZeros;  // int4: bf16 [K/G, N, 2] (scale, zero in the float domain); dense: undefined
+    at::Tensor perm;         // int64 [K]: activation columns to gather (act-order); undefined = identity
+    int64_t groupSize = 0;   // int4 only: 32, 64, 128 or 256
+
+    bool isInt4() const { return scalesZeros.defined(); }
+    at::Tensor forward(const at::Tensor& x) const;  // x bf16 [M, K] -> bf16 [M, N]
+};
+
+// A projection made of parts whose outputs are concatenated (parts differ when fused
+// projections have different act-order permutations).
+struct Linear {
+    std::vector<LinearPart> parts;
+    at::Tensor forward(const at::Tensor& x) const;
+};
+
+// Raw GPTQ tensors of one projection, all on the target device.
+struct GptqTensors {
+    at::Tensor qweight;  // int32 [K*b/32, N]
+    at::Tensor qzeros;   // int32 [ceil(K/G), N*b/32]
+    at::Tensor scales;   // f16 [ceil(K/G), N]
+    at::Tensor gIdx;     // int32 [K]; undefined means k / G
+};
+
+// Raw AWQ GEMM tensors of one projection.
+struct AwqTensors {
+    at::Tensor qweight;  // int32 [K, N/8], interleaved nibbles
+    at::Tensor qzeros;   // int32 [K/G, N/8], interleaved nibbles
+    at::Tensor scales;   // f16 [K/G, N]
+};
+
+// Unpacked integer form, in the checkpoint's row order: q uint8 [K, N], zeros int32 [groups, N]
+// (true zero points), scales f32 [groups, N], group int64 [K] (group of each input feature).
+struct Unpacked {
+    at::Tensor q, zeros, scales, group;
+    int64_t groupSize;  // input features per group (K where the checkpoint says -1)
+};
+
+Unpacked unpackGptq(const GptqTensors& t, int64_t bits, int64_t groupSize, bool v2);
+Unpacked unpackAwq(const AwqTensors& t, int64_t groupSize);
+
+// Projections fused along N into one part. All must have the same input-feature groups.
+LinearPart repackInt4(const std::vector<Unpacked>& projections);
+// Dequantized bf16 [N, K] (fallback where the int4 layout does not fit, and 8-bit GPTQ).
+at::Tensor dequantize(const Unpacked& u);
+LinearPart denseFused(const std::vector<at::Tensor>& weights);  // each [N_i, K], any float type
+
+// The part the fast path uses: int4 where the layout fits and bits == 4, else dequantized bf16.
+LinearPart buildPart(const std::vector<Unpacked>& projections, int64_t bits);
+
+// Whether torch's int4 layout takes this shape: K % 32 == 0 (innerKTiles >= 2), N % 8 == 0, and a
+// group size (K where -1) that is a multiple of 32 dividing K.
+bool int4LayoutFits(int64_t k, int64_t n, int64_t groupSize);
+
+}  // namespace llmops
