@@ -107,7 +107,7 @@ at::Tensor LlamaDecoder::attention(size_t layer, const at::Tensor& qkv, const at
     // GQA without copying the cache: the query heads of one KV head become rows (g * M + m).
     at::Tensor qg = q.view({m, hkv, group, d}).permute({1, 2, 0, 3}).reshape({1, hkv, group * m, d});
     at::Tensor out = at::scaled_dot_product_attention(qg, keys_[layer], values_[layer], mask);
-    return out.view({hkv, group, m, d}).permute({2, 0, 1, 3}).reshape({m, hq * d});
+    return out.reshape({hkv, group, m, d}).permute({2, 0, 1, 3}).reshape({m, hq * d});
 }
 
 at::Tensor LlamaDecoder::attentionBlock(size_t layer, const at::Tensor& qkv, const at::Tensor& positions) {

@@ -440,6 +440,20 @@ void bench(int64_t layers, int64_t decodeTokens) {
     const double attnMs = graphMs([&] {
         for (int64_t i = 0; i < layers; ++i) model.attentionBlock(i, qkv, position);
     }, 20);
+    // Achieved bandwidth of each distinct int4 matmul alone (layer 0's), bytes of weight + scales/zeros.
+    const char* names[4] = {"qkv", "o", "gate_up", "down"};
+    for (int j = 0; j < 4; ++j) {
+        const Linear& l = allLinears[j];
+        at::Tensor x = j == 3 ? a : h;
+        const double ms = graphMs([&] { for (int r = 0; r < 10; ++r) l.forward(x); }, 20) / 10;
+        Linear noGather = l;
+        noGather.parts.front().perm = at::Tensor();
+        const double msNoGather = graphMs([&] { for (int r = 0; r < 10; ++r) noGather.forward(x); }, 20) / 10;
+        report(std::string("bench/int4_matmul_") + names[j],
+               "\"ms\":" + num(ms) + ",\"bytes\":" + std::to_string(bytesOf(l)) +
+                   ",\"tb_per_s\":" + num(bytesOf(l) / (ms * 1e-3) / 1e12) +
+                   ",\"ms_without_gather\":" + num(msNoGather));
+    }
     const double rest = stepMs - int4Ms - lmHeadMs - attnMs;
     report("bench/step_profile",
            "\"cache_capacity\":" + std::to_string(capacity) + ",\"step_ms\":" + num(stepMs) + ",\"int4_matmuls_ms\":" +
