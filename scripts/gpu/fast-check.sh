@@ -20,9 +20,10 @@ mkdir -p "$OUT"
 } > "$OUT/gpu.txt" 2>&1
 cat "$OUT/gpu.txt"
 
+export PATH=/usr/local/cuda/bin:$PATH
 TORCH_DIR=$(python3 -c 'import os, torch; print(os.path.dirname(torch.__file__))')
 GEN=$(command -v ninja >/dev/null && echo Ninja || echo "Unix Makefiles")
-if ! { cmake -S "$SRC" -B "$BUILD" -G "$GEN" -DTORCH_DIR="$TORCH_DIR" ${JNI_INCLUDE:+-DJNI_INCLUDE="$JNI_INCLUDE"} &&
+if ! { cmake -S "$SRC" -B "$BUILD" -G "$GEN" -DTORCH_DIR="$TORCH_DIR" -DCMAKE_CUDA_COMPILER="$(command -v nvcc)" ${JNI_INCLUDE:+-DJNI_INCLUDE="$JNI_INCLUDE"} &&
        cmake --build "$BUILD" -j "$(nproc)"; } > "$OUT/build.log" 2>&1; then
     tail -40 "$OUT/build.log"
     echo "BUILD FAILED"

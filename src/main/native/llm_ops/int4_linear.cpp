@@ -168,10 +168,15 @@ LinearPart buildPart(const std::vector<Unpacked>& projections, int64_t bits) {
     return denseFused(dense);
 }
 
-at::Tensor LinearPart::forward(const at::Tensor& x) const {
-    at::Tensor a = perm.defined() ? x.index_select(1, perm) : x;
+at::Tensor LinearPart::forward(const at::Tensor& x, bool permuted) const {
+    at::Tensor a = perm.defined() && !permuted ? x.index_select(1, perm) : x;
     if (isInt4()) return at::_weight_int4pack_mm(a.contiguous(), weight, groupSize, scalesZeros);
     return at::matmul(a, weight.t());
+}
+
+at::Tensor Linear::forwardPermuted(const at::Tensor& x) const {
+    if (parts.size() != 1) throw std::logic_error("forwardPermuted needs a single-part linear");
+    return parts.front().forward(x, /*permuted=*/true);
 }
 
 at::Tensor Linear::forward(const at::Tensor& x) const {

@@ -17,7 +17,8 @@ struct LinearPart {
     int64_t groupSize = 0;   // int4 only: 32, 64, 128 or 256
 
     bool isInt4() const { return scalesZeros.defined(); }
-    at::Tensor forward(const at::Tensor& x) const;  // x bf16 [M, K] -> bf16 [M, N]
+    // x bf16 [M, K] -> bf16 [M, N]; permuted: x's columns are already gathered by perm.
+    at::Tensor forward(const at::Tensor& x, bool permuted = false) const;
 };
 
 // A projection made of parts whose outputs are concatenated (parts differ when fused
@@ -25,6 +26,10 @@ struct LinearPart {
 struct Linear {
     std::vector<LinearPart> parts;
     at::Tensor forward(const at::Tensor& x) const;
+    // The gather the producer of the input may fuse (one part only; undefined otherwise) ...
+    at::Tensor inputPermutation() const { return parts.size() == 1 ? parts.front().perm : at::Tensor(); }
+    // ... and the forward pass on an input already gathered by it.
+    at::Tensor forwardPermuted(const at::Tensor& x) const;
 };
 
 // Raw GPTQ tensors of one projection, all on the target device.

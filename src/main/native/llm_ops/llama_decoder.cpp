@@ -1,9 +1,12 @@
 #include "llama_decoder.h"
 
+#include "fused_ops.h"
+
 #include <c10/cuda/CUDAFunctions.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -12,17 +15,6 @@ namespace {
 
 void require(bool ok, const std::string& message) {
     if (!ok) throw std::invalid_argument(message);
-}
-
-at::Tensor rotateHalf(const at::Tensor& x) {
-    const int64_t half = x.size(-1) / 2;
-    return at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
-}
-
-// HF rotate_half RoPE, in float32.
-at::Tensor applyRope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
-    at::Tensor f = x.to(at::kFloat);
-    return (f * cos + rotateHalf(f) * sin).to(x.scalar_type());
 }
 
 }  // namespace
@@ -89,51 +81,43 @@ void LlamaDecoder::begin(int64_t capacity, bool useGraph) {
     position_ = 0;
 }
 
-at::Tensor LlamaDecoder::rmsNorm(const at::Tensor& x, const at::Tensor& weight) const {
-    at::Tensor f = x.to(at::kFloat);
-    at::Tensor normed = f * at::rsqrt(f.pow(2).mean(-1, /*keepdim=*/true) + dims_.rmsEps);
-    return weight * normed.to(x.scalar_type());
+at::Tensor LlamaDecoder::attentionMask(const at::Tensor& positions) const {
+    const int64_t group = dims_.heads / dims_.kvHeads, m = positions.size(0);
+    at::Tensor hidden = slots_.unsqueeze(0) > positions.repeat({group}).unsqueeze(1);
+    return at::zeros({group * m, capacity_}, embed_.options())
+        .masked_fill_(hidden, -std::numeric_limits<float>::infinity())
+        .view({1, 1, group * m, capacity_});
 }
 
 at::Tensor LlamaDecoder::attention(size_t layer, const at::Tensor& qkv, const at::Tensor& positions,
-                                   const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& mask) {
+                                   const at::Tensor& mask) {
     const int64_t m = qkv.size(0), d = dims_.headDim, hq = dims_.heads, hkv = dims_.kvHeads;
-    const int64_t group = hq / hkv;
-    at::Tensor q = applyRope(qkv.narrow(1, 0, hq * d).view({m, hq, d}), cos, sin);
-    at::Tensor k = applyRope(qkv.narrow(1, hq * d, hkv * d).view({m, hkv, d}), cos, sin);
-    at::Tensor v = qkv.narrow(1, (hq + hkv) * d, hkv * d).view({m, hkv, d});
-    keys_[layer].index_copy_(2, positions, k.permute({1, 0, 2}).unsqueeze(0));
-    values_[layer].index_copy_(2, positions, v.permute({1, 0, 2}).unsqueeze(0));
-    // GQA without copying the cache: the query heads of one KV head become rows (g * M + m).
-    at::Tensor qg = q.view({m, hkv, group, d}).permute({1, 2, 0, 3}).reshape({1, hkv, group * m, d});
-    at::Tensor out = at::scaled_dot_product_attention(qg, keys_[layer], values_[layer], mask);
-    return out.reshape({hkv, group, m, d}).permute({2, 0, 1, 3}).reshape({m, hq * d});
-}
-
-at::Tensor LlamaDecoder::attentionBlock(size_t layer, const at::Tensor& qkv, const at::Tensor& positions) {
-    const int64_t group = dims_.heads / dims_.kvHeads, m = qkv.size(0);
-    at::Tensor cos = cos_.index_select(0, positions).unsqueeze(1);
-    at::Tensor sin = sin_.index_select(0, positions).unsqueeze(1);
-    at::Tensor mask = (slots_.unsqueeze(0) <= positions.repeat({group}).unsqueeze(1)).view({1, 1, group * m, capacity_});
-    return attention(layer, qkv, positions, cos, sin, mask);
+    // GQA without copying the cache: the query heads of one KV head become rows (g * M + i).
+    at::Tensor q = ropeAndCacheWrite(qkv, positions, cos_, sin_, keys_[layer], values_[layer], hq, hkv);
+    at::Tensor out = at::scaled_dot_product_attention(q, keys_[layer], values_[layer], mask);
+    return out.reshape({hkv, hq / hkv, m, d}).permute({2, 0, 1, 3}).reshape({m, hq * d});
 }
 
 at::Tensor LlamaDecoder::forward(const at::Tensor& tokens, const at::Tensor& positions) {
-    const int64_t m = tokens.size(0), f = dims_.intermediate;
-    const int64_t group = dims_.heads / dims_.kvHeads;
-    at::Tensor x = embed_.index_select(0, tokens);
-    at::Tensor cos = cos_.index_select(0, positions).unsqueeze(1);
-    at::Tensor sin = sin_.index_select(0, positions).unsqueeze(1);
-    // Row g * M + m attends to the slots up to positions[m].
-    at::Tensor mask = (slots_.unsqueeze(0) <= positions.repeat({group}).unsqueeze(1)).view({1, 1, group * m, capacity_});
+    const double eps = dims_.rmsEps;
+    at::Tensor x = embed_.index_select(0, tokens);  // the residual stream, updated in place
+    at::Tensor mask = attentionMask(positions);
+    at::Tensor delta;                               // the last layer's down_proj output, not yet added
     for (size_t i = 0; i < layers_.size(); ++i) {
         const DecoderLayer& l = layers_[i];
-        at::Tensor qkv = l.qkv.forward(rmsNorm(x, l.inputNorm));
-        x = x + l.o.forward(attention(i, qkv, positions, cos, sin, mask));
-        at::Tensor gateUp = l.gateUp.forward(rmsNorm(x, l.postNorm));
-        x = x + l.down.forward(at::silu(gateUp.narrow(1, 0, f)) * gateUp.narrow(1, f, f));
+        // Act-order gathers ride on the kernels that produce each input (single-part linears).
+        at::Tensor permQkv = l.qkv.inputPermutation();
+        at::Tensor h = addRmsNorm(x, delta, l.inputNorm, eps, permQkv);
+        at::Tensor qkv = permQkv.defined() ? l.qkv.forwardPermuted(h) : l.qkv.forward(h);
+        at::Tensor o = l.o.forward(attention(i, qkv, positions, mask));
+        at::Tensor permGateUp = l.gateUp.inputPermutation();
+        h = addRmsNorm(x, o, l.postNorm, eps, permGateUp);
+        at::Tensor gateUp = permGateUp.defined() ? l.gateUp.forwardPermuted(h) : l.gateUp.forward(h);
+        at::Tensor permDown = l.down.inputPermutation();
+        at::Tensor act = siluMul(gateUp, permDown);
+        delta = permDown.defined() ? l.down.forwardPermuted(act) : l.down.forward(act);
     }
-    at::Tensor last = rmsNorm(x.narrow(0, m - 1, 1), finalNorm_);
+    at::Tensor last = addRmsNorm(x, delta, finalNorm_, eps, at::Tensor()).narrow(0, x.size(0) - 1, 1);
     return at::matmul(last, lmHead_.t()).to(at::kFloat).view({dims_.vocab});
 }
 

@@ -40,8 +40,10 @@ class LlamaDecoder {
     // Appends one token; float [V] logits. With the graph this is a static buffer, valid until the next call.
     at::Tensor decode(int64_t token);
 
-    // One layer's attention block alone (RoPE, cache write, SDPA) on qkv [M, ...]: for the step profile.
-    at::Tensor attentionBlock(size_t layer, const at::Tensor& qkv, const at::Tensor& positions);
+    // Additive bf16 mask [1, 1, group * M, capacity]: row g * M + i sees the slots up to positions[i].
+    at::Tensor attentionMask(const at::Tensor& positions) const;
+    // One layer's attention (RoPE, cache write, SDPA) on qkv [M, (hq + 2 hkv) d] -> [M, hq d].
+    at::Tensor attention(size_t layer, const at::Tensor& qkv, const at::Tensor& positions, const at::Tensor& mask);
 
     int64_t position() const { return position_; }
     int64_t capacity() const { return capacity_; }
@@ -50,9 +52,6 @@ class LlamaDecoder {
 
   private:
     at::Tensor forward(const at::Tensor& tokens, const at::Tensor& positions);
-    at::Tensor attention(size_t layer, const at::Tensor& qkv, const at::Tensor& positions,
-                         const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& mask);
-    at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight) const;
     void allocateCache(int64_t capacity);
     void capture();
 

@@ -437,8 +437,9 @@ void bench(int64_t layers, int64_t decodeTokens) {
     }, 20);
     const double lmHeadMs = graphMs([&] { at::matmul(h, lm.t()); }, 50);
     at::Tensor qkv = at::randn({1, (d.heads + 2 * d.kvHeads) * d.headDim}, bf16);
+    at::Tensor mask = model.attentionMask(position);
     const double attnMs = graphMs([&] {
-        for (int64_t i = 0; i < layers; ++i) model.attentionBlock(i, qkv, position);
+        for (int64_t i = 0; i < layers; ++i) model.attention(i, qkv, position, mask);
     }, 20);
     // Achieved bandwidth of each distinct int4 matmul alone (layer 0's), bytes of weight + scales/zeros.
     const char* names[4] = {"qkv", "o", "gate_up", "down"};
