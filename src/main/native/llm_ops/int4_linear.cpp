@@ -1,5 +1,11 @@
 #include "int4_linear.h"
 
+#include "int4_gemv.h"
+
+#include <c10/cuda/CUDAStream.h>
+
+#include <cstdlib>
+
 #include <stdexcept>
 #include <string>
 
@@ -53,11 +59,22 @@ int64_t innerKTiles(int64_t k) {
     return k % 128 == 0 ? 8 : (k % 64 == 0 ? 4 : 2);
 }
 
+void checkCuda(cudaError_t e, const char* what) {
+    if (e != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e));
+}
+
 }  // namespace
 
-bool int4LayoutFits(int64_t k, int64_t n, int64_t groupSize) {
+PartKind defaultInt4Kind() {
+    const char* v = std::getenv("LLM_OPS_INT4_KERNEL");
+    return v != nullptr && std::string(v) == "tinygemm" ? PartKind::Tinygemm : PartKind::Gemv;
+}
+
+bool int4LayoutFits(int64_t k, int64_t n, int64_t groupSize, PartKind kind) {
     const int64_t g = groupSize <= 0 ? k : groupSize;
-    return k % 32 == 0 && n % 8 == 0 && k % g == 0 && kernelGroupSize(g) > 0;
+    const bool common = k % 32 == 0 && g % 32 == 0 && k % g == 0;
+    if (kind == PartKind::Gemv) return common;
+    return common && n % 8 == 0 && kernelGroupSize(g) > 0;
 }
 
 Unpacked unpackGptq(const GptqTensors& t, int64_t bits, int64_t groupSize, bool v2) {
@@ -111,7 +128,8 @@ at::Tensor dequantize(const Unpacked& u) {
     return ((u.q.to(at::kFloat) - z) * s).t().contiguous().to(at::kBFloat16);
 }
 
-LinearPart repackInt4(const std::vector<Unpacked>& projections) {
+LinearPart repackInt4(const std::vector<Unpacked>& projections, PartKind kind) {
+    require(kind != PartKind::Dense, "repackInt4 builds an int4 kind");
     require(!projections.empty(), "no projection to repack");
     const Unpacked& first = projections.front();
     const int64_t k = first.q.size(0);
@@ -119,7 +137,7 @@ LinearPart repackInt4(const std::vector<Unpacked>& projections) {
     for (const Unpacked& u : projections) {
         require(u.q.size(0) == k && u.groupSize == g, "fused projections must share K and the group size");
         require(at::equal(u.group, first.group), "fused projections must share g_idx");
-        require(int4LayoutFits(k, u.q.size(1), g), "shape does not fit torch's int4 layout (K%32, N%8, G%32)");
+        require(int4LayoutFits(k, u.q.size(1), g, kind), "shape does not fit the int4 layout (K%32, G%32, tinygemm N%8)");
     }
     // Act-order: sort input features by group so that each run of G rows is one group.
     at::Tensor perm = std::get<1>(first.group.sort(/*stable=*/true, /*dim=*/0, /*descending=*/false));
@@ -127,7 +145,8 @@ LinearPart repackInt4(const std::vector<Unpacked>& projections) {
     require(at::equal(first.group.index_select(0, perm), inOrder),
             "g_idx must give every group exactly G input features");
     const bool identity = at::equal(perm, at::arange(k, perm.options()));
-    const int64_t kernelG = kernelGroupSize(g);
+    // tinygemm takes G in {32..256}: larger groups repeat their scales; gemv takes any G.
+    const int64_t kernelG = kind == PartKind::Gemv ? g : kernelGroupSize(g);
     const int64_t repeat = g / kernelG;
 
     std::vector<at::Tensor> rows, sz;
@@ -139,16 +158,25 @@ LinearPart repackInt4(const std::vector<Unpacked>& projections) {
         sz.push_back(at::stack({s, zero}, 2));
     }
     at::Tensor q = at::cat(rows, 0).contiguous();  // uint8 [N, K]
+    LinearPart part;
+    part.kind = kind;
+    part.perm = identity ? at::Tensor() : perm;
+    part.groupSize = kernelG;
+    at::Tensor scalesZeros = at::cat(sz, 1).to(at::kBFloat16);  // [K/G, N, 2]
+    if (kind == PartKind::Gemv) {
+        // Nibble j of word w = q[n][8w + j]: disjoint bit fields, so the sum is their OR.
+        at::Tensor shifts = at::arange(0, 32, 4, q.options().dtype(at::kLong));
+        at::Tensor words = at::bitwise_left_shift(q.view({q.size(0), k / 8, 8}).to(at::kLong), shifts).sum(-1);
+        part.weight = words.to(at::kInt).contiguous();
+        part.scalesZeros = scalesZeros.permute({1, 0, 2}).contiguous();
+        return part;
+    }
     using at::indexing::Slice;
     at::Tensor even = q.index({Slice(), Slice(0, at::indexing::None, 2)});
     at::Tensor odd = q.index({Slice(), Slice(1, at::indexing::None, 2)});
     at::Tensor bytes = at::bitwise_or(at::bitwise_left_shift(even, 4), odd).contiguous();  // [N, K/2]
-
-    LinearPart part;
     part.weight = at::_convert_weight_to_int4pack(bytes, innerKTiles(k));
-    part.scalesZeros = at::cat(sz, 1).to(at::kBFloat16).contiguous();
-    part.perm = identity ? at::Tensor() : perm;
-    part.groupSize = kernelG;
+    part.scalesZeros = scalesZeros.contiguous();
     return part;
 }
 
@@ -159,18 +187,42 @@ LinearPart denseFused(const std::vector<at::Tensor>& weights) {
     return part;
 }
 
-LinearPart buildPart(const std::vector<Unpacked>& projections, int64_t bits) {
-    bool int4 = bits == 4;
-    for (const Unpacked& u : projections) int4 = int4 && int4LayoutFits(u.q.size(0), u.q.size(1), u.groupSize);
-    if (int4) return repackInt4(projections);
+LinearPart buildPart(const std::vector<Unpacked>& projections, int64_t bits, PartKind kind) {
+    bool int4 = bits == 4 && kind != PartKind::Dense;
+    for (const Unpacked& u : projections) int4 = int4 && int4LayoutFits(u.q.size(0), u.q.size(1), u.groupSize, kind);
+    if (int4) return repackInt4(projections, kind);
     std::vector<at::Tensor> dense;
     for (const Unpacked& u : projections) dense.push_back(dequantize(u));
     return denseFused(dense);
 }
 
 at::Tensor LinearPart::forward(const at::Tensor& x, bool permuted) const {
-    at::Tensor a = perm.defined() && !permuted ? x.index_select(1, perm) : x;
-    if (isInt4()) return at::_weight_int4pack_mm(a.contiguous(), weight, groupSize, scalesZeros);
+    const bool gather = perm.defined() && !permuted;
+    if (kind == PartKind::Gemv) {
+        const int64_t n = weight.size(0), k = weight.size(1) * 8;
+        cudaStream_t stream = c10::cuda::getCurrentCUDAStream(x.device().index()).stream();
+        at::Tensor a = x.contiguous();
+        if (a.size(0) == 1) {
+            // Decode: the gather happens inside the kernel's activation load.
+            at::Tensor y = at::empty({1, n}, a.options());
+            checkCuda(kernels::int4Gemv(reinterpret_cast<const __nv_bfloat16*>(a.data_ptr()),
+                                        gather ? perm.data_ptr<int64_t>() : nullptr,
+                                        reinterpret_cast<const uint32_t*>(weight.data_ptr()),
+                                        reinterpret_cast<const __nv_bfloat162*>(scalesZeros.data_ptr()),
+                                        reinterpret_cast<__nv_bfloat16*>(y.data_ptr()), n, k, groupSize, stream),
+                      "int4Gemv");
+            return y;
+        }
+        // Prefill: bf16 weights for this call only, then one cuBLAS matmul.
+        at::Tensor w = at::empty({n, k}, a.options());
+        checkCuda(kernels::int4Dequantize(reinterpret_cast<const uint32_t*>(weight.data_ptr()),
+                                          reinterpret_cast<const __nv_bfloat162*>(scalesZeros.data_ptr()),
+                                          reinterpret_cast<__nv_bfloat16*>(w.data_ptr()), n, k, groupSize, stream),
+                  "int4Dequantize");
+        return at::matmul(gather ? a.index_select(1, perm) : a, w.t());
+    }
+    at::Tensor a = gather ? x.index_select(1, perm) : x;
+    if (kind == PartKind::Tinygemm) return at::_weight_int4pack_mm(a.contiguous(), weight, groupSize, scalesZeros);
     return at::matmul(a, weight.t());
 }
 

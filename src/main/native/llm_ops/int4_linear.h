@@ -9,14 +9,25 @@
 
 namespace llmops {
 
+// How a part stores its weight. Values cross JNI: keep them stable.
+enum class PartKind : int64_t {
+    Dense = 0,     // weight bf16 [N, K]
+    Tinygemm = 1,  // torch's int4 layout: weight from _convert_weight_to_int4pack, scalesZeros bf16 [K/G, N, 2]
+    Gemv = 2,      // ours (int4_gemv.h): weight int32 [N, K/8], scalesZeros bf16 [N, K/G, 2]
+};
+
+// Which int4 kind repacking builds: LLM_OPS_INT4_KERNEL=tinygemm|gemv (default gemv).
+PartKind defaultInt4Kind();
+
 // One projection (or several fused along N that share their input order).
 struct LinearPart {
-    at::Tensor weight;       // int4: packed by _convert_weight_to_int4pack; dense: bf16 [N, K]
-    at::Tensor scalesZeros;  // int4: bf16 [K/G, N, 2] (scale, zero in the float domain); dense: undefined
+    at::Tensor weight;
+    at::Tensor scalesZeros;  // int4 kinds: (scale, zero) with w = (q - 8) * scale + zero; dense: undefined
     at::Tensor perm;         // int64 [K]: activation columns to gather (act-order); undefined = identity
-    int64_t groupSize = 0;   // int4 only: 32, 64, 128 or 256
+    int64_t groupSize = 0;   // int4 kinds: input features per scale
+    PartKind kind = PartKind::Dense;
 
-    bool isInt4() const { return scalesZeros.defined(); }
+    bool isInt4() const { return kind != PartKind::Dense; }
     // x bf16 [M, K] -> bf16 [M, N]; permuted: x's columns are already gathered by perm.
     at::Tensor forward(const at::Tensor& x, bool permuted = false) const;
 };
@@ -57,17 +68,17 @@ struct Unpacked {
 Unpacked unpackGptq(const GptqTensors& t, int64_t bits, int64_t groupSize, bool v2);
 Unpacked unpackAwq(const AwqTensors& t, int64_t groupSize);
 
-// Projections fused along N into one part. All must have the same input-feature groups.
-LinearPart repackInt4(const std::vector<Unpacked>& projections);
+// Projections fused along N into one int4 part. All must have the same input-feature groups.
+LinearPart repackInt4(const std::vector<Unpacked>& projections, PartKind kind);
 // Dequantized bf16 [N, K] (fallback where the int4 layout does not fit, and 8-bit GPTQ).
 at::Tensor dequantize(const Unpacked& u);
 LinearPart denseFused(const std::vector<at::Tensor>& weights);  // each [N_i, K], any float type
 
 // The part the fast path uses: int4 where the layout fits and bits == 4, else dequantized bf16.
-LinearPart buildPart(const std::vector<Unpacked>& projections, int64_t bits);
+LinearPart buildPart(const std::vector<Unpacked>& projections, int64_t bits, PartKind kind = defaultInt4Kind());
 
-// Whether torch's int4 layout takes this shape: K % 32 == 0 (innerKTiles >= 2), N % 8 == 0, and a
-// group size (K where -1) that is a multiple of 32 dividing K.
-bool int4LayoutFits(int64_t k, int64_t n, int64_t groupSize);
+// Whether the int4 kind takes this shape. Both need K % 32 == 0 and a group size (K where -1) that
+// is a multiple of 32 dividing K; tinygemm also N % 8 == 0 and G divisible by one of 32..256.
+bool int4LayoutFits(int64_t k, int64_t n, int64_t groupSize, PartKind kind);
 
 }  // namespace llmops

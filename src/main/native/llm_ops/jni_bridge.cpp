@@ -1,6 +1,7 @@
 // JNI entry points of dev.inferless.llm.ops.NativeLlm. Tensor handles are DJL's: a pointer to a
 // heap-allocated torch::Tensor (DJL deletes it when the Java NDArray closes). A linear part crosses
-// as four longs: weight handle, scalesZeros handle (0 = dense bf16), perm handle (0 = none), group size.
+// as five longs: weight handle, scalesZeros handle (0 = dense), perm handle (0 = none), group size,
+// kind (llmops::PartKind).
 #include "device_sampler.h"
 #include "int4_linear.h"
 #include "llama_decoder.h"
@@ -59,22 +60,25 @@ std::vector<int64_t> ints(JNIEnv* env, jintArray array) {
 }
 
 jlongArray partArray(JNIEnv* env, const LinearPart& p) {
-    jlong values[4] = {newHandle(p.weight), newHandle(p.scalesZeros), newHandle(p.perm), p.groupSize};
-    jlongArray out = env->NewLongArray(4);
-    env->SetLongArrayRegion(out, 0, 4, values);
+    jlong values[5] = {newHandle(p.weight), newHandle(p.scalesZeros), newHandle(p.perm), p.groupSize,
+                       static_cast<jlong>(p.kind)};
+    jlongArray out = env->NewLongArray(5);
+    env->SetLongArrayRegion(out, 0, 5, values);
     return out;
 }
 
 llmops::Linear linearOf(JNIEnv* env, jlongArray array) {
     std::vector<jlong> v = longs(env, array);
-    if (v.empty() || v.size() % 4 != 0) throw std::invalid_argument("a linear is one or more 4-long parts");
+    if (v.empty() || v.size() % 5 != 0) throw std::invalid_argument("a linear is one or more 5-long parts");
     llmops::Linear linear;
-    for (size_t i = 0; i < v.size(); i += 4) {
+    for (size_t i = 0; i < v.size(); i += 5) {
         LinearPart p;
         p.weight = tensorAt(v[i]);
         p.scalesZeros = optionalTensorAt(v[i + 1]);
         p.perm = optionalTensorAt(v[i + 2]);
         p.groupSize = v[i + 3];
+        if (v[i + 4] < 0 || v[i + 4] > 2) throw std::invalid_argument("unknown linear part kind");
+        p.kind = static_cast<llmops::PartKind>(v[i + 4]);
         linear.parts.push_back(p);
     }
     return linear;

@@ -68,8 +68,12 @@ Unpacked unpackOnDevice(const QuantProjection& p, bool awq) {
 
 // ---- linear layers -------------------------------------------------------------------------------
 
-void checkLinear(const std::string& name, int64_t k, std::vector<int64_t> ns, int64_t groupSize, bool actOrder,
-                 bool awq, bool sharedGroup) {
+const char* kindName(PartKind kind) {
+    return kind == PartKind::Gemv ? "gemv" : kind == PartKind::Tinygemm ? "tinygemm" : "dense";
+}
+
+void checkLinear(PartKind kind, const std::string& name, int64_t k, std::vector<int64_t> ns, int64_t groupSize,
+                 bool actOrder, bool awq, bool sharedGroup) {
     std::vector<QuantProjection> projections;
     at::Tensor shared;
     for (int64_t n : ns) {
@@ -84,9 +88,9 @@ void checkLinear(const std::string& name, int64_t k, std::vector<int64_t> ns, in
     }
     Linear linear;
     if (sharedGroup) {
-        linear.parts.push_back(buildPart(unpacked, 4));
+        linear.parts.push_back(buildPart(unpacked, 4, kind));
     } else {
-        for (const auto& u : unpacked) linear.parts.push_back(buildPart({u}, 4));
+        for (const auto& u : unpacked) linear.parts.push_back(buildPart({u}, 4, kind));
     }
     at::Tensor w = at::cat(dense, 0);
     double worst = 0;
@@ -97,7 +101,7 @@ void checkLinear(const std::string& name, int64_t k, std::vector<int64_t> ns, in
     }
     const bool int4 = linear.parts.front().isInt4();
     // bf16 activations, bf16 scales and zero terms, fp32 accumulation: about 3e-3 expected.
-    report("linear/" + name, "\"rel_l2\":" + num(worst) + ",\"int4\":" + (int4 ? "true" : "false") +
+report(std::string("linear/") + kindName(kind) + "/" + name, "\"rel_l2\":" + num(worst) + ",\"int4\":" + (int4 ? "true" : "false") +
                                  ",\"parts\":" + std::to_string(linear.parts.size()), worst <= 1e-2);
 }
 
@@ -110,7 +114,7 @@ struct TinyModel {
 
 at::Tensor bf16Exact(at::Tensor t) { return t.to(at::kBFloat16).to(at::kDouble); }
 
-TinyModel tinyModel(const std::string& format, const LlamaDims& d) {
+TinyModel tinyModel(const std::string& format, const LlamaDims& d, PartKind kind) {
     TinyModel m;
     DenseLlama& r = m.reference;
     r.heads = d.heads;
@@ -151,9 +155,9 @@ TinyModel tinyModel(const std::string& format, const LlamaDims& d) {
             group.push_back(unpackOnDevice(p, awq));
         }
         if (shared) {
-            linear.parts.push_back(buildPart(group, 4));
+            linear.parts.push_back(buildPart(group, 4, kind));
         } else {
-            for (const auto& u : group) linear.parts.push_back(buildPart({u}, 4));
+            for (const auto& u : group) linear.parts.push_back(buildPart({u}, 4, kind));
         }
         return linear;
     };
@@ -176,9 +180,9 @@ TinyModel tinyModel(const std::string& format, const LlamaDims& d) {
 
 int64_t argmaxOf(const at::Tensor& t) { return t.argmax().item<int64_t>(); }
 
-void checkModel(const std::string& format) {
+void checkModel(PartKind kind, const std::string& format) {
     LlamaDims d{256, 512, 2, 8, 2, 32, 512, 256, 1e-5, 10000.0, 1.0};
-    TinyModel m = tinyModel(format, d);
+    TinyModel m = tinyModel(format, d, kind);
     std::vector<int64_t> prompt;
     for (int i = 0; i < 8; ++i) prompt.push_back(at::randint(0, d.vocab, {1}, at::kLong).item<int64_t>());
     const int steps = 24;
@@ -217,7 +221,7 @@ void checkModel(const std::string& format) {
     for (size_t i = 0; i < logitsBy[true].size(); ++i)
         graphVsEager = std::max(graphVsEager, relL2(logitsBy[true][i], logitsBy[false][i]));
     const bool ok = worst <= 2e-2 && disagreements == nearTies && tokensBy[true] == tokensBy[false] && graphVsEager <= 1e-6;
-    report("model/" + format,
+    report(std::string("model/") + kindName(kind) + "/" + format,
            "\"logits_rel_l2_max\":" + num(worst) + ",\"greedy_steps\":" + std::to_string(steps + 1) +
                ",\"argmax_disagreements\":" + std::to_string(disagreements) + ",\"near_ties\":" + std::to_string(nearTies) +
                ",\"graph_equals_eager_tokens\":" + (tokensBy[true] == tokensBy[false] ? "true" : "false") +
@@ -350,17 +354,8 @@ int64_t bytesOf(const Linear& l) {
     return b;
 }
 
-void bench(int64_t layers, int64_t decodeTokens) {
-    c10::cuda::CUDAGuard guard(0);
-    // Copy bandwidth, bytes read + written.
-    at::Tensor src = at::empty({1LL << 31}, at::TensorOptions().dtype(at::kByte).device(cuda)).random_(0, 255);
-    at::Tensor dst = at::empty_like(src);
-    const double copyMs = timeMs([&] { dst.copy_(src); }, 20);
-    const double copyTBs = 2.0 * src.nbytes() / (copyMs * 1e-3) / 1e12;
-    src.reset();
-    dst.reset();
-    report("bench/copy_bandwidth", "\"tb_per_s\":" + num(copyTBs));
-
+void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyTBs) {
+    const std::string tag = kindName(kind);
     const LlamaDims d{8192, 22016, layers, 64, 8, 128, 32000, 16384, 1e-5, 1e6, 1.0};
     auto bf16 = at::TensorOptions().dtype(at::kBFloat16).device(cuda);
     auto i32 = at::TensorOptions().dtype(at::kInt).device(cuda);
@@ -379,7 +374,7 @@ void bench(int64_t layers, int64_t decodeTokens) {
             us.push_back(unpackGptq(t, 4, 128, false));
         }
         Linear l;
-        l.parts.push_back(buildPart(us, 4));
+        l.parts.push_back(buildPart(us, 4, kind));
         weightBytes += bytesOf(l);
         allLinears.push_back(l);
         return l;
@@ -396,8 +391,10 @@ void bench(int64_t layers, int64_t decodeTokens) {
     c10::cuda::CUDACachingAllocator::emptyCache();
     const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(0);
     const double weightGiB = stats.allocated_bytes[0].current / double(1LL << 30);
-    report("bench/model", "\"layers\":" + std::to_string(layers) + ",\"random_gptq_and_repack_s\":" + num(repackS) +
-                              ",\"gpu_allocated_gib\":" + num(weightGiB) + ",\"bytes_per_token\":" + std::to_string(weightBytes));
+    const double limit = copyTBs * 1e12 / weightBytes;
+    report("bench/" + tag + "/model", "\"layers\":" + std::to_string(layers) + ",\"random_gptq_and_repack_s\":" +
+                                         num(repackS) + ",\"gpu_allocated_gib\":" + num(weightGiB) +
+                                         ",\"bytes_per_token\":" + std::to_string(weightBytes));
 
     const int64_t capacity = 1024;
     std::vector<int64_t> prompt(128);
@@ -416,51 +413,67 @@ void bench(int64_t layers, int64_t decodeTokens) {
         for (int64_t i = 1; i < n; ++i) token = sampler.sample(model.decode(token));
         auto t3 = std::chrono::steady_clock::now();
         const double tps = (n - 1) / std::chrono::duration<double>(t3 - t2).count();
-        report(std::string("bench/decode_") + (graph ? "graph" : "eager"),
+        report("bench/" + tag + "/decode_" + (graph ? "graph" : "eager"),
                "\"prompt_tokens\":128,\"decode_tokens\":" + std::to_string(n) + ",\"prefill_ms\":" +
                    num(std::chrono::duration<double, std::milli>(t1 - t0).count()) + ",\"first_decode_ms\":" +
                    num(std::chrono::duration<double, std::milli>(t2 - t1).count()) + ",\"tokens_per_s\":" + num(tps) +
-                   ",\"bandwidth_limit_tokens_per_s\":" + num(copyTBs * 1e12 / weightBytes) +
-                   ",\"ratio_to_limit\":" + num(tps / (copyTBs * 1e12 / weightBytes)));
+                   ",\"bandwidth_limit_tokens_per_s\":" + num(limit) + ",\"ratio_to_limit\":" + num(tps / limit));
     }
 
-    // Profile of one decode step, each piece captured alone in a graph and timed by replay.
+    // Profile of one decode step, each piece captured alone in a graph and timed by replay. The
+    // matmuls run as in the step: gathers fused upstream except o_proj's.
     model.begin(capacity, true);
     model.prefill(prompt);
-    at::Tensor token = at::full({1}, 5, bf16.dtype(at::kLong));
     at::Tensor position = at::full({1}, 200, bf16.dtype(at::kLong));
     const double stepMs = timeMs([&] { model.decode(7); }, 50);
     at::Tensor h = at::randn({1, d.hidden}, bf16), a = at::randn({1, d.intermediate}, bf16);
+    auto stepLinear = [&](size_t i) {
+        const Linear& l = allLinears[i];
+        if (i % 4 == 1) return l.forward(h);
+        return l.forwardPermuted(i % 4 == 3 ? a : h);
+    };
+    const double int4Ms = graphMs([&] { for (size_t i = 0; i < allLinears.size(); ++i) stepLinear(i); }, 20);
     at::Tensor lm = at::randn({d.vocab, d.hidden}, bf16);
-    const double int4Ms = graphMs([&] {
-        for (size_t i = 0; i < allLinears.size(); ++i) allLinears[i].forward(i % 4 == 3 ? a : h);
-    }, 20);
     const double lmHeadMs = graphMs([&] { at::matmul(h, lm.t()); }, 50);
     at::Tensor qkv = at::randn({1, (d.heads + 2 * d.kvHeads) * d.headDim}, bf16);
     at::Tensor mask = model.attentionMask(position);
     const double attnMs = graphMs([&] {
         for (int64_t i = 0; i < layers; ++i) model.attention(i, qkv, position, mask);
     }, 20);
-    // Achieved bandwidth of each distinct int4 matmul alone (layer 0's), bytes of weight + scales/zeros.
+    // Achieved bandwidth of each distinct matmul alone (layer 0's): bytes of weight + scales/zeros.
     const char* names[4] = {"qkv", "o", "gate_up", "down"};
     for (int j = 0; j < 4; ++j) {
         const Linear& l = allLinears[j];
         at::Tensor x = j == 3 ? a : h;
         const double ms = graphMs([&] { for (int r = 0; r < 10; ++r) l.forward(x); }, 20) / 10;
-        Linear noGather = l;
-        noGather.parts.front().perm = at::Tensor();
-        const double msNoGather = graphMs([&] { for (int r = 0; r < 10; ++r) noGather.forward(x); }, 20) / 10;
-        report(std::string("bench/int4_matmul_") + names[j],
+        const double msNoGather = graphMs([&] { for (int r = 0; r < 10; ++r) l.forwardPermuted(x); }, 20) / 10;
+        report("bench/" + tag + "/matmul_" + names[j],
                "\"ms\":" + num(ms) + ",\"bytes\":" + std::to_string(bytesOf(l)) +
-                   ",\"tb_per_s\":" + num(bytesOf(l) / (ms * 1e-3) / 1e12) +
-                   ",\"ms_without_gather\":" + num(msNoGather));
+                   ",\"tb_per_s\":" + num(bytesOf(l) / (ms * 1e-3) / 1e12) + ",\"ms_without_gather\":" + num(msNoGather));
     }
     const double rest = stepMs - int4Ms - lmHeadMs - attnMs;
-    report("bench/step_profile",
+    report("bench/" + tag + "/step_profile",
            "\"cache_capacity\":" + std::to_string(capacity) + ",\"step_ms\":" + num(stepMs) + ",\"int4_matmuls_ms\":" +
                num(int4Ms) + ",\"lm_head_ms\":" + num(lmHeadMs) + ",\"attention_ms\":" + num(attnMs) +
                ",\"rest_ms\":" + num(rest) + ",\"int4_share\":" + num(int4Ms / stepMs) +
                ",\"attention_share\":" + num(attnMs / stepMs));
+}
+
+void bench(int64_t layers, int64_t decodeTokens) {
+    c10::cuda::CUDAGuard guard(0);
+    // Copy bandwidth, bytes read + written.
+    double copyTBs;
+    {
+        at::Tensor src = at::empty({1LL << 31}, at::TensorOptions().dtype(at::kByte).device(cuda)).random_(0, 255);
+        at::Tensor dst = at::empty_like(src);
+        const double copyMs = timeMs([&] { dst.copy_(src); }, 20);
+        copyTBs = 2.0 * src.nbytes() / (copyMs * 1e-3) / 1e12;
+    }
+    report("bench/copy_bandwidth", "\"tb_per_s\":" + num(copyTBs));
+    for (PartKind kind : {PartKind::Tinygemm, PartKind::Gemv}) {
+        benchKind(kind, layers, decodeTokens, copyTBs);
+        c10::cuda::CUDACachingAllocator::emptyCache();
+    }
 }
 
 }  // namespace
@@ -475,18 +488,23 @@ int main(int argc, char** argv) {
     at::manual_seed(20261126);
     try {
         if (mode == "check") {
-            checkLinear("gptq_g128_actorder", 1024, {768}, 128, true, false, true);
-            checkLinear("gptq_g32_actorder", 512, {256}, 32, true, false, true);
-            checkLinear("gptq_g64_inorder", 512, {256}, 64, false, false, true);
-            checkLinear("gptq_g-1_split_128", 512, {256}, -1, false, false, true);
-            checkLinear("gptq_g256_actorder", 1024, {256}, 256, true, false, true);
-            checkLinear("gptq_fused_qkv_g128_actorder", 1024, {512, 128, 128}, 128, true, false, true);
-            checkLinear("gptq_unshared_gidx_parts", 512, {256, 64}, 64, true, false, false);
-            checkLinear("gptq_dense_fallback_k200", 200, {64}, -1, false, false, true);
-            checkLinear("awq_g128", 512, {512}, 128, false, true, true);
-            checkLinear("awq_g32", 256, {128}, 32, false, true, true);
+            for (PartKind kind : {PartKind::Tinygemm, PartKind::Gemv}) {
+                checkLinear(kind, "gptq_g128_actorder", 1024, {768}, 128, true, false, true);
+                checkLinear(kind, "gptq_g32_actorder", 512, {256}, 32, true, false, true);
+                checkLinear(kind, "gptq_g64_inorder", 512, {256}, 64, false, false, true);
+                checkLinear(kind, "gptq_g-1", 512, {256}, -1, false, false, true);
+                checkLinear(kind, "gptq_g256_actorder", 1024, {256}, 256, true, false, true);
+                checkLinear(kind, "gptq_fused_qkv_g128_actorder", 1024, {512, 128, 128}, 128, true, false, true);
+                checkLinear(kind, "gptq_unshared_gidx_parts", 512, {256, 64}, 64, true, false, false);
+                checkLinear(kind, "gptq_dense_fallback_k200", 200, {64}, -1, false, false, true);
+                checkLinear(kind, "gptq_k22016_g128_actorder", 22016, {96}, 128, true, false, true);
+                checkLinear(kind, "awq_g128", 512, {512}, 128, false, true, true);
+                checkLinear(kind, "awq_g32", 256, {128}, 32, false, true, true);
+            }
+            checkLinear(PartKind::Gemv, "gptq_n40_g64", 256, {40}, 64, true, false, true);
             for (const char* f : {"gptq-g64-actorder", "gptq-g64-actorder-unshared", "gptq-g-1", "awq-g128", "bf16"})
-                checkModel(f);
+                checkModel(PartKind::Gemv, f);
+            checkModel(PartKind::Tinygemm, "gptq-g64-actorder");
             checkSampler();
         } else if (mode == "bench") {
             bench(argc > 3 ? std::stoll(argv[2]) : 48, argc > 4 ? std::stoll(argv[3]) : 512);

@@ -9,8 +9,9 @@ import java.nio.file.Path;
  * The JNI declarations of {@code libllm_ops.so} (src/main/native/llm_ops): the fast decode path.
  * Tensor arguments and results are DJL PyTorch handles ({@code PtNDArray.getHandle()}: a pointer to a
  * heap-allocated torch::Tensor; wrap a returned one with {@code new PtNDArray(manager, handle)} so
- * that DJL frees it). A linear "part" is four longs: weight handle, scales-and-zeros handle (0: dense
- * bf16 weight), activation permutation handle (0: none), int4 group size. A model is an opaque
+ * that DJL frees it). A linear "part" is five longs: weight handle, scales-and-zeros handle (0: dense
+ * bf16 weight), activation permutation handle (0: none), int4 group size, kind (0 dense, 1 torch's
+ * int4 layout, 2 our GEMV layout; LLM_OPS_INT4_KERNEL=tinygemm picks 1). A model is an opaque
  * native pointer freed by {@link #freeModel}. Errors: IllegalArgumentException for bad input,
  * IllegalStateException for failures inside torch.
  */
@@ -69,7 +70,7 @@ public final class NativeLlm {
      */
     public static native long createModel(int[] dims, double[] params, long embed, long finalNorm, long lmHead);
 
-    /** Appends the next layer; each linear is one or more parts (4 longs each). */
+    /** Appends the next layer; each linear is one or more parts (5 longs each). */
     public static native void addLayer(long model, long inputNorm, long postNorm, long[] qkv, long[] o,
                                        long[] gateUp, long[] down);
 

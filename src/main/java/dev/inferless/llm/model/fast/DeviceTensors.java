@@ -37,7 +37,7 @@ final class DeviceTensors {
         return info == null ? 0 : upload(manager, store, info).getHandle();
     }
 
-    /** Wraps the handles of a returned part (4 longs: 3 handles and the group size) so DJL frees them. */
+    /** Wraps the handles of a returned part (3 handles, then group size and kind) so DJL frees them. */
     static long[] adopt(PtNDManager manager, long[] part) {
         for (int i = 0; i < 3; i++) {
             if (part[i] != 0) new PtNDArray(manager, part[i]);

@@ -94,7 +94,7 @@ public final class FastLlamaModel implements LanguageModel {
         }
     }
 
-    /** Projections over one input as native parts (4 longs each), fused where their storage allows. */
+    /** Projections over one input as native parts (5 longs each), fused where their storage allows. */
     private static long[] linear(PtNDManager scratch, Checkpoint ckpt, List<LinearWeight> projections) {
         TensorStore store = ckpt.tensors();
         projections.forEach(FastLlamaModel::requireNoBias);
