@@ -8,7 +8,7 @@ namespace {
 
 constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
-constexpr int kRows = 2;  // rows per warp: each activation load from shared memory serves both
+constexpr int kRows = 4;  // rows per block step: each activation value read from shared memory serves all
 
 // (q + 128) of two nibbles as floats: bf16 0x4300 is 128 and its low mantissa bits count by one.
 __device__ __forceinline__ void nibblePair(uint32_t word, int j, float& lo, float& hi) {
@@ -17,22 +17,47 @@ __device__ __forceinline__ void nibblePair(uint32_t word, int j, float& lo, floa
     hi = __uint_as_float(t & 0xFFFF0000u);
 }
 
+// The activation, gathered by perm where given, into shared memory as float.
+__device__ __forceinline__ void loadActivation(const __nv_bfloat16* __restrict__ x, const int64_t* __restrict__ perm,
+                                               float* xs, int k) {
+    if (perm == nullptr) {
+        for (int i = threadIdx.x; i < k / 8; i += kThreads) {
+            const uint4 v = __ldg(reinterpret_cast<const uint4*>(x) + i);
+            const uint32_t w[4] = {v.x, v.y, v.z, v.w};
+            float f[8];
+#pragma unroll
+            for (int j = 0; j < 4; ++j) {
+                f[2 * j] = __uint_as_float(w[j] << 16);
+                f[2 * j + 1] = __uint_as_float(w[j] & 0xFFFF0000u);
+            }
+            reinterpret_cast<float4*>(xs)[2 * i] = make_float4(f[0], f[1], f[2], f[3]);
+            reinterpret_cast<float4*>(xs)[2 * i + 1] = make_float4(f[4], f[5], f[6], f[7]);
+        }
+    } else {
+#pragma unroll 8
+        for (int i = threadIdx.x; i < k; i += kThreads) xs[i] = __bfloat162float(x[__ldg(perm + i)]);
+    }
+}
+
+// A persistent grid: each block loads the activation once, then takes kRows rows at a time, all its
+// threads splitting K (so even N = 8192 keeps every SM streaming), and reduces across warps.
 __global__ void __launch_bounds__(kThreads) int4GemvKernel(const __nv_bfloat16* __restrict__ x,
                                                            const int64_t* __restrict__ perm,
                                                            const uint4* __restrict__ qweight,
                                                            const __nv_bfloat162* __restrict__ scalesZeros,
                                                            __nv_bfloat16* __restrict__ y, int n, int k, int groupSize) {
     extern __shared__ float xs[];
-    for (int i = threadIdx.x; i < k; i += kThreads) xs[i] = __bfloat162float(x[perm ? perm[i] : i]);
+    float* partial = xs + k;  // [kWarps][kRows]
+    loadActivation(x, perm, xs, k);
     __syncthreads();
 
-    const int lane = threadIdx.x % 32;
+    const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
     const int chunks = k / 32;  // 16-byte chunks (32 weights) per row
     const int groups = k / groupSize;
     const int chunksPerGroup = groupSize / 32;
-    for (int row0 = (blockIdx.x * kWarps + threadIdx.x / 32) * kRows; row0 < n; row0 += gridDim.x * kWarps * kRows) {
+    for (int row0 = blockIdx.x * kRows; row0 < n; row0 += gridDim.x * kRows) {
         float acc[kRows] = {};
-        for (int c = lane; c < chunks; c += 32) {
+        for (int c = threadIdx.x; c < chunks; c += kThreads) {
             uint4 q[kRows];
 #pragma unroll
             for (int r = 0; r < kRows; ++r) {
@@ -72,8 +97,16 @@ __global__ void __launch_bounds__(kThreads) int4GemvKernel(const __nv_bfloat16* 
         for (int r = 0; r < kRows; ++r) {
             float v = acc[r];
             for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-            if (lane == 0 && row0 + r < n) y[row0 + r] = __float2bfloat16(v);
+            if (lane == 0) partial[warp * kRows + r] = v;
         }
+        __syncthreads();
+        if (threadIdx.x < kRows && row0 + threadIdx.x < n) {
+            float v = 0.f;
+#pragma unroll
+            for (int w = 0; w < kWarps; ++w) v += partial[w * kRows + threadIdx.x];
+            y[row0 + threadIdx.x] = __float2bfloat16(v);
+        }
+        __syncthreads();
     }
 }
 
@@ -105,7 +138,10 @@ int residentBlocks(size_t smem) {
     auto key = std::make_pair(device, smem);
     auto it = cache.find(key);
     if (it != cache.end()) return it->second;
-    cudaFuncSetAttribute(int4GemvKernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
+    int optin = 0;
+    cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device);
+    // Once per device, to the maximum: lowering it for a small K would break launches for a large one.
+    cudaFuncSetAttribute(int4GemvKernel, cudaFuncAttributeMaxDynamicSharedMemorySize, optin);
     int perSm = 0, sms = 0;
     cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, int4GemvKernel, kThreads, smem);
     cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
@@ -120,10 +156,10 @@ cudaError_t int4Gemv(const __nv_bfloat16* x, const int64_t* perm, const uint32_t
                      const __nv_bfloat162* scalesZeros, __nv_bfloat16* y, int n, int k, int groupSize,
                      cudaStream_t stream) {
     if (k % 32 != 0 || groupSize % 32 != 0 || k % groupSize != 0) return cudaErrorInvalidValue;
-    const size_t smem = static_cast<size_t>(k) * sizeof(float);
+    const size_t smem = static_cast<size_t>(k + kWarps * kRows) * sizeof(float);
     const int resident = residentBlocks(smem);
     if (resident == 0) return cudaErrorInvalidConfiguration;
-    const int needed = (n + kWarps * kRows - 1) / (kWarps * kRows);
+    const int needed = (n + kRows - 1) / kRows;
     const int blocks = needed < resident ? needed : resident;
     int4GemvKernel<<<blocks, kThreads, smem, stream>>>(x, perm, reinterpret_cast<const uint4*>(qweight), scalesZeros, y,
                                                        n, k, groupSize);

@@ -67,7 +67,7 @@ void checkCuda(cudaError_t e, const char* what) {
 
 PartKind defaultInt4Kind() {
     const char* v = std::getenv("LLM_OPS_INT4_KERNEL");
-    return v != nullptr && std::string(v) == "tinygemm" ? PartKind::Tinygemm : PartKind::Gemv;
+    return v != nullptr && std::string(v) == "gemv" ? PartKind::Gemv : PartKind::Tinygemm;
 }
 
 bool int4LayoutFits(int64_t k, int64_t n, int64_t groupSize, PartKind kind) {

@@ -16,7 +16,7 @@ enum class PartKind : int64_t {
     Gemv = 2,      // ours (int4_gemv.h): weight int32 [N, K/8], scalesZeros bf16 [N, K/G, 2]
 };
 
-// Which int4 kind repacking builds: LLM_OPS_INT4_KERNEL=tinygemm|gemv (default gemv).
+// Which int4 kind repacking builds: LLM_OPS_INT4_KERNEL=tinygemm|gemv (default: the faster on H100, see docs/fast-path.md).
 PartKind defaultInt4Kind();
 
 // One projection (or several fused along N that share their input order).
