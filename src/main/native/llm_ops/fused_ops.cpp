@@ -65,6 +65,19 @@ at::Tensor ropeAndCacheWrite(const at::Tensor& qkv, const at::Tensor& positions,
     return q;
 }
 
+at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
+                           const at::Tensor& positions, int64_t hq) {
+    const int64_t hkv = keys.size(1), capacity = keys.size(2), d = keys.size(3);
+    require(d == 128 && q.size(2) * hkv == hq && q.is_contiguous() && positions.numel() == 1,
+            "decodeAttention takes one token and head_dim 128");
+    at::Tensor out = at::empty({1, hq * d}, q.options());
+    check(kernels::decodeAttention(bf16(q), bf16(keys), bf16(values), positions.data_ptr<int64_t>(), bf16(out),
+                                   static_cast<int>(hq), static_cast<int>(hkv), static_cast<int>(d),
+                                   static_cast<int>(capacity), stream(q)),
+          "decodeAttention");
+    return out;
+}
+
 at::Tensor siluMul(const at::Tensor& gateUp, const at::Tensor& perm) {
     require(gateUp.scalar_type() == at::kBFloat16 && gateUp.is_contiguous() && gateUp.dim() == 2 && gateUp.size(1) % 2 == 0,
             "gateUp must be contiguous bf16 [M, 2F]");

@@ -94,6 +94,7 @@ at::Tensor LlamaDecoder::attention(size_t layer, const at::Tensor& qkv, const at
     const int64_t m = qkv.size(0), d = dims_.headDim, hq = dims_.heads, hkv = dims_.kvHeads;
     // GQA without copying the cache: the query heads of one KV head become rows (g * M + i).
     at::Tensor q = ropeAndCacheWrite(qkv, positions, cos_, sin_, keys_[layer], values_[layer], hq, hkv);
+    if (!mask.defined()) return decodeAttention(q, keys_[layer], values_[layer], positions, hq);
     at::Tensor out = at::scaled_dot_product_attention(q, keys_[layer], values_[layer], mask);
     return out.reshape({hkv, hq / hkv, m, d}).permute({2, 0, 1, 3}).reshape({m, hq * d});
 }
@@ -101,7 +102,9 @@ at::Tensor LlamaDecoder::attention(size_t layer, const at::Tensor& qkv, const at
 at::Tensor LlamaDecoder::forward(const at::Tensor& tokens, const at::Tensor& positions) {
     const double eps = dims_.rmsEps;
     at::Tensor x = embed_.index_select(0, tokens);  // the residual stream, updated in place
-    at::Tensor mask = attentionMask(positions);
+    // One new token with head_dim 128: our decode kernel, no mask; else SDPA with the mask.
+    const bool decodeKernel = tokens.size(0) == 1 && dims_.headDim == 128;
+    at::Tensor mask = decodeKernel ? at::Tensor() : attentionMask(positions);
     at::Tensor delta;                               // the last layer's down_proj output, not yet added
     for (size_t i = 0; i < layers_.size(); ++i) {
         const DecoderLayer& l = layers_[i];

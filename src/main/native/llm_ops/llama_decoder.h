@@ -42,7 +42,8 @@ class LlamaDecoder {
 
     // Additive bf16 mask [1, 1, group * M, capacity]: row g * M + i sees the slots up to positions[i].
     at::Tensor attentionMask(const at::Tensor& positions) const;
-    // One layer's attention (RoPE, cache write, SDPA) on qkv [M, (hq + 2 hkv) d] -> [M, hq d].
+    // One layer's attention (RoPE, cache write, SDPA) on qkv [M, (hq + 2 hkv) d] -> [M, hq d];
+    // an undefined mask selects the decode kernel (M = 1, head_dim 128).
     at::Tensor attention(size_t layer, const at::Tensor& qkv, const at::Tensor& positions, const at::Tensor& mask);
 
     int64_t position() const { return position_; }
