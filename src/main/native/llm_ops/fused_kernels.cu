@@ -86,67 +86,93 @@ __global__ void siluMulKernel(const __nv_bfloat16* gateUp, const int64_t* perm, 
     out[row * f + j] = __float2bfloat16(__bfloat162float(act) * u);
 }
 
-constexpr int kAttnWarps = 4;
+constexpr int kAttnWarps = 8;
+constexpr int kAttnThreads = kAttnWarps * 32;
+constexpr int kHeadDim = 128;
+constexpr int kValueUnroll = 8;
 
-// One block per query head; d = 128 (4 values per lane). Scores live in shared memory.
-__global__ void __launch_bounds__(kAttnWarps * 32) decodeAttentionKernel(
+__device__ __forceinline__ float blockMax(float v, float* scratch) {
+    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+    if (threadIdx.x % 32 == 0) scratch[threadIdx.x / 32] = v;
+    __syncthreads();
+    float m = scratch[0];
+    for (int w = 1; w < kAttnWarps; ++w) m = fmaxf(m, scratch[w]);
+    __syncthreads();
+    return m;
+}
+
+// One block per query head, head_dim 128. Scores: one cache slot per thread (the whole dot product
+// from its own 16 loads, q broadcast from shared memory). Values: a warp per slot subset, 4 dims a
+// lane, kValueUnroll slots in flight. Softmax in float32, scores kept in shared memory.
+__global__ void __launch_bounds__(kAttnThreads) decodeAttentionKernel(
         const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ kCache,
         const __nv_bfloat16* __restrict__ vCache, const int64_t* __restrict__ position, __nv_bfloat16* __restrict__ out,
         int group, int capacity, float scaleLog2) {
-    extern __shared__ float scores[];  // [capacity], then [kAttnWarps][128] partial outputs, [kAttnWarps] reductions
+    extern __shared__ float scores[];  // [capacity], [kAttnWarps][128] partial outputs, [kAttnWarps] scratch, q [128]
     float* partialOut = scores + capacity;
-    float* reduce = partialOut + kAttnWarps * 128;
-    constexpr int d = 128;
+    float* scratch = partialOut + kAttnWarps * kHeadDim;
+    float* qs = scratch + kAttnWarps;
     const int head = blockIdx.x, kvh = head / group;
     const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
     const int length = static_cast<int>(position[0]) + 1;
-    const __nv_bfloat16* k = kCache + static_cast<int64_t>(kvh) * capacity * d;
-    const __nv_bfloat16* v = vCache + static_cast<int64_t>(kvh) * capacity * d;
+    const __nv_bfloat16* k = kCache + static_cast<int64_t>(kvh) * capacity * kHeadDim;
+    const __nv_bfloat16* v = vCache + static_cast<int64_t>(kvh) * capacity * kHeadDim;
+    if (threadIdx.x < kHeadDim) qs[threadIdx.x] = __bfloat162float(q[static_cast<int64_t>(head) * kHeadDim + threadIdx.x]);
+    __syncthreads();
 
-    float qv[4];
-    {
-        const uint2 raw = *reinterpret_cast<const uint2*>(q + static_cast<int64_t>(head) * d + lane * 4);
-        qv[0] = __uint_as_float(raw.x << 16);
-        qv[1] = __uint_as_float(raw.x & 0xFFFF0000u);
-        qv[2] = __uint_as_float(raw.y << 16);
-        qv[3] = __uint_as_float(raw.y & 0xFFFF0000u);
-    }
     float localMax = -INFINITY;
-    for (int t = warp; t < length; t += kAttnWarps) {
-        const uint2 raw = __ldg(reinterpret_cast<const uint2*>(k + static_cast<int64_t>(t) * d + lane * 4));
-        float s = qv[0] * __uint_as_float(raw.x << 16) + qv[1] * __uint_as_float(raw.x & 0xFFFF0000u) +
-                  qv[2] * __uint_as_float(raw.y << 16) + qv[3] * __uint_as_float(raw.y & 0xFFFF0000u);
-        for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+    for (int t = threadIdx.x; t < length; t += kAttnThreads) {
+        const uint4* row = reinterpret_cast<const uint4*>(k + static_cast<int64_t>(t) * kHeadDim);
+        uint4 raw[16];
+#pragma unroll
+        for (int i = 0; i < 16; ++i) raw[i] = __ldg(row + i);
+        float s = 0.f;
+#pragma unroll
+        for (int i = 0; i < 16; ++i) {
+            const uint32_t w[4] = {raw[i].x, raw[i].y, raw[i].z, raw[i].w};
+#pragma unroll
+            for (int j = 0; j < 4; ++j) {
+                s = fmaf(qs[8 * i + 2 * j], __uint_as_float(w[j] << 16), s);
+                s = fmaf(qs[8 * i + 2 * j + 1], __uint_as_float(w[j] & 0xFFFF0000u), s);
+            }
+        }
         s *= scaleLog2;  // log2 domain: softmax via exp2
-        if (lane == 0) scores[t] = s;
+        scores[t] = s;
         localMax = fmaxf(localMax, s);
     }
-    if (lane == 0) reduce[warp] = localMax;
-    __syncthreads();
-    float maxScore = reduce[0];
-    for (int w = 1; w < kAttnWarps; ++w) maxScore = fmaxf(maxScore, reduce[w]);
-    __syncthreads();
+    const float maxScore = blockMax(localMax, scratch);  // its barrier also publishes the scores
 
     float acc[4] = {0.f, 0.f, 0.f, 0.f};
     float localSum = 0.f;
-    for (int t = warp; t < length; t += kAttnWarps) {
-        const float p = exp2f(scores[t] - maxScore);
-        localSum += p;
-        const uint2 raw = __ldg(reinterpret_cast<const uint2*>(v + static_cast<int64_t>(t) * d + lane * 4));
-        acc[0] = fmaf(p, __uint_as_float(raw.x << 16), acc[0]);
-        acc[1] = fmaf(p, __uint_as_float(raw.x & 0xFFFF0000u), acc[1]);
-        acc[2] = fmaf(p, __uint_as_float(raw.y << 16), acc[2]);
-        acc[3] = fmaf(p, __uint_as_float(raw.y & 0xFFFF0000u), acc[3]);
+    for (int t0 = warp * kValueUnroll; t0 < length; t0 += kAttnWarps * kValueUnroll) {
+        uint2 raw[kValueUnroll];
+#pragma unroll
+        for (int u = 0; u < kValueUnroll; ++u) {
+            const int t = t0 + u;
+            raw[u] = t < length ? __ldg(reinterpret_cast<const uint2*>(v + static_cast<int64_t>(t) * kHeadDim + lane * 4))
+                                : make_uint2(0, 0);
+        }
+#pragma unroll
+        for (int u = 0; u < kValueUnroll; ++u) {
+            const int t = t0 + u;
+            const float p = t < length ? exp2f(scores[t] - maxScore) : 0.f;
+            localSum += p;
+            acc[0] = fmaf(p, __uint_as_float(raw[u].x << 16), acc[0]);
+            acc[1] = fmaf(p, __uint_as_float(raw[u].x & 0xFFFF0000u), acc[1]);
+            acc[2] = fmaf(p, __uint_as_float(raw[u].y << 16), acc[2]);
+            acc[3] = fmaf(p, __uint_as_float(raw[u].y & 0xFFFF0000u), acc[3]);
+        }
     }
-    for (int i = 0; i < 4; ++i) partialOut[warp * d + lane * 4 + i] = acc[i];
-    if (lane == 0) reduce[warp] = localSum;  // every lane of a warp holds the same sum
+#pragma unroll
+    for (int i = 0; i < 4; ++i) partialOut[warp * kHeadDim + lane * 4 + i] = acc[i];
+    if (lane == 0) scratch[warp] = localSum;  // every lane of a warp holds the same sum
     __syncthreads();
     float total = 0.f;
-    for (int w = 0; w < kAttnWarps; ++w) total += reduce[w];
-    for (int i = threadIdx.x; i < d; i += blockDim.x) {
+    for (int w = 0; w < kAttnWarps; ++w) total += scratch[w];
+    for (int i = threadIdx.x; i < kHeadDim; i += kAttnThreads) {
         float o = 0.f;
-        for (int w = 0; w < kAttnWarps; ++w) o += partialOut[w * d + i];
-        out[static_cast<int64_t>(head) * d + i] = __float2bfloat16(o / total);
+        for (int w = 0; w < kAttnWarps; ++w) o += partialOut[w * kHeadDim + i];
+        out[static_cast<int64_t>(head) * kHeadDim + i] = __float2bfloat16(o / total);
     }
 }
 
@@ -155,8 +181,8 @@ __global__ void __launch_bounds__(kAttnWarps * 32) decodeAttentionKernel(
 cudaError_t decodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* kCache, const __nv_bfloat16* vCache,
                             const int64_t* position, __nv_bfloat16* out, int hq, int hkv, int d, int capacity,
                             cudaStream_t stream) {
-    if (d != 128 || hq % hkv != 0) return cudaErrorInvalidValue;
-    const size_t smem = (static_cast<size_t>(capacity) + kAttnWarps * 128 + kAttnWarps) * sizeof(float);
+    if (d != kHeadDim || hq % hkv != 0) return cudaErrorInvalidValue;
+    const size_t smem = (static_cast<size_t>(capacity) + kAttnWarps * kHeadDim + kAttnWarps + kHeadDim) * sizeof(float);
     static bool raised = false;
     if (!raised) {
         int device = 0, optin = 0;
@@ -166,7 +192,7 @@ cudaError_t decodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* kCache,
         raised = true;
     }
     const float scaleLog2 = 1.4426950408889634f / sqrtf(static_cast<float>(d));
-    decodeAttentionKernel<<<hq, kAttnWarps * 32, smem, stream>>>(q, kCache, vCache, position, out, hq / hkv, capacity,
+    decodeAttentionKernel<<<hq, kAttnThreads, smem, stream>>>(q, kCache, vCache, position, out, hq / hkv, capacity,
                                                                  scaleLog2);
     return cudaGetLastError();
 }

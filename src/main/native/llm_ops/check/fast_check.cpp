@@ -180,12 +180,12 @@ TinyModel tinyModel(const std::string& format, const LlamaDims& d, PartKind kind
 
 int64_t argmaxOf(const at::Tensor& t) { return t.argmax().item<int64_t>(); }
 
-void checkModel(PartKind kind, const std::string& format, int64_t headDim = 32) {
+void checkModel(PartKind kind, const std::string& format, int64_t headDim = 32, int promptLength = 8) {
     // head_dim 128 takes the decode attention kernel; 32 takes SDPA with a mask.
-    LlamaDims d{256, 512, 2, 8, 2, headDim, 512, 256, 1e-5, 10000.0, 1.0};
+    LlamaDims d{256, 512, 2, 8, 2, headDim, 512, 512, 1e-5, 10000.0, 1.0};
     TinyModel m = tinyModel(format, d, kind);
     std::vector<int64_t> prompt;
-    for (int i = 0; i < 8; ++i) prompt.push_back(at::randint(0, d.vocab, {1}, at::kLong).item<int64_t>());
+    for (int i = 0; i < promptLength; ++i) prompt.push_back(at::randint(0, d.vocab, {1}, at::kLong).item<int64_t>());
     const int steps = 24;
 
     std::map<bool, std::vector<int64_t>> tokensBy;
@@ -193,7 +193,7 @@ void checkModel(PartKind kind, const std::string& format, int64_t headDim = 32) 
     double worst = 0;
     int disagreements = 0, nearTies = 0;
     for (bool graph : {true, false}) {
-        m.fast->begin(64, graph);
+        m.fast->begin(promptLength + steps + 1, graph);
         std::vector<int64_t> seq = prompt;
         at::Tensor logits = m.fast->prefill(prompt).to(at::kCPU);
         for (int s = 0; s <= steps; ++s) {
@@ -222,7 +222,8 @@ void checkModel(PartKind kind, const std::string& format, int64_t headDim = 32) 
     for (size_t i = 0; i < logitsBy[true].size(); ++i)
         graphVsEager = std::max(graphVsEager, relL2(logitsBy[true][i], logitsBy[false][i]));
     const bool ok = worst <= 2e-2 && disagreements == nearTies && tokensBy[true] == tokensBy[false] && graphVsEager <= 1e-6;
-    report(std::string("model/") + kindName(kind) + "/" + format + "/head_dim_" + std::to_string(headDim),
+    report(std::string("model/") + kindName(kind) + "/" + format + "/head_dim_" + std::to_string(headDim) +
+               "/prompt_" + std::to_string(promptLength),
            "\"logits_rel_l2_max\":" + num(worst) + ",\"greedy_steps\":" + std::to_string(steps + 1) +
                ",\"argmax_disagreements\":" + std::to_string(disagreements) + ",\"near_ties\":" + std::to_string(nearTies) +
                ",\"graph_equals_eager_tokens\":" + (tokensBy[true] == tokensBy[false] ? "true" : "false") +
@@ -424,8 +425,10 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
     // Profile of one decode step, each piece captured alone in a graph and timed by replay. The
     // matmuls run as in the step: gathers fused upstream except o_proj's.
     model.begin(capacity, true);
-    model.prefill(prompt);
-    at::Tensor position = at::full({1}, 200, bf16.dtype(at::kLong));
+    std::vector<int64_t> longPrompt(384);
+    for (auto& t : longPrompt) t = at::randint(3, d.vocab, {1}, at::kLong).item<int64_t>();
+    model.prefill(longPrompt);  // the step is timed from position 384 on, like the attention below
+    at::Tensor position = at::full({1}, 384, bf16.dtype(at::kLong));  // the middle of the timed decode
     const double stepMs = timeMs([&] { model.decode(7); }, 50);
     at::Tensor h = at::randn({1, d.hidden}, bf16), a = at::randn({1, d.intermediate}, bf16);
     auto stepLinear = [&](size_t i) {
@@ -508,6 +511,7 @@ int main(int argc, char** argv) {
             checkModel(PartKind::Tinygemm, "gptq-g64-actorder");
             for (PartKind kind : {PartKind::Tinygemm, PartKind::Gemv}) checkModel(kind, "gptq-g64-actorder", 128);
             checkModel(PartKind::Tinygemm, "awq-g128", 128);
+            checkModel(PartKind::Tinygemm, "gptq-g64-actorder", 128, 300);  // decode over > 256 slots
             checkSampler();
         } else if (mode == "bench") {
             bench(argc > 3 ? std::stoll(argv[2]) : 48, argc > 4 ? std::stoll(argv[3]) : 512);
