@@ -106,8 +106,8 @@ __device__ __forceinline__ float blockMax(float v, float* scratch) {
 // lane, kValueUnroll slots in flight. Softmax in float32, scores kept in shared memory.
 __global__ void __launch_bounds__(kAttnThreads) decodeAttentionKernel(
         const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ kCache,
-        const __nv_bfloat16* __restrict__ vCache, const int64_t* __restrict__ position, __nv_bfloat16* __restrict__ out,
-        int group, int capacity, float scaleLog2) {
+        const __nv_bfloat16* __restrict__ vCache, const int64_t* __restrict__ position,
+        const int64_t* __restrict__ scatter, __nv_bfloat16* __restrict__ out, int group, int capacity, float scaleLog2) {
     extern __shared__ float scores[];  // [capacity], [kAttnWarps][128] partial outputs, [kAttnWarps] scratch, q [128]
     float* partialOut = scores + capacity;
     float* scratch = partialOut + kAttnWarps * kHeadDim;
@@ -172,15 +172,16 @@ __global__ void __launch_bounds__(kAttnThreads) decodeAttentionKernel(
     for (int i = threadIdx.x; i < kHeadDim; i += kAttnThreads) {
         float o = 0.f;
         for (int w = 0; w < kAttnWarps; ++w) o += partialOut[w * kHeadDim + i];
-        out[static_cast<int64_t>(head) * kHeadDim + i] = __float2bfloat16(o / total);
+        const int64_t c = static_cast<int64_t>(head) * kHeadDim + i;
+        out[scatter ? scatter[c] : c] = __float2bfloat16(o / total);
     }
 }
 
 }  // namespace
 
 cudaError_t decodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* kCache, const __nv_bfloat16* vCache,
-                            const int64_t* position, __nv_bfloat16* out, int hq, int hkv, int d, int capacity,
-                            cudaStream_t stream) {
+                            const int64_t* position, const int64_t* scatter, __nv_bfloat16* out, int hq, int hkv, int d,
+                            int capacity, cudaStream_t stream) {
     if (d != kHeadDim || hq % hkv != 0) return cudaErrorInvalidValue;
     const size_t smem = (static_cast<size_t>(capacity) + kAttnWarps * kHeadDim + kAttnWarps + kHeadDim) * sizeof(float);
     static bool raised = false;
@@ -192,7 +193,7 @@ cudaError_t decodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* kCache,
         raised = true;
     }
     const float scaleLog2 = 1.4426950408889634f / sqrtf(static_cast<float>(d));
-    decodeAttentionKernel<<<hq, kAttnThreads, smem, stream>>>(q, kCache, vCache, position, out, hq / hkv, capacity,
+    decodeAttentionKernel<<<hq, kAttnThreads, smem, stream>>>(q, kCache, vCache, position, scatter, out, hq / hkv, capacity,
                                                                  scaleLog2);
     return cudaGetLastError();
 }

@@ -31,9 +31,10 @@ cudaError_t siluMul(const __nv_bfloat16* gateUp, const int64_t* perm, __nv_bfloa
 namespace llmops::kernels {
 
 // Attention of one new token (M = 1) over cache slots 0..position[0]: q [hkv, group, d] (from
-// ropeAndCacheWrite), caches [hkv, capacity, d], out [hkv * group * d]. Softmax in float32.
+// ropeAndCacheWrite), caches [hkv, capacity, d], out [hkv * group * d]; value c goes to out[scatter[c]]
+// when scatter is given (o_proj's act-order gather, inverted). Softmax in float32.
 cudaError_t decodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* kCache, const __nv_bfloat16* vCache,
-                            const int64_t* position, __nv_bfloat16* out, int hq, int hkv, int d, int capacity,
-                            cudaStream_t stream);
+                            const int64_t* position, const int64_t* scatter, __nv_bfloat16* out, int hq, int hkv, int d,
+                            int capacity, cudaStream_t stream);
 
 }  // namespace llmops::kernels

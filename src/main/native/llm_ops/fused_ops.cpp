@@ -66,12 +66,13 @@ at::Tensor ropeAndCacheWrite(const at::Tensor& qkv, const at::Tensor& positions,
 }
 
 at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
-                           const at::Tensor& positions, int64_t hq) {
+                           const at::Tensor& positions, int64_t hq, const at::Tensor& scatter) {
     const int64_t hkv = keys.size(1), capacity = keys.size(2), d = keys.size(3);
     require(d == 128 && q.size(2) * hkv == hq && q.is_contiguous() && positions.numel() == 1,
             "decodeAttention takes one token and head_dim 128");
     at::Tensor out = at::empty({1, hq * d}, q.options());
-    check(kernels::decodeAttention(bf16(q), bf16(keys), bf16(values), positions.data_ptr<int64_t>(), bf16(out),
+    require(!scatter.defined() || (scatter.scalar_type() == at::kLong && scatter.numel() == hq * d), "scatter must be int64 [hq * d]");
+    check(kernels::decodeAttention(bf16(q), bf16(keys), bf16(values), positions.data_ptr<int64_t>(), indexes(scatter), bf16(out),
                                    static_cast<int>(hq), static_cast<int>(hkv), static_cast<int>(d),
                                    static_cast<int>(capacity), stream(q)),
           "decodeAttention");

@@ -16,9 +16,10 @@ at::Tensor ropeAndCacheWrite(const at::Tensor& qkv, const at::Tensor& positions,
                              const at::Tensor& sin, at::Tensor& keys, at::Tensor& values, int64_t hq, int64_t hkv);
 
 // Attention of one new token over the cache slots up to positions[0]: q [1, hkv, group, 128] ->
-// [1, hq * 128]. The decode step's replacement for SDPA with a mask.
+// [1, hq * 128], its columns scattered by `scatter` when defined (the inverse of the next matmul's
+// act-order gather). The decode step's replacement for SDPA with a mask.
 at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
-                           const at::Tensor& positions, int64_t hq);
+                           const at::Tensor& positions, int64_t hq, const at::Tensor& scatter);
 
 // silu(gate) * up of gateUp [M, 2F], columns gathered by perm when defined: bf16 [M, F].
 at::Tensor siluMul(const at::Tensor& gateUp, const at::Tensor& perm);

@@ -49,6 +49,13 @@ LlamaDecoder::LlamaDecoder(const LlamaDims& dims, at::Tensor embed, at::Tensor f
 void LlamaDecoder::addLayer(DecoderLayer layer) {
     layer.inputNorm = layer.inputNorm.to(at::kBFloat16);
     layer.postNorm = layer.postNorm.to(at::kBFloat16);
+    at::Tensor perm = layer.o.inputPermutation();
+    at::Tensor scatter;
+    if (perm.defined()) {
+        scatter = at::empty_like(perm);
+        scatter.index_put_({perm}, at::arange(perm.numel(), perm.options()));
+    }
+    oScatter_.push_back(scatter);
     layers_.push_back(std::move(layer));
     graph_.reset();
 }
@@ -94,7 +101,7 @@ at::Tensor LlamaDecoder::attention(size_t layer, const at::Tensor& qkv, const at
     const int64_t m = qkv.size(0), d = dims_.headDim, hq = dims_.heads, hkv = dims_.kvHeads;
     // GQA without copying the cache: the query heads of one KV head become rows (g * M + i).
     at::Tensor q = ropeAndCacheWrite(qkv, positions, cos_, sin_, keys_[layer], values_[layer], hq, hkv);
-    if (!mask.defined()) return decodeAttention(q, keys_[layer], values_[layer], positions, hq);
+    if (!mask.defined()) return decodeAttention(q, keys_[layer], values_[layer], positions, hq, oScatter_[layer]);
     at::Tensor out = at::scaled_dot_product_attention(q, keys_[layer], values_[layer], mask);
     return out.reshape({hkv, hq / hkv, m, d}).permute({2, 0, 1, 3}).reshape({m, hq * d});
 }
@@ -112,7 +119,9 @@ at::Tensor LlamaDecoder::forward(const at::Tensor& tokens, const at::Tensor& pos
         at::Tensor permQkv = l.qkv.inputPermutation();
         at::Tensor h = addRmsNorm(x, delta, l.inputNorm, eps, permQkv);
         at::Tensor qkv = permQkv.defined() ? l.qkv.forwardPermuted(h) : l.qkv.forward(h);
-        at::Tensor o = l.o.forward(attention(i, qkv, positions, mask));
+        at::Tensor attn = attention(i, qkv, positions, mask);
+        const bool oGathered = decodeKernel && l.o.inputPermutation().defined();
+        at::Tensor o = oGathered ? l.o.forwardPermuted(attn) : l.o.forward(attn);
         at::Tensor permGateUp = l.gateUp.inputPermutation();
         h = addRmsNorm(x, o, l.postNorm, eps, permGateUp);
         at::Tensor gateUp = permGateUp.defined() ? l.gateUp.forwardPermuted(h) : l.gateUp.forward(h);

@@ -43,7 +43,8 @@ class LlamaDecoder {
     // Additive bf16 mask [1, 1, group * M, capacity]: row g * M + i sees the slots up to positions[i].
     at::Tensor attentionMask(const at::Tensor& positions) const;
     // One layer's attention (RoPE, cache write, SDPA) on qkv [M, (hq + 2 hkv) d] -> [M, hq d];
-    // an undefined mask selects the decode kernel (M = 1, head_dim 128).
+    // an undefined mask selects the decode kernel (M = 1, head_dim 128), whose output is already in
+    // o_proj's act-order input order.
     at::Tensor attention(size_t layer, const at::Tensor& qkv, const at::Tensor& positions, const at::Tensor& mask);
 
     int64_t position() const { return position_; }
@@ -61,6 +62,7 @@ class LlamaDecoder {
     at::Tensor embed_, finalNorm_, lmHead_;
     at::Tensor cos_, sin_;  // f32 [maxPositions, D]
     std::vector<DecoderLayer> layers_;
+    std::vector<at::Tensor> oScatter_;  // per layer: inverse of o_proj's input permutation, or undefined
     std::vector<at::Tensor> keys_, values_;  // bf16 [1, KvHeads, capacity, D]
     at::Tensor slots_;                        // int64 [capacity]: 0..capacity-1
     at::Tensor stepToken_, stepPosition_;     // int64 [1], the graph's inputs

@@ -423,7 +423,7 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
     }
 
     // Profile of one decode step, each piece captured alone in a graph and timed by replay. The
-    // matmuls run as in the step: gathers fused upstream except o_proj's.
+    // matmuls run as in the step: their act-order gathers happen in the kernels upstream.
     model.begin(capacity, true);
     std::vector<int64_t> longPrompt(384);
     for (auto& t : longPrompt) t = at::randint(3, d.vocab, {1}, at::kLong).item<int64_t>();
@@ -431,11 +431,7 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
     at::Tensor position = at::full({1}, 384, bf16.dtype(at::kLong));  // the middle of the timed decode
     const double stepMs = timeMs([&] { model.decode(7); }, 50);
     at::Tensor h = at::randn({1, d.hidden}, bf16), a = at::randn({1, d.intermediate}, bf16);
-    auto stepLinear = [&](size_t i) {
-        const Linear& l = allLinears[i];
-        if (i % 4 == 1) return l.forward(h);
-        return l.forwardPermuted(i % 4 == 3 ? a : h);
-    };
+    auto stepLinear = [&](size_t i) { return allLinears[i].forwardPermuted(i % 4 == 3 ? a : h); };
     const double int4Ms = graphMs([&] { for (size_t i = 0; i < allLinears.size(); ++i) stepLinear(i); }, 20);
     at::Tensor lm = at::randn({d.vocab, d.hidden}, bf16);
     const double lmHeadMs = graphMs([&] { at::matmul(h, lm.t()); }, 50);
