@@ -205,6 +205,11 @@ void checkModel(PartKind kind, const std::string& format, int64_t headDim = 32, 
                 at::Tensor want = referenceLogits(m.reference, seq);
                 const double err = relL2(logits, want);
                 worst = std::max(worst, err);
+                if (std::getenv("FAST_CHECK_VERBOSE") != nullptr) {
+                    std::printf("  step %d pos %zu rel_l2 %.4g max_abs %.4g ref_norm %.4g ref_top2_gap %.4g\n", s, seq.size(),
+                                err, (logits.to(at::kDouble) - want).abs().max().item<double>(), want.norm().item<double>(),
+                                (std::get<0>(want.topk(2))[0] - std::get<0>(want.topk(2))[1]).item<double>());
+                }
                 const int64_t refNext = argmaxOf(want);
                 if (refNext != next) {
                     ++disagreements;
@@ -495,7 +500,11 @@ int main(int argc, char** argv) {
     at::manual_seed(seed);
     report("seed/" + mode, "\"seed\":" + std::to_string(seed));
     try {
-        if (mode == "check") {
+        if (mode == "check-model") {
+            // One model configuration, e.g. to look at a failure with FAST_CHECK_SEED and FAST_CHECK_VERBOSE.
+            checkModel(std::string(argv[2]) == "gemv" ? PartKind::Gemv : PartKind::Tinygemm, argv[3], std::stoll(argv[4]),
+                       std::stoi(argv[5]));
+        } else if (mode == "check") {
             for (PartKind kind : {PartKind::Tinygemm, PartKind::Gemv}) {
                 checkLinear(kind, "gptq_g128_actorder", 1024, {768}, 128, true, false, true);
                 checkLinear(kind, "gptq_g32_actorder", 512, {256}, 32, true, false, true);
