@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# On the GPU host: build libllm_ops.so and fast_check against the installed torch, run the checks
+# (fast path vs float64 references) and the CodeLlama-34B-shaped decode benchmark.
+# Writes build.log, check.log, bench.log, results.jsonl and gpu.txt under $OUT.
+#   scripts/gpu/fast-check.sh [check|bench|all] [layers] [decode_tokens]
+# Env: LLM_OPS_SRC (sources, default src/main/native/llm_ops), JNI_INCLUDE (a JDK include dir, for
+# the JNI library; without it only fast_check is built), BUILD (build dir, default /tmp/llm_ops_build).
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+SRC=${LLM_OPS_SRC:-$ROOT/src/main/native/llm_ops}
+OUT=${OUT:-/tmp/fast-check-out}
+BUILD=${BUILD:-/tmp/llm_ops_build}
+MODE=${1:-all}
+mkdir -p "$OUT"
+
+{
+    date -u
+    nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv,noheader
+    python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'
+} > "$OUT/gpu.txt" 2>&1
+cat "$OUT/gpu.txt"
+
+export PATH=/usr/local/cuda/bin:$PATH
+TORCH_DIR=$(python3 -c 'import os, torch; print(os.path.dirname(torch.__file__))')
+GEN=$(command -v ninja >/dev/null && echo Ninja || echo "Unix Makefiles")
+if ! { cmake -S "$SRC" -B "$BUILD" -G "$GEN" -DTORCH_DIR="$TORCH_DIR" -DCMAKE_CUDA_COMPILER="$(command -v nvcc)" ${JNI_INCLUDE:+-DJNI_INCLUDE="$JNI_INCLUDE"} &&
+       cmake --build "$BUILD" -j "$(nproc)"; } > "$OUT/build.log" 2>&1; then
+    tail -40 "$OUT/build.log"
+    echo "BUILD FAILED"
+    exit 1
+fi
+echo "built: $(ls "$BUILD"/fast_check "$BUILD"/libllm_ops.so 2>/dev/null | tr '\n' ' ')"
+if [ -f "$BUILD/libllm_ops.so" ]; then
+    echo "JNI symbols: $(nm -D --defined-only "$BUILD/libllm_ops.so" | grep -c Java_dev_inferless_llm_ops_NativeLlm_)"
+fi
+
+rc=0
+if [ "$MODE" = check ] || [ "$MODE" = all ]; then
+    "$BUILD/fast_check" check "$OUT/results.jsonl" 2>&1 | tee "$OUT/check.log" || rc=1
+fi
+if [ "$MODE" = bench ] || [ "$MODE" = all ]; then
+    "$BUILD/fast_check" bench "${2:-48}" "${3:-512}" "$OUT/results.jsonl" 2>&1 | tee "$OUT/bench.log" || rc=1
+fi
+exit $rc

@@ -1,0 +1,47 @@
+package dev.inferless.llm.model.fast;
+
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import dev.inferless.llm.checkpoint.DType;
+import dev.inferless.llm.checkpoint.TensorInfo;
+import dev.inferless.llm.checkpoint.TensorStore;
+
+/** Checkpoint tensors to the device as raw bytes (no conversion on the host). */
+final class DeviceTensors {
+
+    private DeviceTensors() {}
+
+    static DataType dataTypeOf(DType dtype) {
+        return switch (dtype) {
+            case F64 -> DataType.FLOAT64;
+            case F32 -> DataType.FLOAT32;
+            case F16 -> DataType.FLOAT16;
+            case BF16 -> DataType.BFLOAT16;
+            case I64 -> DataType.INT64;
+            case I32 -> DataType.INT32;
+            case I8 -> DataType.INT8;
+            case U8 -> DataType.UINT8;
+            case BOOL -> DataType.BOOLEAN;
+            case I16 -> throw new IllegalArgumentException("I16 tensors are not supported by the fast path");
+        };
+    }
+
+    static PtNDArray upload(PtNDManager manager, TensorStore store, TensorInfo info) {
+        return (PtNDArray) manager.create(store.bytes(info.name()), new Shape(info.shape()), dataTypeOf(info.dtype()));
+    }
+
+    /** Handle of an optional tensor: 0 when absent. */
+    static long handleOrZero(PtNDManager manager, TensorStore store, TensorInfo info) {
+        return info == null ? 0 : upload(manager, store, info).getHandle();
+    }
+
+    /** Wraps the handles of a returned part (3 handles, then group size and kind) so DJL frees them. */
+    static long[] adopt(PtNDManager manager, long[] part) {
+        for (int i = 0; i < 3; i++) {
+            if (part[i] != 0) new PtNDArray(manager, part[i]);
+        }
+        return part;
+    }
+}

@@ -1,0 +1,182 @@
+package dev.inferless.llm.model.fast;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDManager;
+import dev.inferless.llm.checkpoint.Checkpoint;
+import dev.inferless.llm.checkpoint.LinearWeight;
+import dev.inferless.llm.checkpoint.LlamaConfig;
+import dev.inferless.llm.checkpoint.TensorStore;
+import dev.inferless.llm.model.DecodeSession;
+import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.ops.NativeLlm;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The fast path: the whole Llama forward pass in libllm_ops on a CUDA device, 4-bit weights repacked
+ * at load into torch's int4 layout, the decode step replayed from a CUDA graph. Batch 1: one open
+ * session at a time.
+ */
+public final class FastLlamaModel implements LanguageModel {
+
+    private final LlamaConfig config;
+    private final PtNDManager manager;
+    private final boolean cudaGraph;
+    private final AtomicBoolean sessionOpen = new AtomicBoolean();
+    private long model;
+
+    private FastLlamaModel(LlamaConfig config, PtNDManager manager, long model, boolean cudaGraph) {
+        this.config = config;
+        this.manager = manager;
+        this.model = model;
+        this.cudaGraph = cudaGraph;
+    }
+
+    /** The fast model where it applies (library loaded, CUDA, supported format); empty otherwise. */
+    public static Optional<LanguageModel> loadIfSupported(Checkpoint ckpt, String device) {
+        boolean cpuOnly = "cpu".equals(device);
+        boolean loaded = !cpuOnly && NativeLlm.load();
+        boolean cuda = loaded && Engine.getEngine("PyTorch").getGpuCount() > 0;
+        if (FastPathSupport.whyNot(device, loaded, cuda, ckpt.quantization(), ckpt.config()).isPresent()) {
+            return Optional.empty();
+        }
+        return Optional.of(load(ckpt, true));
+    }
+
+    public static FastLlamaModel load(Checkpoint ckpt, boolean cudaGraph) {
+        LlamaConfig c = ckpt.config();
+        PtNDManager manager = (PtNDManager) NDManager.newBaseManager(Device.gpu(), "PyTorch");
+        try {
+            TensorStore store = ckpt.tensors();
+            long model;
+            try (PtNDManager scratch = (PtNDManager) manager.newSubManager()) {
+                long embed = DeviceTensors.upload(scratch, store, store.info("model.embed_tokens.weight")).getHandle();
+                long lmHead = c.tieWordEmbeddings() ? embed
+                        : DeviceTensors.upload(scratch, store, store.info("lm_head.weight")).getHandle();
+                long norm = DeviceTensors.upload(scratch, store, store.info("model.norm.weight")).getHandle();
+                int[] dims = {c.hiddenSize(), c.intermediateSize(), c.numLayers(), c.numHeads(), c.numKvHeads(),
+                        c.headDim(), c.vocabSize(), c.maxPositions()};
+                double[] params = {c.rmsNormEps(), c.ropeTheta(), c.ropeScalingFactor()};
+                model = NativeLlm.createModel(dims, params, embed, norm, lmHead);
+            }
+            FastLlamaModel fast = new FastLlamaModel(c, manager, model, cudaGraph);
+            for (int i = 0; i < c.numLayers(); i++) fast.addLayer(ckpt, i);
+            return fast;
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    private void addLayer(Checkpoint ckpt, int i) {
+        LlamaConfig c = config;
+        String p = "model.layers." + i + ".";
+        int h = c.hiddenSize(), q = c.numHeads() * c.headDim(), kv = c.numKvHeads() * c.headDim();
+        int f = c.intermediateSize();
+        try (PtNDManager scratch = (PtNDManager) manager.newSubManager()) {
+            TensorStore store = ckpt.tensors();
+            long inputNorm = DeviceTensors.upload(scratch, store, store.info(p + "input_layernorm.weight")).getHandle();
+            long postNorm = DeviceTensors.upload(scratch, store, store.info(p + "post_attention_layernorm.weight")).getHandle();
+            long[] qkv = linear(scratch, ckpt, List.of(
+                    ckpt.linear(p + "self_attn.q_proj", h, q), ckpt.linear(p + "self_attn.k_proj", h, kv),
+                    ckpt.linear(p + "self_attn.v_proj", h, kv)));
+            long[] o = linear(scratch, ckpt, List.of(ckpt.linear(p + "self_attn.o_proj", q, h)));
+            long[] gateUp = linear(scratch, ckpt, List.of(
+                    ckpt.linear(p + "mlp.gate_proj", h, f), ckpt.linear(p + "mlp.up_proj", h, f)));
+            long[] down = linear(scratch, ckpt, List.of(ckpt.linear(p + "mlp.down_proj", f, h)));
+            NativeLlm.addLayer(model, inputNorm, postNorm, qkv, o, gateUp, down);
+        }
+    }
+
+    /** Projections over one input as native parts (5 longs each), fused where their storage allows. */
+    private static long[] linear(PtNDManager scratch, Checkpoint ckpt, List<LinearWeight> projections) {
+        TensorStore store = ckpt.tensors();
+        projections.forEach(FastLlamaModel::requireNoBias);
+        List<long[]> parts = new ArrayList<>();
+        LinearWeight first = projections.get(0);
+        if (first instanceof LinearWeight.Gptq g0) {
+            List<int[]> gIdx = new ArrayList<>();
+            for (LinearWeight w : projections) {
+                LinearWeight.Gptq g = (LinearWeight.Gptq) w;
+                int groups = (int) g.scales().shape()[0];
+                int[] groupOf = g.gIdx() == null ? null
+                        : GroupIndex.read(store.bytes(g.gIdx().name()), g.in(), groups, g.gIdx().name());
+                int groupSize = g0.format().groupSize() <= 0 ? g.in() : g0.format().groupSize();
+                gIdx.add(groupOf == null || GroupIndex.inOrder(groupOf, groupSize) ? null : groupOf);
+            }
+            for (List<Integer> run : ProjectionFusion.runs(gIdx)) {
+                long[] qw = new long[run.size()], qz = new long[run.size()], sc = new long[run.size()], gi = new long[run.size()];
+                for (int j = 0; j < run.size(); j++) {
+                    LinearWeight.Gptq g = (LinearWeight.Gptq) projections.get(run.get(j));
+                    qw[j] = DeviceTensors.upload(scratch, store, g.qweight()).getHandle();
+                    qz[j] = DeviceTensors.upload(scratch, store, g.qzeros()).getHandle();
+                    sc[j] = DeviceTensors.upload(scratch, store, g.scales()).getHandle();
+                    gi[j] = gIdx.get(run.get(j)) == null ? 0 : DeviceTensors.upload(scratch, store, g.gIdx()).getHandle();
+                }
+                var fmt = g0.format();
+                parts.add(DeviceTensors.adopt(scratch,
+                        NativeLlm.repackGptq(qw, qz, sc, gi, fmt.bits(), fmt.groupSize(), fmt.v2())));
+            }
+        } else if (first instanceof LinearWeight.Awq a0) {
+            int n = projections.size();
+            long[] qw = new long[n], qz = new long[n], sc = new long[n];
+            for (int j = 0; j < n; j++) {
+                LinearWeight.Awq a = (LinearWeight.Awq) projections.get(j);
+                qw[j] = DeviceTensors.upload(scratch, store, a.qweight()).getHandle();
+                qz[j] = DeviceTensors.upload(scratch, store, a.qzeros()).getHandle();
+                sc[j] = DeviceTensors.upload(scratch, store, a.scales()).getHandle();
+            }
+            parts.add(DeviceTensors.adopt(scratch, NativeLlm.repackAwq(qw, qz, sc, a0.format().groupSize())));
+        } else {
+            long[] ws = projections.stream()
+                    .mapToLong(w -> DeviceTensors.upload(scratch, store, ((LinearWeight.Dense) w).weight()).getHandle())
+                    .toArray();
+            parts.add(DeviceTensors.adopt(scratch, NativeLlm.denseLinear(ws)));
+        }
+        return parts.stream().flatMapToLong(Arrays::stream).toArray();
+    }
+
+    private static void requireNoBias(LinearWeight w) {
+        var bias = w instanceof LinearWeight.Dense d ? d.bias()
+                : w instanceof LinearWeight.Gptq g ? g.bias() : ((LinearWeight.Awq) w).bias();
+        if (bias != null) throw new IllegalArgumentException(bias.name() + ": biases are not supported by the fast path");
+    }
+
+    @Override
+    public LlamaConfig config() {
+        return config;
+    }
+
+    @Override
+    public String device() {
+        return manager.getDevice().toString();
+    }
+
+    @Override
+    public DecodeSession newSession(int maxTokens) {
+        if (model == 0) throw new IllegalStateException("model is closed");
+        if (maxTokens < 1 || maxTokens > config.maxPositions()) {
+            throw new IllegalArgumentException("maxTokens must be in [1, " + config.maxPositions() + "], got " + maxTokens);
+        }
+        if (!sessionOpen.compareAndSet(false, true)) {
+            throw new IllegalStateException("the fast path runs one session at a time; close the open one first");
+        }
+        NativeLlm.begin(model, maxTokens, cudaGraph);
+        return new FastDecodeSession(model, maxTokens, () -> sessionOpen.set(false));
+    }
+
+    @Override
+    public synchronized void close() {
+        if (model != 0) {
+            NativeLlm.freeModel(model);
+            model = 0;
+        }
+        manager.close();
+    }
+}

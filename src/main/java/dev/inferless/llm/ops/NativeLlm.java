@@ -1,0 +1,97 @@
+package dev.inferless.llm.ops;
+
+import ai.djl.engine.Engine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The JNI declarations of {@code libllm_ops.so} (src/main/native/llm_ops): the fast decode path.
+ * Tensor arguments and results are DJL PyTorch handles ({@code PtNDArray.getHandle()}: a pointer to a
+ * heap-allocated torch::Tensor; wrap a returned one with {@code new PtNDArray(manager, handle)} so
+ * that DJL frees it). A linear "part" is five longs: weight handle, scales-and-zeros handle (0: dense
+ * bf16 weight), activation permutation handle (0: none), int4 group size, kind (0 dense, 1 torch's
+ * int4 layout, 2 our GEMV layout; LLM_OPS_INT4_KERNEL=tinygemm picks 1). A model is an opaque
+ * native pointer freed by {@link #freeModel}. Errors: IllegalArgumentException for bad input,
+ * IllegalStateException for failures inside torch.
+ */
+public final class NativeLlm {
+
+    /** System property, then environment variable, naming the library file. */
+    public static final String LIBRARY_PROPERTY = "inferless.llmops.library";
+    public static final String LIBRARY_ENV = "INFERLESS_LLM_OPS_LIBRARY";
+
+    private static volatile boolean loaded;
+
+    private NativeLlm() {}
+
+    /**
+     * Loads the library once, after DJL's PyTorch engine (whose libtorch it links against).
+     * Returns false, without throwing, when no library is configured or it cannot be loaded.
+     */
+    public static synchronized boolean load() {
+        if (loaded) return true;
+        String configured = System.getProperty(LIBRARY_PROPERTY, System.getenv(LIBRARY_ENV));
+        if (configured == null || configured.isBlank() || !Files.isRegularFile(Path.of(configured))) return false;
+        try {
+            Engine.getEngine("PyTorch");
+            System.load(Path.of(configured).toAbsolutePath().toString());
+            loaded = true;
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            System.getLogger(NativeLlm.class.getName())
+                    .log(System.Logger.Level.WARNING, "fast path library not loaded: " + e.getMessage());
+        }
+        return loaded;
+    }
+
+    public static boolean isLoaded() {
+        return loaded;
+    }
+
+    /**
+     * GPTQ projections sharing one input (and one g_idx), fused along N into one part: int4 for
+     * 4-bit where torch's layout fits, else dequantized bf16. gIdx entries may be 0 (k / G).
+     */
+    public static native long[] repackGptq(long[] qweight, long[] qzeros, long[] scales, long[] gIdx,
+                                           int bits, int groupSize, boolean v2);
+
+    /** AWQ GEMM projections sharing one input, fused along N into one part. */
+    public static native long[] repackAwq(long[] qweight, long[] qzeros, long[] scales, int groupSize);
+
+    /** Dense [N_i, K] weights (any float type) fused along N into one bf16 part. */
+    public static native long[] denseLinear(long[] weights);
+
+    /** y = x W^T through the given parts (concatenated); a new bf16 tensor handle. */
+    public static native long linearForward(long x, long[] parts);
+
+    /**
+     * dims: hidden, intermediate, layers, heads, kvHeads, headDim, vocab, maxPositions;
+     * params: rmsNormEps, ropeTheta, ropeScalingFactor. Tensors: embed [V, H], final norm [H], lm_head [V, H].
+     */
+    public static native long createModel(int[] dims, double[] params, long embed, long finalNorm, long lmHead);
+
+    /** Appends the next layer; each linear is one or more parts (5 longs each). */
+    public static native void addLayer(long model, long inputNorm, long postNorm, long[] qkv, long[] o,
+                                       long[] gateUp, long[] down);
+
+    /** Starts a sequence of up to capacity positions; cudaGraph: capture the decode step once and replay it. */
+    public static native void begin(long model, int capacity, boolean cudaGraph);
+
+    /** Runs the prompt; float logits [vocab] of its last position. */
+    public static native float[] prefill(long model, int[] tokens);
+
+    /** Appends one token; float logits [vocab]. */
+    public static native float[] decode(long model, int token);
+
+    /** Runs the prompt and samples on the device (temperature <= 0: greedy); returns the token id. */
+    public static native int prefillSample(long model, int[] tokens, double temperature, int topK, double topP,
+                                           double repetitionPenalty, long seed);
+
+    /** Appends one token and samples the next on the device with the settings of prefillSample. */
+    public static native int decodeSample(long model, int token);
+
+    /** Tokens in the cache. */
+    public static native int position(long model);
+
+    public static native void freeModel(long model);
+}

@@ -1,0 +1,540 @@
+// fast_check: run on the GPU host. `check` compares the fast path with float64 references on fresh
+// random inputs; `bench` times decode on a random CodeLlama-34B-shaped GPTQ g128 act-order model.
+// Prints one line per result and writes them as JSON lines to the file given last.
+#include "../device_sampler.h"
+#include "../int4_linear.h"
+#include "../llama_decoder.h"
+#include "reference_llama.h"
+
+#include <ATen/ATen.h>
+#include <ATen/cuda/CUDAGeneratorImpl.h>
+#include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/cuda/CUDAFunctions.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace llmops;
+using namespace check;
+
+namespace {
+
+std::ofstream results;
+int failures = 0;
+
+void report(const std::string& name, const std::string& json, bool ok = true) {
+    std::printf("%-6s %-44s %s\n", ok ? "ok" : "FAIL", name.c_str(), json.c_str());
+    std::fflush(stdout);
+    results << "{\"name\":\"" << name << "\",\"ok\":" << (ok ? "true" : "false") << "," << json << "}\n";
+    results.flush();
+    if (!ok) ++failures;
+}
+
+double relL2(const at::Tensor& got, const at::Tensor& want) {
+    at::Tensor g = got.to(at::kCPU, at::kDouble), w = want.to(at::kCPU, at::kDouble);
+    double err = (g - w).norm().item<double>() / w.norm().item<double>();
+    return std::isfinite(err) ? err : INFINITY;
+}
+
+std::string num(double v) {
+    std::ostringstream s;
+    s.precision(6);
+    s << v;
+    return s.str();
+}
+
+const at::Device cuda(at::kCUDA, 0);
+
+Unpacked unpackOnDevice(const QuantProjection& p, bool awq) {
+    if (awq) {
+        PackedAwq a = packAwq(p);
+        return unpackAwq({a.qweight.to(cuda), a.qzeros.to(cuda), a.scales.to(cuda)}, p.groupSize);
+    }
+    PackedGptq g = packGptqV1(p);
+    return unpackGptq({g.qweight.to(cuda), g.qzeros.to(cuda), g.scales.to(cuda), g.gIdx.to(cuda)}, 4, p.groupSize, false);
+}
+
+// ---- linear layers -------------------------------------------------------------------------------
+
+const char* kindName(PartKind kind) {
+    return kind == PartKind::Gemv ? "gemv" : kind == PartKind::Tinygemm ? "tinygemm" : "dense";
+}
+
+void checkLinear(PartKind kind, const std::string& name, int64_t k, std::vector<int64_t> ns, int64_t groupSize,
+                 bool actOrder, bool awq, bool sharedGroup) {
+    std::vector<QuantProjection> projections;
+    at::Tensor shared;
+    for (int64_t n : ns) {
+        projections.push_back(randomQuantProjection(k, n, groupSize, actOrder, shared, 1.0 / (6.3 * std::sqrt(k))));
+        if (sharedGroup) shared = projections.front().group;
+    }
+    std::vector<Unpacked> unpacked;
+    std::vector<at::Tensor> dense;
+    for (const auto& p : projections) {
+        unpacked.push_back(unpackOnDevice(p, awq));
+        dense.push_back(p.dense());
+    }
+    Linear linear;
+    if (sharedGroup) {
+        linear.parts.push_back(buildPart(unpacked, 4, kind));
+    } else {
+        for (const auto& u : unpacked) linear.parts.push_back(buildPart({u}, 4, kind));
+    }
+    at::Tensor w = at::cat(dense, 0);
+    double worst = 0;
+    for (int64_t m : {1, 7}) {
+        at::Tensor x = at::randn({m, k}, at::kFloat).to(at::kBFloat16);
+        at::Tensor want = at::matmul(x.to(at::kDouble), w.t());
+        worst = std::max(worst, relL2(linear.forward(x.to(cuda)), want));
+    }
+    const bool int4 = linear.parts.front().isInt4();
+    // bf16 activations, bf16 scales and zero terms, fp32 accumulation: about 3e-3 expected.
+report(std::string("linear/") + kindName(kind) + "/" + name, "\"rel_l2\":" + num(worst) + ",\"int4\":" + (int4 ? "true" : "false") +
+                                 ",\"parts\":" + std::to_string(linear.parts.size()), worst <= 1e-2);
+}
+
+// ---- whole model ---------------------------------------------------------------------------------
+
+struct TinyModel {
+    DenseLlama reference;
+    std::unique_ptr<LlamaDecoder> fast;
+};
+
+at::Tensor bf16Exact(at::Tensor t) { return t.to(at::kBFloat16).to(at::kDouble); }
+
+TinyModel tinyModel(const std::string& format, const LlamaDims& d, PartKind kind) {
+    TinyModel m;
+    DenseLlama& r = m.reference;
+    r.heads = d.heads;
+    r.kvHeads = d.kvHeads;
+    r.headDim = d.headDim;
+    r.eps = d.rmsEps;
+    r.theta = d.ropeTheta;
+    r.embed = bf16Exact(at::randn({d.vocab, d.hidden}, at::kDouble));
+    r.norm = bf16Exact(1 + 0.1 * at::randn({d.hidden}, at::kDouble));
+    r.lmHead = bf16Exact(at::randn({d.vocab, d.hidden}, at::kDouble) * (3.0 / std::sqrt(d.hidden)));
+    m.fast = std::make_unique<LlamaDecoder>(d, r.embed.to(cuda), r.norm.to(cuda), r.lmHead.to(cuda));
+
+    const bool dense = format == "bf16";
+    const bool awq = format.rfind("awq", 0) == 0;
+    const bool actOrder = format.find("actorder") != std::string::npos;
+    const bool shared = format.find("unshared") == std::string::npos;
+    const int64_t groupSize = format.find("g-1") != std::string::npos ? -1 : (awq ? 128 : 64);
+    const int64_t qkvN[3] = {d.heads * d.headDim, d.kvHeads * d.headDim, d.kvHeads * d.headDim};
+
+    // Projections over one input: fused into one part where their g_idx agree.
+    auto makeLinear = [&](int64_t k, std::vector<int64_t> ns, std::vector<at::Tensor*> outs) {
+        Linear linear;
+        if (dense) {
+            std::vector<at::Tensor> ws;
+            for (size_t i = 0; i < ns.size(); ++i) {
+                *outs[i] = bf16Exact(at::randn({ns[i], k}, at::kDouble) / std::sqrt(k));
+                ws.push_back(outs[i]->to(cuda));
+            }
+            linear.parts.push_back(denseFused(ws));
+            return linear;
+        }
+        std::vector<Unpacked> group;
+        at::Tensor sharedGroup;
+        for (size_t i = 0; i < ns.size(); ++i) {
+            QuantProjection p = randomQuantProjection(k, ns[i], groupSize, actOrder, sharedGroup, 1.0 / (6.3 * std::sqrt(k)));
+            if (shared) sharedGroup = p.group;
+            *outs[i] = p.dense();
+            group.push_back(unpackOnDevice(p, awq));
+        }
+        if (shared) {
+            linear.parts.push_back(buildPart(group, 4, kind));
+        } else {
+            for (const auto& u : group) linear.parts.push_back(buildPart({u}, 4, kind));
+        }
+        return linear;
+    };
+    for (int64_t i = 0; i < d.layers; ++i) {
+        DenseLayer l;
+        l.inputNorm = bf16Exact(1 + 0.1 * at::randn({d.hidden}, at::kDouble));
+        l.postNorm = bf16Exact(1 + 0.1 * at::randn({d.hidden}, at::kDouble));
+        DecoderLayer fl;
+        fl.inputNorm = l.inputNorm.to(cuda);
+        fl.postNorm = l.postNorm.to(cuda);
+        fl.qkv = makeLinear(d.hidden, {qkvN[0], qkvN[1], qkvN[2]}, {&l.q, &l.k, &l.v});
+        fl.o = makeLinear(d.heads * d.headDim, {d.hidden}, {&l.o});
+        fl.gateUp = makeLinear(d.hidden, {d.intermediate, d.intermediate}, {&l.gate, &l.up});
+        fl.down = makeLinear(d.intermediate, {d.hidden}, {&l.down});
+        r.layers.push_back(l);
+        m.fast->addLayer(std::move(fl));
+    }
+    return m;
+}
+
+int64_t argmaxOf(const at::Tensor& t) { return t.argmax().item<int64_t>(); }
+
+void checkModel(PartKind kind, const std::string& format, int64_t headDim = 32, int promptLength = 8) {
+    // head_dim 128 takes the decode attention kernel; 32 takes SDPA with a mask.
+    LlamaDims d{256, 512, 2, 8, 2, headDim, 512, 512, 1e-5, 10000.0, 1.0};
+    TinyModel m = tinyModel(format, d, kind);
+    std::vector<int64_t> prompt;
+    for (int i = 0; i < promptLength; ++i) prompt.push_back(at::randint(0, d.vocab, {1}, at::kLong).item<int64_t>());
+    const int steps = 24;
+
+    std::map<bool, std::vector<int64_t>> tokensBy;
+    std::map<bool, std::vector<at::Tensor>> logitsBy;
+    double worst = 0;
+    int disagreements = 0, nearTies = 0;
+    for (bool graph : {true, false}) {
+        m.fast->begin(promptLength + steps + 1, graph);
+        std::vector<int64_t> seq = prompt;
+        at::Tensor logits = m.fast->prefill(prompt).to(at::kCPU);
+        for (int s = 0; s <= steps; ++s) {
+            logitsBy[graph].push_back(logits.clone());
+            const int64_t next = argmaxOf(logits);
+            if (graph) {
+                // Teacher-forced on the fast path's tokens: same prefix for both.
+                at::Tensor want = referenceLogits(m.reference, seq);
+                const double err = relL2(logits, want);
+                worst = std::max(worst, err);
+                if (std::getenv("FAST_CHECK_VERBOSE") != nullptr) {
+                    std::printf("  step %d pos %zu rel_l2 %.4g max_abs %.4g ref_norm %.4g ref_top2_gap %.4g\n", s, seq.size(),
+                                err, (logits.to(at::kDouble) - want).abs().max().item<double>(), want.norm().item<double>(),
+                                (std::get<0>(want.topk(2))[0] - std::get<0>(want.topk(2))[1]).item<double>());
+                }
+                const int64_t refNext = argmaxOf(want);
+                if (refNext != next) {
+                    ++disagreements;
+                    // Explained by rounding only if the reference's gap between the two choices is within
+                    // twice the largest logit error of this step (a swap needs |e_a - e_b| >= gap).
+                    const double gap = want[refNext].item<double>() - want[next].item<double>();
+                    const double maxErr = (logits.to(at::kDouble) - want).abs().max().item<double>();
+                    if (gap <= 2 * maxErr) ++nearTies;
+                }
+            }
+            tokensBy[graph].push_back(next);
+            if (s == steps) break;
+            seq.push_back(next);
+            logits = m.fast->decode(next).to(at::kCPU);
+        }
+    }
+    double graphVsEager = 0;
+    for (size_t i = 0; i < logitsBy[true].size(); ++i)
+        graphVsEager = std::max(graphVsEager, relL2(logitsBy[true][i], logitsBy[false][i]));
+    const bool ok = worst <= 2e-2 && disagreements == nearTies && tokensBy[true] == tokensBy[false] && graphVsEager <= 1e-6;
+    report(std::string("model/") + kindName(kind) + "/" + format + "/head_dim_" + std::to_string(headDim) +
+               "/prompt_" + std::to_string(promptLength),
+           "\"logits_rel_l2_max\":" + num(worst) + ",\"greedy_steps\":" + std::to_string(steps + 1) +
+               ",\"argmax_disagreements\":" + std::to_string(disagreements) + ",\"near_ties\":" + std::to_string(nearTies) +
+               ",\"graph_equals_eager_tokens\":" + (tokensBy[true] == tokensBy[false] ? "true" : "false") +
+               ",\"graph_vs_eager_rel_l2\":" + num(graphVsEager),
+           ok);
+}
+
+// ---- sampling ------------------------------------------------------------------------------------
+
+// Expected distribution, computed independently in double with plain loops (HF semantics).
+std::vector<double> expectedDistribution(std::vector<double> l, const std::vector<bool>& seen, const SamplingParams& p) {
+    const size_t v = l.size();
+    for (size_t i = 0; i < v; ++i)
+        if (seen[i]) l[i] = l[i] > 0 ? l[i] / p.repetitionPenalty : l[i] * p.repetitionPenalty;
+    for (double& x : l) x /= p.temperature;
+    std::vector<size_t> order(v);
+    for (size_t i = 0; i < v; ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return l[a] > l[b]; });
+    std::vector<bool> keep(v, false);
+    for (int64_t i = 0; i < p.topK; ++i) keep[order[i]] = true;
+    double z = 0;
+    for (size_t i = 0; i < v; ++i) if (keep[i]) z += std::exp(l[i]);
+    double before = 0;
+    for (size_t r = 0; r < v; ++r) {
+        const size_t i = order[r];
+        if (!keep[i]) continue;
+        if (before >= p.topP) keep[i] = false;
+        before += std::exp(l[i]) / z;
+    }
+    std::vector<double> probs(v, 0);
+    double total = 0;
+    for (size_t i = 0; i < v; ++i) if (keep[i]) total += (probs[i] = std::exp(l[i]));
+    for (double& x : probs) x /= total;
+    return probs;
+}
+
+void checkSampler() {
+    const int64_t vocab = 64;
+    at::Tensor logits = at::randn({vocab}, at::kDouble) * 2;
+    std::vector<int64_t> prompt = {3, 5, 7, 11};
+    std::vector<bool> seen(vocab, false);
+    for (int64_t t : prompt) seen[t] = true;
+    SamplingParams p{0.8, 20, 0.9, 1.3};
+    std::vector<double> l(vocab);
+    for (int64_t i = 0; i < vocab; ++i) l[i] = logits[i].item<double>();
+    std::vector<double> want = expectedDistribution(l, seen, p);
+
+    // Draws with a fixed seen set: reset before each draw (sample() marks the drawn token seen).
+    at::Tensor deviceLogits = logits.to(at::kFloat).to(cuda);
+    at::Tensor seenMask = at::zeros({vocab}, at::kBool);
+    for (int64_t t : prompt) seenMask[t] = true;
+    at::Tensor processed = processLogits(deviceLogits, seenMask.to(cuda), p);
+    at::Tensor probs = processed.softmax(0);
+    const int64_t draws = 200000;
+    at::Generator gen = at::make_generator<at::CUDAGeneratorImpl>(0);
+    gen.set_current_seed(at::randint(0, 1 << 30, {1}, at::kLong).item<int64_t>());
+    at::Tensor noise = at::empty({draws, vocab}, probs.options()).exponential_(1.0, gen);
+    at::Tensor picks = (probs.unsqueeze(0) / noise).argmax(1).to(at::kCPU);
+    at::Tensor counts = at::bincount(picks, {}, vocab).to(at::kDouble) / static_cast<double>(draws);
+    double tv = 0, outside = 0;
+    for (int64_t i = 0; i < vocab; ++i) {
+        tv += std::abs(counts[i].item<double>() - want[i]);
+        if (want[i] == 0) outside += counts[i].item<double>();
+    }
+    tv /= 2;
+    // 200k draws over <= 20 outcomes: sampling noise in TV is about 0.005.
+    report("sampler/distribution", "\"total_variation\":" + num(tv) + ",\"mass_outside_support\":" + num(outside),
+           tv <= 0.015 && outside == 0);
+
+    // The sampler class itself: greedy equals argmax after the penalty; a seed repeats its draws.
+    DeviceSampler sampler;
+    sampler.reset({0.0, 0, 1.0, 1.3}, 1, prompt, vocab, cuda);
+    const int64_t greedy = sampler.sample(deviceLogits);
+    std::vector<double> penalized = l;
+    for (int64_t t : prompt) penalized[t] = l[t] > 0 ? l[t] / 1.3 : l[t] * 1.3;
+    const int64_t wantGreedy = std::max_element(penalized.begin(), penalized.end()) - penalized.begin();
+    std::vector<int64_t> first, second;
+    for (auto* run : {&first, &second}) {
+        sampler.reset(p, 42, prompt, vocab, cuda);
+        for (int i = 0; i < 16; ++i) run->push_back(sampler.sample(deviceLogits));
+    }
+    report("sampler/greedy_and_seed", "\"greedy\":" + std::to_string(greedy) + ",\"want\":" + std::to_string(wantGreedy),
+           greedy == wantGreedy && first == second);
+}
+
+// ---- benchmark -----------------------------------------------------------------------------------
+
+void cudaCheck(cudaError_t e) {
+    if (e != cudaSuccess) throw std::runtime_error(cudaGetErrorString(e));
+}
+
+// Mean milliseconds per call, device events on the current stream, after one warm-up call.
+double timeMs(const std::function<void()>& body, int reps) {
+    cudaEvent_t start, stop;
+    cudaCheck(cudaEventCreate(&start));
+    cudaCheck(cudaEventCreate(&stop));
+    body();
+    c10::cuda::device_synchronize();
+    cudaStream_t stream = c10::cuda::getCurrentCUDAStream(0).stream();
+    cudaCheck(cudaEventRecord(start, stream));
+    for (int i = 0; i < reps; ++i) body();
+    cudaCheck(cudaEventRecord(stop, stream));
+    cudaCheck(cudaEventSynchronize(stop));
+    float ms = 0;
+    cudaCheck(cudaEventElapsedTime(&ms, start, stop));
+    cudaCheck(cudaEventDestroy(start));
+    cudaCheck(cudaEventDestroy(stop));
+    return ms / reps;
+}
+
+double graphMs(const std::function<void()>& body, int reps) {
+    c10::cuda::CUDAStream side = c10::cuda::getStreamFromPool(false, 0);
+    at::cuda::CUDAGraph graph;
+    c10::cuda::device_synchronize();
+    {
+        c10::cuda::CUDAStreamGuard guard(side);
+        body();
+        side.synchronize();
+        graph.capture_begin();
+        body();
+        graph.capture_end();
+    }
+    c10::cuda::device_synchronize();
+    return timeMs([&] { graph.replay(); }, reps);
+}
+
+int64_t bytesOf(const Linear& l) {
+    int64_t b = 0;
+    for (const auto& p : l.parts) b += p.weight.nbytes() + (p.isInt4() ? p.scalesZeros.nbytes() : 0);
+    return b;
+}
+
+void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyTBs) {
+    const std::string tag = kindName(kind);
+    const LlamaDims d{8192, 22016, layers, 64, 8, 128, 32000, 16384, 1e-5, 1e6, 1.0};
+    auto bf16 = at::TensorOptions().dtype(at::kBFloat16).device(cuda);
+    auto i32 = at::TensorOptions().dtype(at::kInt).device(cuda);
+    LlamaDecoder model(d, at::randn({d.vocab, d.hidden}, bf16), at::ones({d.hidden}, bf16),
+                       at::randn({d.vocab, d.hidden}, bf16) * 0.01);
+    const auto loadStart = std::chrono::steady_clock::now();
+    int64_t weightBytes = static_cast<int64_t>(d.vocab) * d.hidden * 2;  // lm_head
+    std::vector<Linear> allLinears;
+    // Random GPTQ v1 tensors of the exact shapes (sym: qzeros 0x77777777), act-order g_idx shared per input.
+    auto gptq = [&](int64_t k, std::vector<int64_t> ns) {
+        at::Tensor group = at::floor_divide(at::arange(k, i32), 128).index_select(0, at::randperm(k, i32.dtype(at::kLong)));
+        std::vector<Unpacked> us;
+        for (int64_t n : ns) {
+            GptqTensors t{at::randint(INT32_MIN, INT32_MAX, {k / 8, n}, i32), at::full({k / 128, n / 8}, 0x77777777, i32),
+                          (at::rand({k / 128, n}, bf16.dtype(at::kHalf)) * 0.002 + 0.001), group};
+            us.push_back(unpackGptq(t, 4, 128, false));
+        }
+        Linear l;
+        l.parts.push_back(buildPart(us, 4, kind));
+        weightBytes += bytesOf(l);
+        allLinears.push_back(l);
+        return l;
+    };
+    for (int64_t i = 0; i < layers; ++i) {
+        DecoderLayer l{at::ones({d.hidden}, bf16), at::ones({d.hidden}, bf16),
+                       gptq(d.hidden, {d.heads * d.headDim, d.kvHeads * d.headDim, d.kvHeads * d.headDim}),
+                       gptq(d.heads * d.headDim, {d.hidden}), gptq(d.hidden, {d.intermediate, d.intermediate}),
+                       gptq(d.intermediate, {d.hidden})};
+        model.addLayer(std::move(l));
+    }
+    c10::cuda::device_synchronize();
+    const double repackS = std::chrono::duration<double>(std::chrono::steady_clock::now() - loadStart).count();
+    c10::cuda::CUDACachingAllocator::emptyCache();
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(0);
+    const double weightGiB = stats.allocated_bytes[0].current / double(1LL << 30);
+    const double limit = copyTBs * 1e12 / weightBytes;
+    report("bench/" + tag + "/model", "\"layers\":" + std::to_string(layers) + ",\"random_gptq_and_repack_s\":" +
+                                         num(repackS) + ",\"gpu_allocated_gib\":" + num(weightGiB) +
+                                         ",\"bytes_per_token\":" + std::to_string(weightBytes));
+
+    const int64_t capacity = 1024;
+    std::vector<int64_t> prompt(128);
+    for (auto& t : prompt) t = at::randint(3, d.vocab, {1}, at::kLong).item<int64_t>();
+    DeviceSampler sampler;
+    for (bool graph : {false, true}) {
+        model.begin(capacity, graph);
+        sampler.reset({0.0, 0, 1.0, 1.0}, 0, prompt, d.vocab, cuda);
+        c10::cuda::device_synchronize();
+        auto t0 = std::chrono::steady_clock::now();
+        int64_t token = sampler.sample(model.prefill(prompt));
+        auto t1 = std::chrono::steady_clock::now();
+        const int64_t n = graph ? decodeTokens : 32;
+        token = sampler.sample(model.decode(token));  // graph capture happens here
+        auto t2 = std::chrono::steady_clock::now();
+        for (int64_t i = 1; i < n; ++i) token = sampler.sample(model.decode(token));
+        auto t3 = std::chrono::steady_clock::now();
+        const double tps = (n - 1) / std::chrono::duration<double>(t3 - t2).count();
+        report("bench/" + tag + "/decode_" + (graph ? "graph" : "eager"),
+               "\"prompt_tokens\":128,\"decode_tokens\":" + std::to_string(n) + ",\"prefill_ms\":" +
+                   num(std::chrono::duration<double, std::milli>(t1 - t0).count()) + ",\"first_decode_ms\":" +
+                   num(std::chrono::duration<double, std::milli>(t2 - t1).count()) + ",\"tokens_per_s\":" + num(tps) +
+                   ",\"bandwidth_limit_tokens_per_s\":" + num(limit) + ",\"ratio_to_limit\":" + num(tps / limit));
+    }
+
+    // Profile of one decode step, each piece captured alone in a graph and timed by replay. The
+    // matmuls run as in the step: their act-order gathers happen in the kernels upstream.
+    model.begin(capacity, true);
+    std::vector<int64_t> longPrompt(384);
+    for (auto& t : longPrompt) t = at::randint(3, d.vocab, {1}, at::kLong).item<int64_t>();
+    model.prefill(longPrompt);  // the step is timed from position 384 on, like the attention below
+    at::Tensor position = at::full({1}, 384, bf16.dtype(at::kLong));  // the middle of the timed decode
+    const double stepMs = timeMs([&] { model.decode(7); }, 50);
+    at::Tensor h = at::randn({1, d.hidden}, bf16), a = at::randn({1, d.intermediate}, bf16);
+    auto stepLinear = [&](size_t i) { return allLinears[i].forwardPermuted(i % 4 == 3 ? a : h); };
+    const double int4Ms = graphMs([&] { for (size_t i = 0; i < allLinears.size(); ++i) stepLinear(i); }, 20);
+    at::Tensor lm = at::randn({d.vocab, d.hidden}, bf16);
+    const double lmHeadMs = graphMs([&] { at::matmul(h, lm.t()); }, 50);
+    at::Tensor qkv = at::randn({1, (d.heads + 2 * d.kvHeads) * d.headDim}, bf16);
+    at::Tensor mask;  // undefined: the decode kernel, as in the step
+    const double attnMs = graphMs([&] {
+        for (int64_t i = 0; i < layers; ++i) model.attention(i, qkv, position, mask);
+    }, 20);
+    // Achieved bandwidth of each distinct matmul alone (layer 0's): bytes of weight + scales/zeros.
+    const char* names[4] = {"qkv", "o", "gate_up", "down"};
+    for (int j = 0; j < 4; ++j) {
+        const Linear& l = allLinears[j];
+        at::Tensor x = j == 3 ? a : h;
+        const double ms = graphMs([&] { for (int r = 0; r < 10; ++r) l.forward(x); }, 20) / 10;
+        const double msNoGather = graphMs([&] { for (int r = 0; r < 10; ++r) l.forwardPermuted(x); }, 20) / 10;
+        report("bench/" + tag + "/matmul_" + names[j],
+               "\"ms\":" + num(ms) + ",\"bytes\":" + std::to_string(bytesOf(l)) +
+                   ",\"tb_per_s\":" + num(bytesOf(l) / (ms * 1e-3) / 1e12) + ",\"ms_without_gather\":" + num(msNoGather));
+    }
+    const double rest = stepMs - int4Ms - lmHeadMs - attnMs;
+    report("bench/" + tag + "/step_profile",
+           "\"cache_capacity\":" + std::to_string(capacity) + ",\"step_ms\":" + num(stepMs) + ",\"int4_matmuls_ms\":" +
+               num(int4Ms) + ",\"lm_head_ms\":" + num(lmHeadMs) + ",\"attention_ms\":" + num(attnMs) +
+               ",\"rest_ms\":" + num(rest) + ",\"int4_share\":" + num(int4Ms / stepMs) +
+               ",\"attention_share\":" + num(attnMs / stepMs));
+}
+
+void bench(int64_t layers, int64_t decodeTokens) {
+    c10::cuda::CUDAGuard guard(0);
+    // Copy bandwidth, bytes read + written.
+    double copyTBs;
+    {
+        at::Tensor src = at::empty({1LL << 31}, at::TensorOptions().dtype(at::kByte).device(cuda)).random_(0, 255);
+        at::Tensor dst = at::empty_like(src);
+        const double copyMs = timeMs([&] { dst.copy_(src); }, 20);
+        copyTBs = 2.0 * src.nbytes() / (copyMs * 1e-3) / 1e12;
+    }
+    report("bench/copy_bandwidth", "\"tb_per_s\":" + num(copyTBs));
+    for (PartKind kind : {PartKind::Tinygemm, PartKind::Gemv}) {
+        benchKind(kind, layers, decodeTokens, copyTBs);
+        c10::cuda::CUDACachingAllocator::emptyCache();
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 3) {
+        std::fprintf(stderr, "usage: fast_check check|bench [layers] [decode_tokens] RESULTS.jsonl\n");
+        return 2;
+    }
+    const std::string mode = argv[1];
+    results.open(argv[argc - 1], std::ios::app);
+    // Fresh inputs every run (FAST_CHECK_SEED repeats one); the seed is reported for reproduction.
+    const char* fixedSeed = std::getenv("FAST_CHECK_SEED");
+    const uint64_t seed = fixedSeed != nullptr ? std::stoull(fixedSeed)
+                                               : static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
+    at::manual_seed(seed);
+    report("seed/" + mode, "\"seed\":" + std::to_string(seed));
+    try {
+        if (mode == "check-model") {
+            // One model configuration, e.g. to look at a failure with FAST_CHECK_SEED and FAST_CHECK_VERBOSE.
+            checkModel(std::string(argv[2]) == "gemv" ? PartKind::Gemv : PartKind::Tinygemm, argv[3], std::stoll(argv[4]),
+                       std::stoi(argv[5]));
+        } else if (mode == "check") {
+            for (PartKind kind : {PartKind::Tinygemm, PartKind::Gemv}) {
+                checkLinear(kind, "gptq_g128_actorder", 1024, {768}, 128, true, false, true);
+                checkLinear(kind, "gptq_g32_actorder", 512, {256}, 32, true, false, true);
+                checkLinear(kind, "gptq_g64_inorder", 512, {256}, 64, false, false, true);
+                checkLinear(kind, "gptq_g-1", 512, {256}, -1, false, false, true);
+                checkLinear(kind, "gptq_g256_actorder", 1024, {256}, 256, true, false, true);
+                checkLinear(kind, "gptq_fused_qkv_g128_actorder", 1024, {512, 128, 128}, 128, true, false, true);
+                checkLinear(kind, "gptq_unshared_gidx_parts", 512, {256, 64}, 64, true, false, false);
+                checkLinear(kind, "gptq_dense_fallback_k200", 200, {64}, -1, false, false, true);
+                checkLinear(kind, "gptq_k22016_g128_actorder", 22016, {96}, 128, true, false, true);
+                checkLinear(kind, "awq_g128", 512, {512}, 128, false, true, true);
+                checkLinear(kind, "awq_g32", 256, {128}, 32, false, true, true);
+            }
+            checkLinear(PartKind::Gemv, "gptq_n40_g64", 256, {40}, 64, true, false, true);
+            for (const char* f : {"gptq-g64-actorder", "gptq-g64-actorder-unshared", "gptq-g-1", "awq-g128", "bf16"})
+                checkModel(PartKind::Gemv, f);
+            checkModel(PartKind::Tinygemm, "gptq-g64-actorder");
+            for (PartKind kind : {PartKind::Tinygemm, PartKind::Gemv}) checkModel(kind, "gptq-g64-actorder", 128);
+            checkModel(PartKind::Tinygemm, "awq-g128", 128);
+            checkModel(PartKind::Tinygemm, "gptq-g64-actorder", 128, 300);  // decode over > 256 slots
+            checkSampler();
+        } else if (mode == "bench") {
+            bench(argc > 3 ? std::stoll(argv[2]) : 48, argc > 4 ? std::stoll(argv[3]) : 512);
+        } else {
+            std::fprintf(stderr, "unknown mode %s\n", mode.c_str());
+            return 2;
+        }
+    } catch (const std::exception& e) {
+        report("error/" + mode, "\"message\":\"" + std::string(e.what()).substr(0, 300) + "\"", false);
+    }
+    std::printf("%s: %d failure(s)\n", mode.c_str(), failures);
+    return failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,223 @@
+#include "fused_kernels.h"
+
+namespace llmops::kernels {
+namespace {
+
+constexpr int kNormThreads = 1024;
+
+__device__ float blockSum(float v, float* scratch) {
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    if (warp == 0) {
+        v = lane < blockDim.x / 32 ? scratch[lane] : 0.f;
+        for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+        if (lane == 0) scratch[0] = v;
+    }
+    __syncthreads();
+    return scratch[0];
+}
+
+__global__ void addRmsNormKernel(__nv_bfloat16* residual, const __nv_bfloat16* delta, const __nv_bfloat16* weight,
+                                 const int64_t* perm, __nv_bfloat16* out, int h, float eps) {
+    __shared__ float scratch[32];
+    __nv_bfloat16* x = residual + static_cast<int64_t>(blockIdx.x) * h;
+    const __nv_bfloat16* dx = delta ? delta + static_cast<int64_t>(blockIdx.x) * h : nullptr;
+    __nv_bfloat16* y = out + static_cast<int64_t>(blockIdx.x) * h;
+    float sum = 0.f;
+    for (int j = threadIdx.x; j < h; j += blockDim.x) {
+        float v;
+        if (dx) {
+            // bf16 residual stream, as in HF: the sum is rounded to bf16.
+            __nv_bfloat16 s = __float2bfloat16(__bfloat162float(x[j]) + __bfloat162float(dx[j]));
+            x[j] = s;
+            v = __bfloat162float(s);
+        } else {
+            v = __bfloat162float(x[j]);
+        }
+        sum += v * v;
+    }
+    const float inv = rsqrtf(blockSum(sum, scratch) / h + eps);
+    // Each thread rereads only elements it may not have written: sync so all residual writes are visible.
+    __syncthreads();
+    for (int j = threadIdx.x; j < h; j += blockDim.x) {
+        const int s = perm ? static_cast<int>(perm[j]) : j;
+        const __nv_bfloat16 normed = __float2bfloat16(__bfloat162float(x[s]) * inv);
+        y[j] = __float2bfloat16(__bfloat162float(weight[s]) * __bfloat162float(normed));
+    }
+}
+
+__global__ void ropeAndCacheWriteKernel(const __nv_bfloat16* qkv, const int64_t* positions, const float* cos,
+                                        const float* sin, __nv_bfloat16* kCache, __nv_bfloat16* vCache,
+                                        __nv_bfloat16* qOut, int m, int hq, int hkv, int d, int capacity) {
+    const int row = blockIdx.x;   // token i of the step
+    const int head = blockIdx.y;  // q heads, then k heads, then v heads
+    const int i = threadIdx.x;    // dimension
+    const int64_t pos = positions[row];
+    const int width = (hq + 2 * hkv) * d;
+    const __nv_bfloat16* src = qkv + static_cast<int64_t>(row) * width + static_cast<int64_t>(head) * d;
+    const int group = hq / hkv;
+    if (head >= hq + hkv) {
+        const int vh = head - hq - hkv;
+        vCache[(static_cast<int64_t>(vh) * capacity + pos) * d + i] = src[i];
+        return;
+    }
+    const int half = d / 2;
+    const float x = __bfloat162float(src[i]);
+    const float partner = i < half ? -__bfloat162float(src[i + half]) : __bfloat162float(src[i - half]);
+    const __nv_bfloat16 r = __float2bfloat16(x * cos[pos * d + i] + partner * sin[pos * d + i]);
+    if (head < hq) {
+        const int kvh = head / group, g = head % group;
+        qOut[(static_cast<int64_t>(kvh) * group * m + static_cast<int64_t>(g) * m + row) * d + i] = r;
+    } else {
+        kCache[(static_cast<int64_t>(head - hq) * capacity + pos) * d + i] = r;
+    }
+}
+
+__global__ void siluMulKernel(const __nv_bfloat16* gateUp, const int64_t* perm, __nv_bfloat16* out, int f) {
+    const int64_t row = blockIdx.y;
+    const int j = blockIdx.x * blockDim.x + threadIdx.x;
+    if (j >= f) return;
+    const int s = perm ? static_cast<int>(perm[j]) : j;
+    const float g = __bfloat162float(gateUp[row * 2 * f + s]);
+    const float u = __bfloat162float(gateUp[row * 2 * f + f + s]);
+    const __nv_bfloat16 act = __float2bfloat16(g / (1.f + expf(-g)));
+    out[row * f + j] = __float2bfloat16(__bfloat162float(act) * u);
+}
+
+constexpr int kAttnWarps = 8;
+constexpr int kAttnThreads = kAttnWarps * 32;
+constexpr int kHeadDim = 128;
+constexpr int kValueUnroll = 8;
+
+__device__ __forceinline__ float blockMax(float v, float* scratch) {
+    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+    if (threadIdx.x % 32 == 0) scratch[threadIdx.x / 32] = v;
+    __syncthreads();
+    float m = scratch[0];
+    for (int w = 1; w < kAttnWarps; ++w) m = fmaxf(m, scratch[w]);
+    __syncthreads();
+    return m;
+}
+
+// One block per query head, head_dim 128. Scores: one cache slot per thread (the whole dot product
+// from its own 16 loads, q broadcast from shared memory). Values: a warp per slot subset, 4 dims a
+// lane, kValueUnroll slots in flight. Softmax in float32, scores kept in shared memory.
+__global__ void __launch_bounds__(kAttnThreads) decodeAttentionKernel(
+        const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ kCache,
+        const __nv_bfloat16* __restrict__ vCache, const int64_t* __restrict__ position,
+        const int64_t* __restrict__ scatter, __nv_bfloat16* __restrict__ out, int group, int capacity, float scaleLog2) {
+    extern __shared__ float scores[];  // [capacity], [kAttnWarps][128] partial outputs, [kAttnWarps] scratch, q [128]
+    float* partialOut = scores + capacity;
+    float* scratch = partialOut + kAttnWarps * kHeadDim;
+    float* qs = scratch + kAttnWarps;
+    const int head = blockIdx.x, kvh = head / group;
+    const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+    const int length = static_cast<int>(position[0]) + 1;
+    const __nv_bfloat16* k = kCache + static_cast<int64_t>(kvh) * capacity * kHeadDim;
+    const __nv_bfloat16* v = vCache + static_cast<int64_t>(kvh) * capacity * kHeadDim;
+    if (threadIdx.x < kHeadDim) qs[threadIdx.x] = __bfloat162float(q[static_cast<int64_t>(head) * kHeadDim + threadIdx.x]);
+    __syncthreads();
+
+    float localMax = -INFINITY;
+    for (int t = threadIdx.x; t < length; t += kAttnThreads) {
+        const uint4* row = reinterpret_cast<const uint4*>(k + static_cast<int64_t>(t) * kHeadDim);
+        uint4 raw[16];
+#pragma unroll
+        for (int i = 0; i < 16; ++i) raw[i] = __ldg(row + i);
+        float s = 0.f;
+#pragma unroll
+        for (int i = 0; i < 16; ++i) {
+            const uint32_t w[4] = {raw[i].x, raw[i].y, raw[i].z, raw[i].w};
+#pragma unroll
+            for (int j = 0; j < 4; ++j) {
+                s = fmaf(qs[8 * i + 2 * j], __uint_as_float(w[j] << 16), s);
+                s = fmaf(qs[8 * i + 2 * j + 1], __uint_as_float(w[j] & 0xFFFF0000u), s);
+            }
+        }
+        s *= scaleLog2;  // log2 domain: softmax via exp2
+        scores[t] = s;
+        localMax = fmaxf(localMax, s);
+    }
+    const float maxScore = blockMax(localMax, scratch);  // its barrier also publishes the scores
+
+    float acc[4] = {0.f, 0.f, 0.f, 0.f};
+    float localSum = 0.f;
+    for (int t0 = warp * kValueUnroll; t0 < length; t0 += kAttnWarps * kValueUnroll) {
+        uint2 raw[kValueUnroll];
+#pragma unroll
+        for (int u = 0; u < kValueUnroll; ++u) {
+            const int t = t0 + u;
+            raw[u] = t < length ? __ldg(reinterpret_cast<const uint2*>(v + static_cast<int64_t>(t) * kHeadDim + lane * 4))
+                                : make_uint2(0, 0);
+        }
+#pragma unroll
+        for (int u = 0; u < kValueUnroll; ++u) {
+            const int t = t0 + u;
+            const float p = t < length ? exp2f(scores[t] - maxScore) : 0.f;
+            localSum += p;
+            acc[0] = fmaf(p, __uint_as_float(raw[u].x << 16), acc[0]);
+            acc[1] = fmaf(p, __uint_as_float(raw[u].x & 0xFFFF0000u), acc[1]);
+            acc[2] = fmaf(p, __uint_as_float(raw[u].y << 16), acc[2]);
+            acc[3] = fmaf(p, __uint_as_float(raw[u].y & 0xFFFF0000u), acc[3]);
+        }
+    }
+#pragma unroll
+    for (int i = 0; i < 4; ++i) partialOut[warp * kHeadDim + lane * 4 + i] = acc[i];
+    if (lane == 0) scratch[warp] = localSum;  // every lane of a warp holds the same sum
+    __syncthreads();
+    float total = 0.f;
+    for (int w = 0; w < kAttnWarps; ++w) total += scratch[w];
+    for (int i = threadIdx.x; i < kHeadDim; i += kAttnThreads) {
+        float o = 0.f;
+        for (int w = 0; w < kAttnWarps; ++w) o += partialOut[w * kHeadDim + i];
+        const int64_t c = static_cast<int64_t>(head) * kHeadDim + i;
+        out[scatter ? scatter[c] : c] = __float2bfloat16(o / total);
+    }
+}
+
+}  // namespace
+
+cudaError_t decodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* kCache, const __nv_bfloat16* vCache,
+                            const int64_t* position, const int64_t* scatter, __nv_bfloat16* out, int hq, int hkv, int d,
+                            int capacity, cudaStream_t stream) {
+    if (d != kHeadDim || hq % hkv != 0) return cudaErrorInvalidValue;
+    const size_t smem = (static_cast<size_t>(capacity) + kAttnWarps * kHeadDim + kAttnWarps + kHeadDim) * sizeof(float);
+    static bool raised = false;
+    if (!raised) {
+        int device = 0, optin = 0;
+        cudaGetDevice(&device);
+        cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device);
+        cudaFuncSetAttribute(decodeAttentionKernel, cudaFuncAttributeMaxDynamicSharedMemorySize, optin);
+        raised = true;
+    }
+    const float scaleLog2 = 1.4426950408889634f / sqrtf(static_cast<float>(d));
+    decodeAttentionKernel<<<hq, kAttnThreads, smem, stream>>>(q, kCache, vCache, position, scatter, out, hq / hkv, capacity,
+                                                                 scaleLog2);
+    return cudaGetLastError();
+}
+
+cudaError_t addRmsNorm(__nv_bfloat16* residual, const __nv_bfloat16* delta, const __nv_bfloat16* weight,
+                       const int64_t* perm, __nv_bfloat16* out, int rows, int h, float eps, cudaStream_t stream) {
+    addRmsNormKernel<<<rows, kNormThreads, 0, stream>>>(residual, delta, weight, perm, out, h, eps);
+    return cudaGetLastError();
+}
+
+cudaError_t ropeAndCacheWrite(const __nv_bfloat16* qkv, const int64_t* positions, const float* cos, const float* sin,
+                              __nv_bfloat16* kCache, __nv_bfloat16* vCache, __nv_bfloat16* qOut, int m, int hq, int hkv,
+                              int d, int capacity, cudaStream_t stream) {
+    if (d % 2 != 0 || d > 1024 || hq % hkv != 0) return cudaErrorInvalidValue;
+    ropeAndCacheWriteKernel<<<dim3(m, hq + 2 * hkv), d, 0, stream>>>(qkv, positions, cos, sin, kCache, vCache, qOut, m,
+                                                                     hq, hkv, d, capacity);
+    return cudaGetLastError();
+}
+
+cudaError_t siluMul(const __nv_bfloat16* gateUp, const int64_t* perm, __nv_bfloat16* out, int m, int f,
+                    cudaStream_t stream) {
+    const int threads = 256;
+    siluMulKernel<<<dim3((f + threads - 1) / threads, m), threads, 0, stream>>>(gateUp, perm, out, f);
+    return cudaGetLastError();
+}
+
+}  // namespace llmops::kernels

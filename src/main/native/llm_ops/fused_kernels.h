@@ -1,0 +1,40 @@
+// Small fused CUDA kernels for the decode step: each replaces a chain of 5-20 ATen kernels whose
+// launches dominated the step (see docs/fast-path.md). Plain pointers and a stream; no torch here.
+#pragma once
+
+#include <cuda_bf16.h>
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+namespace llmops::kernels {
+
+// residual += delta (when delta is not null), then out[m][j] = w[s] * bf16(x[s] * rsqrt(mean(x^2) + eps))
+// with s = perm[j] (perm may be null), x = the updated residual row m. Rows: m, width h.
+cudaError_t addRmsNorm(__nv_bfloat16* residual, const __nv_bfloat16* delta, const __nv_bfloat16* weight,
+                       const int64_t* perm, __nv_bfloat16* out, int rows, int h, float eps, cudaStream_t stream);
+
+// HF rotate_half RoPE on q and k of qkv [m, (hq + 2 hkv) * d] at positions[m] (float32 math);
+// q goes to qOut [hkv, group * m, d] (row g * m + i for query head kvh * group + g), k and v to the
+// caches [hkv, capacity, d] at slot positions[i].
+cudaError_t ropeAndCacheWrite(const __nv_bfloat16* qkv, const int64_t* positions, const float* cos, const float* sin,
+                              __nv_bfloat16* kCache, __nv_bfloat16* vCache, __nv_bfloat16* qOut, int m, int hq, int hkv,
+                              int d, int capacity, cudaStream_t stream);
+
+// out[i][j] = bf16(bf16(silu(g[i][s])) * u[i][s]) with s = perm[j] (perm may be null);
+// gateUp [m, 2f] holds gate then up.
+cudaError_t siluMul(const __nv_bfloat16* gateUp, const int64_t* perm, __nv_bfloat16* out, int m, int f,
+                    cudaStream_t stream);
+
+}  // namespace llmops::kernels
+
+namespace llmops::kernels {
+
+// Attention of one new token (M = 1) over cache slots 0..position[0]: q [hkv, group, d] (from
+// ropeAndCacheWrite), caches [hkv, capacity, d], out [hkv * group * d]; value c goes to out[scatter[c]]
+// when scatter is given (o_proj's act-order gather, inverted). Softmax in float32.
+cudaError_t decodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* kCache, const __nv_bfloat16* vCache,
+                            const int64_t* position, const int64_t* scatter, __nv_bfloat16* out, int hq, int hkv, int d,
+                            int capacity, cudaStream_t stream);
+
+}  // namespace llmops::kernels

@@ -1,0 +1,93 @@
+#include "fused_ops.h"
+
+#include "fused_kernels.h"
+
+#include <c10/cuda/CUDAStream.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace llmops {
+namespace {
+
+void require(bool ok, const char* message) {
+    if (!ok) throw std::invalid_argument(message);
+}
+
+void check(cudaError_t e, const char* what) {
+    if (e != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e));
+}
+
+__nv_bfloat16* bf16(const at::Tensor& t) {
+    return reinterpret_cast<__nv_bfloat16*>(t.data_ptr());
+}
+
+const int64_t* indexes(const at::Tensor& perm) {
+    return perm.defined() ? perm.data_ptr<int64_t>() : nullptr;
+}
+
+cudaStream_t stream(const at::Tensor& t) {
+    return c10::cuda::getCurrentCUDAStream(t.device().index()).stream();
+}
+
+}  // namespace
+
+at::Tensor addRmsNorm(at::Tensor& residual, const at::Tensor& delta, const at::Tensor& weight, double eps,
+                      const at::Tensor& perm) {
+    require(residual.is_cuda() && residual.scalar_type() == at::kBFloat16 && residual.is_contiguous() &&
+                residual.dim() == 2, "residual must be a contiguous bf16 CUDA matrix");
+    require(!delta.defined() || (delta.sizes() == residual.sizes() && delta.scalar_type() == at::kBFloat16 &&
+                                 delta.is_contiguous()), "delta must match the residual");
+    require(weight.scalar_type() == at::kBFloat16 && weight.numel() == residual.size(1), "norm weight must be bf16 [H]");
+    require(!perm.defined() || (perm.scalar_type() == at::kLong && perm.numel() == residual.size(1)), "perm must be int64 [H]");
+    at::Tensor out = at::empty_like(residual);
+    check(kernels::addRmsNorm(bf16(residual), delta.defined() ? bf16(delta) : nullptr, bf16(weight.contiguous()),
+                              indexes(perm), bf16(out), static_cast<int>(residual.size(0)),
+                              static_cast<int>(residual.size(1)), static_cast<float>(eps), stream(residual)),
+          "addRmsNorm");
+    return out;
+}
+
+at::Tensor ropeAndCacheWrite(const at::Tensor& qkv, const at::Tensor& positions, const at::Tensor& cos,
+                             const at::Tensor& sin, at::Tensor& keys, at::Tensor& values, int64_t hq, int64_t hkv) {
+    const int64_t m = qkv.size(0), d = keys.size(3), capacity = keys.size(2);
+    require(qkv.scalar_type() == at::kBFloat16 && qkv.is_contiguous() && qkv.size(1) == (hq + 2 * hkv) * d,
+            "qkv must be contiguous bf16 [M, (hq + 2 hkv) d]");
+    require(positions.scalar_type() == at::kLong && positions.numel() == m, "positions must be int64 [M]");
+    require(cos.scalar_type() == at::kFloat && cos.is_contiguous() && cos.size(1) == d, "rope tables must be f32 [P, d]");
+    require(keys.is_contiguous() && values.is_contiguous() && keys.size(1) == hkv, "caches must be contiguous [1, hkv, C, d]");
+    at::Tensor q = at::empty({1, hkv, (hq / hkv) * m, d}, qkv.options());
+    check(kernels::ropeAndCacheWrite(bf16(qkv), positions.data_ptr<int64_t>(), cos.data_ptr<float>(),
+                                     sin.data_ptr<float>(), bf16(keys), bf16(values), bf16(q), static_cast<int>(m),
+                                     static_cast<int>(hq), static_cast<int>(hkv), static_cast<int>(d),
+                                     static_cast<int>(capacity), stream(qkv)),
+          "ropeAndCacheWrite");
+    return q;
+}
+
+at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
+                           const at::Tensor& positions, int64_t hq, const at::Tensor& scatter) {
+    const int64_t hkv = keys.size(1), capacity = keys.size(2), d = keys.size(3);
+    require(d == 128 && q.size(2) * hkv == hq && q.is_contiguous() && positions.numel() == 1,
+            "decodeAttention takes one token and head_dim 128");
+    at::Tensor out = at::empty({1, hq * d}, q.options());
+    require(!scatter.defined() || (scatter.scalar_type() == at::kLong && scatter.numel() == hq * d), "scatter must be int64 [hq * d]");
+    check(kernels::decodeAttention(bf16(q), bf16(keys), bf16(values), positions.data_ptr<int64_t>(), indexes(scatter), bf16(out),
+                                   static_cast<int>(hq), static_cast<int>(hkv), static_cast<int>(d),
+                                   static_cast<int>(capacity), stream(q)),
+          "decodeAttention");
+    return out;
+}
+
+at::Tensor siluMul(const at::Tensor& gateUp, const at::Tensor& perm) {
+    require(gateUp.scalar_type() == at::kBFloat16 && gateUp.is_contiguous() && gateUp.dim() == 2 && gateUp.size(1) % 2 == 0,
+            "gateUp must be contiguous bf16 [M, 2F]");
+    const int64_t m = gateUp.size(0), f = gateUp.size(1) / 2;
+    require(!perm.defined() || (perm.scalar_type() == at::kLong && perm.numel() == f), "perm must be int64 [F]");
+    at::Tensor out = at::empty({m, f}, gateUp.options());
+    check(kernels::siluMul(bf16(gateUp), indexes(perm), bf16(out), static_cast<int>(m), static_cast<int>(f), stream(gateUp)),
+          "siluMul");
+    return out;
+}
+
+}  // namespace llmops

@@ -1,0 +1,27 @@
+// ATen-facing wrappers of fused_kernels.cu: checks, shapes and the current CUDA stream.
+#pragma once
+
+#include <ATen/ATen.h>
+
+namespace llmops {
+
+// residual += delta (delta may be undefined; residual is updated in place), then the HF RMSNorm of
+// each row times weight, its columns gathered by perm when perm is defined. bf16 [M, H].
+at::Tensor addRmsNorm(at::Tensor& residual, const at::Tensor& delta, const at::Tensor& weight, double eps,
+                      const at::Tensor& perm);
+
+// RoPE on q and k of qkv [M, (hq + 2 hkv) d] at positions [M]; k and v written into the caches
+// [1, hkv, C, d] at those slots; returns q as [1, hkv, group * M, d] (row g * M + i).
+at::Tensor ropeAndCacheWrite(const at::Tensor& qkv, const at::Tensor& positions, const at::Tensor& cos,
+                             const at::Tensor& sin, at::Tensor& keys, at::Tensor& values, int64_t hq, int64_t hkv);
+
+// Attention of one new token over the cache slots up to positions[0]: q [1, hkv, group, 128] ->
+// [1, hq * 128], its columns scattered by `scatter` when defined (the inverse of the next matmul's
+// act-order gather). The decode step's replacement for SDPA with a mask.
+at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
+                           const at::Tensor& positions, int64_t hq, const at::Tensor& scatter);
+
+// silu(gate) * up of gateUp [M, 2F], columns gathered by perm when defined: bf16 [M, F].
+at::Tensor siluMul(const at::Tensor& gateUp, const at::Tensor& perm);
+
+}  // namespace llmops

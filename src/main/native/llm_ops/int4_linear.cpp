@@ -1,0 +1,241 @@
+#include "int4_linear.h"
+
+#include "int4_gemv.h"
+
+#include <c10/cuda/CUDAStream.h>
+
+#include <cstdlib>
+
+#include <stdexcept>
+#include <string>
+
+namespace llmops {
+namespace {
+
+void require(bool ok, const std::string& message) {
+    if (!ok) throw std::invalid_argument(message);
+}
+
+at::Tensor shiftsFor(int64_t bits, const at::Device& device) {
+    return at::arange(0, 32, bits, at::TensorOptions().dtype(at::kInt).device(device));
+}
+
+// Rows packed along K: value j of word [r][n] (bits j*b ...) is row r * (32/b) + j.
+at::Tensor unpackAlongRows(const at::Tensor& packed, int64_t bits) {
+    const int64_t perWord = 32 / bits;
+    at::Tensor shifts = shiftsFor(bits, packed.device()).view({1, perWord, 1});
+    at::Tensor v = at::bitwise_and(at::bitwise_right_shift(packed.unsqueeze(1), shifts), (1 << bits) - 1);
+    return v.reshape({packed.size(0) * perWord, packed.size(1)});
+}
+
+// Columns packed along N: value j of word [r][c] is column c * (32/b) + j.
+at::Tensor unpackAlongColumns(const at::Tensor& packed, int64_t bits) {
+    const int64_t perWord = 32 / bits;
+    at::Tensor shifts = shiftsFor(bits, packed.device()).view({1, 1, perWord});
+    at::Tensor v = at::bitwise_and(at::bitwise_right_shift(packed.unsqueeze(2), shifts), (1 << bits) - 1);
+    return v.reshape({packed.size(0), packed.size(1) * perWord});
+}
+
+// AWQ stores column 8c + ORDER[i] in nibble i, ORDER = [0,2,4,6,1,3,5,7]; column j is nibble REVERSE[j].
+at::Tensor unpackAwqColumns(const at::Tensor& packed) {
+    at::Tensor shifts = shiftsFor(4, packed.device()).view({1, 1, 8});
+    at::Tensor nibbles = at::bitwise_and(at::bitwise_right_shift(packed.unsqueeze(2), shifts), 15);
+    at::Tensor reverse = at::tensor(std::vector<int64_t>{0, 4, 1, 5, 2, 6, 3, 7}).to(packed.device());
+    return nibbles.index_select(2, reverse).reshape({packed.size(0), packed.size(1) * 8});
+}
+
+at::Tensor groupsInOrder(int64_t k, int64_t groupSize, const at::Device& device) {
+    return at::floor_divide(at::arange(k, at::TensorOptions().dtype(at::kLong).device(device)), groupSize);
+}
+
+int64_t kernelGroupSize(int64_t groupSize) {
+    for (int64_t g : {256, 128, 64, 32}) {
+        if (groupSize % g == 0) return g;
+    }
+    return 0;
+}
+
+int64_t innerKTiles(int64_t k) {
+    return k % 128 == 0 ? 8 : (k % 64 == 0 ? 4 : 2);
+}
+
+void checkCuda(cudaError_t e, const char* what) {
+    if (e != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e));
+}
+
+}  // namespace
+
+PartKind defaultInt4Kind() {
+    const char* v = std::getenv("LLM_OPS_INT4_KERNEL");
+    return v != nullptr && std::string(v) == "gemv" ? PartKind::Gemv : PartKind::Tinygemm;
+}
+
+bool int4LayoutFits(int64_t k, int64_t n, int64_t groupSize, PartKind kind) {
+    const int64_t g = groupSize <= 0 ? k : groupSize;
+    const bool common = k % 32 == 0 && g % 32 == 0 && k % g == 0;
+    if (kind == PartKind::Gemv) return common;
+    return common && n % 8 == 0 && kernelGroupSize(g) > 0;
+}
+
+Unpacked unpackGptq(const GptqTensors& t, int64_t bits, int64_t groupSize, bool v2) {
+    require(bits == 2 || bits == 4 || bits == 8, "GPTQ bits must be 2, 4 or 8, got " + std::to_string(bits));
+    require(t.qweight.scalar_type() == at::kInt && t.qweight.dim() == 2, "qweight must be int32 [K*b/32, N]");
+    require(t.qzeros.scalar_type() == at::kInt && t.qzeros.dim() == 2, "qzeros must be int32 [groups, N*b/32]");
+    require(t.scales.dim() == 2, "scales must be [groups, N]");
+    const int64_t mask = (1 << bits) - 1;
+    Unpacked u;
+    u.q = unpackAlongRows(t.qweight, bits).to(at::kByte);
+    const int64_t k = u.q.size(0);
+    const int64_t n = u.q.size(1);
+    u.groupSize = groupSize <= 0 ? k : groupSize;
+    at::Tensor stored = unpackAlongColumns(t.qzeros, bits);
+    // v1 stores zero - 1 (so a zero of 0 wraps to the all-ones value).
+    u.zeros = v2 ? stored : at::bitwise_and(stored + 1, mask);
+    u.scales = t.scales.to(at::kFloat);
+    require(u.scales.size(1) == n && u.zeros.size(1) == n, "scales/qzeros columns must equal qweight's N");
+    require(u.scales.size(0) == u.zeros.size(0) && u.scales.size(0) == (k + u.groupSize - 1) / u.groupSize,
+            "scales/qzeros must have ceil(K/G) rows");
+    if (t.gIdx.defined()) {
+        require(t.gIdx.numel() == k, "g_idx must have K entries");
+        u.group = t.gIdx.to(at::kLong);
+        require(u.group.min().item<int64_t>() >= 0 && u.group.max().item<int64_t>() < u.scales.size(0),
+                "g_idx values must lie in [0, groups)");
+    } else {
+        u.group = groupsInOrder(k, u.groupSize, u.q.device());
+    }
+    return u;
+}
+
+Unpacked unpackAwq(const AwqTensors& t, int64_t groupSize) {
+    require(t.qweight.scalar_type() == at::kInt && t.qweight.dim() == 2, "AWQ qweight must be int32 [K, N/8]");
+    require(t.qzeros.scalar_type() == at::kInt && t.qzeros.dim() == 2, "AWQ qzeros must be int32 [K/G, N/8]");
+    Unpacked u;
+    u.q = unpackAwqColumns(t.qweight).to(at::kByte);
+    const int64_t k = u.q.size(0);
+    u.groupSize = groupSize <= 0 ? k : groupSize;
+    u.zeros = unpackAwqColumns(t.qzeros);
+    u.scales = t.scales.to(at::kFloat);
+    require(u.scales.sizes() == u.zeros.sizes() && u.scales.size(1) == u.q.size(1),
+            "AWQ scales and qzeros must both be [K/G, N]");
+    require(k % u.groupSize == 0 && u.scales.size(0) == k / u.groupSize, "AWQ scales must have K/G rows");
+    u.group = groupsInOrder(k, u.groupSize, u.q.device());
+    return u;
+}
+
+at::Tensor dequantize(const Unpacked& u) {
+    at::Tensor z = u.zeros.index_select(0, u.group).to(at::kFloat);
+    at::Tensor s = u.scales.index_select(0, u.group);
+    return ((u.q.to(at::kFloat) - z) * s).t().contiguous().to(at::kBFloat16);
+}
+
+LinearPart repackInt4(const std::vector<Unpacked>& projections, PartKind kind) {
+    require(kind != PartKind::Dense, "repackInt4 builds an int4 kind");
+    require(!projections.empty(), "no projection to repack");
+    const Unpacked& first = projections.front();
+    const int64_t k = first.q.size(0);
+    const int64_t g = first.groupSize;
+    for (const Unpacked& u : projections) {
+        require(u.q.size(0) == k && u.groupSize == g, "fused projections must share K and the group size");
+        require(at::equal(u.group, first.group), "fused projections must share g_idx");
+        require(int4LayoutFits(k, u.q.size(1), g, kind), "shape does not fit the int4 layout (K%32, G%32, tinygemm N%8)");
+    }
+    // Act-order: sort input features by group so that each run of G rows is one group.
+    at::Tensor perm = std::get<1>(first.group.sort(/*stable=*/true, /*dim=*/0, /*descending=*/false));
+    at::Tensor inOrder = groupsInOrder(k, g, first.q.device());
+    require(at::equal(first.group.index_select(0, perm), inOrder),
+            "g_idx must give every group exactly G input features");
+    const bool identity = at::equal(perm, at::arange(k, perm.options()));
+    // tinygemm takes G in {32..256}: larger groups repeat their scales; gemv takes any G.
+    const int64_t kernelG = kind == PartKind::Gemv ? g : kernelGroupSize(g);
+    const int64_t repeat = g / kernelG;
+
+    std::vector<at::Tensor> rows, sz;
+    for (const Unpacked& u : projections) {
+        at::Tensor q = identity ? u.q : u.q.index_select(0, perm);
+        rows.push_back(q.t());
+        at::Tensor s = u.scales.repeat_interleave(repeat, 0);
+        at::Tensor zero = (8.0 - u.zeros.to(at::kFloat).repeat_interleave(repeat, 0)) * s;
+        sz.push_back(at::stack({s, zero}, 2));
+    }
+    at::Tensor q = at::cat(rows, 0).contiguous();  // uint8 [N, K]
+    LinearPart part;
+    part.kind = kind;
+    part.perm = identity ? at::Tensor() : perm;
+    part.groupSize = kernelG;
+    at::Tensor scalesZeros = at::cat(sz, 1).to(at::kBFloat16);  // [K/G, N, 2]
+    if (kind == PartKind::Gemv) {
+        // Nibble j of word w = q[n][8w + j]: disjoint bit fields, so the sum is their OR.
+        at::Tensor shifts = at::arange(0, 32, 4, q.options().dtype(at::kLong));
+        at::Tensor words = at::bitwise_left_shift(q.view({q.size(0), k / 8, 8}).to(at::kLong), shifts).sum(-1);
+        part.weight = words.to(at::kInt).contiguous();
+        part.scalesZeros = scalesZeros.permute({1, 0, 2}).contiguous();
+        return part;
+    }
+    using at::indexing::Slice;
+    at::Tensor even = q.index({Slice(), Slice(0, at::indexing::None, 2)});
+    at::Tensor odd = q.index({Slice(), Slice(1, at::indexing::None, 2)});
+    at::Tensor bytes = at::bitwise_or(at::bitwise_left_shift(even, 4), odd).contiguous();  // [N, K/2]
+    part.weight = at::_convert_weight_to_int4pack(bytes, innerKTiles(k));
+    part.scalesZeros = scalesZeros.contiguous();
+    return part;
+}
+
+LinearPart denseFused(const std::vector<at::Tensor>& weights) {
+    require(!weights.empty(), "no projection to fuse");
+    LinearPart part;
+    part.weight = at::cat(weights, 0).to(at::kBFloat16).contiguous();
+    return part;
+}
+
+LinearPart buildPart(const std::vector<Unpacked>& projections, int64_t bits, PartKind kind) {
+    bool int4 = bits == 4 && kind != PartKind::Dense;
+    for (const Unpacked& u : projections) int4 = int4 && int4LayoutFits(u.q.size(0), u.q.size(1), u.groupSize, kind);
+    if (int4) return repackInt4(projections, kind);
+    std::vector<at::Tensor> dense;
+    for (const Unpacked& u : projections) dense.push_back(dequantize(u));
+    return denseFused(dense);
+}
+
+at::Tensor LinearPart::forward(const at::Tensor& x, bool permuted) const {
+    const bool gather = perm.defined() && !permuted;
+    if (kind == PartKind::Gemv) {
+        const int64_t n = weight.size(0), k = weight.size(1) * 8;
+        cudaStream_t stream = c10::cuda::getCurrentCUDAStream(x.device().index()).stream();
+        at::Tensor a = x.contiguous();
+        if (a.size(0) == 1) {
+            // Decode: the gather happens inside the kernel's activation load.
+            at::Tensor y = at::empty({1, n}, a.options());
+            checkCuda(kernels::int4Gemv(reinterpret_cast<const __nv_bfloat16*>(a.data_ptr()),
+                                        gather ? perm.data_ptr<int64_t>() : nullptr,
+                                        reinterpret_cast<const uint32_t*>(weight.data_ptr()),
+                                        reinterpret_cast<const __nv_bfloat162*>(scalesZeros.data_ptr()),
+                                        reinterpret_cast<__nv_bfloat16*>(y.data_ptr()), n, k, groupSize, stream),
+                      "int4Gemv");
+            return y;
+        }
+        // Prefill: bf16 weights for this call only, then one cuBLAS matmul.
+        at::Tensor w = at::empty({n, k}, a.options());
+        checkCuda(kernels::int4Dequantize(reinterpret_cast<const uint32_t*>(weight.data_ptr()),
+                                          reinterpret_cast<const __nv_bfloat162*>(scalesZeros.data_ptr()),
+                                          reinterpret_cast<__nv_bfloat16*>(w.data_ptr()), n, k, groupSize, stream),
+                  "int4Dequantize");
+        return at::matmul(gather ? a.index_select(1, perm) : a, w.t());
+    }
+    at::Tensor a = gather ? x.index_select(1, perm) : x;
+    if (kind == PartKind::Tinygemm) return at::_weight_int4pack_mm(a.contiguous(), weight, groupSize, scalesZeros);
+    return at::matmul(a, weight.t());
+}
+
+at::Tensor Linear::forwardPermuted(const at::Tensor& x) const {
+    if (parts.size() != 1) throw std::logic_error("forwardPermuted needs a single-part linear");
+    return parts.front().forward(x, /*permuted=*/true);
+}
+
+at::Tensor Linear::forward(const at::Tensor& x) const {
+    if (parts.size() == 1) return parts.front().forward(x);
+    std::vector<at::Tensor> outs;
+    for (const LinearPart& p : parts) outs.push_back(p.forward(x));
+    return at::cat(outs, 1);
+}
+
+}  // namespace llmops

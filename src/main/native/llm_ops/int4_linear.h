@@ -1,0 +1,84 @@
+// Linear projections for the fast decode path: GPTQ/AWQ 4-bit weights repacked once, on the GPU,
+// into torch's int4 ("tinygemm") layout, or dense bf16 where that layout does not fit.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace llmops {
+
+// How a part stores its weight. Values cross JNI: keep them stable.
+enum class PartKind : int64_t {
+    Dense = 0,     // weight bf16 [N, K]
+    Tinygemm = 1,  // torch's int4 layout: weight from _convert_weight_to_int4pack, scalesZeros bf16 [K/G, N, 2]
+    Gemv = 2,      // ours (int4_gemv.h): weight int32 [N, K/8], scalesZeros bf16 [N, K/G, 2]
+};
+
+// Which int4 kind repacking builds: LLM_OPS_INT4_KERNEL=tinygemm|gemv (default: the faster on H100, see docs/fast-path.md).
+PartKind defaultInt4Kind();
+
+// One projection (or several fused along N that share their input order).
+struct LinearPart {
+    at::Tensor weight;
+    at::Tensor scalesZeros;  // int4 kinds: (scale, zero) with w = (q - 8) * scale + zero; dense: undefined
+    at::Tensor perm;         // int64 [K]: activation columns to gather (act-order); undefined = identity
+    int64_t groupSize = 0;   // int4 kinds: input features per scale
+    PartKind kind = PartKind::Dense;
+
+    bool isInt4() const { return kind != PartKind::Dense; }
+    // x bf16 [M, K] -> bf16 [M, N]; permuted: x's columns are already gathered by perm.
+    at::Tensor forward(const at::Tensor& x, bool permuted = false) const;
+};
+
+// A projection made of parts whose outputs are concatenated (parts differ when fused
+// projections have different act-order permutations).
+struct Linear {
+    std::vector<LinearPart> parts;
+    at::Tensor forward(const at::Tensor& x) const;
+    // The gather the producer of the input may fuse (one part only; undefined otherwise) ...
+    at::Tensor inputPermutation() const { return parts.size() == 1 ? parts.front().perm : at::Tensor(); }
+    // ... and the forward pass on an input already gathered by it.
+    at::Tensor forwardPermuted(const at::Tensor& x) const;
+};
+
+// Raw GPTQ tensors of one projection, all on the target device.
+struct GptqTensors {
+    at::Tensor qweight;  // int32 [K*b/32, N]
+    at::Tensor qzeros;   // int32 [ceil(K/G), N*b/32]
+    at::Tensor scales;   // f16 [ceil(K/G), N]
+    at::Tensor gIdx;     // int32 [K]; undefined means k / G
+};
+
+// Raw AWQ GEMM tensors of one projection.
+struct AwqTensors {
+    at::Tensor qweight;  // int32 [K, N/8], interleaved nibbles
+    at::Tensor qzeros;   // int32 [K/G, N/8], interleaved nibbles
+    at::Tensor scales;   // f16 [K/G, N]
+};
+
+// Unpacked integer form, in the checkpoint's row order: q uint8 [K, N], zeros int32 [groups, N]
+// (true zero points), scales f32 [groups, N], group int64 [K] (group of each input feature).
+struct Unpacked {
+    at::Tensor q, zeros, scales, group;
+    int64_t groupSize;  // input features per group (K where the checkpoint says -1)
+};
+
+Unpacked unpackGptq(const GptqTensors& t, int64_t bits, int64_t groupSize, bool v2);
+Unpacked unpackAwq(const AwqTensors& t, int64_t groupSize);
+
+// Projections fused along N into one int4 part. All must have the same input-feature groups.
+LinearPart repackInt4(const std::vector<Unpacked>& projections, PartKind kind);
+// Dequantized bf16 [N, K] (fallback where the int4 layout does not fit, and 8-bit GPTQ).
+at::Tensor dequantize(const Unpacked& u);
+LinearPart denseFused(const std::vector<at::Tensor>& weights);  // each [N_i, K], any float type
+
+// The part the fast path uses: int4 where the layout fits and bits == 4, else dequantized bf16.
+LinearPart buildPart(const std::vector<Unpacked>& projections, int64_t bits, PartKind kind = defaultInt4Kind());
+
+// Whether the int4 kind takes this shape. Both need K % 32 == 0 and a group size (K where -1) that
+// is a multiple of 32 dividing K; tinygemm also N % 8 == 0 and G divisible by one of 32..256.
+bool int4LayoutFits(int64_t k, int64_t n, int64_t groupSize, PartKind kind);
+
+}  // namespace llmops

@@ -1,0 +1,222 @@
+// JNI entry points of dev.inferless.llm.ops.NativeLlm. Tensor handles are DJL's: a pointer to a
+// heap-allocated torch::Tensor (DJL deletes it when the Java NDArray closes). A linear part crosses
+// as five longs: weight handle, scalesZeros handle (0 = dense), perm handle (0 = none), group size,
+// kind (llmops::PartKind).
+#include "device_sampler.h"
+#include "int4_linear.h"
+#include "llama_decoder.h"
+
+#include <c10/util/Exception.h>
+#include <jni.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+using llmops::LinearPart;
+
+namespace {
+
+struct NativeModel {
+    llmops::LlamaDecoder decoder;
+    llmops::DeviceSampler sampler;
+};
+
+const at::Tensor& tensorAt(jlong handle) {
+    if (handle == 0) throw std::invalid_argument("null tensor handle");
+    return *reinterpret_cast<at::Tensor*>(handle);
+}
+
+at::Tensor optionalTensorAt(jlong handle) {
+    return handle == 0 ? at::Tensor() : *reinterpret_cast<at::Tensor*>(handle);
+}
+
+jlong newHandle(const at::Tensor& t) {
+    return t.defined() ? reinterpret_cast<jlong>(new at::Tensor(t)) : 0;
+}
+
+NativeModel& modelAt(jlong handle) {
+    if (handle == 0) throw std::invalid_argument("null model handle");
+    return *reinterpret_cast<NativeModel*>(handle);
+}
+
+std::vector<jlong> longs(JNIEnv* env, jlongArray array) {
+    if (array == nullptr) return {};
+    std::vector<jlong> out(env->GetArrayLength(array));
+    env->GetLongArrayRegion(array, 0, static_cast<jsize>(out.size()), out.data());
+    return out;
+}
+
+std::vector<at::Tensor> tensors(JNIEnv* env, jlongArray array, bool optional) {
+    std::vector<at::Tensor> out;
+    for (jlong h : longs(env, array)) out.push_back(optional ? optionalTensorAt(h) : tensorAt(h));
+    return out;
+}
+
+std::vector<int64_t> ints(JNIEnv* env, jintArray array) {
+    std::vector<jint> raw(env->GetArrayLength(array));
+    env->GetIntArrayRegion(array, 0, static_cast<jsize>(raw.size()), raw.data());
+    return std::vector<int64_t>(raw.begin(), raw.end());
+}
+
+jlongArray partArray(JNIEnv* env, const LinearPart& p) {
+    jlong values[5] = {newHandle(p.weight), newHandle(p.scalesZeros), newHandle(p.perm), p.groupSize,
+                       static_cast<jlong>(p.kind)};
+    jlongArray out = env->NewLongArray(5);
+    env->SetLongArrayRegion(out, 0, 5, values);
+    return out;
+}
+
+llmops::Linear linearOf(JNIEnv* env, jlongArray array) {
+    std::vector<jlong> v = longs(env, array);
+    if (v.empty() || v.size() % 5 != 0) throw std::invalid_argument("a linear is one or more 5-long parts");
+    llmops::Linear linear;
+    for (size_t i = 0; i < v.size(); i += 5) {
+        LinearPart p;
+        p.weight = tensorAt(v[i]);
+        p.scalesZeros = optionalTensorAt(v[i + 1]);
+        p.perm = optionalTensorAt(v[i + 2]);
+        p.groupSize = v[i + 3];
+        if (v[i + 4] < 0 || v[i + 4] > 2) throw std::invalid_argument("unknown linear part kind");
+        p.kind = static_cast<llmops::PartKind>(v[i + 4]);
+        linear.parts.push_back(p);
+    }
+    return linear;
+}
+
+jfloatArray floatArray(JNIEnv* env, const at::Tensor& t) {
+    at::Tensor host = t.to(at::kCPU, at::kFloat).contiguous();
+    jfloatArray out = env->NewFloatArray(static_cast<jsize>(host.numel()));
+    env->SetFloatArrayRegion(out, 0, static_cast<jsize>(host.numel()), host.data_ptr<float>());
+    return out;
+}
+
+void throwJava(JNIEnv* env, const char* cls, const std::string& message) {
+    jclass c = env->FindClass(cls);
+    if (c != nullptr) env->ThrowNew(c, message.c_str());
+}
+
+// Runs body, turning C++ exceptions into Java ones (bad input -> IllegalArgumentException).
+template <typename R, typename F>
+R guarded(JNIEnv* env, R fallback, F body) {
+    try {
+        return body();
+    } catch (const std::invalid_argument& e) {
+        throwJava(env, "java/lang/IllegalArgumentException", e.what());
+    } catch (const c10::Error& e) {
+        throwJava(env, "java/lang/IllegalStateException", e.what_without_backtrace());
+    } catch (const std::exception& e) {
+        throwJava(env, "java/lang/IllegalStateException", e.what());
+    }
+    return fallback;
+}
+
+}  // namespace
+
+extern "C" {
+
+JNIEXPORT jlongArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_repackGptq(
+        JNIEnv* env, jclass, jlongArray qweight, jlongArray qzeros, jlongArray scales, jlongArray gIdx,
+        jint bits, jint groupSize, jboolean v2) {
+    return guarded<jlongArray>(env, nullptr, [&] {
+        auto qw = tensors(env, qweight, false), qz = tensors(env, qzeros, false), sc = tensors(env, scales, false);
+        auto gi = tensors(env, gIdx, true);
+        if (qz.size() != qw.size() || sc.size() != qw.size() || gi.size() != qw.size())
+            throw std::invalid_argument("qweight, qzeros, scales and g_idx lists must have equal lengths");
+        std::vector<llmops::Unpacked> unpacked;
+        for (size_t i = 0; i < qw.size(); ++i)
+            unpacked.push_back(llmops::unpackGptq({qw[i], qz[i], sc[i], gi[i]}, bits, groupSize, v2));
+        return partArray(env, llmops::buildPart(unpacked, bits));
+    });
+}
+
+JNIEXPORT jlongArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_repackAwq(
+        JNIEnv* env, jclass, jlongArray qweight, jlongArray qzeros, jlongArray scales, jint groupSize) {
+    return guarded<jlongArray>(env, nullptr, [&] {
+        auto qw = tensors(env, qweight, false), qz = tensors(env, qzeros, false), sc = tensors(env, scales, false);
+        if (qz.size() != qw.size() || sc.size() != qw.size())
+            throw std::invalid_argument("qweight, qzeros and scales lists must have equal lengths");
+        std::vector<llmops::Unpacked> unpacked;
+        for (size_t i = 0; i < qw.size(); ++i) unpacked.push_back(llmops::unpackAwq({qw[i], qz[i], sc[i]}, groupSize));
+        return partArray(env, llmops::buildPart(unpacked, 4));
+    });
+}
+
+JNIEXPORT jlongArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_denseLinear(JNIEnv* env, jclass, jlongArray weights) {
+    return guarded<jlongArray>(env, nullptr, [&] { return partArray(env, llmops::denseFused(tensors(env, weights, false))); });
+}
+
+JNIEXPORT jlong JNICALL Java_dev_inferless_llm_ops_NativeLlm_linearForward(JNIEnv* env, jclass, jlong x, jlongArray parts) {
+    return guarded<jlong>(env, 0, [&] {
+        return newHandle(linearOf(env, parts).forward(tensorAt(x).to(at::kBFloat16).contiguous()));
+    });
+}
+
+JNIEXPORT jlong JNICALL Java_dev_inferless_llm_ops_NativeLlm_createModel(
+        JNIEnv* env, jclass, jintArray dims, jdoubleArray params, jlong embed, jlong finalNorm, jlong lmHead) {
+    return guarded<jlong>(env, 0, [&] {
+        std::vector<int64_t> d = ints(env, dims);
+        if (d.size() != 8) throw std::invalid_argument("dims must be [hidden, intermediate, layers, heads, kvHeads, headDim, vocab, maxPositions]");
+        jdouble p[3];
+        if (env->GetArrayLength(params) != 3) throw std::invalid_argument("params must be [rmsEps, ropeTheta, ropeScale]");
+        env->GetDoubleArrayRegion(params, 0, 3, p);
+        llmops::LlamaDims dm{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], p[0], p[1], p[2]};
+        auto* m = new NativeModel{llmops::LlamaDecoder(dm, tensorAt(embed), tensorAt(finalNorm), tensorAt(lmHead)), {}};
+        return reinterpret_cast<jlong>(m);
+    });
+}
+
+JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_addLayer(
+        JNIEnv* env, jclass, jlong model, jlong inputNorm, jlong postNorm, jlongArray qkv, jlongArray o,
+        jlongArray gateUp, jlongArray down) {
+    guarded<int>(env, 0, [&] {
+        llmops::DecoderLayer layer{tensorAt(inputNorm), tensorAt(postNorm), linearOf(env, qkv), linearOf(env, o),
+                                   linearOf(env, gateUp), linearOf(env, down)};
+        modelAt(model).decoder.addLayer(std::move(layer));
+        return 0;
+    });
+}
+
+JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_begin(JNIEnv* env, jclass, jlong model, jint capacity, jboolean graph) {
+    guarded<int>(env, 0, [&] {
+        modelAt(model).decoder.begin(capacity, graph);
+        return 0;
+    });
+}
+
+JNIEXPORT jfloatArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_prefill(JNIEnv* env, jclass, jlong model, jintArray tokens) {
+    return guarded<jfloatArray>(env, nullptr, [&] { return floatArray(env, modelAt(model).decoder.prefill(ints(env, tokens))); });
+}
+
+JNIEXPORT jfloatArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_decode(JNIEnv* env, jclass, jlong model, jint token) {
+    return guarded<jfloatArray>(env, nullptr, [&] { return floatArray(env, modelAt(model).decoder.decode(token)); });
+}
+
+JNIEXPORT jint JNICALL Java_dev_inferless_llm_ops_NativeLlm_prefillSample(
+        JNIEnv* env, jclass, jlong model, jintArray tokens, jdouble temperature, jint topK, jdouble topP,
+        jdouble repetitionPenalty, jlong seed) {
+    return guarded<jint>(env, -1, [&] {
+        NativeModel& m = modelAt(model);
+        std::vector<int64_t> prompt = ints(env, tokens);
+        llmops::SamplingParams p{temperature, topK, topP, repetitionPenalty};
+        m.sampler.reset(p, static_cast<uint64_t>(seed), prompt, m.decoder.dims().vocab, m.decoder.device());
+        return static_cast<jint>(m.sampler.sample(m.decoder.prefill(prompt)));
+    });
+}
+
+JNIEXPORT jint JNICALL Java_dev_inferless_llm_ops_NativeLlm_decodeSample(JNIEnv* env, jclass, jlong model, jint token) {
+    return guarded<jint>(env, -1, [&] {
+        NativeModel& m = modelAt(model);
+        return static_cast<jint>(m.sampler.sample(m.decoder.decode(token)));
+    });
+}
+
+JNIEXPORT jint JNICALL Java_dev_inferless_llm_ops_NativeLlm_position(JNIEnv* env, jclass, jlong model) {
+    return guarded<jint>(env, -1, [&] { return static_cast<jint>(modelAt(model).decoder.position()); });
+}
+
+JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_freeModel(JNIEnv*, jclass, jlong model) {
+    delete reinterpret_cast<NativeModel*>(model);
+}
+
+}  // extern "C"
