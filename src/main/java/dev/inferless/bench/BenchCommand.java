@@ -8,7 +8,7 @@ import dev.inferless.llm.generate.CheckpointCache;
 import dev.inferless.llm.generate.Generator;
 import dev.inferless.llm.generate.TextGenerationSettings;
 import dev.inferless.llm.model.LanguageModel;
-import dev.inferless.llm.model.LlamaModel;
+import dev.inferless.llm.model.Engines;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.Reader;
@@ -102,7 +102,7 @@ public final class BenchCommand implements Callable<Integer> {
     private static Benchmark.Loaded load(Path checkpointDir, String device, List<AutoCloseable> resources) {
         Checkpoint checkpoint = Checkpoint.open(checkpointDir);
         resources.add(checkpoint);
-        LanguageModel model = LlamaModel.load(checkpoint, device);
+        LanguageModel model = Engines.load(checkpoint, device);
         resources.add(model);
         LlamaConfig config = checkpoint.config();
         if (checkpoint.tokenizerJson() == null) {

@@ -15,7 +15,8 @@ import dev.inferless.llm.generate.GenerationResult;
 import dev.inferless.llm.generate.Generator;
 import dev.inferless.llm.generate.TextGenerationSettings;
 import dev.inferless.llm.generate.TextGenerationModel;
-import dev.inferless.llm.model.LlamaModel;
+import dev.inferless.llm.model.Engines;
+import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -32,7 +33,7 @@ public class CodeLlamaPythonModel implements InferlessModel {
 
     private ModelContext context;
     private Checkpoint checkpoint;
-    private LlamaModel model;
+    private LanguageModel model;
     private Tokenizer tokenizer;
     private TextGenerationModel generation;
     private ContinuousBatcher batcher;
@@ -49,7 +50,7 @@ public class CodeLlamaPythonModel implements InferlessModel {
         if (checkpoint.tokenizerJson() == null) {
             throw new IllegalArgumentException("checkpoint " + weights + " has no tokenizer.json");
         }
-        model = LlamaModel.load(checkpoint, context.device());
+        model = Engines.load(checkpoint, context.device());
         LlamaConfig config = checkpoint.config();
         tokenizer = Tokenizer.load(checkpoint.tokenizerJson(), config.bosTokenId(), config.eosTokenId());
         generation = new TextGenerationModel(new Generator(model, tokenizer, settings.maxContext()), settings);

@@ -178,7 +178,8 @@ public final class ContinuousBatcher implements AutoCloseable {
     private List<Request> admit() {
         List<Request> admitted = new ArrayList<>();
         long positions = reserved;
-        while (running.size() + admitted.size() < limits.maxBatchSize() && !waiting.isEmpty()) {
+        int maxBatch = Math.min(limits.maxBatchSize(), model.maxSessions());
+        while (running.size() + admitted.size() < maxBatch && !waiting.isEmpty()) {
             Sequence next = waiting.peek().sequence;
             boolean alone = running.isEmpty() && admitted.isEmpty();
             if (!alone && limits.maxTokensInFlight() > 0 && positions + next.capacity() > limits.maxTokensInFlight()) {

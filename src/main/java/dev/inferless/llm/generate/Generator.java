@@ -73,13 +73,14 @@ public final class Generator {
         long firstToken = 0;
         long lastToken = 0;
         try (DecodeSession session = model.newSession(prompt.length + budget)) {
-            float[] logits = session.prefill(prompt);
+            TokenSource source = TokenSource.of(session, prompt, request, sampler, seen);
+            int token = -1;
             while (true) {
                 if (cancelled.getAsBoolean()) {
                     finish = GenerationResult.CANCELLED;
                     break;
                 }
-                int token = sampler.next(logits, seen);
+                token = outputs == 0 ? source.first() : source.next(token);
                 outputs++;
                 lastToken = System.nanoTime();
                 if (outputs == 1) firstToken = lastToken;
@@ -97,7 +98,6 @@ public final class Generator {
                     finish = GenerationResult.LENGTH;
                     break;
                 }
-                logits = session.decode(token);
             }
         }
         // Text still held back (an unfinished byte run, a possible stop prefix) is final now.

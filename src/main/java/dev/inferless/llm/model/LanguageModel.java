@@ -31,6 +31,11 @@ public interface LanguageModel extends AutoCloseable {
         return logits;
     }
 
+    /** How many sessions may be open at once (a batch cannot be larger). */
+    default int maxSessions() {
+        return Integer.MAX_VALUE;
+    }
+
     @Override
     void close();
 }

@@ -38,15 +38,12 @@ public final class FastLlamaModel implements LanguageModel {
         this.cudaGraph = cudaGraph;
     }
 
-    /** The fast model where it applies (library loaded, CUDA, supported format); empty otherwise. */
-    public static Optional<LanguageModel> loadIfSupported(Checkpoint ckpt, String device) {
+    /** Empty when the fast path applies (library loaded, CUDA, supported format); else the reason. */
+    public static Optional<String> whyNotFast(Checkpoint ckpt, String device) {
         boolean cpuOnly = "cpu".equals(device);
         boolean loaded = !cpuOnly && NativeLlm.load();
         boolean cuda = loaded && Engine.getEngine("PyTorch").getGpuCount() > 0;
-        if (FastPathSupport.whyNot(device, loaded, cuda, ckpt.quantization(), ckpt.config()).isPresent()) {
-            return Optional.empty();
-        }
-        return Optional.of(load(ckpt, true));
+        return FastPathSupport.whyNot(device, loaded, cuda, ckpt.quantization(), ckpt.config());
     }
 
     public static FastLlamaModel load(Checkpoint ckpt, boolean cudaGraph) {
@@ -169,6 +166,12 @@ public final class FastLlamaModel implements LanguageModel {
         }
         NativeLlm.begin(model, maxTokens, cudaGraph);
         return new FastDecodeSession(model, maxTokens, () -> sessionOpen.set(false));
+    }
+
+    /** One static KV cache and one captured graph per model. */
+    @Override
+    public int maxSessions() {
+        return 1;
     }
 
     @Override
