@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.inferless.llm.checkpoint.Checkpoint;
 import dev.inferless.llm.checkpoint.CheckpointMaker;
 import dev.inferless.llm.model.DecodeSession;
+import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.model.LlamaModel;
+import dev.inferless.llm.model.fast.FastLlamaModel;
+import dev.inferless.llm.ops.NativeLlm;
 import dev.inferless.llm.ops.torch.TorchBinding;
 
 import java.nio.file.Files;
@@ -22,7 +25,8 @@ import java.util.Random;
  * variant is fed the same tokens (teacher forcing) and compared step by step.
  * Pass: GPU float32 gives the same greedy token at every step, logits within 1e-4 relative L2;
  * float16 within 1e-2, bfloat16 within 4e-2 (8 and 7 mantissa bits over two layers); their greedy
- * agreement is reported, not required (random tiny models have near-ties).
+ * agreement is reported, not required (random tiny models have near-ties). "fast" is the native
+ * path (libllm_ops, bf16 with 4-bit kernels), within 4e-2, run only when the library loads.
  * Usage: GpuEngineCheck OUT_JSON
  */
 public final class GpuEngineCheck {
@@ -41,7 +45,7 @@ public final class GpuEngineCheck {
             new Format("awq-4bit-128g", "awq", 4, 128, false, false),
             new Format("awq-4bit-64g", "awq", 4, 64, false, false));
 
-    static final Map<String, Double> TOLERANCE = Map.of("float32", 1e-4, "float16", 1e-2, "bfloat16", 4e-2);
+    static final Map<String, Double> TOLERANCE = Map.of("float32", 1e-4, "float16", 1e-2, "bfloat16", 4e-2, "fast", 4e-2);
 
     public static void main(String[] args) throws Exception {
         TorchBinding.configure(); // as Main does: DJL on the installed torch with our binding
@@ -60,12 +64,14 @@ public final class GpuEngineCheck {
                 try (LlamaModel cpu = LlamaModel.load(ckpt, "cpu", "float32")) {
                     tokens = greedy(cpu, prompt, cpuLogits);
                 }
-                for (String dtype : List.of("float32", "float16", "bfloat16")) {
+                for (String dtype : List.of("float32", "float16", "bfloat16", "fast")) {
+                    if (dtype.equals("fast") && !NativeLlm.load()) continue;
                     Map<String, Object> r = new LinkedHashMap<>();
                     r.put("format", f.name());
                     r.put("dtype", dtype);
                     r.put("seed", seed);
-                    try (LlamaModel gpu = LlamaModel.load(ckpt, "gpu", dtype)) {
+                    try (LanguageModel gpu = dtype.equals("fast") ? FastLlamaModel.load(ckpt, true)
+                            : LlamaModel.load(ckpt, "gpu", dtype)) {
                         List<float[]> gpuLogits = forced(gpu, prompt, tokens);
                         double worst = 0;
                         int agree = 0;
@@ -100,7 +106,7 @@ public final class GpuEngineCheck {
     }
 
     /** Greedy decode; returns the chosen tokens and collects the logits that chose each. */
-    static int[] greedy(LlamaModel model, int[] prompt, List<float[]> logitsOut) {
+    static int[] greedy(LanguageModel model, int[] prompt, List<float[]> logitsOut) {
         int[] tokens = new int[STEPS];
         try (DecodeSession s = model.newSession(prompt.length + STEPS)) {
             float[] logits = s.prefill(prompt);
@@ -114,7 +120,7 @@ public final class GpuEngineCheck {
     }
 
     /** Logits at each step when fed {@code tokens} regardless of its own choices. */
-    static List<float[]> forced(LlamaModel model, int[] prompt, int[] tokens) {
+    static List<float[]> forced(LanguageModel model, int[] prompt, int[] tokens) {
         List<float[]> all = new ArrayList<>();
         try (DecodeSession s = model.newSession(prompt.length + STEPS)) {
             float[] logits = s.prefill(prompt);

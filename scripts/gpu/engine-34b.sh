@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# On the GPU host, after scripts/gpu/bundle.sh here: the portable engine (DJL ops, weights
-# dequantized to fp16 at load) on the GPU. Phases, run in the order given:
-#   setup   build the binding and run its checks (scripts/gpu/run.sh without a command)
-#   tiny    GpuEngineCheck: every tiny checkpoint format on CUDA vs the CPU
-#   make    a CodeLlama-34B-shaped GPTQ 4-bit g128 act-order checkpoint in $CKPT (default /dev/shm/cl34-gptq)
+# On the GPU host, after scripts/gpu/bundle.sh here: the engine on the GPU through the runtime.
+# The fast native path (libllm_ops) is used once `fastbuild` has run; before it, the portable one
+# (DJL ops, weights dequantized to fp16 at load). Phases, run in the order given:
+#   setup     build the DJL binding and run its checks (scripts/gpu/run.sh without a command)
+#   fastbuild build libllm_ops (scripts/gpu/fast-check.sh build) and use it from then on
+#   tiny      GpuEngineCheck: every tiny checkpoint format on CUDA (portable dtypes, and fast) vs the CPU
+#   make      a CodeLlama-34B-shaped checkpoint in $CKPT (default /dev/shm/cl34-gptq), format $FORMAT
+#             (default "gptq --group-size 128 --act-order")
 #   serve   serve it through HTTP: cold start (process start -> ready), one /infer, GPU memory, SIGTERM
 #   bench   the bench command on it (N=1 pass over the prompts, $MAX_TOKENS tokens, EOS ignored)
 #   hf      HF transformers bf16 on the same shape (scripts/gpu/hf_baseline.py)
-# Usage: OUT=$OUT bash scripts/gpu/portable-34b.sh setup tiny make serve
+# Usage: OUT=$OUT bash scripts/gpu/engine-34b.sh setup fastbuild tiny make serve bench
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 bundle="$root/.gpu-bundle"
@@ -15,6 +18,9 @@ OUT="${OUT:-$bundle/out}"
 mkdir -p "$OUT"
 work="${INFERLESS_GPU_WORK:-/tmp/inferless-gpu}"
 CKPT="${CKPT:-/dev/shm/cl34-gptq}"
+FORMAT="${FORMAT:-gptq --group-size 128 --act-order}"
+LLM_OPS=/tmp/llm_ops_build/libllm_ops.so
+[[ -f "$LLM_OPS" ]] && export INFERLESS_LLM_OPS_LIBRARY="$LLM_OPS"
 MAX_TOKENS="${MAX_TOKENS:-128}"
 java="$work/jre/bin/java"
 jar="$bundle/inferless-runtime-gpu.jar"
@@ -31,15 +37,20 @@ for phase in "$@"; do
       OUT="$OUT" bash "$root/scripts/gpu/run.sh" >/dev/null 2>&1; rc=$?
       tail -3 "$OUT/run.log"; cat "$OUT/gpu-run.json"
       (( rc == 0 )) || exit 1 ;;
+    fastbuild)
+      OUT="$OUT/fast" JNI_INCLUDE="$bundle/jni-include" BUILD=/tmp/llm_ops_build bash "$root/scripts/gpu/fast-check.sh" build \
+        > "$OUT/fastbuild.log" 2>&1; tail -3 "$OUT/fastbuild.log"
+      [[ -f "$LLM_OPS" ]] || exit 1
+      export INFERLESS_LLM_OPS_LIBRARY="$LLM_OPS" ;;
     tiny)
       "$java" "${JAVA_OPTS[@]}" -cp "$jar:$bundle/binding-check.jar" dev.inferless.gpu.GpuEngineCheck \
         "$OUT/gpu-engine-check.json" > "$OUT/gpu-engine-check.log" 2>&1
       grep -vE " INFO | WARN " "$OUT/gpu-engine-check.log" | cut -c1-200 | tail -30 ;;
     make)
       rm -rf "$CKPT"; s=$(date +%s%3N)
-      "$java" "${JAVA_OPTS[@]}" -jar "$jar" make-checkpoint --shape codellama-34b --format gptq --bits 4 \
-        --group-size 128 --act-order --seed 1 --out "$CKPT" > "$OUT/make.log" 2>&1 || { tail -20 "$OUT/make.log"; exit 1; }
-      echo "made $(du -sh "$CKPT" | cut -f1) in $(( $(date +%s%3N) - s )) ms" ;;
+      "$java" "${JAVA_OPTS[@]}" -jar "$jar" make-checkpoint --shape codellama-34b --format $FORMAT \
+        --seed 1 --out "$CKPT" > "$OUT/make.log" 2>&1 || { tail -20 "$OUT/make.log"; exit 1; }
+      echo "made $FORMAT: $(du -sh "$CKPT" | cut -f1) in $(( $(date +%s%3N) - s )) ms" ;;
     serve)
       cd "$root"
       s=$(date +%s%3N)
@@ -51,7 +62,7 @@ for phase in "$@"; do
         kill -0 $pid 2>/dev/null || break; sleep 0.5
       done
       echo "process start -> ready: $(( $(date +%s%3N) - s )) ms; GPU memory used: $(gpu_mem) MiB"
-      grep -E "initialized|cold start|loaded .* layers|error" "$OUT/serve.log" | cut -c1-200 | tail -8
+      grep -E "engine:|initialized|cold start|loaded .* layers|error" "$OUT/serve.log" | cut -c1-200 | tail -8
       s=$(date +%s%3N)
       curl -s localhost:8080/infer -H 'Content-Type: application/json' \
         -d '{"prompt": "def quicksort(arr):", "max_tokens": 64, "temperature": 0, "seed": 1}' | tee "$OUT/infer.json" | cut -c1-300
@@ -60,8 +71,9 @@ for phase in "$@"; do
       kill -TERM $pid; wait $pid; echo "serve exit: $?" ;;
     bench)
       "$java" "${JAVA_OPTS[@]}" -jar "$jar" bench --weights "$CKPT" --device gpu --runs 1 --max-tokens "$MAX_TOKENS" \
-        --out "$OUT/bench" > "$OUT/bench.log" 2>&1; echo "bench exit $?"
-      cat "$OUT/bench/bench.md" 2>/dev/null | tail -15 ;;
+        --out "$OUT/bench-$(basename "$CKPT")" > "$OUT/bench-$(basename "$CKPT").log" 2>&1; echo "bench exit $?"
+      grep -E "engine:" "$OUT/bench-$(basename "$CKPT").log" | cut -c1-250
+      tail -3 "$OUT/bench-$(basename "$CKPT")/bench.md" 2>/dev/null ;;
     hf)
       python3 "$root/scripts/gpu/hf_baseline.py" "$MAX_TOKENS" 2>&1 | tee "$OUT/hf-baseline.log" | tail -3 ;;
     *) echo "unknown phase $phase"; exit 2 ;;
