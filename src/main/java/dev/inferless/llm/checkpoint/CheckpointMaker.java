@@ -173,12 +173,22 @@ public final class CheckpointMaker {
         return RandomWeights.projection(seed, prefix + ".weight", in);
     }
 
+    /**
+     * The activation a projection reads, named: q/k/v read the same normed hidden state, as do
+     * gate/up. AutoGPTQ derives act-order from that input's statistics, so projections sharing an
+     * input share one g_idx in real checkpoints; the made ones do too (and engines may fuse them).
+     */
+    static String sharedInput(String prefix) {
+        return prefix.replaceFirst("\\.self_attn\\.[qkv]_proj$", ".self_attn.qkv_input")
+                .replaceFirst("\\.mlp\\.(gate|up)_proj$", ".mlp.gate_up_input");
+    }
+
     private static Planned projection(String prefix, int in, int out, Quantization q, DType dense, long seed) {
         MatrixRows rows = projectionWeights(seed, prefix, in);
         if (q instanceof Quantization.Gptq g) {
             int perWord = 32 / g.bits();
             int groups = CheckpointReader.gptqGroups(prefix, in, g.groupSize());
-            long permutationSeed = RandomWeights.mix(seed ^ prefix.hashCode());
+            long permutationSeed = RandomWeights.mix(seed ^ sharedInput(prefix).hashCode());
             return new Planned(List.of(
                     new SafetensorsWriter.Entry(prefix + ".qweight", DType.I32, new long[] {in / perWord, out}),
                     new SafetensorsWriter.Entry(prefix + ".qzeros", DType.I32, new long[] {groups, out / perWord}),

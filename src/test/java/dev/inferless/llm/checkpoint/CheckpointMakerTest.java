@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -136,6 +137,21 @@ class CheckpointMakerTest {
         assertThat(exit).isZero();
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
             assertThat(ckpt.quantization()).isEqualTo(new Quantization.Gptq(8, 32, true, true, false));
+        }
+    }
+
+    @Test
+    void projectionsReadingTheSameInputShareTheirActOrder() throws IOException {
+        CheckpointMaker.make("tiny", "gptq", 4, 32, true, 3, dir);
+        try (Checkpoint ckpt = Checkpoint.open(dir)) {
+            TensorStore t = ckpt.tensors();
+            String l = "model.layers.1.";
+            ByteBuffer q = t.bytes(l + "self_attn.q_proj.g_idx");
+            assertThat(t.bytes(l + "self_attn.k_proj.g_idx")).isEqualTo(q);
+            assertThat(t.bytes(l + "self_attn.v_proj.g_idx")).isEqualTo(q);
+            assertThat(t.bytes(l + "mlp.up_proj.g_idx")).isEqualTo(t.bytes(l + "mlp.gate_proj.g_idx"));
+            assertThat(t.bytes(l + "mlp.gate_proj.g_idx")).as("another input, another order").isNotEqualTo(q);
+            assertThat(t.bytes("model.layers.0.self_attn.q_proj.g_idx")).as("another layer").isNotEqualTo(q);
         }
     }
 
