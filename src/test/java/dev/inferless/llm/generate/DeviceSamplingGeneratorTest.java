@@ -1,0 +1,135 @@
+package dev.inferless.llm.generate;
+
+import dev.inferless.llm.checkpoint.LlamaConfig;
+import dev.inferless.llm.model.DecodeSession;
+import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.model.fast.DeviceSampling;
+import dev.inferless.llm.model.fast.SamplingSettings;
+import dev.inferless.llm.tokenizer.Tokenizer;
+import dev.inferless.llm.tokenizer.TokenizerJsonWriter;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A session that samples on its device (the fast path) is driven through prefillAndSample /
+ * decodeAndSample with the request's settings, never asked for host logits, and fed back each
+ * token it chose; stop handling, EOS and counts work as on the logits path.
+ */
+class DeviceSamplingGeneratorTest {
+
+    private static Tokenizer tok;
+
+    @BeforeAll
+    static void load(@TempDir Path dir) {
+        Path file = dir.resolve("tokenizer.json");
+        TokenizerJsonWriter.write(file, 512);
+        tok = Tokenizer.load(file, 1, 2);
+    }
+
+    @AfterAll
+    static void close() {
+        tok.close();
+    }
+
+    /** Returns {@code script} token by token, then EOS; records what it was given. */
+    static final class DeviceSampledModel implements LanguageModel {
+        final int[] script;
+        final List<SamplingSettings> settings = new ArrayList<>();
+        final List<Integer> fedBack = new ArrayList<>();
+
+        DeviceSampledModel(int[] script) {
+            this.script = script;
+        }
+
+        @Override
+        public LlamaConfig config() {
+            return new LlamaConfig(8, 16, 1, 2, 2, 4, 512, 256, 1e-5, 1e6, 1, false, 1, 2);
+        }
+
+        @Override
+        public String device() {
+            return "gpu(0)";
+        }
+
+        @Override
+        public DecodeSession newSession(int maxTokens) {
+            return new Session();
+        }
+
+        @Override
+        public void close() {}
+
+        final class Session implements DecodeSession, DeviceSampling {
+            int step;
+
+            @Override
+            public int prefillAndSample(int[] tokens, SamplingSettings s) {
+                settings.add(s);
+                return next();
+            }
+
+            @Override
+            public int decodeAndSample(int token) {
+                fedBack.add(token);
+                return next();
+            }
+
+            private int next() {
+                return step < script.length ? script[step++] : 2;
+            }
+
+            @Override
+            public float[] prefill(int[] tokens) {
+                throw new AssertionError("host logits asked of a device-sampling session");
+            }
+
+            @Override
+            public float[] decode(int token) {
+                throw new AssertionError("host logits asked of a device-sampling session");
+            }
+
+            @Override
+            public int position() {
+                return step;
+            }
+
+            @Override
+            public void close() {}
+        }
+    }
+
+    @Test
+    void generatorSamplesOnTheDeviceAndFeedsEachTokenBack() {
+        int[] ids = tok.encode("    return a + b\n");
+        int[] script = Arrays.copyOfRange(ids, 1, ids.length);
+        DeviceSampledModel model = new DeviceSampledModel(script);
+        GenerationRequest request = new GenerationRequest("def add(a, b):", 100, 0.8, 0.95, 40, 1.1, 7L, List.of(), false);
+
+        GenerationResult result = new Generator(model, tok, 0).generate(request, () -> false, piece -> {});
+
+        assertThat(result.text()).isEqualTo(tok.decode(script));
+        assertThat(result.finishReason()).isEqualTo(GenerationResult.STOP);
+        assertThat(result.outputTokens()).isEqualTo(script.length + 1); // EOS counted
+        assertThat(model.settings).containsExactly(new SamplingSettings(0.8, 40, 0.95, 1.1, 7L));
+        assertThat(model.fedBack).containsExactlyElementsOf(Arrays.stream(script).boxed().toList());
+    }
+
+    @Test
+    void stopSequencesEndDeviceSampledGenerationToo() {
+        int[] ids = tok.encode("    x = 1\n\ndef g():\n");
+        int[] script = Arrays.copyOfRange(ids, 1, ids.length);
+        GenerationResult result = new Generator(new DeviceSampledModel(script), tok, 0).generate(
+                new GenerationRequest("def f():", 100, 0, 1, 0, 1, null, List.of("\ndef"), false), () -> false, p -> {});
+        assertThat(result.text()).isEqualTo("    x = 1\n");
+        assertThat(result.finishReason()).isEqualTo(GenerationResult.STOP);
+    }
+}
