@@ -73,15 +73,9 @@ public final class ContinuousBatcher implements AutoCloseable {
      * on the calling thread, a bad prompt throws {@link BadInputException} before anything runs.
      */
     public GenerationResult generate(GenerationRequest request, BooleanSupplier cancelled, Consumer<String> onText) {
-        int[] prompt = tokenizer.encode(request.prompt());
-        if (prompt.length == 0) {
-            throw new BadInputException("prompt is empty (and this tokenizer adds no BOS token)");
-        }
-        if (prompt.length + 1 > contextWindow) {
-            throw new BadInputException(
-                    "prompt has " + prompt.length + " tokens; the context window is " + contextWindow);
-        }
-        int budget = Math.min(request.maxTokens(), contextWindow - prompt.length);
+        PromptTokens checked = PromptTokens.of(tokenizer, request.prompt(), request.maxTokens(), contextWindow);
+        int[] prompt = checked.tokens();
+        int budget = checked.budget();
         Request r = new Request();
         r.sequence = new Sequence(request, prompt, budget, tokenizer, () -> r.abandoned || cancelled.getAsBoolean(),
                 r.events::add);

@@ -46,15 +46,9 @@ public final class Generator {
      */
     public GenerationResult generate(GenerationRequest request, BooleanSupplier cancelled, Consumer<String> onText) {
         long start = System.nanoTime();
-        int[] prompt = tokenizer.encode(request.prompt());
-        if (prompt.length == 0) {
-            throw new BadInputException("prompt is empty (and this tokenizer adds no BOS token)");
-        }
-        if (prompt.length + 1 > contextWindow) {
-            throw new BadInputException(
-                    "prompt has " + prompt.length + " tokens; the context window is " + contextWindow);
-        }
-        int budget = Math.min(request.maxTokens(), contextWindow - prompt.length);
+        PromptTokens checked = PromptTokens.of(tokenizer, request.prompt(), request.maxTokens(), contextWindow);
+        int[] prompt = checked.tokens();
+        int budget = checked.budget();
         Sampler sampler = new Sampler(request.samplingParams(), request.seed());
         BitSet seen = new BitSet(tokenizer.vocabSize());
         for (int t : prompt) seen.set(t);
