@@ -2,18 +2,23 @@ package dev.inferless.llm.generate;
 
 import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.model.fast.DeviceSampling;
+import dev.inferless.llm.model.fast.SamplingSettings;
 import dev.inferless.llm.sampling.Sampler;
+import dev.inferless.llm.sampling.SamplingParams;
 import dev.inferless.llm.tokenizer.IncrementalDetokenizer;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * One request inside the {@link ContinuousBatcher}: its session, sampler, detokenizer and stop
- * sequences, fed one set of logits per step. Token by token it decides exactly as
- * {@link Generator} does, so a sequence's output does not depend on what it was batched with.
+ * One request being generated: its session, sampler, detokenizer and stop sequences, fed one set
+ * of logits (or one device-sampled token) per step. The {@link ContinuousBatcher} steps many of
+ * them together; the {@link Generator} runs one alone; both decide token by token here, so a
+ * sequence's output does not depend on what it was batched with.
  */
 final class Sequence {
 
@@ -106,13 +111,33 @@ final class Sequence {
         return GenerationResult.CANCELLED.equals(finish);
     }
 
+    /**
+     * Runs the whole sequence by itself in {@code model}: the prompt, then one token per step until
+     * it finishes. A session that samples on its device is asked only for token ids.
+     */
+    void runAlone(LanguageModel model) {
+        session = model.newSession(capacity());
+        fed = prompt.length;
+        if (session instanceof DeviceSampling device) {
+            SamplingParams p = request.samplingParams();
+            long seed = request.seed() != null ? request.seed() : new SplittableRandom().nextLong();
+            SamplingSettings settings = new SamplingSettings(p.temperature(), p.topK(), p.topP(), p.repetitionPenalty(), seed);
+            if (!cancelIfRequested()) accept(device.prefillAndSample(prompt, settings));
+            while (!finished() && !cancelIfRequested()) accept(device.decodeAndSample(nextToken));
+        } else {
+            accept(session.prefill(prompt));
+            while (!finished()) accept(session.decode(nextToken));
+        }
+    }
+
     /** Takes the logits of the newest position: samples a token, or finishes. */
     void accept(float[] logits) {
-        if (cancelled.getAsBoolean()) {
-            finish = GenerationResult.CANCELLED;
-            return;
-        }
-        int token = sampler.next(logits, seen);
+        if (cancelIfRequested()) return;
+        accept(sampler.next(logits, seen));
+    }
+
+    /** Takes the next token, however it was chosen: ends at EOS, a stop sequence or the budget. */
+    private void accept(int token) {
         outputs++;
         lastToken = System.nanoTime();
         if (outputs == 1) firstToken = lastToken;
