@@ -214,6 +214,21 @@ public final class ContinuousBatcher implements AutoCloseable {
         if (decoding.isEmpty()) {
             return;
         }
+        for (Iterator<Request> it = decoding.iterator(); it.hasNext(); ) {
+            Request r = it.next();
+            if (r.sequence.samplesOnDevice()) { // the fast path: stepped alone, sampled on the device
+                it.remove();
+                try {
+                    r.sequence.decodeOnDevice();
+                    batchSizes.accept(1);
+                } catch (RuntimeException e) {
+                    drop(r, e);
+                }
+            }
+        }
+        if (decoding.isEmpty()) {
+            return;
+        }
         List<DecodeSession> sessions = new ArrayList<>(decoding.size());
         int[] tokens = new int[decoding.size()];
         for (int i = 0; i < decoding.size(); i++) {

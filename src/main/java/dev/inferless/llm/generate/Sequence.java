@@ -81,6 +81,13 @@ final class Sequence {
         if (session == null) {
             session = model.newSession(prompt.length + budget);
         }
+        if (session instanceof DeviceSampling device) {
+            // The device samples the first token from the whole prompt's last position: no chunks.
+            int n = prompt.length - fed;
+            fed = prompt.length;
+            if (!cancelIfRequested()) accept(device.prefillAndSample(prompt, deviceSamplingSettings()));
+            return n;
+        }
         int n = Math.min(maxTokens, prompt.length - fed);
         float[] logits = session.append(Arrays.copyOfRange(prompt, fed, fed + n));
         fed += n;
@@ -111,23 +118,36 @@ final class Sequence {
         return GenerationResult.CANCELLED.equals(finish);
     }
 
-    /**
-     * Runs the whole sequence by itself in {@code model}: the prompt, then one token per step until
-     * it finishes. A session that samples on its device is asked only for token ids.
-     */
+    /** Runs the whole sequence by itself in {@code model}: the prompt, then one token per step until it finishes. */
     void runAlone(LanguageModel model) {
-        session = model.newSession(capacity());
-        fed = prompt.length;
-        if (session instanceof DeviceSampling device) {
-            SamplingParams p = request.samplingParams();
-            long seed = request.seed() != null ? request.seed() : new SplittableRandom().nextLong();
-            SamplingSettings settings = new SamplingSettings(p.temperature(), p.topK(), p.topP(), p.repetitionPenalty(), seed);
-            if (!cancelIfRequested()) accept(device.prefillAndSample(prompt, settings));
-            while (!finished() && !cancelIfRequested()) accept(device.decodeAndSample(nextToken));
-        } else {
-            accept(session.prefill(prompt));
-            while (!finished()) accept(session.decode(nextToken));
+        prefillChunk(model, Integer.MAX_VALUE);
+        while (!finished()) {
+            if (samplesOnDevice()) {
+                decodeOnDevice();
+            } else {
+                accept(session.decode(nextToken));
+            }
         }
+    }
+
+    /**
+     * True when the session samples on its device (the fast path): it is stepped alone with
+     * {@link #decodeOnDevice}, and only token ids cross to the host.
+     */
+    boolean samplesOnDevice() {
+        return session instanceof DeviceSampling;
+    }
+
+    /** One decode step on a device-sampling session. */
+    void decodeOnDevice() {
+        if (cancelIfRequested()) return;
+        accept(((DeviceSampling) session).decodeAndSample(nextToken));
+    }
+
+    private SamplingSettings deviceSamplingSettings() {
+        SamplingParams p = request.samplingParams();
+        long seed = request.seed() != null ? request.seed() : new SplittableRandom().nextLong();
+        return new SamplingSettings(p.temperature(), p.topK(), p.topP(), p.repetitionPenalty(), seed);
     }
 
     /** Takes the logits of the newest position: samples a token, or finishes. */

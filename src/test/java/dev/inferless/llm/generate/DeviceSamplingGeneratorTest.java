@@ -124,6 +124,24 @@ class DeviceSamplingGeneratorTest {
     }
 
     @Test
+    void theBatcherStepsDeviceSamplingSessionsAloneWithTheSameResult() throws Exception {
+        int[] ids = tok.encode("    return a + b\n");
+        int[] script = Arrays.copyOfRange(ids, 1, ids.length);
+        GenerationRequest request = new GenerationRequest("def add(a, b):", 100, 0.8, 0.95, 40, 1.1, 7L, List.of(), false);
+        GenerationResult alone = new Generator(new DeviceSampledModel(script), tok, 0).generate(request, () -> false, p -> {});
+        DeviceSampledModel model = new DeviceSampledModel(script);
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 4, 0), size -> {})) {
+            List<String> pieces = new ArrayList<>();
+            GenerationResult batched = batcher.generate(request, () -> false, pieces::add);
+            assertThat(batched.text()).isEqualTo(alone.text()).isEqualTo(String.join("", pieces));
+            assertThat(batched.outputTokens()).isEqualTo(alone.outputTokens());
+            assertThat(batched.finishReason()).isEqualTo(GenerationResult.STOP);
+        }
+        assertThat(model.settings).containsExactly(new SamplingSettings(0.8, 40, 0.95, 1.1, 7L));
+        assertThat(model.fedBack).containsExactlyElementsOf(Arrays.stream(script).boxed().toList());
+    }
+
+    @Test
     void stopSequencesEndDeviceSampledGenerationToo() {
         int[] ids = tok.encode("    x = 1\n\ndef g():\n");
         int[] script = Arrays.copyOfRange(ids, 1, ids.length);
