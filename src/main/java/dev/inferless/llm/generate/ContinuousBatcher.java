@@ -52,14 +52,9 @@ public final class ContinuousBatcher implements AutoCloseable {
      */
     public ContinuousBatcher(LanguageModel model, Tokenizer tokenizer, int contextWindow, BatchLimits limits,
                              IntConsumer batchSizes) {
-        int modelWindow = model.config().maxPositions();
-        if (contextWindow < 0 || contextWindow > modelWindow) {
-            throw new IllegalArgumentException("max_context must be between 0 (the model's) and the model's "
-                    + modelWindow + ", got " + contextWindow);
-        }
         this.model = model;
         this.tokenizer = tokenizer;
-        this.contextWindow = contextWindow == 0 ? modelWindow : contextWindow;
+        this.contextWindow = PromptTokens.contextWindow(contextWindow, model.config().maxPositions());
         this.limits = limits;
         this.batchSizes = batchSizes;
         this.loop = new Thread(this::run, "continuous-batcher");

@@ -20,14 +20,9 @@ public final class Generator {
 
     /** {@code contextWindow} 0 means the model's own (max_position_embeddings). */
     public Generator(LanguageModel model, Tokenizer tokenizer, int contextWindow) {
-        int modelWindow = model.config().maxPositions();
-        if (contextWindow < 0 || contextWindow > modelWindow) {
-            throw new IllegalArgumentException("max_context must be between 0 (the model's) and the model's "
-                    + modelWindow + ", got " + contextWindow);
-        }
         this.model = model;
         this.tokenizer = tokenizer;
-        this.contextWindow = contextWindow == 0 ? modelWindow : contextWindow;
+        this.contextWindow = PromptTokens.contextWindow(contextWindow, model.config().maxPositions());
     }
 
     public GenerationResult generate(GenerationRequest request) {

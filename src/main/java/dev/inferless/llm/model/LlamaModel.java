@@ -227,21 +227,33 @@ public final class LlamaModel implements LanguageModel {
     private NDArray batchLayer(LayerWeights w, int l, NDArray x, int[] positions, KvCache[] caches, NDList rotation,
                                NDManager step) {
         int b = positions.length;
-        int heads = cfg.numHeads();
-        int kvHeads = cfg.numKvHeads();
-        NDArray h = RmsNorm.apply(x, w.inputNorm(), normEps, placement.dtype());
-        NDArray qkv = w.qkv().apply(h).reshape(b, heads + 2L * kvHeads, cfg.headDim());
-        NDList qkAndV = qkv.split(new long[] {heads + kvHeads}, 1);
-        NDList qAndK = RotaryEmbedding.rotate(qkAndV.get(0), rotation).split(new long[] {heads}, 1);
+        NDList qkv = rotatedQkv(w, x, rotation);
         NDList attended = new NDList(b);
         for (int i = 0; i < b; i++) {
             NDIndex row = NDIndex.sliceAxis(0, i, i + 1);
-            caches[i].write(l, positions[i], qAndK.get(1).get(row), qkAndV.get(1).get(row));
+            caches[i].write(l, positions[i], qkv.get(1).get(row), qkv.get(2).get(row));
             int length = positions[i] + 1;
-            attended.add(CausalAttention.attend(qAndK.get(0).get(row), caches[i].keys(step, l, length),
+            attended.add(CausalAttention.attend(qkv.get(0).get(row), caches[i].keys(step, l, length),
                     caches[i].values(step, l, length), null, attentionScale));
         }
-        x = x.add(w.o().apply(NDArrays.concat(attended, 0)));
+        return attentionOutputAndMlp(w, x, NDArrays.concat(attended, 0));
+    }
+
+    /** q, k (both rotated) and v of each row of {@code x}: [rows, heads, headDim] and [rows, kvHeads, headDim]. */
+    private NDList rotatedQkv(LayerWeights w, NDArray x, NDList rotation) {
+        long rows = x.getShape().get(0);
+        int heads = cfg.numHeads();
+        int kvHeads = cfg.numKvHeads();
+        NDArray h = RmsNorm.apply(x, w.inputNorm(), normEps, placement.dtype());
+        NDArray qkv = w.qkv().apply(h).reshape(rows, heads + 2L * kvHeads, cfg.headDim());
+        NDList qkAndV = qkv.split(new long[] {heads + kvHeads}, 1);
+        NDList qAndK = RotaryEmbedding.rotate(qkAndV.get(0), rotation).split(new long[] {heads}, 1);
+        return new NDList(qAndK.get(0), qAndK.get(1), qkAndV.get(1));
+    }
+
+    /** The rest of a layer after attention: o_proj into the residual, then the MLP block. */
+    private NDArray attentionOutputAndMlp(LayerWeights w, NDArray x, NDArray attention) {
+        x = x.add(w.o().apply(attention));
         NDArray m = RmsNorm.apply(x, w.postAttentionNorm(), normEps, placement.dtype());
         return x.add(w.down().apply(SwiGlu.apply(w.gateUp().apply(m))));
     }
@@ -249,20 +261,12 @@ public final class LlamaModel implements LanguageModel {
     private NDArray layer(LayerWeights w, int l, NDArray x, int position, KvCache cache, NDList rotation,
                           NDArray mask, NDManager step) {
         int t = (int) x.getShape().get(0);
-        int heads = cfg.numHeads();
-        int kvHeads = cfg.numKvHeads();
-        NDArray h = RmsNorm.apply(x, w.inputNorm(), normEps, placement.dtype());
-        NDArray qkv = w.qkv().apply(h).reshape(t, heads + 2L * kvHeads, cfg.headDim());
-        NDList qkAndV = qkv.split(new long[] {heads + kvHeads}, 1);
-        NDList qAndK = RotaryEmbedding.rotate(qkAndV.get(0), rotation).split(new long[] {heads}, 1);
-        NDArray q = qAndK.get(0);
-        cache.write(l, position, qAndK.get(1), qkAndV.get(1));
+        NDList qkv = rotatedQkv(w, x, rotation);
+        cache.write(l, position, qkv.get(1), qkv.get(2));
         int length = position + t;
-        NDArray attn = CausalAttention.attend(q, cache.keys(step, l, length), cache.values(step, l, length), mask,
-                attentionScale);
-        x = x.add(w.o().apply(attn));
-        NDArray m = RmsNorm.apply(x, w.postAttentionNorm(), normEps, placement.dtype());
-        return x.add(w.down().apply(SwiGlu.apply(w.gateUp().apply(m))));
+        NDArray attn = CausalAttention.attend(qkv.get(0), cache.keys(step, l, length), cache.values(step, l, length),
+                mask, attentionScale);
+        return attentionOutputAndMlp(w, x, attn);
     }
 
     void ensureOpen() {
