@@ -1,70 +1,131 @@
 #include "device_sampler.h"
 
-#include <ATen/cuda/CUDAGeneratorImpl.h>
-#include <ATen/CPUGeneratorImpl.h>
+#include "sampling_kernels.h"
 
+#include <c10/cuda/CUDAStream.h>
+
+#include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <string>
 
 namespace llmops {
+namespace {
 
-at::Tensor processLogits(const at::Tensor& logits, const at::Tensor& seen, const SamplingParams& p) {
+bool samples(const SamplingParams& p) { return p.temperature > 0; }
+
+void require(bool ok, const std::string& message) {
+    if (!ok) throw std::invalid_argument(message);
+}
+
+}  // namespace
+
+at::Tensor processLogits(const at::Tensor& logits, const at::Tensor& seen, const std::vector<SamplingParams>& rows) {
+    const int64_t n = logits.size(0), v = logits.size(1);
+    require(static_cast<int64_t>(rows.size()) == n, "one SamplingParams per logits row");
+    // Per row: penalty, temperature, k (v = off), p (inf = off); greedy rows leave out the last three.
+    std::vector<float> table(n * 4);
+    bool penalty = false, topK = false, topP = false;
+    for (int64_t i = 0; i < n; ++i) {
+        const SamplingParams& p = rows[i];
+        const bool k = samples(p) && p.topK > 0 && p.topK < v, q = samples(p) && p.topP < 1.0;
+        penalty |= p.repetitionPenalty != 1.0;
+        topK |= k;
+        topP |= q;
+        table[4 * i] = static_cast<float>(p.repetitionPenalty);
+        table[4 * i + 1] = samples(p) ? static_cast<float>(p.temperature) : 1.f;
+        table[4 * i + 2] = static_cast<float>(k ? p.topK : v);
+        table[4 * i + 3] = q ? static_cast<float>(p.topP) : std::numeric_limits<float>::infinity();
+    }
+    at::Tensor t = at::tensor(table).view({n, 4}).to(logits.device());
     at::Tensor l = logits.to(at::kFloat);
-    if (p.repetitionPenalty != 1.0) {
-        at::Tensor penalized = at::where(l > 0, l / p.repetitionPenalty, l * p.repetitionPenalty);
-        l = at::where(seen, penalized, l);
+    if (penalty) {
+        at::Tensor pen = t.narrow(1, 0, 1);
+        l = at::where(seen, at::where(l > 0, l / pen, l * pen), l);
     }
-    if (p.temperature <= 0) return l;
-    l = l / p.temperature;
+    l = l / t.narrow(1, 1, 1);
+    if (!topK && !topP) return l;
     const double ninf = -std::numeric_limits<double>::infinity();
-    if (p.topK > 0 && p.topK < l.size(0)) {
-        at::Tensor kth = std::get<0>(l.topk(p.topK)).narrow(0, p.topK - 1, 1);
-        l = l.masked_fill(l < kth, ninf);
+    auto [sorted, order] = l.sort(/*dim=*/1, /*descending=*/true);
+    if (topK) {
+        at::Tensor kth = sorted.gather(1, t.narrow(1, 2, 1).to(at::kLong) - 1);
+        sorted = sorted.masked_fill(sorted < kth, ninf);
     }
-    if (p.topP < 1.0) {
-        auto [sorted, order] = l.sort(/*dim=*/0, /*descending=*/true);
-        at::Tensor probs = sorted.softmax(0);
+    if (topP) {
         // Drop a token once the mass of the more likely ones reaches top_p (the first always stays).
-        at::Tensor before = probs.cumsum(0) - probs;
-        sorted = sorted.masked_fill(before >= p.topP, ninf);
-        l = at::full_like(l, ninf).scatter(0, order, sorted);
+        at::Tensor probs = sorted.softmax(1);
+        at::Tensor before = probs.cumsum(1) - probs;
+        sorted = sorted.masked_fill(before >= t.narrow(1, 3, 1), ninf);
     }
-    return l;
+    return at::full_like(l, ninf).scatter(1, order, sorted);
 }
 
-void DeviceSampler::reset(const SamplingParams& params, uint64_t seed, const std::vector<int64_t>& prompt,
-                          int64_t vocab, const at::Device& device) {
-    if (params.repetitionPenalty <= 0) throw std::invalid_argument("repetitionPenalty must be > 0");
-    if (params.topK < 0) throw std::invalid_argument("topK must be >= 0");
-    if (!(params.topP > 0)) throw std::invalid_argument("topP must be > 0");
-    params_ = params;
-    seen_ = at::zeros({vocab}, at::TensorOptions().dtype(at::kBool).device(device));
-    if (!prompt.empty()) {
-        at::Tensor ids = at::tensor(prompt, at::kLong).to(device);
-        seen_.index_fill_(0, ids, true);
+at::Tensor chooseTokens(const at::Tensor& processed, const std::vector<SamplingParams>& rows,
+                        const std::vector<int64_t>& seeds, const std::vector<int64_t>& steps) {
+    const int64_t n = processed.size(0), v = processed.size(1);
+    require(static_cast<int64_t>(rows.size()) == n && static_cast<int64_t>(seeds.size()) == n &&
+                static_cast<int64_t>(steps.size()) == n, "one params, seed and step per row");
+    std::vector<uint8_t> greedyRows(n);
+    bool anyGreedy = false, anySampled = false;
+    for (int64_t i = 0; i < n; ++i) {
+        greedyRows[i] = !samples(rows[i]);
+        anyGreedy |= greedyRows[i] != 0;
+        anySampled |= greedyRows[i] == 0;
     }
-    generator_ = device.is_cuda() ? at::make_generator<at::CUDAGeneratorImpl>(device.index())
-                                  : at::make_generator<at::CPUGeneratorImpl>();
-    generator_.set_current_seed(seed);
+    at::Tensor greedy = anyGreedy ? processed.argmax(1) : at::Tensor();
+    if (!anySampled) return greedy;
+    std::vector<int64_t> keys(seeds);
+    keys.insert(keys.end(), steps.begin(), steps.end());
+    at::Tensor keysOnDevice = at::tensor(keys, at::kLong).to(processed.device());
+    at::Tensor noise = at::empty({n, v}, processed.options().dtype(at::kFloat));
+    const cudaError_t e = kernels::gumbelNoise(noise.data_ptr<float>(), keysOnDevice.data_ptr<int64_t>(),
+                                               keysOnDevice.data_ptr<int64_t>() + n, static_cast<int>(n),
+                                               static_cast<int>(v),
+                                               c10::cuda::getCurrentCUDAStream(processed.device().index()).stream());
+    if (e != cudaSuccess) throw std::runtime_error(std::string("gumbelNoise: ") + cudaGetErrorString(e));
+    at::Tensor sampled = (processed + noise).argmax(1);
+    if (!anyGreedy) return sampled;
+    at::Tensor mask = at::tensor(greedyRows).to(processed.device()).to(at::kBool);
+    return at::where(mask, greedy, sampled);
 }
 
-int64_t DeviceSampler::sample(const at::Tensor& logits) {
-    at::Tensor l = processLogits(logits, seen_, params_);
-    at::Tensor token;
-    if (params_.temperature <= 0) {
-        token = l.argmax();
-    } else {
-        // argmax(p / E), E ~ Exp(1), picks index i with probability p_i.
-        at::Tensor probs = l.softmax(0);
-        at::Tensor noise = at::empty_like(probs).exponential_(1.0, generator_);
-        token = (probs / noise).argmax();
-    }
-    seen_.index_fill_(0, token.view({1}), true);
-    return token.item<int64_t>();
+DeviceSampler::DeviceSampler(int64_t sequences, int64_t vocab, const at::Device& device)
+    : vocab_(vocab),
+      seen_(at::zeros({sequences, vocab}, at::TensorOptions().dtype(at::kBool).device(device))),
+      params_(sequences),
+      seeds_(sequences),
+      steps_(sequences) {}
+
+void DeviceSampler::reset(int64_t sequence, const SamplingParams& params, uint64_t seed,
+                          const std::vector<int64_t>& prompt) {
+    require(sequence >= 0 && sequence < seen_.size(0), "sequence out of range");
+    require(params.repetitionPenalty > 0, "repetitionPenalty must be > 0");
+    require(params.topK >= 0, "topK must be >= 0");
+    require(params.topP > 0, "topP must be > 0");
+    params_[sequence] = params;
+    seeds_[sequence] = static_cast<int64_t>(seed);
+    steps_[sequence] = 0;
+    at::Tensor row = seen_[sequence];
+    row.zero_();
+    if (!prompt.empty()) row.index_fill_(0, at::tensor(prompt, at::kLong).to(seen_.device()), true);
 }
 
-void DeviceSampler::record(int64_t token) {
-    seen_.index_fill_(0, at::tensor({token}, at::kLong).to(seen_.device()), true);
+std::vector<int64_t> DeviceSampler::sample(const at::Tensor& logits, const std::vector<int64_t>& sequences) {
+    const int64_t n = static_cast<int64_t>(sequences.size());
+    require(logits.dim() == 2 && logits.size(0) == n && logits.size(1) == vocab_, "logits must be [sequences, vocab]");
+    std::vector<SamplingParams> rows;
+    std::vector<int64_t> seeds, steps;
+    for (int64_t s : sequences) {
+        require(s >= 0 && s < seen_.size(0), "sequence out of range");
+        rows.push_back(params_[s]);
+        seeds.push_back(seeds_[s]);
+        steps.push_back(steps_[s]++);
+    }
+    at::Tensor ids = at::tensor(sequences, at::kLong).to(seen_.device());
+    at::Tensor tokens = chooseTokens(processLogits(logits, seen_.index_select(0, ids), rows), rows, seeds, steps);
+    seen_.index_put_({ids, tokens}, true);
+    at::Tensor host = tokens.to(at::kCPU);
+    return std::vector<int64_t>(host.data_ptr<int64_t>(), host.data_ptr<int64_t>() + n);
 }
 
 }  // namespace llmops

@@ -1,6 +1,7 @@
-// Token sampling on the device, so that only the chosen token id crosses to the host.
-// Order and semantics follow Hugging Face's logits processors: repetition penalty, temperature,
-// top-k, top-p; temperature <= 0 means greedy (argmax after the penalty).
+// Token sampling on the device for a batch of sequences, so that only the chosen token ids cross to
+// the host. Order and semantics follow Hugging Face's logits processors: repetition penalty,
+// temperature, top-k, top-p; temperature <= 0 means greedy (argmax after the penalty). Draws use
+// Gumbel noise keyed by (seed, step, token), so a sequence's tokens do not depend on its batch.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -17,23 +18,28 @@ struct SamplingParams {
     double repetitionPenalty = 1.0; // 1: off
 };
 
-// Logits after the repetition penalty, temperature, top-k and top-p (removed entries -inf).
-at::Tensor processLogits(const at::Tensor& logits, const at::Tensor& seen, const SamplingParams& p);
+// Float logits [n, V] after each row's repetition penalty (seen: bool [n, V]), temperature, top-k
+// and top-p (removed entries -inf). Greedy rows keep their penalized logits.
+at::Tensor processLogits(const at::Tensor& logits, const at::Tensor& seen, const std::vector<SamplingParams>& rows);
+
+// One token per row of processed logits [n, V]: argmax for greedy rows, else argmax(l + Gumbel noise
+// keyed by (seeds[i], steps[i])) -- a draw from softmax(l). int64 [n] on the device.
+at::Tensor chooseTokens(const at::Tensor& processed, const std::vector<SamplingParams>& rows,
+                        const std::vector<int64_t>& seeds, const std::vector<int64_t>& steps);
 
 class DeviceSampler {
   public:
-    // New sequence: the prompt's tokens count as seen for the repetition penalty.
-    void reset(const SamplingParams& params, uint64_t seed, const std::vector<int64_t>& prompt,
-               int64_t vocab, const at::Device& device);
-    // Chooses the next token from float logits [V] and marks it seen.
-    int64_t sample(const at::Tensor& logits);
-    // Marks a token chosen elsewhere (the host path) as seen.
-    void record(int64_t token);
+    DeviceSampler(int64_t sequences, int64_t vocab, const at::Device& device);
+    // Sequence `sequence` starts over: the prompt's tokens count as seen for the repetition penalty.
+    void reset(int64_t sequence, const SamplingParams& params, uint64_t seed, const std::vector<int64_t>& prompt);
+    // Chooses the next token of sequences[i] from row i of float logits [n, V]; marks them seen.
+    std::vector<int64_t> sample(const at::Tensor& logits, const std::vector<int64_t>& sequences);
 
   private:
-    SamplingParams params_;
-    at::Tensor seen_;  // bool [V]
-    at::Generator generator_;
+    int64_t vocab_;
+    at::Tensor seen_;  // bool [sequences, V]
+    std::vector<SamplingParams> params_;
+    std::vector<int64_t> seeds_, steps_;
 };
 
 }  // namespace llmops

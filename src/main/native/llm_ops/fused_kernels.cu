@@ -48,19 +48,21 @@ __global__ void addRmsNormKernel(__nv_bfloat16* residual, const __nv_bfloat16* d
     }
 }
 
-__global__ void ropeAndCacheWriteKernel(const __nv_bfloat16* qkv, const int64_t* positions, const float* cos,
-                                        const float* sin, __nv_bfloat16* kCache, __nv_bfloat16* vCache,
-                                        __nv_bfloat16* qOut, int m, int hq, int hkv, int d, int capacity) {
+__global__ void ropeAndCacheWriteKernel(const __nv_bfloat16* qkv, const int64_t* positions, const int64_t* sequences,
+                                        const float* cos, const float* sin, __nv_bfloat16* kCache,
+                                        __nv_bfloat16* vCache, __nv_bfloat16* qOut, int m, int hq, int hkv, int d,
+                                        int capacity) {
     const int row = blockIdx.x;   // token i of the step
     const int head = blockIdx.y;  // q heads, then k heads, then v heads
     const int i = threadIdx.x;    // dimension
     const int64_t pos = positions[row];
+    const int64_t sequence = sequences ? sequences[row] : 0;
     const int width = (hq + 2 * hkv) * d;
     const __nv_bfloat16* src = qkv + static_cast<int64_t>(row) * width + static_cast<int64_t>(head) * d;
     const int group = hq / hkv;
     if (head >= hq + hkv) {
         const int vh = head - hq - hkv;
-        vCache[(static_cast<int64_t>(vh) * capacity + pos) * d + i] = src[i];
+        vCache[((sequence * hkv + vh) * capacity + pos) * d + i] = src[i];
         return;
     }
     const int half = d / 2;
@@ -71,7 +73,7 @@ __global__ void ropeAndCacheWriteKernel(const __nv_bfloat16* qkv, const int64_t*
         const int kvh = head / group, g = head % group;
         qOut[(static_cast<int64_t>(kvh) * group * m + static_cast<int64_t>(g) * m + row) * d + i] = r;
     } else {
-        kCache[(static_cast<int64_t>(head - hq) * capacity + pos) * d + i] = r;
+        kCache[((sequence * hkv + head - hq) * capacity + pos) * d + i] = r;
     }
 }
 
@@ -88,7 +90,6 @@ __global__ void siluMulKernel(const __nv_bfloat16* gateUp, const int64_t* perm, 
 
 constexpr int kAttnWarps = 8;
 constexpr int kAttnThreads = kAttnWarps * 32;
-constexpr int kHeadDim = 128;
 constexpr int kValueUnroll = 8;
 
 __device__ __forceinline__ float blockMax(float v, float* scratch) {
@@ -101,34 +102,58 @@ __device__ __forceinline__ float blockMax(float v, float* scratch) {
     return m;
 }
 
-// One block per query head, head_dim 128. Scores: one cache slot per thread (the whole dot product
-// from its own 16 loads, q broadcast from shared memory). Values: a warp per slot subset, 4 dims a
-// lane, kValueUnroll slots in flight. Softmax in float32, scores kept in shared memory.
+// The D / 32 values of a value row that one lane accumulates, as floats, in one load.
+template <int D>
+__device__ __forceinline__ void loadLaneValues(const __nv_bfloat16* p, float (&f)[D / 32]) {
+    if constexpr (D == 128) {
+        const uint2 r = __ldg(reinterpret_cast<const uint2*>(p));
+        f[0] = __uint_as_float(r.x << 16);
+        f[1] = __uint_as_float(r.x & 0xFFFF0000u);
+        f[2] = __uint_as_float(r.y << 16);
+        f[3] = __uint_as_float(r.y & 0xFFFF0000u);
+    } else if constexpr (D == 64) {
+        const unsigned int r = __ldg(reinterpret_cast<const unsigned int*>(p));
+        f[0] = __uint_as_float(r << 16);
+        f[1] = __uint_as_float(r & 0xFFFF0000u);
+    } else {
+        f[0] = __bfloat162float(p[0]);
+    }
+}
+
+// One block per (query head, sequence). Scores: one cache position per thread (the whole dot
+// product from its own D / 8 loads, q broadcast from shared memory). Values: a warp per position
+// subset, D / 32 dims a lane, kValueUnroll positions in flight. Softmax in float32, scores kept in
+// shared memory.
+template <int D>
 __global__ void __launch_bounds__(kAttnThreads) decodeAttentionKernel(
         const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ kCache,
-        const __nv_bfloat16* __restrict__ vCache, const int64_t* __restrict__ position,
-        const int64_t* __restrict__ scatter, __nv_bfloat16* __restrict__ out, int group, int capacity, float scaleLog2) {
-    extern __shared__ float scores[];  // [capacity], [kAttnWarps][128] partial outputs, [kAttnWarps] scratch, q [128]
+        const __nv_bfloat16* __restrict__ vCache, const int64_t* __restrict__ positions,
+        const int64_t* __restrict__ sequences, const int64_t* __restrict__ scatter, __nv_bfloat16* __restrict__ out,
+        int m, int hkv, int group, int capacity, float scaleLog2) {
+    constexpr int kPerLane = D / 32;
+    extern __shared__ float scores[];  // [capacity], [kAttnWarps][D] partial outputs, [kAttnWarps] scratch, q [D]
     float* partialOut = scores + capacity;
-    float* scratch = partialOut + kAttnWarps * kHeadDim;
+    float* scratch = partialOut + kAttnWarps * D;
     float* qs = scratch + kAttnWarps;
-    const int head = blockIdx.x, kvh = head / group;
+    const int head = blockIdx.x, row = blockIdx.y, kvh = head / group, g = head % group;
     const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-    const int length = static_cast<int>(position[0]) + 1;
-    const __nv_bfloat16* k = kCache + static_cast<int64_t>(kvh) * capacity * kHeadDim;
-    const __nv_bfloat16* v = vCache + static_cast<int64_t>(kvh) * capacity * kHeadDim;
-    if (threadIdx.x < kHeadDim) qs[threadIdx.x] = __bfloat162float(q[static_cast<int64_t>(head) * kHeadDim + threadIdx.x]);
+    const int length = static_cast<int>(positions[row]) + 1;
+    const int64_t base = ((sequences ? sequences[row] : 0) * hkv + kvh) * static_cast<int64_t>(capacity) * D;
+    const __nv_bfloat16* k = kCache + base;
+    const __nv_bfloat16* v = vCache + base;
+    const __nv_bfloat16* qRow = q + ((static_cast<int64_t>(kvh) * group + g) * m + row) * D;
+    for (int i = threadIdx.x; i < D; i += kAttnThreads) qs[i] = __bfloat162float(qRow[i]);
     __syncthreads();
 
     float localMax = -INFINITY;
     for (int t = threadIdx.x; t < length; t += kAttnThreads) {
-        const uint4* row = reinterpret_cast<const uint4*>(k + static_cast<int64_t>(t) * kHeadDim);
-        uint4 raw[16];
+        const uint4* keyRow = reinterpret_cast<const uint4*>(k + static_cast<int64_t>(t) * D);
+        uint4 raw[D / 8];
 #pragma unroll
-        for (int i = 0; i < 16; ++i) raw[i] = __ldg(row + i);
+        for (int i = 0; i < D / 8; ++i) raw[i] = __ldg(keyRow + i);
         float s = 0.f;
 #pragma unroll
-        for (int i = 0; i < 16; ++i) {
+        for (int i = 0; i < D / 8; ++i) {
             const uint32_t w[4] = {raw[i].x, raw[i].y, raw[i].z, raw[i].w};
 #pragma unroll
             for (int j = 0; j < 4; ++j) {
@@ -142,60 +167,79 @@ __global__ void __launch_bounds__(kAttnThreads) decodeAttentionKernel(
     }
     const float maxScore = blockMax(localMax, scratch);  // its barrier also publishes the scores
 
-    float acc[4] = {0.f, 0.f, 0.f, 0.f};
+    float acc[kPerLane] = {};
     float localSum = 0.f;
     for (int t0 = warp * kValueUnroll; t0 < length; t0 += kAttnWarps * kValueUnroll) {
-        uint2 raw[kValueUnroll];
+        float vals[kValueUnroll][kPerLane];
 #pragma unroll
         for (int u = 0; u < kValueUnroll; ++u) {
             const int t = t0 + u;
-            raw[u] = t < length ? __ldg(reinterpret_cast<const uint2*>(v + static_cast<int64_t>(t) * kHeadDim + lane * 4))
-                                : make_uint2(0, 0);
+            if (t < length) {
+                loadLaneValues<D>(v + static_cast<int64_t>(t) * D + lane * kPerLane, vals[u]);
+            } else {
+#pragma unroll
+                for (int j = 0; j < kPerLane; ++j) vals[u][j] = 0.f;
+            }
         }
 #pragma unroll
         for (int u = 0; u < kValueUnroll; ++u) {
             const int t = t0 + u;
             const float p = t < length ? exp2f(scores[t] - maxScore) : 0.f;
             localSum += p;
-            acc[0] = fmaf(p, __uint_as_float(raw[u].x << 16), acc[0]);
-            acc[1] = fmaf(p, __uint_as_float(raw[u].x & 0xFFFF0000u), acc[1]);
-            acc[2] = fmaf(p, __uint_as_float(raw[u].y << 16), acc[2]);
-            acc[3] = fmaf(p, __uint_as_float(raw[u].y & 0xFFFF0000u), acc[3]);
+#pragma unroll
+            for (int j = 0; j < kPerLane; ++j) acc[j] = fmaf(p, vals[u][j], acc[j]);
         }
     }
 #pragma unroll
-    for (int i = 0; i < 4; ++i) partialOut[warp * kHeadDim + lane * 4 + i] = acc[i];
+    for (int j = 0; j < kPerLane; ++j) partialOut[warp * D + lane * kPerLane + j] = acc[j];
     if (lane == 0) scratch[warp] = localSum;  // every lane of a warp holds the same sum
     __syncthreads();
     float total = 0.f;
     for (int w = 0; w < kAttnWarps; ++w) total += scratch[w];
-    for (int i = threadIdx.x; i < kHeadDim; i += kAttnThreads) {
+    const int64_t width = static_cast<int64_t>(hkv) * group * D;
+    for (int i = threadIdx.x; i < D; i += kAttnThreads) {
         float o = 0.f;
-        for (int w = 0; w < kAttnWarps; ++w) o += partialOut[w * kHeadDim + i];
-        const int64_t c = static_cast<int64_t>(head) * kHeadDim + i;
-        out[scatter ? scatter[c] : c] = __float2bfloat16(o / total);
+        for (int w = 0; w < kAttnWarps; ++w) o += partialOut[w * D + i];
+        const int64_t c = static_cast<int64_t>(head) * D + i;
+        out[row * width + (scatter ? scatter[c] : c)] = __float2bfloat16(o / total);
     }
 }
 
-}  // namespace
-
-cudaError_t decodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* kCache, const __nv_bfloat16* vCache,
-                            const int64_t* position, const int64_t* scatter, __nv_bfloat16* out, int hq, int hkv, int d,
-                            int capacity, cudaStream_t stream) {
-    if (d != kHeadDim || hq % hkv != 0) return cudaErrorInvalidValue;
-    const size_t smem = (static_cast<size_t>(capacity) + kAttnWarps * kHeadDim + kAttnWarps + kHeadDim) * sizeof(float);
-    static bool raised = false;
+template <int D>
+cudaError_t launchDecodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* kCache, const __nv_bfloat16* vCache,
+                                  const int64_t* positions, const int64_t* sequences, const int64_t* scatter,
+                                  __nv_bfloat16* out, int m, int hq, int hkv, int capacity, cudaStream_t stream) {
+    const size_t smem = (static_cast<size_t>(capacity) + kAttnWarps * D + kAttnWarps + D) * sizeof(float);
+    static bool raised = false;  // once per instantiation: the scores of long sequences need more than 48 KB
     if (!raised) {
         int device = 0, optin = 0;
         cudaGetDevice(&device);
         cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device);
-        cudaFuncSetAttribute(decodeAttentionKernel, cudaFuncAttributeMaxDynamicSharedMemorySize, optin);
+        cudaFuncSetAttribute(decodeAttentionKernel<D>, cudaFuncAttributeMaxDynamicSharedMemorySize, optin);
         raised = true;
     }
-    const float scaleLog2 = 1.4426950408889634f / sqrtf(static_cast<float>(d));
-    decodeAttentionKernel<<<hq, kAttnThreads, smem, stream>>>(q, kCache, vCache, position, scatter, out, hq / hkv, capacity,
-                                                                 scaleLog2);
+    const float scaleLog2 = 1.4426950408889634f / sqrtf(static_cast<float>(D));
+    decodeAttentionKernel<D><<<dim3(hq, m), kAttnThreads, smem, stream>>>(q, kCache, vCache, positions, sequences, scatter,
+                                                                          out, m, hkv, hq / hkv, capacity, scaleLog2);
     return cudaGetLastError();
+}
+
+}  // namespace
+
+bool decodeAttentionSupports(int d) {
+    return d == 32 || d == 64 || d == 128;
+}
+
+cudaError_t decodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* kCache, const __nv_bfloat16* vCache,
+                            const int64_t* positions, const int64_t* sequences, const int64_t* scatter,
+                            __nv_bfloat16* out, int m, int hq, int hkv, int d, int capacity, cudaStream_t stream) {
+    if (hq % hkv != 0) return cudaErrorInvalidValue;
+    switch (d) {
+        case 32: return launchDecodeAttention<32>(q, kCache, vCache, positions, sequences, scatter, out, m, hq, hkv, capacity, stream);
+        case 64: return launchDecodeAttention<64>(q, kCache, vCache, positions, sequences, scatter, out, m, hq, hkv, capacity, stream);
+        case 128: return launchDecodeAttention<128>(q, kCache, vCache, positions, sequences, scatter, out, m, hq, hkv, capacity, stream);
+        default: return cudaErrorInvalidValue;
+    }
 }
 
 cudaError_t addRmsNorm(__nv_bfloat16* residual, const __nv_bfloat16* delta, const __nv_bfloat16* weight,
@@ -204,12 +248,12 @@ cudaError_t addRmsNorm(__nv_bfloat16* residual, const __nv_bfloat16* delta, cons
     return cudaGetLastError();
 }
 
-cudaError_t ropeAndCacheWrite(const __nv_bfloat16* qkv, const int64_t* positions, const float* cos, const float* sin,
-                              __nv_bfloat16* kCache, __nv_bfloat16* vCache, __nv_bfloat16* qOut, int m, int hq, int hkv,
-                              int d, int capacity, cudaStream_t stream) {
+cudaError_t ropeAndCacheWrite(const __nv_bfloat16* qkv, const int64_t* positions, const int64_t* sequences,
+                              const float* cos, const float* sin, __nv_bfloat16* kCache, __nv_bfloat16* vCache,
+                              __nv_bfloat16* qOut, int m, int hq, int hkv, int d, int capacity, cudaStream_t stream) {
     if (d % 2 != 0 || d > 1024 || hq % hkv != 0) return cudaErrorInvalidValue;
-    ropeAndCacheWriteKernel<<<dim3(m, hq + 2 * hkv), d, 0, stream>>>(qkv, positions, cos, sin, kCache, vCache, qOut, m,
-                                                                     hq, hkv, d, capacity);
+    ropeAndCacheWriteKernel<<<dim3(m, hq + 2 * hkv), d, 0, stream>>>(qkv, positions, sequences, cos, sin, kCache, vCache,
+                                                                     qOut, m, hq, hkv, d, capacity);
     return cudaGetLastError();
 }
 

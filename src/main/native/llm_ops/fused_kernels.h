@@ -16,10 +16,11 @@ cudaError_t addRmsNorm(__nv_bfloat16* residual, const __nv_bfloat16* delta, cons
 
 // HF rotate_half RoPE on q and k of qkv [m, (hq + 2 hkv) * d] at positions[m] (float32 math);
 // q goes to qOut [hkv, group * m, d] (row g * m + i for query head kvh * group + g), k and v to the
-// caches [hkv, capacity, d] at slot positions[i].
-cudaError_t ropeAndCacheWrite(const __nv_bfloat16* qkv, const int64_t* positions, const float* cos, const float* sin,
-                              __nv_bfloat16* kCache, __nv_bfloat16* vCache, __nv_bfloat16* qOut, int m, int hq, int hkv,
-                              int d, int capacity, cudaStream_t stream);
+// caches [sequences, hkv, capacity, d] of sequence sequences[i] (null: sequence 0 for every row) at
+// position positions[i].
+cudaError_t ropeAndCacheWrite(const __nv_bfloat16* qkv, const int64_t* positions, const int64_t* sequences,
+                              const float* cos, const float* sin, __nv_bfloat16* kCache, __nv_bfloat16* vCache,
+                              __nv_bfloat16* qOut, int m, int hq, int hkv, int d, int capacity, cudaStream_t stream);
 
 // out[i][j] = bf16(bf16(silu(g[i][s])) * u[i][s]) with s = perm[j] (perm may be null);
 // gateUp [m, 2f] holds gate then up.
@@ -30,11 +31,15 @@ cudaError_t siluMul(const __nv_bfloat16* gateUp, const int64_t* perm, __nv_bfloa
 
 namespace llmops::kernels {
 
-// Attention of one new token (M = 1) over cache slots 0..position[0]: q [hkv, group, d] (from
-// ropeAndCacheWrite), caches [hkv, capacity, d], out [hkv * group * d]; value c goes to out[scatter[c]]
-// when scatter is given (o_proj's act-order gather, inverted). Softmax in float32.
+// Whether decodeAttention takes this head dimension.
+bool decodeAttentionSupports(int d);
+
+// Attention of m new tokens, one per sequence: row i attends over positions 0..positions[i] of
+// sequence sequences[i]'s cache. q [hkv, group * m, d] (from ropeAndCacheWrite), caches
+// [sequences, hkv, capacity, d], out [m, hq * d]; column c of a row goes to scatter[c] when scatter is
+// given (o_proj's act-order gather, inverted). Softmax in float32.
 cudaError_t decodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* kCache, const __nv_bfloat16* vCache,
-                            const int64_t* position, const int64_t* scatter, __nv_bfloat16* out, int hq, int hkv, int d,
-                            int capacity, cudaStream_t stream);
+                            const int64_t* positions, const int64_t* sequences, const int64_t* scatter,
+                            __nv_bfloat16* out, int m, int hq, int hkv, int d, int capacity, cudaStream_t stream);
 
 }  // namespace llmops::kernels

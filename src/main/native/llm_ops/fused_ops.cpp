@@ -48,16 +48,19 @@ at::Tensor addRmsNorm(at::Tensor& residual, const at::Tensor& delta, const at::T
     return out;
 }
 
-at::Tensor ropeAndCacheWrite(const at::Tensor& qkv, const at::Tensor& positions, const at::Tensor& cos,
-                             const at::Tensor& sin, at::Tensor& keys, at::Tensor& values, int64_t hq, int64_t hkv) {
+at::Tensor ropeAndCacheWrite(const at::Tensor& qkv, const at::Tensor& positions, const at::Tensor& sequences,
+                             const at::Tensor& cos, const at::Tensor& sin, at::Tensor& keys, at::Tensor& values,
+                             int64_t hq, int64_t hkv) {
     const int64_t m = qkv.size(0), d = keys.size(3), capacity = keys.size(2);
     require(qkv.scalar_type() == at::kBFloat16 && qkv.is_contiguous() && qkv.size(1) == (hq + 2 * hkv) * d,
             "qkv must be contiguous bf16 [M, (hq + 2 hkv) d]");
     require(positions.scalar_type() == at::kLong && positions.numel() == m, "positions must be int64 [M]");
+    require(!sequences.defined() || (sequences.scalar_type() == at::kLong && sequences.numel() == m),
+            "sequences must be int64 [M]");
     require(cos.scalar_type() == at::kFloat && cos.is_contiguous() && cos.size(1) == d, "rope tables must be f32 [P, d]");
-    require(keys.is_contiguous() && values.is_contiguous() && keys.size(1) == hkv, "caches must be contiguous [1, hkv, C, d]");
+    require(keys.is_contiguous() && values.is_contiguous() && keys.size(1) == hkv, "caches must be contiguous [S, hkv, C, d]");
     at::Tensor q = at::empty({1, hkv, (hq / hkv) * m, d}, qkv.options());
-    check(kernels::ropeAndCacheWrite(bf16(qkv), positions.data_ptr<int64_t>(), cos.data_ptr<float>(),
+    check(kernels::ropeAndCacheWrite(bf16(qkv), positions.data_ptr<int64_t>(), indexes(sequences), cos.data_ptr<float>(),
                                      sin.data_ptr<float>(), bf16(keys), bf16(values), bf16(q), static_cast<int>(m),
                                      static_cast<int>(hq), static_cast<int>(hkv), static_cast<int>(d),
                                      static_cast<int>(capacity), stream(qkv)),
@@ -66,15 +69,19 @@ at::Tensor ropeAndCacheWrite(const at::Tensor& qkv, const at::Tensor& positions,
 }
 
 at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
-                           const at::Tensor& positions, int64_t hq, const at::Tensor& scatter) {
-    const int64_t hkv = keys.size(1), capacity = keys.size(2), d = keys.size(3);
-    require(d == 128 && q.size(2) * hkv == hq && q.is_contiguous() && positions.numel() == 1,
-            "decodeAttention takes one token and head_dim 128");
-    at::Tensor out = at::empty({1, hq * d}, q.options());
+                           const at::Tensor& positions, const at::Tensor& sequences, int64_t hq,
+                           const at::Tensor& scatter) {
+    const int64_t hkv = keys.size(1), capacity = keys.size(2), d = keys.size(3), m = positions.numel();
+    require(kernels::decodeAttentionSupports(static_cast<int>(d)), "decodeAttention takes head_dim 32, 64 or 128");
+    require(q.is_contiguous() && q.size(1) == hkv && q.size(2) == (hq / hkv) * m && keys.is_contiguous() &&
+                values.is_contiguous(), "q must be [1, hkv, group * M, d] and the caches contiguous");
+    require(positions.scalar_type() == at::kLong && (!sequences.defined() ||
+            (sequences.scalar_type() == at::kLong && sequences.numel() == m)), "positions and sequences must be int64 [M]");
     require(!scatter.defined() || (scatter.scalar_type() == at::kLong && scatter.numel() == hq * d), "scatter must be int64 [hq * d]");
-    check(kernels::decodeAttention(bf16(q), bf16(keys), bf16(values), positions.data_ptr<int64_t>(), indexes(scatter), bf16(out),
-                                   static_cast<int>(hq), static_cast<int>(hkv), static_cast<int>(d),
-                                   static_cast<int>(capacity), stream(q)),
+    at::Tensor out = at::empty({m, hq * d}, q.options());
+    check(kernels::decodeAttention(bf16(q), bf16(keys), bf16(values), positions.data_ptr<int64_t>(), indexes(sequences),
+                                   indexes(scatter), bf16(out), static_cast<int>(m), static_cast<int>(hq),
+                                   static_cast<int>(hkv), static_cast<int>(d), static_cast<int>(capacity), stream(q)),
           "decodeAttention");
     return out;
 }

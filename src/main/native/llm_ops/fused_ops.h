@@ -11,15 +11,18 @@ at::Tensor addRmsNorm(at::Tensor& residual, const at::Tensor& delta, const at::T
                       const at::Tensor& perm);
 
 // RoPE on q and k of qkv [M, (hq + 2 hkv) d] at positions [M]; k and v written into the caches
-// [1, hkv, C, d] at those slots; returns q as [1, hkv, group * M, d] (row g * M + i).
-at::Tensor ropeAndCacheWrite(const at::Tensor& qkv, const at::Tensor& positions, const at::Tensor& cos,
-                             const at::Tensor& sin, at::Tensor& keys, at::Tensor& values, int64_t hq, int64_t hkv);
+// [S, hkv, C, d] of sequence sequences[i] (undefined: sequence 0) at those positions; returns q as
+// [1, hkv, group * M, d] (row g * M + i).
+at::Tensor ropeAndCacheWrite(const at::Tensor& qkv, const at::Tensor& positions, const at::Tensor& sequences,
+                             const at::Tensor& cos, const at::Tensor& sin, at::Tensor& keys, at::Tensor& values,
+                             int64_t hq, int64_t hkv);
 
-// Attention of one new token over the cache slots up to positions[0]: q [1, hkv, group, 128] ->
-// [1, hq * 128], its columns scattered by `scatter` when defined (the inverse of the next matmul's
-// act-order gather). The decode step's replacement for SDPA with a mask.
+// Attention of M new tokens, row i over positions 0..positions[i] of sequence sequences[i]'s cache:
+// q [1, hkv, group * M, d] -> [M, hq * d], its columns scattered by `scatter` when defined (the
+// inverse of the next matmul's act-order gather). The decode step's replacement for SDPA with a mask.
 at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
-                           const at::Tensor& positions, int64_t hq, const at::Tensor& scatter);
+                           const at::Tensor& positions, const at::Tensor& sequences, int64_t hq,
+                           const at::Tensor& scatter);
 
 // silu(gate) * up of gateUp [M, 2F], columns gathered by perm when defined: bf16 [M, F].
 at::Tensor siluMul(const at::Tensor& gateUp, const at::Tensor& perm);

@@ -153,7 +153,8 @@ JNIEXPORT jlong JNICALL Java_dev_inferless_llm_ops_NativeLlm_linearForward(JNIEn
 }
 
 JNIEXPORT jlong JNICALL Java_dev_inferless_llm_ops_NativeLlm_createModel(
-        JNIEnv* env, jclass, jintArray dims, jdoubleArray params, jlong embed, jlong finalNorm, jlong lmHead) {
+        JNIEnv* env, jclass, jintArray dims, jdoubleArray params, jlong embed, jlong finalNorm, jlong lmHead,
+        jint sequences, jboolean graphs) {
     return guarded<jlong>(env, 0, [&] {
         std::vector<int64_t> d = ints(env, dims);
         if (d.size() != 8) throw std::invalid_argument("dims must be [hidden, intermediate, layers, heads, kvHeads, headDim, vocab, maxPositions]");
@@ -161,7 +162,15 @@ JNIEXPORT jlong JNICALL Java_dev_inferless_llm_ops_NativeLlm_createModel(
         if (env->GetArrayLength(params) != 3) throw std::invalid_argument("params must be [rmsEps, ropeTheta, ropeScale]");
         env->GetDoubleArrayRegion(params, 0, 3, p);
         llmops::LlamaDims dm{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], p[0], p[1], p[2]};
-        auto* m = new NativeModel{llmops::LlamaDecoder(dm, tensorAt(embed), tensorAt(finalNorm), tensorAt(lmHead)), {}};
+        const at::Tensor& e = tensorAt(embed);
+        auto* m = new NativeModel{llmops::LlamaDecoder(dm, e, tensorAt(finalNorm), tensorAt(lmHead), sequences),
+                                  llmops::DeviceSampler(sequences, dm.vocab, e.device())};
+        try {
+            m->decoder.useGraphs(graphs);
+        } catch (...) {
+            delete m;
+            throw;
+        }
         return reinterpret_cast<jlong>(m);
     });
 }
@@ -177,42 +186,57 @@ JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_addLayer(
     });
 }
 
-JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_begin(JNIEnv* env, jclass, jlong model, jint capacity, jboolean graph) {
+JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_begin(JNIEnv* env, jclass, jlong model, jint sequence,
+                                                                   jint capacity) {
     guarded<int>(env, 0, [&] {
-        modelAt(model).decoder.begin(capacity, graph);
+        modelAt(model).decoder.begin(sequence, capacity);
         return 0;
     });
 }
 
-JNIEXPORT jfloatArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_prefill(JNIEnv* env, jclass, jlong model, jintArray tokens) {
-    return guarded<jfloatArray>(env, nullptr, [&] { return floatArray(env, modelAt(model).decoder.prefill(ints(env, tokens))); });
+JNIEXPORT jfloatArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_prefill(JNIEnv* env, jclass, jlong model,
+                                                                           jint sequence, jintArray tokens) {
+    return guarded<jfloatArray>(env, nullptr, [&] {
+        return floatArray(env, modelAt(model).decoder.prefill(sequence, ints(env, tokens)));
+    });
 }
 
-JNIEXPORT jfloatArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_decode(JNIEnv* env, jclass, jlong model, jint token) {
-    return guarded<jfloatArray>(env, nullptr, [&] { return floatArray(env, modelAt(model).decoder.decode(token)); });
+JNIEXPORT jfloatArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_decode(JNIEnv* env, jclass, jlong model,
+                                                                          jintArray sequences, jintArray tokens) {
+    return guarded<jfloatArray>(env, nullptr, [&] {
+        return floatArray(env, modelAt(model).decoder.decode(ints(env, sequences), ints(env, tokens)));
+    });
 }
 
 JNIEXPORT jint JNICALL Java_dev_inferless_llm_ops_NativeLlm_prefillSample(
-        JNIEnv* env, jclass, jlong model, jintArray tokens, jdouble temperature, jint topK, jdouble topP,
+        JNIEnv* env, jclass, jlong model, jint sequence, jintArray tokens, jdouble temperature, jint topK, jdouble topP,
         jdouble repetitionPenalty, jlong seed) {
     return guarded<jint>(env, -1, [&] {
         NativeModel& m = modelAt(model);
         std::vector<int64_t> prompt = ints(env, tokens);
         llmops::SamplingParams p{temperature, topK, topP, repetitionPenalty};
-        m.sampler.reset(p, static_cast<uint64_t>(seed), prompt, m.decoder.dims().vocab, m.decoder.device());
-        return static_cast<jint>(m.sampler.sample(m.decoder.prefill(prompt)));
+        m.decoder.checkSequence(sequence);
+        m.sampler.reset(sequence, p, static_cast<uint64_t>(seed), prompt);
+        at::Tensor logits = m.decoder.prefill(sequence, prompt).view({1, -1});
+        return static_cast<jint>(m.sampler.sample(logits, {sequence}).front());
     });
 }
 
-JNIEXPORT jint JNICALL Java_dev_inferless_llm_ops_NativeLlm_decodeSample(JNIEnv* env, jclass, jlong model, jint token) {
-    return guarded<jint>(env, -1, [&] {
+JNIEXPORT jintArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_decodeSample(JNIEnv* env, jclass, jlong model,
+                                                                              jintArray sequences, jintArray tokens) {
+    return guarded<jintArray>(env, nullptr, [&] {
         NativeModel& m = modelAt(model);
-        return static_cast<jint>(m.sampler.sample(m.decoder.decode(token)));
+        std::vector<int64_t> ids = ints(env, sequences);
+        std::vector<int64_t> next = m.sampler.sample(m.decoder.decode(ids, ints(env, tokens)), ids);
+        std::vector<jint> out(next.begin(), next.end());
+        jintArray array = env->NewIntArray(static_cast<jsize>(out.size()));
+        env->SetIntArrayRegion(array, 0, static_cast<jsize>(out.size()), out.data());
+        return array;
     });
 }
 
-JNIEXPORT jint JNICALL Java_dev_inferless_llm_ops_NativeLlm_position(JNIEnv* env, jclass, jlong model) {
-    return guarded<jint>(env, -1, [&] { return static_cast<jint>(modelAt(model).decoder.position()); });
+JNIEXPORT jint JNICALL Java_dev_inferless_llm_ops_NativeLlm_position(JNIEnv* env, jclass, jlong model, jint sequence) {
+    return guarded<jint>(env, -1, [&] { return static_cast<jint>(modelAt(model).decoder.position(sequence)); });
 }
 
 JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_freeModel(JNIEnv*, jclass, jlong model) {

@@ -1,5 +1,6 @@
 #include "llama_decoder.h"
 
+#include "fused_kernels.h"
 #include "fused_ops.h"
 
 #include <c10/cuda/CUDAFunctions.h>
@@ -24,9 +25,12 @@ int64_t cacheCapacityFor(int64_t tokens) {
     return (tokens + step - 1) / step * step;
 }
 
-LlamaDecoder::LlamaDecoder(const LlamaDims& dims, at::Tensor embed, at::Tensor finalNorm, at::Tensor lmHead)
-    : dims_(dims), device_(embed.device()) {
+LlamaDecoder::LlamaDecoder(const LlamaDims& dims, at::Tensor embed, at::Tensor finalNorm, at::Tensor lmHead,
+                           int64_t sequences)
+    : dims_(dims), device_(embed.device()), positions_(sequences, 0) {
+    require(sequences >= 1, "sequences must be at least 1");
     require(dims.heads % dims.kvHeads == 0, "num_attention_heads must be a multiple of num_key_value_heads");
+    require(kernels::decodeAttentionSupports(static_cast<int>(dims.headDim)), "head_dim must be 32, 64 or 128");
     require(embed.dim() == 2 && embed.size(0) == dims.vocab && embed.size(1) == dims.hidden,
             "embed_tokens must be [vocab, hidden]");
     require(lmHead.dim() == 2 && lmHead.size(0) == dims.vocab && lmHead.size(1) == dims.hidden,
@@ -57,35 +61,56 @@ void LlamaDecoder::addLayer(DecoderLayer layer) {
     }
     oScatter_.push_back(scatter);
     layers_.push_back(std::move(layer));
-    graph_.reset();
+    buckets_.clear();
 }
 
-void LlamaDecoder::allocateCache(int64_t capacity) {
-    graph_.reset();
-    keys_.clear();
-    values_.clear();
+void LlamaDecoder::useGraphs(bool on) {
+    require(!on || device_.is_cuda(), "CUDA graphs need a CUDA device");
+    useGraphs_ = on;
+}
+
+void LlamaDecoder::checkSequence(int64_t sequence) const {
+    require(sequence >= 0 && sequence < sequences(),
+            "sequence " + std::to_string(sequence) + " outside [0, " + std::to_string(sequences()) + ")");
+}
+
+int64_t LlamaDecoder::position(int64_t sequence) const {
+    checkSequence(sequence);
+    return positions_[sequence];
+}
+
+void LlamaDecoder::growCache(int64_t capacity) {
+    buckets_.clear();  // their graphs point at the old caches
     auto bf16 = at::TensorOptions().dtype(at::kBFloat16).device(device_);
     for (size_t i = 0; i < layers_.size(); ++i) {
         // Zeros: masked slots must hold finite values (0 * NaN would poison the attention output).
-        keys_.push_back(at::zeros({1, dims_.kvHeads, capacity, dims_.headDim}, bf16));
-        values_.push_back(at::zeros({1, dims_.kvHeads, capacity, dims_.headDim}, bf16));
+        // One more sequence than asked: the scratch that padding rows of a bucket write to.
+        at::Tensor keys = at::zeros({sequences() + 1, dims_.kvHeads, capacity, dims_.headDim}, bf16);
+        at::Tensor values = at::zeros_like(keys);
+        if (capacity_ > 0) {
+            keys.narrow(2, 0, capacity_).copy_(keys_[i]);
+            values.narrow(2, 0, capacity_).copy_(values_[i]);
+        }
+        if (i < keys_.size()) {
+            keys_[i] = keys;
+            values_[i] = values;
+        } else {
+            keys_.push_back(keys);
+            values_.push_back(values);
+        }
     }
-    auto i64 = at::TensorOptions().dtype(at::kLong).device(device_);
-    slots_ = at::arange(capacity, i64);
-    stepToken_ = at::zeros({1}, i64);
-    stepPosition_ = at::zeros({1}, i64);
+    slots_ = at::arange(capacity, at::TensorOptions().dtype(at::kLong).device(device_));
     capacity_ = capacity;
 }
 
-void LlamaDecoder::begin(int64_t capacity, bool useGraph) {
+void LlamaDecoder::begin(int64_t sequence, int64_t capacity) {
     require(static_cast<int64_t>(layers_.size()) == dims_.layers, "not all layers were added");
+    checkSequence(sequence);
     require(capacity > 0 && capacity <= dims_.maxPositions,
             "maxTokens must be in [1, max_position_embeddings=" + std::to_string(dims_.maxPositions) + "]");
-    require(!useGraph || device_.is_cuda(), "CUDA graphs need a CUDA device");
     const int64_t rounded = std::min(cacheCapacityFor(capacity), dims_.maxPositions);
-    if (rounded > capacity_) allocateCache(rounded);
-    useGraph_ = useGraph;
-    position_ = 0;
+    if (rounded > capacity_) growCache(rounded);
+    positions_[sequence] = 0;
 }
 
 at::Tensor LlamaDecoder::attentionMask(const at::Tensor& positions) const {
@@ -97,21 +122,25 @@ at::Tensor LlamaDecoder::attentionMask(const at::Tensor& positions) const {
 }
 
 at::Tensor LlamaDecoder::attention(size_t layer, const at::Tensor& qkv, const at::Tensor& positions,
-                                   const at::Tensor& mask) {
+                                   const at::Tensor& sequences, const at::Tensor& mask, int64_t prefillSequence) {
     const int64_t m = qkv.size(0), d = dims_.headDim, hq = dims_.heads, hkv = dims_.kvHeads;
-    // GQA without copying the cache: the query heads of one KV head become rows (g * M + i).
-    at::Tensor q = ropeAndCacheWrite(qkv, positions, cos_, sin_, keys_[layer], values_[layer], hq, hkv);
-    if (!mask.defined()) return decodeAttention(q, keys_[layer], values_[layer], positions, hq, oScatter_[layer]);
-    at::Tensor out = at::scaled_dot_product_attention(q, keys_[layer], values_[layer], mask);
+    if (!mask.defined()) {
+        // GQA without copying the cache: the query heads of one KV head become rows (g * M + i).
+        at::Tensor q = ropeAndCacheWrite(qkv, positions, sequences, cos_, sin_, keys_[layer], values_[layer], hq, hkv);
+        return decodeAttention(q, keys_[layer], values_[layer], positions, sequences, hq, oScatter_[layer]);
+    }
+    at::Tensor keys = keys_[layer].narrow(0, prefillSequence, 1), values = values_[layer].narrow(0, prefillSequence, 1);
+    at::Tensor q = ropeAndCacheWrite(qkv, positions, at::Tensor(), cos_, sin_, keys, values, hq, hkv);
+    at::Tensor out = at::scaled_dot_product_attention(q, keys, values, mask);
     return out.reshape({hkv, hq / hkv, m, d}).permute({2, 0, 1, 3}).reshape({m, hq * d});
 }
 
-at::Tensor LlamaDecoder::forward(const at::Tensor& tokens, const at::Tensor& positions) {
+at::Tensor LlamaDecoder::forward(const at::Tensor& tokens, const at::Tensor& positions, const at::Tensor& sequences,
+                                 int64_t prefillSequence) {
     const double eps = dims_.rmsEps;
+    const bool decoding = sequences.defined();      // one token per sequence: the decode kernel, no mask
     at::Tensor x = embed_.index_select(0, tokens);  // the residual stream, updated in place
-    // One new token with head_dim 128: our decode kernel, no mask; else SDPA with the mask.
-    const bool decodeKernel = tokens.size(0) == 1 && dims_.headDim == 128;
-    at::Tensor mask = decodeKernel ? at::Tensor() : attentionMask(positions);
+    at::Tensor mask = decoding ? at::Tensor() : attentionMask(positions);
     at::Tensor delta;                               // the last layer's down_proj output, not yet added
     for (size_t i = 0; i < layers_.size(); ++i) {
         const DecoderLayer& l = layers_[i];
@@ -119,8 +148,8 @@ at::Tensor LlamaDecoder::forward(const at::Tensor& tokens, const at::Tensor& pos
         at::Tensor permQkv = l.qkv.inputPermutation();
         at::Tensor h = addRmsNorm(x, delta, l.inputNorm, eps, permQkv);
         at::Tensor qkv = permQkv.defined() ? l.qkv.forwardPermuted(h) : l.qkv.forward(h);
-        at::Tensor attn = attention(i, qkv, positions, mask);
-        const bool oGathered = decodeKernel && l.o.inputPermutation().defined();
+        at::Tensor attn = attention(i, qkv, positions, sequences, mask, prefillSequence);
+        const bool oGathered = decoding && l.o.inputPermutation().defined();
         at::Tensor o = oGathered ? l.o.forwardPermuted(attn) : l.o.forward(attn);
         at::Tensor permGateUp = l.gateUp.inputPermutation();
         h = addRmsNorm(x, o, l.postNorm, eps, permGateUp);
@@ -129,55 +158,86 @@ at::Tensor LlamaDecoder::forward(const at::Tensor& tokens, const at::Tensor& pos
         at::Tensor act = siluMul(gateUp, permDown);
         delta = permDown.defined() ? l.down.forwardPermuted(act) : l.down.forward(act);
     }
-    at::Tensor last = addRmsNorm(x, delta, finalNorm_, eps, at::Tensor()).narrow(0, x.size(0) - 1, 1);
-    return at::matmul(last, lmHead_.t()).to(at::kFloat).view({dims_.vocab});
+    at::Tensor normed = addRmsNorm(x, delta, finalNorm_, eps, at::Tensor());
+    at::Tensor rows = decoding ? normed : normed.narrow(0, x.size(0) - 1, 1);
+    return at::matmul(rows, lmHead_.t()).to(at::kFloat);
 }
 
-at::Tensor LlamaDecoder::prefill(const std::vector<int64_t>& tokens) {
+at::Tensor LlamaDecoder::prefill(int64_t sequence, const std::vector<int64_t>& tokens) {
+    checkSequence(sequence);
     require(capacity_ > 0, "begin() must come before prefill");
-    require(position_ == 0, "prefill runs once, first");
+    require(positions_[sequence] == 0, "prefill runs once, first");
     require(!tokens.empty(), "the prompt must hold at least one token");
     require(static_cast<int64_t>(tokens.size()) <= capacity_, "the prompt is longer than the session's maxTokens");
     auto i64 = at::TensorOptions().dtype(at::kLong).device(device_);
     at::Tensor ids = at::tensor(tokens, at::kLong).to(device_);
     require(ids.min().item<int64_t>() >= 0 && ids.max().item<int64_t>() < dims_.vocab, "token id outside the vocabulary");
     at::Tensor positions = at::arange(static_cast<int64_t>(tokens.size()), i64);
-    at::Tensor logits = forward(ids, positions);
-    position_ = static_cast<int64_t>(tokens.size());
+    at::Tensor logits = forward(ids, positions, at::Tensor(), sequence).view({dims_.vocab});
+    positions_[sequence] = static_cast<int64_t>(tokens.size());
     return logits;
 }
 
-void LlamaDecoder::capture() {
+LlamaDecoder::Bucket& LlamaDecoder::bucketFor(int64_t n) {
+    int64_t size = 1;
+    while (size < n) size *= 2;
+    size = std::min(size, sequences());  // the largest bucket is the number of sequences
+    Bucket& b = buckets_[size];
+    if (!b.inputs.defined()) b.inputs = at::zeros({3, size}, at::TensorOptions().dtype(at::kLong).device(device_));
+    return b;
+}
+
+void LlamaDecoder::capture(Bucket& b) {
     c10::cuda::CUDAStream side = c10::cuda::getStreamFromPool(false, device_.index());
     c10::cuda::device_synchronize();
     {
         c10::cuda::CUDAStreamGuard guard(side);
-        // Warm-up on the real step inputs: it rewrites the same cache slot with the same values.
-        for (int i = 0; i < 2; ++i) forward(stepToken_, stepPosition_);
+        // Warm-up on the real step inputs: it writes the same cache slots with the same values.
+        for (int i = 0; i < 2; ++i) forward(b.inputs[0], b.inputs[1], b.inputs[2], 0);
         side.synchronize();
-        graph_ = std::make_unique<at::cuda::CUDAGraph>();
-        graph_->capture_begin();
-        stepLogits_ = forward(stepToken_, stepPosition_);
-        graph_->capture_end();
+        b.graph = std::make_unique<at::cuda::CUDAGraph>();
+        b.graph->capture_begin();
+        b.logits = forward(b.inputs[0], b.inputs[1], b.inputs[2], 0);
+        b.graph->capture_end();
     }
     c10::cuda::device_synchronize();
 }
 
-at::Tensor LlamaDecoder::decode(int64_t token) {
-    require(capacity_ > 0 && position_ > 0, "prefill must come before decode");
-    require(position_ < capacity_, "the session's maxTokens is used up");
-    require(token >= 0 && token < dims_.vocab, "token id outside the vocabulary");
-    stepToken_.fill_(token);
-    stepPosition_.fill_(position_);
-    at::Tensor logits;
-    if (useGraph_) {
-        if (!graph_) capture();
-        graph_->replay();
-        logits = stepLogits_;
-    } else {
-        logits = forward(stepToken_, stepPosition_);
+at::Tensor LlamaDecoder::decode(const std::vector<int64_t>& sequences, const std::vector<int64_t>& tokens) {
+    const int64_t n = static_cast<int64_t>(sequences.size());
+    require(n >= 1 && static_cast<int64_t>(tokens.size()) == n, "one token per sequence, at least one");
+    std::vector<bool> seen(this->sequences(), false);
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t s = sequences[i];
+        checkSequence(s);
+        require(!seen[s], "sequence " + std::to_string(s) + " appears twice in one step");
+        seen[s] = true;
+        require(capacity_ > 0 && positions_[s] > 0, "prefill must come before decode");
+        require(positions_[s] < capacity_, "the session's maxTokens is used up");
+        require(tokens[i] >= 0 && tokens[i] < dims_.vocab, "token id outside the vocabulary");
     }
-    ++position_;
+    at::Tensor logits;
+    if (useGraphs_) {
+        Bucket& b = bucketFor(n);
+        const int64_t size = b.inputs.size(1);
+        // Rows past n: token 0 at position 0 of the scratch sequence (index sequences()).
+        std::vector<int64_t> host(3 * size, 0);
+        for (int64_t i = 0; i < size; ++i) {
+            host[i] = i < n ? tokens[i] : 0;
+            host[size + i] = i < n ? positions_[sequences[i]] : 0;
+            host[2 * size + i] = i < n ? sequences[i] : this->sequences();
+        }
+        b.inputs.copy_(at::tensor(host, at::kLong).view({3, size}));
+        if (!b.graph) capture(b);
+        b.graph->replay();
+        logits = b.logits.narrow(0, 0, n);
+    } else {
+        std::vector<int64_t> positions;
+        for (int64_t s : sequences) positions.push_back(positions_[s]);
+        logits = forward(at::tensor(tokens, at::kLong).to(device_), at::tensor(positions, at::kLong).to(device_),
+                         at::tensor(sequences, at::kLong).to(device_), 0);
+    }
+    for (int64_t s : sequences) ++positions_[s];
     return logits;
 }
 

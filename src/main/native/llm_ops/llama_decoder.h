@@ -1,6 +1,7 @@
-// The whole Llama forward pass on the GPU with a static KV cache. A decode step reads only device
-// tensors (token and position buffers updated in place), so it is captured once in a CUDA graph
-// and replayed for every token. One sequence at a time (batch 1).
+// The whole Llama forward pass on the GPU with static KV caches for a fixed number of sequences. A
+// decode step advances any subset of them together (continuous batching); it reads only device
+// tensors (token, position and sequence buffers updated in place), so each batch-size bucket
+// (1, 2, 4, 8, ...) is captured once in a CUDA graph and replayed.
 #pragma once
 
 #include "int4_linear.h"
@@ -9,6 +10,7 @@
 #include <ATen/cuda/CUDAGraph.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -30,47 +32,64 @@ struct DecoderLayer {
 class LlamaDecoder {
   public:
     // embed bf16 [V, H], finalNorm bf16 [H], lmHead bf16 [V, H] (may be embed), all on one device.
-    LlamaDecoder(const LlamaDims& dims, at::Tensor embed, at::Tensor finalNorm, at::Tensor lmHead);
+    // `sequences` KV caches (slots) share the weights; a decode step runs any subset of them at once.
+    LlamaDecoder(const LlamaDims& dims, at::Tensor embed, at::Tensor finalNorm, at::Tensor lmHead, int64_t sequences = 1);
 
     void addLayer(DecoderLayer layer);
-    // A new sequence of up to `capacity` positions. Grows the cache (and re-captures) when needed.
-    void begin(int64_t capacity, bool useGraph);
-    // Runs the prompt eagerly; float [V] logits of its last position (on the device).
-    at::Tensor prefill(const std::vector<int64_t>& tokens);
-    // Appends one token; float [V] logits. With the graph this is a static buffer, valid until the next call.
-    at::Tensor decode(int64_t token);
+    // CUDA graphs: the decode step of each batch-size bucket is captured once and replayed.
+    void useGraphs(bool on);
+    // Sequence `sequence` starts over with room for `capacity` positions. Grows every cache when
+    // needed (copying what they hold; the graphs are captured again).
+    void begin(int64_t sequence, int64_t capacity);
+    // Runs a prompt eagerly; float [V] logits of its last position (on the device).
+    at::Tensor prefill(int64_t sequence, const std::vector<int64_t>& tokens);
+    // Appends tokens[i] to sequences[i] (distinct) in one step; float [n, V] logits. With graphs this
+    // is a view of a static buffer, valid until the next call.
+    at::Tensor decode(const std::vector<int64_t>& sequences, const std::vector<int64_t>& tokens);
 
     // Additive bf16 mask [1, 1, group * M, capacity]: row g * M + i sees the slots up to positions[i].
     at::Tensor attentionMask(const at::Tensor& positions) const;
-    // One layer's attention (RoPE, cache write, SDPA) on qkv [M, (hq + 2 hkv) d] -> [M, hq d];
-    // an undefined mask selects the decode kernel (M = 1, head_dim 128), whose output is already in
-    // o_proj's act-order input order.
-    at::Tensor attention(size_t layer, const at::Tensor& qkv, const at::Tensor& positions, const at::Tensor& mask);
+    // One layer's attention (RoPE, cache write, attention) on qkv [M, (hq + 2 hkv) d] -> [M, hq d].
+    // A defined mask: M tokens of `prefillSequence` through SDPA. Else the decode kernel: row i is one
+    // token of sequences[i], and the output is already in o_proj's act-order input order.
+    at::Tensor attention(size_t layer, const at::Tensor& qkv, const at::Tensor& positions, const at::Tensor& sequences,
+                         const at::Tensor& mask, int64_t prefillSequence = 0);
 
-    int64_t position() const { return position_; }
+    int64_t position(int64_t sequence) const;
+    // Throws std::invalid_argument unless 0 <= sequence < sequences().
+    void checkSequence(int64_t sequence) const;
+    int64_t sequences() const { return static_cast<int64_t>(positions_.size()); }
     int64_t capacity() const { return capacity_; }
     const LlamaDims& dims() const { return dims_; }
     const at::Device& device() const { return device_; }
 
   private:
-    at::Tensor forward(const at::Tensor& tokens, const at::Tensor& positions);
-    void allocateCache(int64_t capacity);
-    void capture();
+    // The step of one batch-size bucket: static inputs (token, position, sequence per row; rows past
+    // the batch point at the scratch sequence) and, once captured, its graph and output.
+    struct Bucket {
+        at::Tensor inputs;  // int64 [3, size]: tokens, positions, sequences
+        at::Tensor logits;
+        std::unique_ptr<at::cuda::CUDAGraph> graph;
+    };
+
+    at::Tensor forward(const at::Tensor& tokens, const at::Tensor& positions, const at::Tensor& sequences,
+                       int64_t prefillSequence);
+    void growCache(int64_t capacity);
+    Bucket& bucketFor(int64_t n);
+    void capture(Bucket& bucket);
 
     LlamaDims dims_;
     at::Device device_;
     at::Tensor embed_, finalNorm_, lmHead_;
     at::Tensor cos_, sin_;  // f32 [maxPositions, D]
     std::vector<DecoderLayer> layers_;
-    std::vector<at::Tensor> oScatter_;  // per layer: inverse of o_proj's input permutation, or undefined
-    std::vector<at::Tensor> keys_, values_;  // bf16 [1, KvHeads, capacity, D]
-    at::Tensor slots_;                        // int64 [capacity]: 0..capacity-1
-    at::Tensor stepToken_, stepPosition_;     // int64 [1], the graph's inputs
-    at::Tensor stepLogits_;                   // the graph's output
-    std::unique_ptr<at::cuda::CUDAGraph> graph_;
-    bool useGraph_ = false;
+    std::vector<at::Tensor> oScatter_;       // per layer: inverse of o_proj's input permutation, or undefined
+    std::vector<at::Tensor> keys_, values_;  // bf16 [sequences + 1, KvHeads, capacity, D]; the last: scratch
+    at::Tensor slots_;                       // int64 [capacity]: 0..capacity-1
+    std::map<int64_t, Bucket> buckets_;
+    std::vector<int64_t> positions_;         // per sequence: tokens in its cache
+    bool useGraphs_ = false;
     int64_t capacity_ = 0;
-    int64_t position_ = 0;
 };
 
 // Capacity rounded up so that the cache (and the attention mask's last dimension) stay aligned and

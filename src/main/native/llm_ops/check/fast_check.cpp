@@ -115,7 +115,7 @@ struct TinyModel {
 
 at::Tensor bf16Exact(at::Tensor t) { return t.to(at::kBFloat16).to(at::kDouble); }
 
-TinyModel tinyModel(const std::string& format, const LlamaDims& d, PartKind kind) {
+TinyModel tinyModel(const std::string& format, const LlamaDims& d, PartKind kind, int64_t sequences = 1) {
     TinyModel m;
     DenseLlama& r = m.reference;
     r.heads = d.heads;
@@ -126,7 +126,7 @@ TinyModel tinyModel(const std::string& format, const LlamaDims& d, PartKind kind
     r.embed = bf16Exact(at::randn({d.vocab, d.hidden}, at::kDouble));
     r.norm = bf16Exact(1 + 0.1 * at::randn({d.hidden}, at::kDouble));
     r.lmHead = bf16Exact(at::randn({d.vocab, d.hidden}, at::kDouble) * (3.0 / std::sqrt(d.hidden)));
-    m.fast = std::make_unique<LlamaDecoder>(d, r.embed.to(cuda), r.norm.to(cuda), r.lmHead.to(cuda));
+    m.fast = std::make_unique<LlamaDecoder>(d, r.embed.to(cuda), r.norm.to(cuda), r.lmHead.to(cuda), sequences);
 
     const bool dense = format == "bf16";
     const bool awq = format.rfind("awq", 0) == 0;
@@ -194,9 +194,10 @@ void checkModel(PartKind kind, const std::string& format, int64_t headDim = 32, 
     double worst = 0;
     int disagreements = 0, nearTies = 0;
     for (bool graph : {true, false}) {
-        m.fast->begin(promptLength + steps + 1, graph);
+        m.fast->useGraphs(graph);
+        m.fast->begin(0, promptLength + steps + 1);
         std::vector<int64_t> seq = prompt;
-        at::Tensor logits = m.fast->prefill(prompt).to(at::kCPU);
+        at::Tensor logits = m.fast->prefill(0, prompt).to(at::kCPU);
         for (int s = 0; s <= steps; ++s) {
             logitsBy[graph].push_back(logits.clone());
             const int64_t next = argmaxOf(logits);
@@ -223,7 +224,7 @@ void checkModel(PartKind kind, const std::string& format, int64_t headDim = 32, 
             tokensBy[graph].push_back(next);
             if (s == steps) break;
             seq.push_back(next);
-            logits = m.fast->decode(next).to(at::kCPU);
+            logits = m.fast->decode({0}, {next})[0].to(at::kCPU);
         }
     }
     double graphVsEager = 0;
@@ -233,6 +234,80 @@ void checkModel(PartKind kind, const std::string& format, int64_t headDim = 32, 
     report(std::string("model/") + kindName(kind) + "/" + format + "/head_dim_" + std::to_string(headDim) +
                "/prompt_" + std::to_string(promptLength),
            "\"logits_rel_l2_max\":" + num(worst) + ",\"greedy_steps\":" + std::to_string(steps + 1) +
+               ",\"argmax_disagreements\":" + std::to_string(disagreements) + ",\"near_ties\":" + std::to_string(nearTies) +
+               ",\"graph_equals_eager_tokens\":" + (tokensBy[true] == tokensBy[false] ? "true" : "false") +
+               ",\"graph_vs_eager_rel_l2\":" + num(graphVsEager),
+           ok);
+}
+
+// Continuous batching: sequences of different prompt lengths decode together (a bucket of 4 with a
+// padding row for 3), one leaves, a new one joins mid-way; every row is checked against the float64
+// reference on its own tokens, as checkModel does for one sequence.
+void checkBatch(PartKind kind, const std::string& format, int64_t headDim) {
+    LlamaDims d{256, 512, 2, 8, 2, headDim, 512, 512, 1e-5, 10000.0, 1.0};
+    TinyModel m = tinyModel(format, d, kind, 4);
+    auto randomPrompt = [&](int n) {
+        std::vector<int64_t> p;
+        for (int i = 0; i < n; ++i) p.push_back(at::randint(0, d.vocab, {1}, at::kLong).item<int64_t>());
+        return p;
+    };
+    double worst = 0, graphVsEager = 0;
+    int disagreements = 0, nearTies = 0, rowsChecked = 0;
+    std::map<bool, std::vector<at::Tensor>> logitsBy;
+    std::map<bool, std::vector<int64_t>> tokensBy;
+    const uint64_t promptSeed = static_cast<uint64_t>(at::randint(0, 1 << 30, {1}, at::kLong).item<int64_t>());
+    for (bool graph : {true, false}) {
+        at::manual_seed(promptSeed);  // the same prompts for both
+        m.fast->useGraphs(graph);
+        std::map<int64_t, std::vector<int64_t>> seqs;  // sequence -> tokens so far
+        std::map<int64_t, int64_t> next;
+        auto start = [&](int64_t s, int n) {
+            seqs[s] = randomPrompt(n);
+            m.fast->begin(s, n + 40);
+            next[s] = argmaxOf(m.fast->prefill(s, seqs[s]).to(at::kCPU));
+        };
+        start(0, 5);
+        start(1, 12);
+        start(2, 3);
+        for (int step = 0; step < 16; ++step) {
+            if (step == 8) {  // sequence 1 leaves, sequence 3 joins
+                seqs.erase(1);
+                start(3, 7);
+            }
+            std::vector<int64_t> ids, toks;
+            for (auto& [s, t] : seqs) {
+                ids.push_back(s);
+                toks.push_back(next[s]);
+                t.push_back(next[s]);
+            }
+            at::Tensor logits = m.fast->decode(ids, toks).to(at::kCPU);
+            for (size_t i = 0; i < ids.size(); ++i) {
+                at::Tensor row = logits[i];
+                logitsBy[graph].push_back(row.clone());
+                next[ids[i]] = argmaxOf(row);
+                tokensBy[graph].push_back(next[ids[i]]);
+                if (!graph) continue;
+                at::Tensor want = referenceLogits(m.reference, seqs[ids[i]]);
+                worst = std::max(worst, relL2(row, want));
+                ++rowsChecked;
+                const int64_t refNext = argmaxOf(want);
+                if (refNext != next[ids[i]]) {
+                    ++disagreements;
+                    const double gap = want[refNext].item<double>() - want[next[ids[i]]].item<double>();
+                    const double maxErr = (row.to(at::kDouble) - want).abs().max().item<double>();
+                    if (gap <= 2 * maxErr) ++nearTies;
+                }
+            }
+        }
+    }
+    for (size_t i = 0; i < logitsBy[true].size() && i < logitsBy[false].size(); ++i)
+        graphVsEager = std::max(graphVsEager, relL2(logitsBy[true][i], logitsBy[false][i]));
+    // Graph and eager run the same kernels on different row counts (a padded bucket): equal up to
+    // the matmul's accumulation order.
+    const bool ok = worst <= 2e-2 && disagreements == nearTies && tokensBy[true] == tokensBy[false] &&
+                    graphVsEager <= 1e-2 && rowsChecked > 0;
+    report(std::string("batch/") + kindName(kind) + "/" + format + "/head_dim_" + std::to_string(headDim),
+           "\"rows_checked\":" + std::to_string(rowsChecked) + ",\"logits_rel_l2_max\":" + num(worst) +
                ",\"argmax_disagreements\":" + std::to_string(disagreements) + ",\"near_ties\":" + std::to_string(nearTies) +
                ",\"graph_equals_eager_tokens\":" + (tokensBy[true] == tokensBy[false] ? "true" : "false") +
                ",\"graph_vs_eager_rel_l2\":" + num(graphVsEager),
@@ -279,17 +354,17 @@ void checkSampler() {
     for (int64_t i = 0; i < vocab; ++i) l[i] = logits[i].item<double>();
     std::vector<double> want = expectedDistribution(l, seen, p);
 
-    // Draws with a fixed seen set: reset before each draw (sample() marks the drawn token seen).
-    at::Tensor deviceLogits = logits.to(at::kFloat).to(cuda);
+    // Draws with a fixed seen set: one row per draw, each with its own seed.
+    at::Tensor deviceLogits = logits.to(at::kFloat).to(cuda).view({1, vocab});
     at::Tensor seenMask = at::zeros({vocab}, at::kBool);
     for (int64_t t : prompt) seenMask[t] = true;
-    at::Tensor processed = processLogits(deviceLogits, seenMask.to(cuda), p);
-    at::Tensor probs = processed.softmax(0);
+    at::Tensor processed = processLogits(deviceLogits, seenMask.to(cuda).view({1, vocab}), {p});
     const int64_t draws = 200000;
-    at::Generator gen = at::make_generator<at::CUDAGeneratorImpl>(0);
-    gen.set_current_seed(at::randint(0, 1 << 30, {1}, at::kLong).item<int64_t>());
-    at::Tensor noise = at::empty({draws, vocab}, probs.options()).exponential_(1.0, gen);
-    at::Tensor picks = (probs.unsqueeze(0) / noise).argmax(1).to(at::kCPU);
+    const int64_t base = at::randint(0, 1 << 30, {1}, at::kLong).item<int64_t>();
+    std::vector<int64_t> seeds(draws), steps(draws, 3);
+    for (int64_t i = 0; i < draws; ++i) seeds[i] = base + i;
+    at::Tensor picks = chooseTokens(processed.expand({draws, vocab}).contiguous(), std::vector<SamplingParams>(draws, p),
+                                    seeds, steps).to(at::kCPU);
     at::Tensor counts = at::bincount(picks, {}, vocab).to(at::kDouble) / static_cast<double>(draws);
     double tv = 0, outside = 0;
     for (int64_t i = 0; i < vocab; ++i) {
@@ -301,20 +376,42 @@ void checkSampler() {
     report("sampler/distribution", "\"total_variation\":" + num(tv) + ",\"mass_outside_support\":" + num(outside),
            tv <= 0.015 && outside == 0);
 
-    // The sampler class itself: greedy equals argmax after the penalty; a seed repeats its draws.
-    DeviceSampler sampler;
-    sampler.reset({0.0, 0, 1.0, 1.3}, 1, prompt, vocab, cuda);
-    const int64_t greedy = sampler.sample(deviceLogits);
+    // The same, one seed over successive steps (the noise must vary with the step too).
+    {
+        const int64_t stepsDrawn = 50000;
+        std::vector<int64_t> oneSeed(stepsDrawn, base), counter(stepsDrawn);
+        for (int64_t i = 0; i < stepsDrawn; ++i) counter[i] = i;
+        at::Tensor seq = chooseTokens(processed.expand({stepsDrawn, vocab}).contiguous(),
+                                      std::vector<SamplingParams>(stepsDrawn, p), oneSeed, counter).to(at::kCPU);
+        at::Tensor c = at::bincount(seq, {}, vocab).to(at::kDouble) / static_cast<double>(stepsDrawn);
+        double tvSteps = 0;
+        for (int64_t i = 0; i < vocab; ++i) tvSteps += std::abs(c[i].item<double>() - want[i]);
+        tvSteps /= 2;
+        report("sampler/distribution_over_steps", "\"total_variation\":" + num(tvSteps), tvSteps <= 0.025);
+    }
+
+    // The sampler class: greedy equals argmax after the penalty; a seed repeats its draws; a
+    // sequence draws the same tokens alone and in a batch with others.
+    DeviceSampler sampler(3, vocab, cuda);
+    sampler.reset(0, {0.0, 0, 1.0, 1.3}, 1, prompt);
+    const int64_t greedy = sampler.sample(deviceLogits, {0}).front();
     std::vector<double> penalized = l;
     for (int64_t t : prompt) penalized[t] = l[t] > 0 ? l[t] / 1.3 : l[t] * 1.3;
     const int64_t wantGreedy = std::max_element(penalized.begin(), penalized.end()) - penalized.begin();
-    std::vector<int64_t> first, second;
+    std::vector<int64_t> first, second, batched;
     for (auto* run : {&first, &second}) {
-        sampler.reset(p, 42, prompt, vocab, cuda);
-        for (int i = 0; i < 16; ++i) run->push_back(sampler.sample(deviceLogits));
+        sampler.reset(1, p, 42, prompt);
+        for (int i = 0; i < 16; ++i) run->push_back(sampler.sample(deviceLogits, {1}).front());
     }
-    report("sampler/greedy_and_seed", "\"greedy\":" + std::to_string(greedy) + ",\"want\":" + std::to_string(wantGreedy),
-           greedy == wantGreedy && first == second);
+    sampler.reset(0, {0.0, 0, 1.0, 1.0}, 7, {});
+    sampler.reset(1, p, 42, prompt);
+    sampler.reset(2, {1.5, 0, 0.5, 1.0}, 9, {});
+    at::Tensor three = deviceLogits.expand({3, vocab}).contiguous();
+    for (int i = 0; i < 16; ++i) batched.push_back(sampler.sample(three, {2, 1, 0})[1]);
+    report("sampler/greedy_seed_batch", "\"greedy\":" + std::to_string(greedy) + ",\"want\":" + std::to_string(wantGreedy) +
+                                            ",\"seed_repeats\":" + (first == second ? "true" : "false") +
+                                            ",\"batch_independent\":" + (first == batched ? "true" : "false"),
+           greedy == wantGreedy && first == second && first == batched);
 }
 
 // ---- benchmark -----------------------------------------------------------------------------------
@@ -369,8 +466,9 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
     const LlamaDims d{8192, 22016, layers, 64, 8, 128, 32000, 16384, 1e-5, 1e6, 1.0};
     auto bf16 = at::TensorOptions().dtype(at::kBFloat16).device(cuda);
     auto i32 = at::TensorOptions().dtype(at::kInt).device(cuda);
+    const int64_t maxBatch = 16;
     LlamaDecoder model(d, at::randn({d.vocab, d.hidden}, bf16), at::ones({d.hidden}, bf16),
-                       at::randn({d.vocab, d.hidden}, bf16) * 0.01);
+                       at::randn({d.vocab, d.hidden}, bf16) * 0.01, maxBatch);
     const auto loadStart = std::chrono::steady_clock::now();
     int64_t weightBytes = static_cast<int64_t>(d.vocab) * d.hidden * 2;  // lm_head
     std::vector<Linear> allLinears;
@@ -409,18 +507,19 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
     const int64_t capacity = 1024;
     std::vector<int64_t> prompt(128);
     for (auto& t : prompt) t = at::randint(3, d.vocab, {1}, at::kLong).item<int64_t>();
-    DeviceSampler sampler;
+    DeviceSampler sampler(maxBatch, d.vocab, cuda);
     for (bool graph : {false, true}) {
-        model.begin(capacity, graph);
-        sampler.reset({0.0, 0, 1.0, 1.0}, 0, prompt, d.vocab, cuda);
+        model.useGraphs(graph);
+        model.begin(0, capacity);
+        sampler.reset(0, {0.0, 0, 1.0, 1.0}, 0, prompt);
         c10::cuda::device_synchronize();
         auto t0 = std::chrono::steady_clock::now();
-        int64_t token = sampler.sample(model.prefill(prompt));
+        int64_t token = sampler.sample(model.prefill(0, prompt).view({1, -1}), {0}).front();
         auto t1 = std::chrono::steady_clock::now();
         const int64_t n = graph ? decodeTokens : 32;
-        token = sampler.sample(model.decode(token));  // graph capture happens here
+        token = sampler.sample(model.decode({0}, {token}), {0}).front();  // graph capture happens here
         auto t2 = std::chrono::steady_clock::now();
-        for (int64_t i = 1; i < n; ++i) token = sampler.sample(model.decode(token));
+        for (int64_t i = 1; i < n; ++i) token = sampler.sample(model.decode({0}, {token}), {0}).front();
         auto t3 = std::chrono::steady_clock::now();
         const double tps = (n - 1) / std::chrono::duration<double>(t3 - t2).count();
         report("bench/" + tag + "/decode_" + (graph ? "graph" : "eager"),
@@ -430,14 +529,40 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
                    ",\"bandwidth_limit_tokens_per_s\":" + num(limit) + ",\"ratio_to_limit\":" + num(tps / limit));
     }
 
+    // Continuous batching: b sequences decoding together (graphs, sampling at temperature 1 as the
+    // reference workload), aggregate tokens/s against one sequence measured the same way.
+    double single = 0;
+    for (int64_t b : {1, 2, 4, 8, 16}) {
+        std::vector<int64_t> ids, tokens;
+        for (int64_t s = 0; s < b; ++s) {
+            model.begin(s, capacity);
+            sampler.reset(s, {1.0, 0, 1.0, 1.0}, static_cast<uint64_t>(s), prompt);
+            ids.push_back(s);
+            tokens.push_back(sampler.sample(model.prefill(s, prompt).view({1, -1}), {s}).front());
+        }
+        tokens = sampler.sample(model.decode(ids, tokens), ids);  // capture
+        const int64_t steps = 64;
+        c10::cuda::device_synchronize();
+        auto t0 = std::chrono::steady_clock::now();
+        for (int64_t i = 0; i < steps; ++i) tokens = sampler.sample(model.decode(ids, tokens), ids);
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double tps = b * steps / seconds;
+        if (b == 1) single = tps;
+        report("bench/" + tag + "/batch_" + std::to_string(b),
+               "\"sequences\":" + std::to_string(b) + ",\"step_ms\":" + num(seconds * 1e3 / steps) +
+                   ",\"tokens_per_s\":" + num(tps) + ",\"ratio_to_batch_1\":" + num(tps / single));
+    }
+
     // Profile of one decode step, each piece captured alone in a graph and timed by replay. The
     // matmuls run as in the step: their act-order gathers happen in the kernels upstream.
-    model.begin(capacity, true);
+    model.useGraphs(true);
+    model.begin(0, capacity);
     std::vector<int64_t> longPrompt(384);
     for (auto& t : longPrompt) t = at::randint(3, d.vocab, {1}, at::kLong).item<int64_t>();
-    model.prefill(longPrompt);  // the step is timed from position 384 on, like the attention below
+    model.prefill(0, longPrompt);  // the step is timed from position 384 on, like the attention below
     at::Tensor position = at::full({1}, 384, bf16.dtype(at::kLong));  // the middle of the timed decode
-    const double stepMs = timeMs([&] { model.decode(7); }, 50);
+    at::Tensor sequence0 = at::zeros({1}, bf16.dtype(at::kLong));
+    const double stepMs = timeMs([&] { model.decode({0}, {7}); }, 50);
     at::Tensor h = at::randn({1, d.hidden}, bf16), a = at::randn({1, d.intermediate}, bf16);
     auto stepLinear = [&](size_t i) { return allLinears[i].forwardPermuted(i % 4 == 3 ? a : h); };
     const double int4Ms = graphMs([&] { for (size_t i = 0; i < allLinears.size(); ++i) stepLinear(i); }, 20);
@@ -446,7 +571,7 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
     at::Tensor qkv = at::randn({1, (d.heads + 2 * d.kvHeads) * d.headDim}, bf16);
     at::Tensor mask;  // undefined: the decode kernel, as in the step
     const double attnMs = graphMs([&] {
-        for (int64_t i = 0; i < layers; ++i) model.attention(i, qkv, position, mask);
+        for (int64_t i = 0; i < layers; ++i) model.attention(i, qkv, position, sequence0, mask);
     }, 20);
     // Achieved bandwidth of each distinct matmul alone (layer 0's): bytes of weight + scales/zeros.
     const char* names[4] = {"qkv", "o", "gate_up", "down"};
@@ -525,6 +650,10 @@ int main(int argc, char** argv) {
             for (PartKind kind : {PartKind::Tinygemm, PartKind::Gemv}) checkModel(kind, "gptq-g64-actorder", 128);
             checkModel(PartKind::Tinygemm, "awq-g128", 128);
             checkModel(PartKind::Tinygemm, "gptq-g64-actorder", 128, 300);  // decode over > 256 slots
+            checkModel(PartKind::Tinygemm, "gptq-g64-actorder", 64);
+            checkBatch(PartKind::Tinygemm, "gptq-g64-actorder", 128);
+            checkBatch(PartKind::Tinygemm, "awq-g128", 32);
+            checkBatch(PartKind::Tinygemm, "bf16", 64);
             checkSampler();
         } else if (mode == "bench") {
             bench(argc > 3 ? std::stoll(argv[2]) : 48, argc > 4 ? std::stoll(argv[3]) : 512);

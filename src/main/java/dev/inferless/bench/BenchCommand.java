@@ -102,7 +102,7 @@ public final class BenchCommand implements Callable<Integer> {
     private static Benchmark.Loaded load(Path checkpointDir, String device, List<AutoCloseable> resources) {
         Checkpoint checkpoint = Checkpoint.open(checkpointDir);
         resources.add(checkpoint);
-        LanguageModel model = Engines.load(checkpoint, device);
+        LanguageModel model = Engines.load(checkpoint, device, 1);
         resources.add(model);
         LlamaConfig config = checkpoint.config();
         if (checkpoint.tokenizerJson() == null) {

@@ -26,7 +26,9 @@ import java.util.Random;
  * Pass: GPU float32 gives the same greedy token at every step, logits within 1e-4 relative L2;
  * float16 within 1e-2, bfloat16 within 4e-2 (8 and 7 mantissa bits over two layers); their greedy
  * agreement is reported, not required (random tiny models have near-ties). "fast" is the native
- * path (libllm_ops, bf16 with 4-bit kernels), within 4e-2, run only when the library loads.
+ * path (libllm_ops, bf16 with 4-bit kernels), within 4e-2, run only when the library loads;
+ * "fast-batch" the same with the checked sequence decoding in one batch beside two others (other
+ * prompts, other lengths; one joins late), through LanguageModel.decodeBatch.
  * Usage: GpuEngineCheck OUT_JSON
  */
 public final class GpuEngineCheck {
@@ -45,7 +47,8 @@ public final class GpuEngineCheck {
             new Format("awq-4bit-128g", "awq", 4, 128, false, false),
             new Format("awq-4bit-64g", "awq", 4, 64, false, false));
 
-    static final Map<String, Double> TOLERANCE = Map.of("float32", 1e-4, "float16", 1e-2, "bfloat16", 4e-2, "fast", 4e-2);
+    static final Map<String, Double> TOLERANCE =
+            Map.of("float32", 1e-4, "float16", 1e-2, "bfloat16", 4e-2, "fast", 4e-2, "fast-batch", 4e-2);
 
     public static void main(String[] args) throws Exception {
         TorchBinding.configure(); // as Main does: DJL on the installed torch with our binding
@@ -64,15 +67,17 @@ public final class GpuEngineCheck {
                 try (LlamaModel cpu = LlamaModel.load(ckpt, "cpu", "float32")) {
                     tokens = greedy(cpu, prompt, cpuLogits);
                 }
-                for (String dtype : List.of("float32", "float16", "bfloat16", "fast")) {
-                    if (dtype.equals("fast") && !NativeLlm.load()) continue;
+                for (String dtype : List.of("float32", "float16", "bfloat16", "fast", "fast-batch")) {
+                    boolean fast = dtype.startsWith("fast");
+                    if (fast && !NativeLlm.load()) continue;
                     Map<String, Object> r = new LinkedHashMap<>();
                     r.put("format", f.name());
                     r.put("dtype", dtype);
                     r.put("seed", seed);
-                    try (LanguageModel gpu = dtype.equals("fast") ? FastLlamaModel.load(ckpt, true)
+                    try (LanguageModel gpu = fast ? FastLlamaModel.load(ckpt, 3, true)
                             : LlamaModel.load(ckpt, "gpu", dtype)) {
-                        List<float[]> gpuLogits = forced(gpu, prompt, tokens);
+                        List<float[]> gpuLogits = dtype.equals("fast-batch")
+                                ? forcedInBatch(gpu, prompt, tokens, new Random(seed + 1)) : forced(gpu, prompt, tokens);
                         double worst = 0;
                         int agree = 0;
                         for (int i = 0; i < STEPS; i++) {
@@ -127,6 +132,35 @@ public final class GpuEngineCheck {
             for (int i = 0; i < STEPS; i++) {
                 all.add(logits);
                 if (i + 1 < STEPS) logits = s.decode(tokens[i]);
+            }
+        }
+        return all;
+    }
+
+    /** As {@link #forced}, the sequence sharing every decode step with two others of random prompts. */
+    static List<float[]> forcedInBatch(LanguageModel model, int[] prompt, int[] tokens, Random random) {
+        int vocab = model.config().vocabSize();
+        List<float[]> all = new ArrayList<>();
+        try (DecodeSession s = model.newSession(prompt.length + STEPS);
+             DecodeSession b = model.newSession(5 + STEPS);
+             DecodeSession c = model.newSession(11 + STEPS)) {
+            int bNext = argmax(b.prefill(random.ints(5, 3, vocab).toArray()));
+            float[] logits = s.prefill(prompt);
+            int cNext = -1;
+            for (int i = 0; i < STEPS; i++) {
+                all.add(logits);
+                if (i + 1 == STEPS) break;
+                if (i == STEPS / 3) cNext = argmax(c.prefill(random.ints(11, 3, vocab).toArray()));
+                List<DecodeSession> batch = cNext < 0 ? List.of(b, s) : List.of(c, s, b);
+                int[] feed = cNext < 0 ? new int[] {bNext, tokens[i]} : new int[] {cNext, tokens[i], bNext};
+                float[][] out = model.decodeBatch(batch, feed);
+                logits = out[1];
+                if (cNext < 0) {
+                    bNext = argmax(out[0]);
+                } else {
+                    cNext = argmax(out[0]);
+                    bNext = argmax(out[2]);
+                }
             }
         }
         return all;

@@ -50,11 +50,12 @@ public class CodeLlamaPythonModel implements InferlessModel {
         if (checkpoint.tokenizerJson() == null) {
             throw new IllegalArgumentException("checkpoint " + weights + " has no tokenizer.json");
         }
-        model = Engines.load(checkpoint, context.device());
+        BatchLimits limits = BatchLimits.from(context.config());
+        model = Engines.load(checkpoint, context.device(), limits.maxBatchSize());
         LlamaConfig config = checkpoint.config();
         tokenizer = Tokenizer.load(checkpoint.tokenizerJson(), config.bosTokenId(), config.eosTokenId());
         generation = new TextGenerationModel(new Generator(model, tokenizer, settings.maxContext()), settings);
-        batcher = new ContinuousBatcher(model, tokenizer, settings.maxContext(), BatchLimits.from(context.config()),
+        batcher = new ContinuousBatcher(model, tokenizer, settings.maxContext(), limits,
                 size -> context.observe("inferless_batch_size", "Sequences in each decode step", size));
         context.gauge("inferless_batch_running", "Sequences in the continuous batch (prefilling or decoding)",
                 batcher::running);

@@ -3,6 +3,7 @@ package dev.inferless.llm.generate;
 import dev.inferless.api.BadInputException;
 import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.model.fast.DeviceSamplingModel;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -200,45 +201,57 @@ public final class ContinuousBatcher implements AutoCloseable {
 
     /** One decode step over every decoding sequence; a sampling failure fails its own sequence only. */
     private void step() {
-        List<Request> decoding = new ArrayList<>(running.size());
+        List<Request> onHost = new ArrayList<>(running.size());
+        List<Request> onDevice = new ArrayList<>();
         for (Request r : running) {
             if (!r.sequence.prefilling() && !r.sequence.finished()) {
-                decoding.add(r);
+                (r.sequence.samplesOnDevice() ? onDevice : onHost).add(r);
             }
         }
-        if (decoding.isEmpty()) {
+        if (!onDevice.isEmpty()) {
+            stepOnDevice(onDevice);
+        }
+        if (!onHost.isEmpty()) {
+            float[][] logits = model.decodeBatch(sessions(onHost), nextTokens(onHost)); // a failure fails the batch (run())
+            batchSizes.accept(onHost.size());
+            deliver(onHost, i -> onHost.get(i).sequence.accept(logits[i]));
+        }
+    }
+
+    /**
+     * The fast path's step: the model samples on the device, so only token ids come back; one
+     * batched call where the model offers it, else each sequence alone.
+     */
+    private void stepOnDevice(List<Request> batch) {
+        if (model instanceof DeviceSamplingModel device) {
+            int[] next = device.decodeAndSample(sessions(batch), nextTokens(batch)); // a failure fails the batch
+            batchSizes.accept(batch.size());
+            deliver(batch, i -> batch.get(i).sequence.acceptSampled(next[i]));
             return;
         }
-        for (Iterator<Request> it = decoding.iterator(); it.hasNext(); ) {
-            Request r = it.next();
-            if (r.sequence.samplesOnDevice()) { // the fast path: stepped alone, sampled on the device
-                it.remove();
-                try {
-                    r.sequence.decodeOnDevice();
-                    batchSizes.accept(1);
-                } catch (RuntimeException e) {
-                    drop(r, e);
-                }
-            }
-        }
-        if (decoding.isEmpty()) {
-            return;
-        }
-        List<DecodeSession> sessions = new ArrayList<>(decoding.size());
-        int[] tokens = new int[decoding.size()];
-        for (int i = 0; i < decoding.size(); i++) {
-            sessions.add(decoding.get(i).sequence.session());
-            tokens[i] = decoding.get(i).sequence.nextToken();
-        }
-        float[][] logits = model.decodeBatch(sessions, tokens); // a failure fails the batch (run())
-        batchSizes.accept(tokens.length);
-        for (int i = 0; i < decoding.size(); i++) {
+        deliver(batch, i -> {
+            batch.get(i).sequence.decodeOnDevice();
+            batchSizes.accept(1);
+        });
+    }
+
+    /** Runs {@code body} for each index; a failure drops that request only. */
+    private void deliver(List<Request> batch, IntConsumer body) {
+        for (int i = 0; i < batch.size(); i++) {
             try {
-                decoding.get(i).sequence.accept(logits[i]);
+                body.accept(i);
             } catch (RuntimeException e) {
-                drop(decoding.get(i), e);
+                drop(batch.get(i), e);
             }
         }
+    }
+
+    private static List<DecodeSession> sessions(List<Request> batch) {
+        return batch.stream().map(r -> r.sequence.session()).toList();
+    }
+
+    private static int[] nextTokens(List<Request> batch) {
+        return batch.stream().mapToInt(r -> r.sequence.nextToken()).toArray();
     }
 
     /** Fails a running request and takes it out of the batch. */

@@ -131,17 +131,23 @@ final class Sequence {
     }
 
     /**
-     * True when the session samples on its device (the fast path): it is stepped alone with
-     * {@link #decodeOnDevice}, and only token ids cross to the host.
+     * True when the session samples on its device (the fast path): it is stepped with
+     * {@link #decodeOnDevice} or in a batch ({@link #acceptSampled}), and only token ids cross to the host.
      */
     boolean samplesOnDevice() {
         return session instanceof DeviceSampling;
     }
 
-    /** One decode step on a device-sampling session. */
+    /** One decode step on a device-sampling session, alone. */
     void decodeOnDevice() {
         if (cancelIfRequested()) return;
         accept(((DeviceSampling) session).decodeAndSample(nextToken));
+    }
+
+    /** Takes the token the device sampled for this sequence in a batched step. */
+    void acceptSampled(int token) {
+        if (cancelIfRequested()) return;
+        accept(token);
     }
 
     private SamplingSettings deviceSamplingSettings() {

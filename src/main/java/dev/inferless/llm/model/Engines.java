@@ -15,11 +15,14 @@ public final class Engines {
 
     private Engines() {}
 
-    /** @param device cpu | gpu | auto */
-    public static LanguageModel load(Checkpoint ckpt, String device) {
+    /**
+     * @param device    cpu | gpu | auto
+     * @param sequences the most sequences decoding at once (the fast path keeps a KV cache for each)
+     */
+    public static LanguageModel load(Checkpoint ckpt, String device, int sequences) {
         long start = System.nanoTime();
         Optional<String> whyNot = FastLlamaModel.whyNotFast(ckpt, device);
-        LanguageModel model = whyNot.isEmpty() ? FastLlamaModel.load(ckpt, true) : LlamaModel.load(ckpt, device);
+        LanguageModel model = whyNot.isEmpty() ? FastLlamaModel.load(ckpt, sequences, true) : LlamaModel.load(ckpt, device);
         LOG.log(System.Logger.Level.INFO, "engine: {0} on {1}, loaded in {2} ms{3}",
                 whyNot.isEmpty() ? "fast native path" : "portable DJL path", model.device(),
                 (System.nanoTime() - start) / 1_000_000, whyNot.map(r -> " (fast path not used: " + r + ")").orElse(""));

@@ -67,31 +67,34 @@ public final class NativeLlm {
     /**
      * dims: hidden, intermediate, layers, heads, kvHeads, headDim, vocab, maxPositions;
      * params: rmsNormEps, ropeTheta, ropeScalingFactor. Tensors: embed [V, H], final norm [H], lm_head [V, H].
+     * {@code sequences} KV caches share the weights (the largest decode batch); cudaGraphs: each
+     * batch-size bucket's decode step is captured once and replayed.
      */
-    public static native long createModel(int[] dims, double[] params, long embed, long finalNorm, long lmHead);
+    public static native long createModel(int[] dims, double[] params, long embed, long finalNorm, long lmHead,
+                                          int sequences, boolean cudaGraphs);
 
     /** Appends the next layer; each linear is one or more parts (5 longs each). */
     public static native void addLayer(long model, long inputNorm, long postNorm, long[] qkv, long[] o,
                                        long[] gateUp, long[] down);
 
-    /** Starts a sequence of up to capacity positions; cudaGraph: capture the decode step once and replay it. */
-    public static native void begin(long model, int capacity, boolean cudaGraph);
+    /** Starts sequence {@code sequence} over with room for {@code capacity} positions. */
+    public static native void begin(long model, int sequence, int capacity);
 
-    /** Runs the prompt; float logits [vocab] of its last position. */
-    public static native float[] prefill(long model, int[] tokens);
+    /** Runs the prompt of one sequence; float logits [vocab] of its last position. */
+    public static native float[] prefill(long model, int sequence, int[] tokens);
 
-    /** Appends one token; float logits [vocab]. */
-    public static native float[] decode(long model, int token);
+    /** Appends tokens[i] to sequences[i] (distinct) in one step; float logits [n * vocab], row by row. */
+    public static native float[] decode(long model, int[] sequences, int[] tokens);
 
     /** Runs the prompt and samples on the device (temperature <= 0: greedy); returns the token id. */
-    public static native int prefillSample(long model, int[] tokens, double temperature, int topK, double topP,
-                                           double repetitionPenalty, long seed);
+    public static native int prefillSample(long model, int sequence, int[] tokens, double temperature, int topK,
+                                           double topP, double repetitionPenalty, long seed);
 
-    /** Appends one token and samples the next on the device with the settings of prefillSample. */
-    public static native int decodeSample(long model, int token);
+    /** One step for several sequences, each sampled on the device with the settings of its prefillSample. */
+    public static native int[] decodeSample(long model, int[] sequences, int[] tokens);
 
-    /** Tokens in the cache. */
-    public static native int position(long model);
+    /** Tokens in a sequence's cache. */
+    public static native int position(long model, int sequence);
 
     public static native void freeModel(long model);
 }

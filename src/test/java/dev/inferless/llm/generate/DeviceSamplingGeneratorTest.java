@@ -4,6 +4,7 @@ import dev.inferless.llm.checkpoint.LlamaConfig;
 import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.model.fast.DeviceSampling;
+import dev.inferless.llm.model.fast.DeviceSamplingModel;
 import dev.inferless.llm.model.fast.SamplingSettings;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import dev.inferless.llm.tokenizer.TokenizerJsonWriter;
@@ -15,7 +16,14 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,7 +49,7 @@ class DeviceSamplingGeneratorTest {
     }
 
     /** Returns {@code script} token by token, then EOS; records what it was given. */
-    static final class DeviceSampledModel implements LanguageModel {
+    static class DeviceSampledModel implements LanguageModel {
         final int[] script;
         final List<SamplingSettings> settings = new ArrayList<>();
         final List<Integer> fedBack = new ArrayList<>();
@@ -139,6 +147,109 @@ class DeviceSamplingGeneratorTest {
         }
         assertThat(model.settings).containsExactly(new SamplingSettings(0.8, 40, 0.95, 1.1, 7L));
         assertThat(model.fedBack).containsExactlyElementsOf(Arrays.stream(script).boxed().toList());
+    }
+
+    /**
+     * Offers batched device sampling: each session replays the script chosen by its prompt's length;
+     * the first prefill waits until two more requests queue, so the three then share steps.
+     */
+    static final class BatchedDeviceModel extends DeviceSampledModel implements DeviceSamplingModel {
+        final Map<Integer, int[]> scriptByPromptLength;
+        final List<Integer> callSizes = new ArrayList<>();
+        ContinuousBatcher batcher;
+        boolean waited;
+
+        BatchedDeviceModel(Map<Integer, int[]> scriptByPromptLength) {
+            super(new int[0]);
+            this.scriptByPromptLength = scriptByPromptLength;
+        }
+
+        @Override
+        public DecodeSession newSession(int maxTokens) {
+            return new Scripted();
+        }
+
+        @Override
+        public int[] decodeAndSample(List<? extends DecodeSession> sessions, int[] tokens) {
+            callSizes.add(sessions.size());
+            int[] next = new int[tokens.length];
+            for (int i = 0; i < tokens.length; i++) next[i] = ((Scripted) sessions.get(i)).decodeAndSample(tokens[i]);
+            return next;
+        }
+
+        final class Scripted implements DecodeSession, DeviceSampling {
+            int[] own;
+            int step;
+
+            @Override
+            public int prefillAndSample(int[] tokens, SamplingSettings s) {
+                own = scriptByPromptLength.get(tokens.length);
+                if (!waited) {
+                    waited = true;
+                    long deadline = System.nanoTime() + 10_000_000_000L;
+                    while (batcher.waiting() < 2 && System.nanoTime() < deadline) Thread.onSpinWait();
+                }
+                return next();
+            }
+
+            @Override
+            public int decodeAndSample(int token) {
+                return next();
+            }
+
+            private int next() {
+                return step < own.length ? own[step++] : 2;
+            }
+
+            @Override
+            public float[] prefill(int[] tokens) {
+                throw new AssertionError("host logits asked of a device-sampling session");
+            }
+
+            @Override
+            public float[] decode(int token) {
+                throw new AssertionError("host logits asked of a device-sampling session");
+            }
+
+            @Override
+            public int position() {
+                return step;
+            }
+
+            @Override
+            public void close() {}
+        }
+    }
+
+    @Test
+    void theBatcherStepsDeviceSamplingSequencesTogetherInOneCall() throws Exception {
+        List<String> prompts = List.of("def add(a, b):", "class Stack:", "import os");
+        List<String> texts = List.of("    return a + b\n", "    def __init__(self):\n", "\nprint(os.getcwd())\n");
+        Map<Integer, int[]> scripts = new HashMap<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            int[] ids = tok.encode(texts.get(i));
+            assertThat(scripts.put(tok.encode(prompts.get(i)).length, Arrays.copyOfRange(ids, 1, ids.length))).isNull();
+        }
+        BatchedDeviceModel model = new BatchedDeviceModel(scripts);
+        List<Integer> stepSizes = new CopyOnWriteArrayList<>();
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 512, 0), stepSizes::add)) {
+            model.batcher = batcher;
+            ExecutorService pool = Executors.newFixedThreadPool(3);
+            try {
+                List<Future<GenerationResult>> results = new ArrayList<>();
+                for (String prompt : prompts) {
+                    results.add(pool.submit(() -> batcher.generate(
+                            new GenerationRequest(prompt, 100, 1.0, 1.0, 0, 1.0, 3L, List.of(), false), () -> false, p -> {})));
+                }
+                for (int i = 0; i < prompts.size(); i++) {
+                    assertThat(results.get(i).get(30, TimeUnit.SECONDS).text()).isEqualTo(texts.get(i));
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        assertThat(model.callSizes).contains(3);
+        assertThat(stepSizes).contains(3).doesNotContain(0);
     }
 
     @Test

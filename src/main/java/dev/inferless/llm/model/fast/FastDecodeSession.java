@@ -1,53 +1,48 @@
 package dev.inferless.llm.model.fast;
 
 import dev.inferless.llm.model.DecodeSession;
-import dev.inferless.llm.ops.NativeLlm;
 
-/** One sequence on the fast path: the native model's KV cache, logits or device sampling per step. */
+import java.util.List;
+
+/** One sequence on the fast path: one of the native model's KV caches, logits or device sampling per step. */
 final class FastDecodeSession implements DecodeSession, DeviceSampling {
 
-    private final long model;
+    private final FastLlamaModel model;
+    private final int sequence;
     private final int maxTokens;
-    private final Runnable onClose;
     private int position;
     private boolean closed;
 
-    FastDecodeSession(long model, int maxTokens, Runnable onClose) {
+    FastDecodeSession(FastLlamaModel model, int sequence, int maxTokens) {
         this.model = model;
+        this.sequence = sequence;
         this.maxTokens = maxTokens;
-        this.onClose = onClose;
     }
 
     @Override
     public float[] prefill(int[] tokens) {
         checkPrefill(tokens);
-        float[] logits = NativeLlm.prefill(model, tokens);
+        float[] logits = model.prefill(sequence, tokens);
         position = tokens.length;
         return logits;
     }
 
     @Override
     public float[] decode(int token) {
-        checkDecode();
-        float[] logits = NativeLlm.decode(model, token);
-        position++;
-        return logits;
+        return model.decodeBatch(List.of(this), new int[] {token})[0];
     }
 
     @Override
     public int prefillAndSample(int[] tokens, SamplingSettings s) {
         checkPrefill(tokens);
-        int next = NativeLlm.prefillSample(model, tokens, s.temperature(), s.topK(), s.topP(), s.repetitionPenalty(), s.seed());
+        int next = model.prefillSample(sequence, tokens, s);
         position = tokens.length;
         return next;
     }
 
     @Override
     public int decodeAndSample(int token) {
-        checkDecode();
-        int next = NativeLlm.decodeSample(model, token);
-        position++;
-        return next;
+        return model.decodeAndSample(List.of(this), new int[] {token})[0];
     }
 
     @Override
@@ -59,8 +54,28 @@ final class FastDecodeSession implements DecodeSession, DeviceSampling {
     public void close() {
         if (!closed) {
             closed = true;
-            onClose.run();
+            model.release(sequence);
         }
+    }
+
+    FastLlamaModel model() {
+        return model;
+    }
+
+    int sequence() {
+        return sequence;
+    }
+
+    /** Throws unless the session may take one more token now. */
+    void checkDecode() {
+        if (closed) throw new IllegalStateException("session is closed");
+        if (position == 0) throw new IllegalStateException("prefill must come first");
+        if (position >= maxTokens) throw new IllegalStateException("maxTokens " + maxTokens + " reached");
+    }
+
+    /** After a step that appended one token. */
+    void advance() {
+        position++;
     }
 
     private void checkPrefill(int[] tokens) {
@@ -70,11 +85,5 @@ final class FastDecodeSession implements DecodeSession, DeviceSampling {
         if (tokens.length > maxTokens) {
             throw new IllegalArgumentException("tokens: " + tokens.length + " exceed maxTokens " + maxTokens);
         }
-    }
-
-    private void checkDecode() {
-        if (closed) throw new IllegalStateException("session is closed");
-        if (position == 0) throw new IllegalStateException("prefill must come first");
-        if (position >= maxTokens) throw new IllegalStateException("maxTokens " + maxTokens + " reached");
     }
 }

@@ -16,26 +16,25 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The fast path: the whole Llama forward pass in libllm_ops on a CUDA device, 4-bit weights repacked
- * at load into torch's int4 layout, the decode step replayed from a CUDA graph. Batch 1: one open
- * session at a time.
+ * at load into torch's int4 layout, a KV cache per sequence, the decode step of each batch-size
+ * bucket replayed from a CUDA graph, sampling on the device. Up to {@code sequences} sessions are
+ * open at once and decode together. Calls into the library are serialized on this object.
  */
-public final class FastLlamaModel implements LanguageModel {
+public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel {
 
     private final LlamaConfig config;
     private final PtNDManager manager;
-    private final boolean cudaGraph;
-    private final AtomicBoolean sessionOpen = new AtomicBoolean();
-    private long model;
+    private final boolean[] inUse; // guarded by this
+    private long model;            // guarded by this
 
-    private FastLlamaModel(LlamaConfig config, PtNDManager manager, long model, boolean cudaGraph) {
+    private FastLlamaModel(LlamaConfig config, PtNDManager manager, long model, int sequences) {
         this.config = config;
         this.manager = manager;
         this.model = model;
-        this.cudaGraph = cudaGraph;
+        this.inUse = new boolean[sequences];
     }
 
     /** Empty when the fast path applies (library loaded, CUDA, supported format); else the reason. */
@@ -46,7 +45,12 @@ public final class FastLlamaModel implements LanguageModel {
         return FastPathSupport.whyNot(device, loaded, cuda, ckpt.quantization(), ckpt.config());
     }
 
-    public static FastLlamaModel load(Checkpoint ckpt, boolean cudaGraph) {
+    /**
+     * @param sequences  sessions open at once (the largest decode batch): one KV cache each
+     * @param cudaGraphs replay each batch-size bucket's decode step from a CUDA graph
+     */
+    public static FastLlamaModel load(Checkpoint ckpt, int sequences, boolean cudaGraphs) {
+        if (sequences < 1) throw new IllegalArgumentException("sequences must be at least 1, got " + sequences);
         LlamaConfig c = ckpt.config();
         PtNDManager manager = (PtNDManager) NDManager.newBaseManager(Device.gpu(), "PyTorch");
         try {
@@ -60,9 +64,9 @@ public final class FastLlamaModel implements LanguageModel {
                 int[] dims = {c.hiddenSize(), c.intermediateSize(), c.numLayers(), c.numHeads(), c.numKvHeads(),
                         c.headDim(), c.vocabSize(), c.maxPositions()};
                 double[] params = {c.rmsNormEps(), c.ropeTheta(), c.ropeScalingFactor()};
-                model = NativeLlm.createModel(dims, params, embed, norm, lmHead);
+                model = NativeLlm.createModel(dims, params, embed, norm, lmHead, sequences, cudaGraphs);
             }
-            FastLlamaModel fast = new FastLlamaModel(c, manager, model, cudaGraph);
+            FastLlamaModel fast = new FastLlamaModel(c, manager, model, sequences);
             for (int i = 0; i < c.numLayers(); i++) fast.addLayer(ckpt, i);
             return fast;
         } catch (RuntimeException e) {
@@ -156,22 +160,84 @@ public final class FastLlamaModel implements LanguageModel {
     }
 
     @Override
-    public DecodeSession newSession(int maxTokens) {
-        if (model == 0) throw new IllegalStateException("model is closed");
+    public synchronized DecodeSession newSession(int maxTokens) {
+        long m = open();
         if (maxTokens < 1 || maxTokens > config.maxPositions()) {
             throw new IllegalArgumentException("maxTokens must be in [1, " + config.maxPositions() + "], got " + maxTokens);
         }
-        if (!sessionOpen.compareAndSet(false, true)) {
-            throw new IllegalStateException("the fast path runs one session at a time; close the open one first");
+        int sequence = 0;
+        while (sequence < inUse.length && inUse[sequence]) sequence++;
+        if (sequence == inUse.length) {
+            throw new IllegalStateException("all " + inUse.length + " sequences of the fast path are in use; close one first");
         }
-        NativeLlm.begin(model, maxTokens, cudaGraph);
-        return new FastDecodeSession(model, maxTokens, () -> sessionOpen.set(false));
+        NativeLlm.begin(m, sequence, maxTokens);
+        inUse[sequence] = true;
+        return new FastDecodeSession(this, sequence, maxTokens);
     }
 
-    /** One static KV cache and one captured graph per model. */
+    /** One KV cache per sequence; a decode step takes any subset of them. */
     @Override
     public int maxSessions() {
-        return 1;
+        return inUse.length;
+    }
+
+    synchronized float[] prefill(int sequence, int[] tokens) {
+        return NativeLlm.prefill(open(), sequence, tokens);
+    }
+
+    synchronized int prefillSample(int sequence, int[] tokens, SamplingSettings s) {
+        return NativeLlm.prefillSample(open(), sequence, tokens, s.temperature(), s.topK(), s.topP(),
+                s.repetitionPenalty(), s.seed());
+    }
+
+    @Override
+    public synchronized float[][] decodeBatch(List<DecodeSession> sessions, int[] tokens) {
+        List<FastDecodeSession> own = sessionsOf(sessions, tokens);
+        float[] flat = NativeLlm.decode(open(), sequencesOf(own), tokens);
+        own.forEach(FastDecodeSession::advance);
+        int vocab = flat.length / tokens.length;
+        float[][] logits = new float[tokens.length][];
+        for (int i = 0; i < tokens.length; i++) {
+            logits[i] = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
+        }
+        return logits;
+    }
+
+    @Override
+    public synchronized int[] decodeAndSample(List<? extends DecodeSession> sessions, int[] tokens) {
+        List<FastDecodeSession> own = sessionsOf(sessions, tokens);
+        int[] next = NativeLlm.decodeSample(open(), sequencesOf(own), tokens);
+        own.forEach(FastDecodeSession::advance);
+        return next;
+    }
+
+    synchronized void release(int sequence) {
+        inUse[sequence] = false;
+    }
+
+    /** This model's open sessions, each ready for one more token. */
+    private List<FastDecodeSession> sessionsOf(List<? extends DecodeSession> sessions, int[] tokens) {
+        if (sessions.isEmpty() || sessions.size() != tokens.length) {
+            throw new IllegalArgumentException(sessions.size() + " sessions but " + tokens.length + " tokens");
+        }
+        List<FastDecodeSession> own = new ArrayList<>(sessions.size());
+        for (DecodeSession s : sessions) {
+            if (!(s instanceof FastDecodeSession f) || f.model() != this) {
+                throw new IllegalArgumentException("a session of another model");
+            }
+            f.checkDecode();
+            own.add(f);
+        }
+        return own;
+    }
+
+    private static int[] sequencesOf(List<FastDecodeSession> sessions) {
+        return sessions.stream().mapToInt(FastDecodeSession::sequence).toArray();
+    }
+
+    private long open() {
+        if (model == 0) throw new IllegalStateException("model is closed");
+        return model;
     }
 
     @Override

@@ -22,6 +22,10 @@ public final class FastPathSupport {
         if (config.numHeads() % config.numKvHeads() != 0) {
             return Optional.of("num_attention_heads is not a multiple of num_key_value_heads");
         }
+        int headDim = config.headDim();
+        if (headDim != 32 && headDim != 64 && headDim != 128) {
+            return Optional.of("head_dim " + headDim + " (the decode attention kernel takes 32, 64 and 128)");
+        }
         if (quantization instanceof Quantization.Gptq g && g.bits() != 2 && g.bits() != 4 && g.bits() != 8) {
             return Optional.of("GPTQ bits " + g.bits() + " (the fast path takes 2, 4 and 8)");
         }

@@ -32,5 +32,8 @@ class FastPathSupportTest {
         LlamaConfig oddHeads = new LlamaConfig(8192, 22016, 48, 60, 8, 128, 32000, 16384, 1e-5, 1e6, 1.0, false, 1, 2);
         assertThat(FastPathSupport.whyNot("gpu", true, true, GPTQ4, oddHeads))
                 .hasValueSatisfying(r -> assertThat(r).contains("num_key_value_heads"));
+        LlamaConfig headDim96 = new LlamaConfig(6144, 16384, 4, 64, 8, 96, 32000, 4096, 1e-5, 1e4, 1.0, false, 1, 2);
+        assertThat(FastPathSupport.whyNot("gpu", true, true, GPTQ4, headDim96))
+                .hasValueSatisfying(r -> assertThat(r).contains("head_dim 96"));
     }
 }
