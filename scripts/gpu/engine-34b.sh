@@ -9,8 +9,12 @@
 #             (default "gptq --group-size 128 --act-order")
 #   serve   serve it through HTTP: cold start (process start -> ready), one /infer, GPU memory, SIGTERM
 #   bench   the bench command on it (N=1 pass over the prompts, $MAX_TOKENS tokens, EOS ignored)
+#   httpbench the same bench through the server: serve it, `bench --url` (streaming /v1/completions,
+#             cold start from the server's /metrics), SIGTERM
+#   load    serve it with 64 slots and model.max_batch_size=$MAX_BATCH (16), then LoadTest at concurrency
+#             $LOAD_LEVELS (1,4,16), $LOAD_REQUESTS (2) requests per client, $LOAD_TOKENS (128) tokens each
 #   hf      HF transformers bf16 on the same shape (scripts/gpu/hf_baseline.py)
-# Usage: OUT=$OUT bash scripts/gpu/engine-34b.sh setup fastbuild tiny make serve bench
+# Usage: OUT=$OUT bash scripts/gpu/engine-34b.sh setup fastbuild tiny make serve bench httpbench load
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 bundle="$root/.gpu-bundle"
@@ -29,6 +33,21 @@ export INFERLESS_TORCH_VERSION="$(python3 -c 'import torch;print(torch.__version
 export INFERLESS_DJL_BINDING="$work/native/libdjl_torch.so" ENGINE_CACHE_DIR="$work/djl-cache"
 JAVA_OPTS=(-Xmx48g -XX:+UseParallelGC)
 gpu_mem() { nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits | head -1; }
+# As `serve` starts it: $CKPT on the GPU, port 8080, extra --set arguments after the log file; sets $pid.
+start_server() {
+  local log="$1"; shift
+  cd "$root"
+  "$java" "${JAVA_OPTS[@]}" -jar "$jar" serve --model models/codellama-34b-python --port 8080 \
+    --set model.weights="$CKPT" --set model.device=gpu "$@" > "$log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 400); do
+    curl -sf localhost:8080/v2/health/ready >/dev/null && break
+    kill -0 $pid 2>/dev/null || break; sleep 0.5
+  done
+  if curl -sf localhost:8080/v2/health/ready >/dev/null; then echo "ready; GPU memory used: $(gpu_mem) MiB"
+  else echo "server not ready; log:"; tail -20 "$log"; fi
+}
+stop_server() { kill -TERM $pid 2>/dev/null; wait $pid; echo "serve exit: $?"; }
 
 for phase in "$@"; do
   echo "== $phase $(date -u +%T)"
@@ -74,6 +93,22 @@ for phase in "$@"; do
         --out "$OUT/bench-$(basename "$CKPT")" > "$OUT/bench-$(basename "$CKPT").log" 2>&1; echo "bench exit $?"
       grep -E "engine:" "$OUT/bench-$(basename "$CKPT").log" | cut -c1-250
       tail -3 "$OUT/bench-$(basename "$CKPT")/bench.md" 2>/dev/null ;;
+    httpbench)
+      name="httpbench-$(basename "$CKPT")"
+      start_server "$OUT/$name-serve.log"
+      "$java" -Xmx4g -jar "$jar" bench --url http://127.0.0.1:8080 --runs 1 --max-tokens "$MAX_TOKENS" \
+        --out "$OUT/$name" > "$OUT/$name.log" 2>&1; echo "bench --url exit $?"
+      grep -E "^(error|warning):" "$OUT/$name.log" | cut -c1-250
+      tail -3 "$OUT/$name/bench.md" 2>/dev/null
+      stop_server ;;
+    load)
+      start_server "$OUT/load-$(basename "$CKPT")-serve.log" --set server.container_concurrency=64 \
+        --set server.queue_size=256 --set logging.request_log=false --set model.max_batch_size="${MAX_BATCH:-16}"
+      "$java" -Xmx4g -cp "$jar" dev.inferless.bench.LoadTest --url http://127.0.0.1:8080 \
+        --concurrency "${LOAD_LEVELS:-1,4,16}" --requests-per-client "${LOAD_REQUESTS:-2}" --max-tokens "${LOAD_TOKENS:-128}" \
+        --out "$OUT/load-$(basename "$CKPT").md" > "$OUT/load-$(basename "$CKPT").log" 2>&1; echo "loadtest exit $?"
+      cat "$OUT/load-$(basename "$CKPT").md" 2>/dev/null
+      stop_server ;;
     hf)
       python3 "$root/scripts/gpu/hf_baseline.py" "$MAX_TOKENS" 2>&1 | tee "$OUT/hf-baseline.log" | tail -3 ;;
     *) echo "unknown phase $phase"; exit 2 ;;

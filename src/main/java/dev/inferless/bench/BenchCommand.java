@@ -12,6 +12,7 @@ import dev.inferless.llm.model.Engines;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.Reader;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -26,7 +27,7 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code bench}: cold start and steady-state generation figures for a model repo or a checkpoint. */
+/** {@code bench}: cold start and steady-state generation figures for a model repo, a checkpoint, or a running server. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark generation on the fixed Python code-completion prompts; writes bench.md and bench.json.")
 public final class BenchCommand implements Callable<Integer> {
@@ -37,6 +38,9 @@ public final class BenchCommand implements Callable<Integer> {
 
         @Option(names = "--weights", description = "A checkpoint directory in the Hugging Face layout.")
         Path weights;
+
+        @Option(names = "--url", description = "A running server (http://host:port): the prompts go through its streaming /v1/completions.")
+        URI url;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -52,7 +56,7 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Generate max_tokens even past EOS, so every request does the same work (default ${DEFAULT-VALUE}).")
     boolean ignoreEos;
 
-    @Option(names = "--device", description = "cpu, gpu or auto (default: the repo's model.device, else auto).")
+    @Option(names = "--device", description = "cpu, gpu or auto (default: the repo's model.device, else auto; with --url, the server's).")
     String device;
 
     @Option(names = "--out", defaultValue = "bench-results", description = "Directory for bench.md and bench.json (default ${DEFAULT-VALUE}).")
@@ -61,6 +65,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens must be at least 1, got " + maxTokens);
+        if (source.url != null) return viaHttp();
         Path checkpointDir;
         String modelName;
         String configuredDevice = "auto";
@@ -88,15 +93,40 @@ public final class BenchCommand implements Callable<Integer> {
                     new Benchmark.Labels(modelName, machine(), LocalDate.now().toString()),
                     () -> load(checkpointDir, chosenDevice, resources),
                     BenchPrompts.load(), runs, maxTokens, ignoreEos);
-            Files.createDirectories(out);
-            Files.writeString(out.resolve("bench.md"), report.toMarkdown());
-            Files.writeString(out.resolve("bench.json"), report.toJson());
-            System.out.print(report.toMarkdown());
-            System.out.println("\nwrote " + out.resolve("bench.md") + " and " + out.resolve("bench.json"));
-            return 0;
+            return write(report);
         } finally {
             for (int i = resources.size() - 1; i >= 0; i--) resources.get(i).close();
         }
+    }
+
+    /** The same benchmark through a running server's HTTP API; its cold start is the one it reports. */
+    private int viaHttp() throws Exception {
+        BenchReport report;
+        try {
+            ServerTarget server = ServerTarget.connect(source.url, System::nanoTime);
+            boolean eos = ignoreEos && server.takesIgnoreEos();
+            if (ignoreEos && !eos) {
+                System.err.println("warning: the server's model takes no ignore_eos input: requests may end at EOS");
+            }
+            report = new Benchmark(System::nanoTime).run(
+                    new Benchmark.Labels(server.model(), "the server at " + source.url + " via HTTP (client: " + machine() + ")",
+                            LocalDate.now().toString()),
+                    server::loaded, BenchPrompts.load(), runs, maxTokens, eos);
+        } catch (ServerException e) {
+            // expected (server down, a request refused): one line, no stack trace
+            System.err.println("error: " + e.getMessage());
+            return 1;
+        }
+        return write(report);
+    }
+
+    private int write(BenchReport report) throws IOException {
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("bench.md"), report.toMarkdown());
+        Files.writeString(out.resolve("bench.json"), report.toJson());
+        System.out.print(report.toMarkdown());
+        System.out.println("\nwrote " + out.resolve("bench.md") + " and " + out.resolve("bench.json"));
+        return 0;
     }
 
     private static Benchmark.Loaded load(Path checkpointDir, String device, List<AutoCloseable> resources) {

@@ -11,7 +11,7 @@ import java.util.Locale;
  * tokens, cold start = load + first inference) plus time to first token and peak memory.
  * Tokens/s is total output tokens over total latency of the timed requests; decode tokens/s is
  * likewise a ratio of totals (tokens after the first over their time), so slow requests weigh in
- * as they do for a client.
+ * as they do for a client. Figures a server does not report are -1 and read "n/a".
  */
 public record BenchReport(
         String model,
@@ -39,15 +39,16 @@ public record BenchReport(
 
     @JsonProperty("coldStartSeconds")
     public double coldStartSeconds() {
-        return loadSeconds + firstInferenceSeconds;
+        return loadSeconds < 0 || firstInferenceSeconds < 0 ? -1 : loadSeconds + firstInferenceSeconds;
     }
 
     /** One row under {@link #TABLE_HEADER}. */
     public String tableRow() {
-        return String.format(Locale.ROOT, "| %s | %s | %s | %.2f | %.1f | %.0f | %.2f (load %.2f + first %.2f) | %.0f | heap %s, RSS %s |%n",
+        String coldStart = coldStartSeconds() < 0 ? "n/a"
+                : String.format(Locale.ROOT, "%.2f (load %.2f + first %.2f)", coldStartSeconds(), loadSeconds, firstInferenceSeconds);
+        return String.format(Locale.ROOT, "| %s | %s | %s | %.2f | %.1f | %.0f | %s | %.0f | heap %s, RSS %s |%n",
                 model, quantization, device, averageLatencySeconds, tokensPerSecond, averageOutputTokens,
-                coldStartSeconds(), loadSeconds, firstInferenceSeconds, averageTimeToFirstTokenMs,
-                bytes(peakHeapBytes), bytes(peakRssBytes));
+                coldStart, averageTimeToFirstTokenMs, bytes(peakHeapBytes), bytes(peakRssBytes));
     }
 
     public String toMarkdown() {

@@ -6,15 +6,29 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Measures a model the way a serverless endpoint meets it: cold start (load, then the first
- * inference), then {@code runs} passes over the prompts, one request at a time.
+ * inference), then {@code runs} passes over the prompts, one request at a time. The model is in
+ * this process, or behind a server's HTTP API ({@link ServerTarget}), which reports its own cold start.
  */
 public final class Benchmark {
 
-    /** What loading produced: a way to generate, and what to call the setup in the table. */
-    public record Loaded(Function<GenerationRequest, GenerationResult> generate, String quantization, String device) {}
+    /**
+     * What loading produced: a way to generate, and what to call the setup in the table. A server
+     * reports its own {@code footprint} (read after the runs); null: timed and measured here.
+     */
+    public record Loaded(Function<GenerationRequest, GenerationResult> generate, String quantization, String device,
+                         Supplier<Footprint> footprint) {
+
+        public Loaded(Function<GenerationRequest, GenerationResult> generate, String quantization, String device) {
+            this(generate, quantization, device, null);
+        }
+    }
+
+    /** Cold start split (load, then the first inference) and peak memory; -1 where unknown. */
+    public record Footprint(double loadSeconds, double firstInferenceSeconds, long peakHeapBytes, long peakRssBytes) {}
 
     /** What the report names: model, machine, date. */
     public record Labels(String model, String machine, String date) {}
@@ -60,13 +74,15 @@ public final class Benchmark {
                 requests++;
             }
         }
+        Footprint footprint = loaded.footprint() != null ? loaded.footprint().get()
+                : new Footprint((loadedAt - start) / 1e9, (firstDone - loadedAt) / 1e9, PeakMemory.heapBytes(), PeakMemory.rssBytes());
         return new BenchReport(
                 labels.model(), loaded.quantization(), loaded.device(), labels.machine(), labels.date(),
                 prompts.size(), runs, maxTokens, ignoreEos,
-                (loadedAt - start) / 1e9, (firstDone - loadedAt) / 1e9,
+                footprint.loadSeconds(), footprint.firstInferenceSeconds(),
                 latencySum / requests, latencySum > 0 ? outputTokens / latencySum : 0,
                 outputTokens / (double) requests, ttftSum / requests, decodeSeconds > 0 ? decodeTokens / decodeSeconds : 0,
-                PeakMemory.heapBytes(), PeakMemory.rssBytes());
+                footprint.peakHeapBytes(), footprint.peakRssBytes());
     }
 
     static GenerationRequest request(String prompt, int maxTokens, boolean ignoreEos) {

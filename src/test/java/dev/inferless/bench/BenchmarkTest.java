@@ -46,6 +46,28 @@ class BenchmarkTest {
         assertThat(seen).hasSize(1 + 2 * 2).allMatch(r -> r.maxTokens() == 64 && r.ignoreEos() && r.seed() != null);
     }
 
+    /** A server (bench --url) reports its own cold start and memory; the requests are timed as in process. */
+    @Test
+    void aServersOwnFootprintReplacesTheTimedColdStartAndThisProcesssMemory() throws Exception {
+        AtomicLong now = new AtomicLong();
+        Benchmark.Loaded server = new Benchmark.Loaded(request -> {
+            now.addAndGet(500_000_000L);
+            return new GenerationResult("x", 3, request.maxTokens(), GenerationResult.LENGTH, 50.0, 10.0);
+        }, "n/a", "via HTTP", () -> new Benchmark.Footprint(3.0, 0.75, -1, -1));
+        BenchReport report = new Benchmark(now::get).run(LABELS, () -> {
+            now.addAndGet(9_000_000_000L); // connecting is not the server's load
+            return server;
+        }, List.of("ab", "abcd"), 1, 4, true);
+
+        assertThat(report.loadSeconds()).isEqualTo(3.0);
+        assertThat(report.firstInferenceSeconds()).isEqualTo(0.75);
+        assertThat(report.peakHeapBytes()).isEqualTo(-1);
+        assertThat(report.peakRssBytes()).isEqualTo(-1);
+        assertThat(report.averageLatencySeconds()).isCloseTo(0.5, within(1e-9));
+        assertThat(report.averageOutputTokens()).isEqualTo(4);
+        assertThat(report.tableRow()).contains("| 3.75 (load 3.00 + first 0.75) |").contains("heap n/a, RSS n/a");
+    }
+
     @Test
     void markdownTableAndJsonCarryEveryColumn() throws Exception {
         BenchReport report = new BenchReport("codellama-34b-python", "GPTQ 4-bit g128", "gpu(0)", "H100", "2026-11-26",

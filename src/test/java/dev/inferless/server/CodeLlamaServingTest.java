@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The codellama-34b-python model repo on a tiny fp32 checkpoint, served end to end: concurrent
  * requests share decode steps and still answer exactly what each answers alone; OpenAI streaming
- * with multi-byte text; the LLM metrics.
+ * with multi-byte text and ignore_eos; the LLM metrics.
  */
 class CodeLlamaServingTest {
 
@@ -96,6 +96,24 @@ class CodeLlamaServingTest {
         assertThat(last.get("usage")).isEqualTo(whole.get("usage"));
         assertThat(last.get("choices").get(0).get("finish_reason").asText())
                 .isEqualTo(whole.get("choices").get(0).get("finish_reason").asText());
+    }
+
+    /** ignore_eos is an input of the repo, so /v1/completions passes it on as it passes /infer's fields. */
+    @Test
+    void openAiIgnoreEosGoesPastTheEosThatEndedACompletion() throws Exception {
+        String request = null;
+        for (int seed = 0; seed < 40; seed++) { // the tiny model samples EOS now and then: find a seed that does
+            String r = "{\"prompt\": \"def f(x):\", \"max_tokens\": 24, \"seed\": " + seed;
+            if (ok(server.post("/v1/completions", r + "}")).at("/choices/0/finish_reason").asText().equals("stop")) {
+                request = r;
+                break;
+            }
+        }
+        assertThat(request).as("a seed whose completion ends at EOS within 24 tokens").isNotNull();
+        JsonNode past = ok(server.post("/v1/completions", request + ", \"ignore_eos\": true}"));
+        assertThat(past.at("/usage/completion_tokens").asInt()).isEqualTo(24);
+        assertThat(past.at("/choices/0/finish_reason").asText()).isEqualTo("length");
+        assertError(server.post("/v1/completions", "{\"prompt\": \"a\", \"ignore_eos\": \"yes\"}"), 400, "ignore_eos");
     }
 
     @Test

@@ -10,8 +10,8 @@ import java.util.function.Consumer;
 
 /**
  * The protocol-free core of a text-generation model repo: request inputs (prompt, max_tokens,
- * temperature, top_p, top_k, repetition_penalty, seed, stop) to a {@link GenerationRequest}, and the
- * result to outputs (generated_result, prompt_tokens, output_tokens, finish_reason).
+ * temperature, top_p, top_k, repetition_penalty, seed, stop, ignore_eos) to a {@link GenerationRequest},
+ * and the result to outputs (generated_result, prompt_tokens, output_tokens, finish_reason).
  */
 public final class TextGenerationModel {
 
@@ -49,7 +49,7 @@ public final class TextGenerationModel {
                 number(inputs, "repetition_penalty", 1.0),
                 seed == null ? null : integer(inputs, "seed", 0),
                 stops(inputs.get("stop")),
-                false);
+                bool(inputs, "ignore_eos"));
     }
 
     public static Map<String, Object> outputs(GenerationResult result) {
@@ -95,6 +95,13 @@ public final class TextGenerationModel {
         if (v == null) return fallback;
         if (v instanceof Number n) return n.doubleValue();
         throw new BadInputException(name + " must be a number, got " + v);
+    }
+
+    private static boolean bool(Map<String, Object> inputs, String name) {
+        Object v = single(inputs.get(name), name);
+        if (v == null) return false;
+        if (v instanceof Boolean b) return b;
+        throw new BadInputException(name + " must be true or false, got " + v);
     }
 
     private static List<String> stops(Object value) {

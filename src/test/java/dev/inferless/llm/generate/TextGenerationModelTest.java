@@ -66,6 +66,18 @@ class TextGenerationModelTest {
         assertThat(r).isEqualTo(new GenerationRequest("def f():", 16, 0.5, 0.9, 40, 1.2, 7L, List.of("\ndef"), false));
         inputs.put("stop", List.of("a", "b"));
         assertThat(model("x").request(inputs).stop()).containsExactly("a", "b");
+        inputs.put("ignore_eos", List.of(true));
+        assertThat(model("x").request(inputs).ignoreEos()).isTrue();
+    }
+
+    @Test
+    void ignoreEosGeneratesMaxTokensPastTheScriptsEos() {
+        Map<String, Object> out = model(" x").infer(Map.of("prompt", "p", "temperature", 0.0, "max_tokens", 9L,
+                "ignore_eos", true), () -> false);
+        assertThat(out.get("output_tokens")).isEqualTo(9);
+        assertThat(out.get("finish_reason")).isEqualTo("length");
+        assertThat(model(" x").infer(Map.of("prompt", "p", "temperature", 0.0, "max_tokens", 9L), () -> false)
+                .get("finish_reason")).isEqualTo("stop");
     }
 
     @Test
@@ -79,6 +91,7 @@ class TextGenerationModelTest {
         assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "top_p", 0.0))).hasMessageContaining("top_p");
         assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "stop", List.of(1L)))).hasMessageContaining("stop");
         assertThatThrownBy(() -> m.request(Map.of("prompt", List.of("a", "b")))).hasMessageContaining("prompt");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "ignore_eos", "yes"))).hasMessageContaining("ignore_eos");
     }
 
     @Test

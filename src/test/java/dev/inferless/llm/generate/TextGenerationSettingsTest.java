@@ -34,8 +34,9 @@ class TextGenerationSettingsTest {
     void theSchemasDeclareTheInputsAndOutputsTheModelMaps() throws Exception {
         JsonNode in = new ObjectMapper().readTree(REPO.resolve("input_schema.json").toFile());
         assertThat(in.fieldNames()).toIterable().containsExactly(
-                "prompt", "max_tokens", "temperature", "top_p", "top_k", "repetition_penalty", "seed", "stop");
+                "prompt", "max_tokens", "temperature", "top_p", "top_k", "repetition_penalty", "seed", "stop", "ignore_eos");
         assertThat(in.path("prompt").path("required").asBoolean()).isTrue();
+        assertThat(in.path("ignore_eos").path("datatype").asText()).isEqualTo("BOOL");
         assertThat(in.path("stop").path("shape").get(0).asInt()).isEqualTo(-1);
         JsonNode out = new ObjectMapper().readTree(REPO.resolve("output_schema.json").toFile());
         assertThat(out.fieldNames()).toIterable().containsExactly("generated_result", "prompt_tokens", "output_tokens", "finish_reason");
