@@ -1,6 +1,6 @@
 #include "int4_linear.h"
 
-#include "int4_gemv.h"
+#include "int4_mma.h"
 
 #include <c10/cuda/CUDAStream.h>
 
@@ -67,14 +67,13 @@ void checkCuda(cudaError_t e, const char* what) {
 
 PartKind defaultInt4Kind() {
     const char* v = std::getenv("LLM_OPS_INT4_KERNEL");
-    return v != nullptr && std::string(v) == "gemv" ? PartKind::Gemv : PartKind::Tinygemm;
+    return v != nullptr && std::string(v) == "mma" ? PartKind::Mma : PartKind::Tinygemm;
 }
 
 bool int4LayoutFits(int64_t k, int64_t n, int64_t groupSize, PartKind kind) {
     const int64_t g = groupSize <= 0 ? k : groupSize;
-    const bool common = k % 32 == 0 && g % 32 == 0 && k % g == 0;
-    if (kind == PartKind::Gemv) return common;
-    return common && n % 8 == 0 && kernelGroupSize(g) > 0;
+    const bool common = k % 32 == 0 && g % 32 == 0 && k % g == 0 && n % 8 == 0 && kernelGroupSize(g) > 0;
+    return kind == PartKind::Mma ? common && kernels::int4MmaFits(n, k, kernelGroupSize(g)) : common;
 }
 
 Unpacked unpackGptq(const GptqTensors& t, int64_t bits, int64_t groupSize, bool v2) {
@@ -145,8 +144,8 @@ LinearPart repackInt4(const std::vector<Unpacked>& projections, PartKind kind) {
     require(at::equal(first.group.index_select(0, perm), inOrder),
             "g_idx must give every group exactly G input features");
     const bool identity = at::equal(perm, at::arange(k, perm.options()));
-    // tinygemm takes G in {32..256}: larger groups repeat their scales; gemv takes any G.
-    const int64_t kernelG = kind == PartKind::Gemv ? g : kernelGroupSize(g);
+    // The kernels take G in {32..256}: larger groups repeat their scales.
+    const int64_t kernelG = kernelGroupSize(g);
     const int64_t repeat = g / kernelG;
 
     std::vector<at::Tensor> rows, sz;
@@ -163,12 +162,15 @@ LinearPart repackInt4(const std::vector<Unpacked>& projections, PartKind kind) {
     part.perm = identity ? at::Tensor() : perm;
     part.groupSize = kernelG;
     at::Tensor scalesZeros = at::cat(sz, 1).to(at::kBFloat16);  // [K/G, N, 2]
-    if (kind == PartKind::Gemv) {
-        // Nibble j of word w = q[n][8w + j]: disjoint bit fields, so the sum is their OR.
+    if (kind == PartKind::Mma) {
+        // int4_mma.h's layout: q[n][k] with n = 8j + g, k = 128b + 32w + 16c + 8h + 2t + e goes to
+        // nibble 4e + 2c + h of word w of lane 4g + t in [j][b]; disjoint bit fields, so the sum is their OR.
+        const int64_t n = q.size(0);
+        at::Tensor v = q.to(at::kLong).view({n / 8, 8, k / 128, 4, 2, 2, 4, 2}).permute({0, 2, 1, 6, 3, 7, 4, 5});
         at::Tensor shifts = at::arange(0, 32, 4, q.options().dtype(at::kLong));
-        at::Tensor words = at::bitwise_left_shift(q.view({q.size(0), k / 8, 8}).to(at::kLong), shifts).sum(-1);
+        at::Tensor words = at::bitwise_left_shift(v.reshape({n / 8, k / 128, 32, 4, 8}), shifts).sum(-1);
         part.weight = words.to(at::kInt).contiguous();
-        part.scalesZeros = scalesZeros.permute({1, 0, 2}).contiguous();
+        part.scalesZeros = scalesZeros.contiguous();
         return part;
     }
     using at::indexing::Slice;
@@ -198,28 +200,17 @@ LinearPart buildPart(const std::vector<Unpacked>& projections, int64_t bits, Par
 
 at::Tensor LinearPart::forward(const at::Tensor& x, bool permuted) const {
     const bool gather = perm.defined() && !permuted;
-    if (kind == PartKind::Gemv) {
-        const int64_t n = weight.size(0), k = weight.size(1) * 8;
-        cudaStream_t stream = c10::cuda::getCurrentCUDAStream(x.device().index()).stream();
-        at::Tensor a = x.contiguous();
-        if (a.size(0) == 1) {
-            // Decode: the gather happens inside the kernel's activation load.
-            at::Tensor y = at::empty({1, n}, a.options());
-            checkCuda(kernels::int4Gemv(reinterpret_cast<const __nv_bfloat16*>(a.data_ptr()),
-                                        gather ? perm.data_ptr<int64_t>() : nullptr,
-                                        reinterpret_cast<const uint32_t*>(weight.data_ptr()),
-                                        reinterpret_cast<const __nv_bfloat162*>(scalesZeros.data_ptr()),
-                                        reinterpret_cast<__nv_bfloat16*>(y.data_ptr()), n, k, groupSize, stream),
-                      "int4Gemv");
-            return y;
-        }
-        // Prefill: bf16 weights for this call only, then one cuBLAS matmul.
-        at::Tensor w = at::empty({n, k}, a.options());
-        checkCuda(kernels::int4Dequantize(reinterpret_cast<const uint32_t*>(weight.data_ptr()),
-                                          reinterpret_cast<const __nv_bfloat162*>(scalesZeros.data_ptr()),
-                                          reinterpret_cast<__nv_bfloat16*>(w.data_ptr()), n, k, groupSize, stream),
-                  "int4Dequantize");
-        return at::matmul(gather ? a.index_select(1, perm) : a, w.t());
+    if (kind == PartKind::Mma) {
+        const int64_t n = weight.size(0) * 8, k = weight.size(1) * 128;
+        at::Tensor a = (gather ? x.index_select(1, perm) : x).contiguous();
+        at::Tensor y = at::empty({a.size(0), n}, a.options());
+        checkCuda(kernels::int4Mma(reinterpret_cast<const __nv_bfloat16*>(a.data_ptr()), weight.data_ptr<int32_t>(),
+                                   reinterpret_cast<const __nv_bfloat162*>(scalesZeros.data_ptr()),
+                                   reinterpret_cast<__nv_bfloat16*>(y.data_ptr()), static_cast<int>(a.size(0)),
+                                   static_cast<int>(n), static_cast<int>(k), static_cast<int>(groupSize), 0,
+                                   c10::cuda::getCurrentCUDAStream(x.device().index()).stream()),
+                  "int4Mma");
+        return y;
     }
     at::Tensor a = gather ? x.index_select(1, perm) : x;
     if (kind == PartKind::Tinygemm) return at::_weight_int4pack_mm(a.contiguous(), weight, groupSize, scalesZeros);

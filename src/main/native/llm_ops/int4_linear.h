@@ -13,10 +13,10 @@ namespace llmops {
 enum class PartKind : int64_t {
     Dense = 0,     // weight bf16 [N, K]
     Tinygemm = 1,  // torch's int4 layout: weight from _convert_weight_to_int4pack, scalesZeros bf16 [K/G, N, 2]
-    Gemv = 2,      // ours (int4_gemv.h): weight int32 [N, K/8], scalesZeros bf16 [N, K/G, 2]
+    Mma = 2,       // ours (int4_mma.h): weight int32 [N/8, K/128, 32, 4], scalesZeros bf16 [K/G, N, 2]
 };
 
-// Which int4 kind repacking builds: LLM_OPS_INT4_KERNEL=tinygemm|gemv (default: the faster on H100, see docs/fast-path.md).
+// Which int4 kind repacking builds: LLM_OPS_INT4_KERNEL=tinygemm|mma (default: the faster on H100, see docs/fast-path.md).
 PartKind defaultInt4Kind();
 
 // One projection (or several fused along N that share their input order).
@@ -77,8 +77,8 @@ LinearPart denseFused(const std::vector<at::Tensor>& weights);  // each [N_i, K]
 // The part the fast path uses: int4 where the layout fits and bits == 4, else dequantized bf16.
 LinearPart buildPart(const std::vector<Unpacked>& projections, int64_t bits, PartKind kind = defaultInt4Kind());
 
-// Whether the int4 kind takes this shape. Both need K % 32 == 0 and a group size (K where -1) that
-// is a multiple of 32 dividing K; tinygemm also N % 8 == 0 and G divisible by one of 32..256.
+// Whether the int4 kind takes this shape. Both need N % 8 == 0, K % 32 == 0 and a group size (K where
+// -1) that is a multiple of 32 dividing K and divisible by one of 32..256; mma also K % 128 == 0.
 bool int4LayoutFits(int64_t k, int64_t n, int64_t groupSize, PartKind kind);
 
 }  // namespace llmops

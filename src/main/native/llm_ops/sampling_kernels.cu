@@ -11,8 +11,8 @@ __device__ __forceinline__ uint64_t mix(uint64_t z) {
 }
 
 __global__ void gumbelNoiseKernel(float* out, const int64_t* seeds, const int64_t* steps, int vocab) {
-    const int row = blockIdx.y;
-    const int v = blockIdx.x * blockDim.x + threadIdx.x;
+    const int row = blockIdx.x;  // rows on x: up to 2^31 - 1 of them (y stops at 65535)
+    const int v = blockIdx.y * blockDim.x + threadIdx.x;
     if (v >= vocab) return;
     const uint64_t stream = mix(static_cast<uint64_t>(seeds[row]) + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(steps[row] + 1));
     const uint64_t bits = mix(stream ^ (0xD1B54A32D192ED03ULL * static_cast<uint64_t>(v + 1)));
@@ -26,7 +26,7 @@ __global__ void gumbelNoiseKernel(float* out, const int64_t* seeds, const int64_
 cudaError_t gumbelNoise(float* out, const int64_t* seeds, const int64_t* steps, int n, int vocab, cudaStream_t stream) {
     if (n <= 0 || vocab <= 0) return cudaErrorInvalidValue;
     const int threads = 256;
-    gumbelNoiseKernel<<<dim3((vocab + threads - 1) / threads, n), threads, 0, stream>>>(out, seeds, steps, vocab);
+    gumbelNoiseKernel<<<dim3(n, (vocab + threads - 1) / threads), threads, 0, stream>>>(out, seeds, steps, vocab);
     return cudaGetLastError();
 }
 

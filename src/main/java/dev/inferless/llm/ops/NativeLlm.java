@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * heap-allocated torch::Tensor; wrap a returned one with {@code new PtNDArray(manager, handle)} so
  * that DJL frees it). A linear "part" is five longs: weight handle, scales-and-zeros handle (0: dense
  * bf16 weight), activation permutation handle (0: none), int4 group size, kind (0 dense, 1 torch's
- * int4 layout, 2 our GEMV layout; LLM_OPS_INT4_KERNEL=tinygemm picks 1). A model is an opaque
+ * int4 layout, 2 our tensor-core layout; LLM_OPS_INT4_KERNEL=mma picks 2). A model is an opaque
  * native pointer freed by {@link #freeModel}. Errors: IllegalArgumentException for bad input,
  * IllegalStateException for failures inside torch.
  */

@@ -1,0 +1,28 @@
+// Our own 4-bit matmul for decode steps of 1 to 16 sequences (and, tile by tile, for prefill):
+// y[M, N] = x[M, K] W^T on tensor cores (mma.sync m16n8k16, bf16 in, float32 accumulate). Each
+// weight byte is read once per 16 rows of x and dequantized in registers; a block's 8 warps split K
+// and add their partial sums in shared memory. Plain pointers and a stream; no torch here.
+//
+// Layout ("mma"): qweight int32 [N/8, K/128, 32, 4]. The 16 bytes of lane l = 4g + t for n-tile j and
+// k-block b hold the 32 nibbles it feeds to mma's B operand for the block's eight 16-wide k-chunks,
+// row n = 8j + g: word w covers chunks 2w and 2w + 1, and nibble p = 4e + 2c + h (bits 4p..4p+3) is
+// q[n][128b + 16(2w + c) + 8h + 2t + e]. scalesZeros bf16x2 [K/G, N] = (scale, zero) with
+// w = (q - 8) * scale + zero (torch's int4 semantics); G in {32, 64, 128, 256}.
+#pragma once
+
+#include <cuda_bf16.h>
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+namespace llmops::kernels {
+
+// Whether the layout takes this shape: K % 128 == 0, N % 8 == 0, G in {32, 64, 128, 256}.
+bool int4MmaFits(int64_t n, int64_t k, int64_t groupSize);
+
+// y bf16 [M, N] (row-major) from x bf16 [M, K] (row-major). tilesPerBlock: n-tiles of 8 per block
+// (2 or 4; 0 picks by N).
+cudaError_t int4Mma(const __nv_bfloat16* x, const int32_t* qweight, const __nv_bfloat162* scalesZeros,
+                    __nv_bfloat16* y, int m, int n, int k, int groupSize, int tilesPerBlock, cudaStream_t stream);
+
+}  // namespace llmops::kernels
