@@ -67,7 +67,7 @@ void checkCuda(cudaError_t e, const char* what) {
 
 PartKind defaultInt4Kind() {
     const char* v = std::getenv("LLM_OPS_INT4_KERNEL");
-    return v != nullptr && std::string(v) == "mma" ? PartKind::Mma : PartKind::Tinygemm;
+    return v != nullptr && std::string(v) == "tinygemm" ? PartKind::Tinygemm : PartKind::Mma;
 }
 
 bool int4LayoutFits(int64_t k, int64_t n, int64_t groupSize, PartKind kind) {

@@ -42,8 +42,9 @@ __device__ __forceinline__ uint32_t component(const uint4& v, int i) {
     return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w;
 }
 
-// Block (m-tile, NT n-tiles): 8 warps take every 8th k-block; each keeps the next block's weights in
-// flight while it multiplies the current one.
+// Block (m-tile, NT n-tiles): 8 warps take every 8th k-block; each keeps the weights of its next
+// k-block in flight while it multiplies the current one (deeper rings measured slower: the extra
+// registers cost more occupancy than they hide latency).
 template <int NT, int G>
 __global__ void __launch_bounds__(kThreads) int4MmaKernel(const __nv_bfloat16* __restrict__ x,
                                                           const uint4* __restrict__ w,
@@ -62,7 +63,6 @@ __global__ void __launch_bounds__(kThreads) int4MmaKernel(const __nv_bfloat16* _
 #pragma unroll
     for (int i = 0; i < NT; ++i) acc[i][0] = acc[i][1] = acc[i][2] = acc[i][3] = 0.f;
 
-    uint4 cur[NT], next[NT];
     auto load = [&](int kb, uint4 (&q)[NT]) {
 #pragma unroll
         for (int i = 0; i < NT; ++i) {
@@ -71,9 +71,7 @@ __global__ void __launch_bounds__(kThreads) int4MmaKernel(const __nv_bfloat16* _
                        : make_uint4(0, 0, 0, 0);
         }
     };
-    load(warp, cur);
-    for (int kb = warp; kb < blocks; kb += kWarps) {
-        load(kb + kWarps, next);
+    auto multiply = [&](int kb, const uint4 (&q)[NT]) {
         __nv_bfloat162 scale[NT], zero[NT];
 #pragma unroll
         for (int c = 0; c < 8; ++c) {
@@ -82,8 +80,7 @@ __global__ void __launch_bounds__(kThreads) int4MmaKernel(const __nv_bfloat16* _
 #pragma unroll
                 for (int i = 0; i < NT; ++i) {
                     const int col = (nt0 + i) * 8 + g;
-                    const __nv_bfloat162 sz = col < n ? scalesZeros[static_cast<int64_t>(k0 / G) * n + col]
-                                                      : pair(0u);
+                    const __nv_bfloat162 sz = col < n ? scalesZeros[static_cast<int64_t>(k0 / G) * n + col] : pair(0u);
                     scale[i] = __low2bfloat162(sz);
                     zero[i] = __high2bfloat162(sz);
                 }
@@ -92,13 +89,23 @@ __global__ void __launch_bounds__(kThreads) int4MmaKernel(const __nv_bfloat16* _
                                    has0 ? load32(x0 + k0 + 8) : 0u, has1 ? load32(x1 + k0 + 8) : 0u};
 #pragma unroll
             for (int i = 0; i < NT; ++i) {
-                const uint32_t word = component(cur[i], c / 2);
+                const uint32_t word = component(q[i], c / 2);
                 const int shift = (c % 2) * 8;
                 mma(acc[i], a, dequantize(word, shift, scale[i], zero[i]), dequantize(word, shift + 4, scale[i], zero[i]));
             }
         }
+    };
+
+    uint4 ring[2][NT];
+    load(warp, ring[0]);
+    load(warp + kWarps, ring[1]);
+    for (int kb = warp; kb < blocks; kb += 2 * kWarps) {
 #pragma unroll
-        for (int i = 0; i < NT; ++i) cur[i] = next[i];
+        for (int s = 0; s < 2; ++s) {
+            const int current = kb + s * kWarps;
+            if (current < blocks) multiply(current, ring[s]);
+            load(current + 2 * kWarps, ring[s]);  // refill the slot just used
+        }
     }
 
 #pragma unroll
@@ -137,15 +144,24 @@ bool int4MmaFits(int64_t n, int64_t k, int64_t groupSize) {
     return k % 128 == 0 && n % 8 == 0 && (groupSize == 32 || groupSize == 64 || groupSize == 128 || groupSize == 256);
 }
 
+int defaultTilesPerBlock(int m) {
+    // Measured on an H100 over the CodeLlama-34B shapes (docs/fast-path.md): with few rows the
+    // weight stream dominates and more, smaller blocks win; with more rows each block rereads the
+    // activations, and more n-tiles per block share those reads.
+    const int rows = m < 16 ? m : 16;
+    return rows <= 4 ? 2 : rows <= 8 ? 4 : 8;
+}
+
 cudaError_t int4Mma(const __nv_bfloat16* x, const int32_t* qweight, const __nv_bfloat162* scalesZeros,
                     __nv_bfloat16* y, int m, int n, int k, int groupSize, int tilesPerBlock, cudaStream_t stream) {
     if (m <= 0 || !int4MmaFits(n, k, groupSize)) return cudaErrorInvalidValue;
-    // Fewer n-tiles per block where N is small, so that every SM gets blocks.
-    const int nt = tilesPerBlock != 0 ? tilesPerBlock : (n >= 16384 ? 4 : 2);
     const uint4* w = reinterpret_cast<const uint4*>(qweight);
-    if (nt == 4) return launch<4>(x, w, scalesZeros, y, m, n, k, groupSize, stream);
-    if (nt == 2) return launch<2>(x, w, scalesZeros, y, m, n, k, groupSize, stream);
-    return cudaErrorInvalidValue;
+    switch (tilesPerBlock != 0 ? tilesPerBlock : defaultTilesPerBlock(m)) {
+        case 2: return launch<2>(x, w, scalesZeros, y, m, n, k, groupSize, stream);
+        case 4: return launch<4>(x, w, scalesZeros, y, m, n, k, groupSize, stream);
+        case 8: return launch<8>(x, w, scalesZeros, y, m, n, k, groupSize, stream);
+        default: return cudaErrorInvalidValue;
+    }
 }
 
 }  // namespace llmops::kernels

@@ -20,8 +20,11 @@ namespace llmops::kernels {
 // Whether the layout takes this shape: K % 128 == 0, N % 8 == 0, G in {32, 64, 128, 256}.
 bool int4MmaFits(int64_t n, int64_t k, int64_t groupSize);
 
-// y bf16 [M, N] (row-major) from x bf16 [M, K] (row-major). tilesPerBlock: n-tiles of 8 per block
-// (2 or 4; 0 picks by N).
+// n-tiles of 8 outputs per block for M rows: more tiles share each activation load, fewer give more
+// blocks (the choice measured fastest on an H100, docs/fast-path.md).
+int defaultTilesPerBlock(int m);
+
+// y bf16 [M, N] (row-major) from x bf16 [M, K] (row-major). tilesPerBlock: 2, 4, 8, or 0 for the default.
 cudaError_t int4Mma(const __nv_bfloat16* x, const int32_t* qweight, const __nv_bfloat162* scalesZeros,
                     __nv_bfloat16* y, int m, int n, int k, int groupSize, int tilesPerBlock, cudaStream_t stream);
 

@@ -198,6 +198,12 @@ TinyModel tinyModel(const std::string& format, const LlamaDims& d, PartKind kind
 
 int64_t argmaxOf(const at::Tensor& t) { return t.argmax().item<int64_t>(); }
 
+// Bound on the logits' relative L2 against the float64 reference on the stored weights (two layers,
+// bf16 activations). Ours and the dense path round each dequantized weight once: 2e-2 (measured
+// <= 1.6e-2). torch's tinygemm rounds more (measured up to 4.4e-2 on AWQ, 2.3e-2 on GPTQ): 5e-2;
+// it stays only as the alternative kernel.
+double modelBound(PartKind kind) { return kind == PartKind::Tinygemm ? 5e-2 : 2e-2; }
+
 void checkModel(PartKind kind, const std::string& format, int64_t headDim = 32, int promptLength = 8) {
     // head_dim 128 takes the decode attention kernel; 32 takes SDPA with a mask.
     LlamaDims d{256, 512, 2, 8, 2, headDim, 512, 512, 1e-5, 10000.0, 1.0};
@@ -248,9 +254,8 @@ void checkModel(PartKind kind, const std::string& format, int64_t headDim = 32, 
     double graphVsEager = 0;
     for (size_t i = 0; i < logitsBy[true].size(); ++i)
         graphVsEager = std::max(graphVsEager, relL2(logitsBy[true][i], logitsBy[false][i]));
-    // Arithmetic (bf16 activations, fp32 accumulation) against the stored weights: 2e-2; against the
-    // checkpoint's exact weights the bf16 scale and zero terms add their share: 5e-2.
-    const bool ok = worst <= 2e-2 && worstExact <= 5e-2 && disagreements == nearTies &&
+    // Against the checkpoint's exact weights the bf16 scale and zero terms add their share: + 3e-2.
+    const bool ok = worst <= modelBound(kind) && worstExact <= modelBound(kind) + 3e-2 && disagreements == nearTies &&
                     tokensBy[true] == tokensBy[false] && graphVsEager <= 1e-6;
     report(std::string("model/") + kindName(kind) + "/" + format + "/head_dim_" + std::to_string(headDim) +
                "/prompt_" + std::to_string(promptLength),
@@ -326,7 +331,7 @@ void checkBatch(PartKind kind, const std::string& format, int64_t headDim) {
         graphVsEager = std::max(graphVsEager, relL2(logitsBy[true][i], logitsBy[false][i]));
     // Graph and eager run the same kernels on different row counts (a padded bucket): equal up to
     // the matmul's accumulation order.
-    const bool ok = worst <= 2e-2 && disagreements == nearTies && tokensBy[true] == tokensBy[false] &&
+    const bool ok = worst <= modelBound(kind) && disagreements == nearTies && tokensBy[true] == tokensBy[false] &&
                     graphVsEager <= 1e-2 && rowsChecked > 0;
     report(std::string("batch/") + kindName(kind) + "/" + format + "/head_dim_" + std::to_string(headDim),
            "\"rows_checked\":" + std::to_string(rowsChecked) + ",\"logits_rel_l2_max\":" + num(worst) +
@@ -606,33 +611,35 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
                "\"ms\":" + num(ms) + ",\"bytes\":" + std::to_string(bytesOf(l)) +
                    ",\"tb_per_s\":" + num(bytesOf(l) / (ms * 1e-3) / 1e12) + ",\"ms_without_gather\":" + num(msNoGather));
     }
-    // The same matmuls for a batch of 16 rows (the largest decode bucket); for our kernel also with
-    // 2 and 4 n-tiles per block, to choose between them by measurement.
-    at::Tensor h16 = at::randn({16, d.hidden}, bf16), a16 = at::randn({16, d.intermediate}, bf16);
+    // The matmuls at each decode bucket's row count; for our kernel each tiling, to choose
+    // defaultTilesPerBlock by measurement (ms per call and TB/s of weight bytes).
     for (int j = 0; j < 4; ++j) {
         const LinearPart& p = allLinears[j].parts.front();
-        at::Tensor x = j == 3 ? a16 : h16;
-        std::string json = "\"ms_m16\":" + num(graphMs([&] { for (int r = 0; r < 10; ++r) p.forward(x, true); }, 20) / 10);
-        if (p.kind == PartKind::Mma) {
-            for (int tiles : {2, 4}) {
-                for (int64_t rows : {1, 16}) {
-                    at::Tensor y = at::empty({rows, p.weight.size(0) * 8}, bf16);
-                    const double ms = graphMs([&] {
-                        for (int r = 0; r < 10; ++r)
-                            cudaCheck(kernels::int4Mma(reinterpret_cast<const __nv_bfloat16*>(x.data_ptr()),
-                                                       p.weight.data_ptr<int32_t>(),
-                                                       reinterpret_cast<const __nv_bfloat162*>(p.scalesZeros.data_ptr()),
-                                                       reinterpret_cast<__nv_bfloat16*>(y.data_ptr()), rows,
-                                                       y.size(1), p.weight.size(1) * 128, p.groupSize, tiles,
-                                                       c10::cuda::getCurrentCUDAStream(0).stream()));
-                    }, 20) / 10;
-                    json += ",\"ms_m" + std::to_string(rows) + "_tiles" + std::to_string(tiles) + "\":" + num(ms) +
-                            ",\"tb_per_s_m" + std::to_string(rows) + "_tiles" + std::to_string(tiles) + "\":" +
-                            num(bytesOf(allLinears[j]) / (ms * 1e-3) / 1e12);
+        for (int64_t rows : {1, 2, 4, 8, 16}) {
+            at::Tensor x = at::randn({rows, j == 3 ? d.intermediate : d.hidden}, bf16);
+            const double ms = graphMs([&] { for (int r = 0; r < 10; ++r) p.forward(x, true); }, 20) / 10;
+            std::string json = "\"rows\":" + std::to_string(rows) + ",\"ms\":" + num(ms) +
+                               ",\"tb_per_s\":" + num(bytesOf(allLinears[j]) / (ms * 1e-3) / 1e12);
+            if (p.kind == PartKind::Mma) {
+                json += ",\"default_tiles\":" + std::to_string(kernels::defaultTilesPerBlock(static_cast<int>(rows)));
+                at::Tensor y = at::empty({rows, p.weight.size(0) * 8}, bf16);
+                for (int tiles : {2, 4, 8}) {
+                    {
+                        const double t = graphMs([&] {
+                            for (int r = 0; r < 10; ++r)
+                                cudaCheck(kernels::int4Mma(reinterpret_cast<const __nv_bfloat16*>(x.data_ptr()),
+                                                           p.weight.data_ptr<int32_t>(),
+                                                           reinterpret_cast<const __nv_bfloat162*>(p.scalesZeros.data_ptr()),
+                                                           reinterpret_cast<__nv_bfloat16*>(y.data_ptr()), rows, y.size(1),
+                                                           p.weight.size(1) * 128, p.groupSize, tiles,
+                                                           c10::cuda::getCurrentCUDAStream(0).stream()));
+                        }, 20) / 10;
+                        json += ",\"tiles_" + std::to_string(tiles) + "\":" + num(t);
+                    }
                 }
             }
+            report("bench/" + tag + "/matmul_" + names[j] + "_rows_" + std::to_string(rows), json);
         }
-        report("bench/" + tag + "/batch16_matmul_" + names[j], json);
     }
     const double rest = stepMs - int4Ms - lmHeadMs - attnMs;
     report("bench/" + tag + "/step_profile",
