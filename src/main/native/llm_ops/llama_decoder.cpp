@@ -3,6 +3,7 @@
 #include "fused_kernels.h"
 #include "fused_ops.h"
 
+#include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
@@ -62,6 +63,8 @@ void LlamaDecoder::addLayer(DecoderLayer layer) {
     oScatter_.push_back(scatter);
     layers_.push_back(std::move(layer));
     buckets_.clear();
+    // Repacking leaves large freed blocks in torch's cache: give them back once the model is whole.
+    if (static_cast<int64_t>(layers_.size()) == dims_.layers) c10::cuda::CUDACachingAllocator::emptyCache();
 }
 
 void LlamaDecoder::useGraphs(bool on) {

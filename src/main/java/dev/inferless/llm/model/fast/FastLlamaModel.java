@@ -67,7 +67,11 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
                 model = NativeLlm.createModel(dims, params, embed, norm, lmHead, sequences, cudaGraphs);
             }
             FastLlamaModel fast = new FastLlamaModel(c, manager, model, sequences);
-            for (int i = 0; i < c.numLayers(); i++) fast.addLayer(ckpt, i);
+            LoadProgress progress = new LoadProgress(c.numLayers());
+            for (int i = 0; i < c.numLayers(); i++) {
+                fast.addLayer(ckpt, i, progress);
+                progress.layerDone(i + 1);
+            }
             return fast;
         } catch (RuntimeException e) {
             manager.close();
@@ -75,7 +79,7 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
         }
     }
 
-    private void addLayer(Checkpoint ckpt, int i) {
+    private void addLayer(Checkpoint ckpt, int i, LoadProgress progress) {
         LlamaConfig c = config;
         String p = "model.layers." + i + ".";
         int h = c.hiddenSize(), q = c.numHeads() * c.headDim(), kv = c.numKvHeads() * c.headDim();
@@ -86,17 +90,18 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
             long postNorm = DeviceTensors.upload(scratch, store, store.info(p + "post_attention_layernorm.weight")).getHandle();
             long[] qkv = linear(scratch, ckpt, List.of(
                     ckpt.linear(p + "self_attn.q_proj", h, q), ckpt.linear(p + "self_attn.k_proj", h, kv),
-                    ckpt.linear(p + "self_attn.v_proj", h, kv)));
-            long[] o = linear(scratch, ckpt, List.of(ckpt.linear(p + "self_attn.o_proj", q, h)));
+                    ckpt.linear(p + "self_attn.v_proj", h, kv)), progress);
+            long[] o = linear(scratch, ckpt, List.of(ckpt.linear(p + "self_attn.o_proj", q, h)), progress);
             long[] gateUp = linear(scratch, ckpt, List.of(
-                    ckpt.linear(p + "mlp.gate_proj", h, f), ckpt.linear(p + "mlp.up_proj", h, f)));
-            long[] down = linear(scratch, ckpt, List.of(ckpt.linear(p + "mlp.down_proj", f, h)));
+                    ckpt.linear(p + "mlp.gate_proj", h, f), ckpt.linear(p + "mlp.up_proj", h, f)), progress);
+            long[] down = linear(scratch, ckpt, List.of(ckpt.linear(p + "mlp.down_proj", f, h)), progress);
             NativeLlm.addLayer(model, inputNorm, postNorm, qkv, o, gateUp, down);
         }
     }
 
     /** Projections over one input as native parts (5 longs each), fused where their storage allows. */
-    private static long[] linear(PtNDManager scratch, Checkpoint ckpt, List<LinearWeight> projections) {
+    private static long[] linear(PtNDManager scratch, Checkpoint ckpt, List<LinearWeight> projections,
+                                 LoadProgress progress) {
         TensorStore store = ckpt.tensors();
         projections.forEach(FastLlamaModel::requireNoBias);
         List<long[]> parts = new ArrayList<>();
@@ -121,8 +126,10 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
                     gi[j] = gIdx.get(run.get(j)) == null ? 0 : DeviceTensors.upload(scratch, store, g.gIdx()).getHandle();
                 }
                 var fmt = g0.format();
+                long start = System.nanoTime();
                 parts.add(DeviceTensors.adopt(scratch,
                         NativeLlm.repackGptq(qw, qz, sc, gi, fmt.bits(), fmt.groupSize(), fmt.v2())));
+                progress.repacked(System.nanoTime() - start);
             }
         } else if (first instanceof LinearWeight.Awq a0) {
             int n = projections.size();
@@ -133,7 +140,9 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
                 qz[j] = DeviceTensors.upload(scratch, store, a.qzeros()).getHandle();
                 sc[j] = DeviceTensors.upload(scratch, store, a.scales()).getHandle();
             }
+            long start = System.nanoTime();
             parts.add(DeviceTensors.adopt(scratch, NativeLlm.repackAwq(qw, qz, sc, a0.format().groupSize())));
+            progress.repacked(System.nanoTime() - start);
         } else {
             long[] ws = projections.stream()
                     .mapToLong(w -> DeviceTensors.upload(scratch, store, ((LinearWeight.Dense) w).weight()).getHandle())
