@@ -7,7 +7,6 @@ import ai.djl.pytorch.engine.PtNDManager;
 import dev.inferless.llm.checkpoint.Checkpoint;
 import dev.inferless.llm.checkpoint.LinearWeight;
 import dev.inferless.llm.checkpoint.LlamaConfig;
-import dev.inferless.llm.checkpoint.TensorPrefetcher;
 import dev.inferless.llm.checkpoint.TensorStore;
 import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
@@ -25,9 +24,6 @@ import java.util.Optional;
  * open at once and decode together. Calls into the library are serialized on this object.
  */
 public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel {
-
-    /** Threads touching the checkpoint's pages ahead of the one uploading thread. */
-    private static final int PREFETCH_THREADS = 4;
 
     private final LlamaConfig config;
     private final PtNDManager manager;
@@ -72,27 +68,15 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
             }
             FastLlamaModel fast = new FastLlamaModel(c, manager, model, sequences);
             LoadProgress progress = new LoadProgress(c.numLayers());
-            try (TensorPrefetcher prefetch = new TensorPrefetcher(store, layerTensors(store, c.numLayers()), PREFETCH_THREADS)) {
-                for (int i = 0; i < c.numLayers(); i++) {
-                    fast.addLayer(ckpt, i, progress);
-                    progress.layerDone(i + 1);
-                }
+            for (int i = 0; i < c.numLayers(); i++) {
+                fast.addLayer(ckpt, i, progress);
+                progress.layerDone(i + 1);
             }
             return fast;
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
-    }
-
-    /** Each layer's tensor names, in layer order. */
-    private static List<List<String>> layerTensors(TensorStore store, int layers) {
-        List<List<String>> groups = new ArrayList<>();
-        for (int i = 0; i < layers; i++) {
-            String prefix = "model.layers." + i + ".";
-            groups.add(store.names().stream().filter(n -> n.startsWith(prefix)).sorted().toList());
-        }
-        return groups;
     }
 
     private void addLayer(Checkpoint ckpt, int i, LoadProgress progress) {
