@@ -3,6 +3,7 @@
 // as five longs: weight handle, scalesZeros handle (0 = dense), perm handle (0 = none), group size,
 // kind (llmops::PartKind).
 #include "device_sampler.h"
+#include "host_upload.h"
 #include "int4_linear.h"
 #include "llama_decoder.h"
 
@@ -149,6 +150,21 @@ JNIEXPORT jlongArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_denseLinear(JN
 JNIEXPORT jlong JNICALL Java_dev_inferless_llm_ops_NativeLlm_linearForward(JNIEnv* env, jclass, jlong x, jlongArray parts) {
     return guarded<jlong>(env, 0, [&] {
         return newHandle(linearOf(env, parts).forward(tensorAt(x).to(at::kBFloat16).contiguous()));
+    });
+}
+
+JNIEXPORT jlong JNICALL Java_dev_inferless_llm_ops_NativeLlm_upload(JNIEnv* env, jclass, jobject data, jstring dtype,
+                                                                      jlongArray shape, jint device) {
+    return guarded<jlong>(env, 0, [&] {
+        const void* address = env->GetDirectBufferAddress(data);
+        if (address == nullptr) throw std::invalid_argument("upload needs a direct ByteBuffer");
+        const char* chars = env->GetStringUTFChars(dtype, nullptr);
+        std::string type(chars);
+        env->ReleaseStringUTFChars(dtype, chars);
+        std::vector<jlong> dims = longs(env, shape);
+        std::vector<int64_t> sizes(dims.begin(), dims.end());
+        return newHandle(llmops::uploadHostBytes(address, env->GetDirectBufferCapacity(data), type, sizes,
+                                                 at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(device))));
     });
 }
 

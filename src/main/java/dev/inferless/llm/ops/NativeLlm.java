@@ -49,6 +49,13 @@ public final class NativeLlm {
     }
 
     /**
+     * A new tensor on CUDA device {@code device} holding the direct buffer's bytes (its whole
+     * capacity) as {@code dtype} (a safetensors name: F16, BF16, F32, I32, ...) of {@code shape},
+     * copied through pinned staging buffers (several times faster than a pageable copy).
+     */
+    public static native long upload(java.nio.ByteBuffer data, String dtype, long[] shape, int device);
+
+    /**
      * GPTQ projections sharing one input (and one g_idx), fused along N into one part: int4 for
      * 4-bit where torch's layout fits, else dequantized bf16. gIdx entries may be 0 (k / G).
      */

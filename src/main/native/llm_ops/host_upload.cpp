@@ -1,0 +1,78 @@
+#include "host_upload.h"
+
+#include <ATen/Parallel.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#include <cuda_runtime_api.h>
+
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+
+namespace llmops {
+namespace {
+
+constexpr int64_t kChunk = 64LL << 20;  // bytes per staging buffer
+
+void check(cudaError_t e, const char* what) {
+    if (e != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e));
+}
+
+at::ScalarType scalarTypeOf(const std::string& dtype) {
+    static const std::map<std::string, at::ScalarType> types = {
+        {"F16", at::kHalf}, {"BF16", at::kBFloat16}, {"F32", at::kFloat}, {"F64", at::kDouble}, {"I64", at::kLong},
+        {"I32", at::kInt},  {"I16", at::kShort},     {"I8", at::kChar},   {"U8", at::kByte},    {"BOOL", at::kBool}};
+    auto it = types.find(dtype);
+    if (it == types.end()) throw std::invalid_argument("unknown dtype " + dtype);
+    return it->second;
+}
+
+// Two pinned buffers and their copy-done events, made once and reused for every upload.
+struct Staging {
+    char* buffers[2] = {nullptr, nullptr};
+    cudaEvent_t drained[2] = {nullptr, nullptr};
+
+    Staging() {
+        for (int i = 0; i < 2; ++i) {
+            check(cudaHostAlloc(reinterpret_cast<void**>(&buffers[i]), kChunk, cudaHostAllocDefault), "cudaHostAlloc");
+            check(cudaEventCreateWithFlags(&drained[i], cudaEventDisableTiming), "cudaEventCreate");
+        }
+    }
+};
+
+}  // namespace
+
+at::Tensor uploadHostBytes(const void* data, int64_t bytes, const std::string& dtype, at::IntArrayRef shape,
+                           const at::Device& device) {
+    const at::ScalarType type = scalarTypeOf(dtype);
+    int64_t elements = 1;
+    for (int64_t d : shape) elements *= d;
+    if (elements * static_cast<int64_t>(at::elementSize(type)) != bytes) {
+        throw std::invalid_argument(std::to_string(bytes) + " bytes do not hold a " + dtype + " tensor of " +
+                                    std::to_string(elements) + " elements");
+    }
+    at::Tensor out = at::empty(shape, at::TensorOptions().dtype(type).device(device));
+    if (bytes == 0) return out;
+    static std::mutex lock;  // one upload at a time through the shared staging buffers
+    std::lock_guard<std::mutex> guard(lock);
+    static Staging staging;
+    c10::cuda::CUDAGuard deviceGuard(device);
+    cudaStream_t stream = c10::cuda::getCurrentCUDAStream(device.index()).stream();
+    const char* src = static_cast<const char*>(data);
+    char* dst = static_cast<char*>(out.data_ptr());
+    for (int64_t offset = 0, i = 0; offset < bytes; offset += kChunk, i ^= 1) {
+        const int64_t n = std::min(kChunk, bytes - offset);
+        check(cudaEventSynchronize(staging.drained[i]), "cudaEventSynchronize");  // its last copy is done
+        char* buffer = staging.buffers[i];
+        at::parallel_for(0, n, 4 << 20, [&](int64_t begin, int64_t end) {
+            std::memcpy(buffer + begin, src + offset + begin, end - begin);
+        });
+        check(cudaMemcpyAsync(dst + offset, buffer, n, cudaMemcpyHostToDevice, stream), "cudaMemcpyAsync");
+        check(cudaEventRecord(staging.drained[i], stream), "cudaEventRecord");
+    }
+    for (cudaEvent_t e : staging.drained) check(cudaEventSynchronize(e), "cudaEventSynchronize");
+    return out;
+}
+
+}  // namespace llmops
