@@ -48,7 +48,7 @@ class DeviceSamplingGeneratorTest {
         tok.close();
     }
 
-    /** Returns {@code script} token by token, then EOS; records what it was given. */
+    /** Returns the script for the prompt token by token, then EOS; records what it was given. */
     static class DeviceSampledModel implements LanguageModel {
         final int[] script;
         final List<SamplingSettings> settings = new ArrayList<>();
@@ -76,12 +76,19 @@ class DeviceSamplingGeneratorTest {
         @Override
         public void close() {}
 
+        /** The tokens a session replays after this prompt. */
+        int[] scriptFor(int[] prompt) {
+            return script;
+        }
+
         final class Session implements DecodeSession, DeviceSampling {
+            int[] own;
             int step;
 
             @Override
             public int prefillAndSample(int[] tokens, SamplingSettings s) {
                 settings.add(s);
+                own = scriptFor(tokens);
                 return next();
             }
 
@@ -92,7 +99,7 @@ class DeviceSamplingGeneratorTest {
             }
 
             private int next() {
-                return step < script.length ? script[step++] : 2;
+                return step < own.length ? own[step++] : 2;
             }
 
             @Override
@@ -164,60 +171,23 @@ class DeviceSamplingGeneratorTest {
             this.scriptByPromptLength = scriptByPromptLength;
         }
 
+        /** By prompt length; the first prefill waits until two more requests queue. */
         @Override
-        public DecodeSession newSession(int maxTokens) {
-            return new Scripted();
+        int[] scriptFor(int[] prompt) {
+            if (!waited) {
+                waited = true;
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (batcher.waiting() < 2 && System.nanoTime() < deadline) Thread.onSpinWait();
+            }
+            return scriptByPromptLength.get(prompt.length);
         }
 
         @Override
         public int[] decodeAndSample(List<? extends DecodeSession> sessions, int[] tokens) {
             callSizes.add(sessions.size());
             int[] next = new int[tokens.length];
-            for (int i = 0; i < tokens.length; i++) next[i] = ((Scripted) sessions.get(i)).decodeAndSample(tokens[i]);
+            for (int i = 0; i < tokens.length; i++) next[i] = ((Session) sessions.get(i)).decodeAndSample(tokens[i]);
             return next;
-        }
-
-        final class Scripted implements DecodeSession, DeviceSampling {
-            int[] own;
-            int step;
-
-            @Override
-            public int prefillAndSample(int[] tokens, SamplingSettings s) {
-                own = scriptByPromptLength.get(tokens.length);
-                if (!waited) {
-                    waited = true;
-                    long deadline = System.nanoTime() + 10_000_000_000L;
-                    while (batcher.waiting() < 2 && System.nanoTime() < deadline) Thread.onSpinWait();
-                }
-                return next();
-            }
-
-            @Override
-            public int decodeAndSample(int token) {
-                return next();
-            }
-
-            private int next() {
-                return step < own.length ? own[step++] : 2;
-            }
-
-            @Override
-            public float[] prefill(int[] tokens) {
-                throw new AssertionError("host logits asked of a device-sampling session");
-            }
-
-            @Override
-            public float[] decode(int token) {
-                throw new AssertionError("host logits asked of a device-sampling session");
-            }
-
-            @Override
-            public int position() {
-                return step;
-            }
-
-            @Override
-            public void close() {}
         }
     }
 
