@@ -1,5 +1,7 @@
 #include "fused_kernels.h"
 
+#include <algorithm>
+
 namespace llmops::kernels {
 namespace {
 
@@ -120,24 +122,29 @@ __device__ __forceinline__ void loadLaneValues(const __nv_bfloat16* p, float (&f
     }
 }
 
-// One block per (query head, sequence). Scores: one cache position per thread (the whole dot
-// product from its own D / 8 loads, q broadcast from shared memory). Values: a warp per position
-// subset, D / 32 dims a lane, kValueUnroll positions in flight. Softmax in float32, scores kept in
-// shared memory.
+// One block per (query head, sequence, split of the positions). Scores: one cache position per thread
+// (the whole dot product from its own D / 8 loads, q broadcast from shared memory). Values: a warp per
+// position subset, D / 32 dims a lane, kValueUnroll positions in flight. Softmax in float32 (log2
+// domain), scores kept in shared memory. One split writes the output; several write their partial
+// sums (unnormalized output, max, sum) for combineSplits, so that a long cache is read by many blocks.
 template <int D>
 __global__ void __launch_bounds__(kAttnThreads) decodeAttentionKernel(
         const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ kCache,
         const __nv_bfloat16* __restrict__ vCache, const int64_t* __restrict__ positions,
         const int64_t* __restrict__ sequences, const int64_t* __restrict__ scatter, __nv_bfloat16* __restrict__ out,
-        int m, int hkv, int group, int capacity, float scaleLog2) {
+        float* __restrict__ partials, int m, int hkv, int group, int capacity, float scaleLog2) {
     constexpr int kPerLane = D / 32;
-    extern __shared__ float scores[];  // [capacity], [kAttnWarps][D] partial outputs, [kAttnWarps] scratch, q [D]
-    float* partialOut = scores + capacity;
+    extern __shared__ float scores[];  // [chunk], [kAttnWarps][D] partial outputs, [kAttnWarps] scratch, q [D]
+    const int splits = gridDim.z, split = blockIdx.z;
+    const int maxChunk = (capacity + splits - 1) / splits;
+    float* partialOut = scores + maxChunk;
     float* scratch = partialOut + kAttnWarps * D;
     float* qs = scratch + kAttnWarps;
     const int head = blockIdx.x, row = blockIdx.y, kvh = head / group, g = head % group;
     const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
     const int length = static_cast<int>(positions[row]) + 1;
+    const int chunk = (length + splits - 1) / splits;
+    const int begin = split * chunk, end = min(length, begin + chunk);
     const int64_t base = ((sequences ? sequences[row] : 0) * hkv + kvh) * static_cast<int64_t>(capacity) * D;
     const __nv_bfloat16* k = kCache + base;
     const __nv_bfloat16* v = vCache + base;
@@ -146,7 +153,7 @@ __global__ void __launch_bounds__(kAttnThreads) decodeAttentionKernel(
     __syncthreads();
 
     float localMax = -INFINITY;
-    for (int t = threadIdx.x; t < length; t += kAttnThreads) {
+    for (int t = begin + threadIdx.x; t < end; t += kAttnThreads) {
         const uint4* keyRow = reinterpret_cast<const uint4*>(k + static_cast<int64_t>(t) * D);
         uint4 raw[D / 8];
 #pragma unroll
@@ -162,19 +169,19 @@ __global__ void __launch_bounds__(kAttnThreads) decodeAttentionKernel(
             }
         }
         s *= scaleLog2;  // log2 domain: softmax via exp2
-        scores[t] = s;
+        scores[t - begin] = s;
         localMax = fmaxf(localMax, s);
     }
     const float maxScore = blockMax(localMax, scratch);  // its barrier also publishes the scores
 
     float acc[kPerLane] = {};
     float localSum = 0.f;
-    for (int t0 = warp * kValueUnroll; t0 < length; t0 += kAttnWarps * kValueUnroll) {
+    for (int t0 = begin + warp * kValueUnroll; t0 < end; t0 += kAttnWarps * kValueUnroll) {
         float vals[kValueUnroll][kPerLane];
 #pragma unroll
         for (int u = 0; u < kValueUnroll; ++u) {
             const int t = t0 + u;
-            if (t < length) {
+            if (t < end) {
                 loadLaneValues<D>(v + static_cast<int64_t>(t) * D + lane * kPerLane, vals[u]);
             } else {
 #pragma unroll
@@ -184,7 +191,7 @@ __global__ void __launch_bounds__(kAttnThreads) decodeAttentionKernel(
 #pragma unroll
         for (int u = 0; u < kValueUnroll; ++u) {
             const int t = t0 + u;
-            const float p = t < length ? exp2f(scores[t] - maxScore) : 0.f;
+            const float p = t < end ? exp2f(scores[t - begin] - maxScore) : 0.f;
             localSum += p;
 #pragma unroll
             for (int j = 0; j < kPerLane; ++j) acc[j] = fmaf(p, vals[u][j], acc[j]);
@@ -196,20 +203,50 @@ __global__ void __launch_bounds__(kAttnThreads) decodeAttentionKernel(
     __syncthreads();
     float total = 0.f;
     for (int w = 0; w < kAttnWarps; ++w) total += scratch[w];
-    const int64_t width = static_cast<int64_t>(hkv) * group * D;
+    const int hq = hkv * group;
+    float* mine = splits > 1 ? partials + ((static_cast<int64_t>(row) * hq + head) * splits + split) * (D + 2) : nullptr;
     for (int i = threadIdx.x; i < D; i += kAttnThreads) {
         float o = 0.f;
         for (int w = 0; w < kAttnWarps; ++w) o += partialOut[w * D + i];
-        const int64_t c = static_cast<int64_t>(head) * D + i;
-        out[row * width + (scatter ? scatter[c] : c)] = __float2bfloat16(o / total);
+        if (mine) {
+            mine[i] = o;
+        } else {
+            const int64_t c = static_cast<int64_t>(head) * D + i;
+            out[static_cast<int64_t>(row) * hq * D + (scatter ? scatter[c] : c)] = __float2bfloat16(o / total);
+        }
     }
+    if (mine && threadIdx.x == 0) {
+        mine[D] = begin < end ? maxScore : -INFINITY;  // an empty split weighs nothing
+        mine[D + 1] = total;
+    }
+}
+
+// Joins the splits of each (head, row): rescale each split's sums to the common maximum.
+template <int D>
+__global__ void combineSplitsKernel(const float* __restrict__ partials, const int64_t* __restrict__ scatter,
+                                    __nv_bfloat16* __restrict__ out, int hq, int splits) {
+    const int head = blockIdx.x, row = blockIdx.y, i = threadIdx.x;
+    const float* p = partials + (static_cast<int64_t>(row) * hq + head) * splits * (D + 2);
+    float maxScore = -INFINITY;
+    for (int s = 0; s < splits; ++s) maxScore = fmaxf(maxScore, p[s * (D + 2) + D]);
+    float o = 0.f, total = 0.f;
+    for (int s = 0; s < splits; ++s) {
+        const float* split = p + s * (D + 2);
+        const float weight = split[D] == -INFINITY ? 0.f : exp2f(split[D] - maxScore);
+        o += weight * split[i];
+        total += weight * split[D + 1];
+    }
+    const int64_t c = static_cast<int64_t>(head) * D + i;
+    out[static_cast<int64_t>(row) * hq * D + (scatter ? scatter[c] : c)] = __float2bfloat16(o / total);
 }
 
 template <int D>
 cudaError_t launchDecodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* kCache, const __nv_bfloat16* vCache,
                                   const int64_t* positions, const int64_t* sequences, const int64_t* scatter,
-                                  __nv_bfloat16* out, int m, int hq, int hkv, int capacity, cudaStream_t stream) {
-    const size_t smem = (static_cast<size_t>(capacity) + kAttnWarps * D + kAttnWarps + D) * sizeof(float);
+                                  __nv_bfloat16* out, float* partials, int splits, int m, int hq, int hkv, int capacity,
+                                  cudaStream_t stream) {
+    const int maxChunk = (capacity + splits - 1) / splits;
+    const size_t smem = (static_cast<size_t>(maxChunk) + kAttnWarps * D + kAttnWarps + D) * sizeof(float);
     static bool raised = false;  // once per instantiation: the scores of long sequences need more than 48 KB
     if (!raised) {
         int device = 0, optin = 0;
@@ -219,8 +256,9 @@ cudaError_t launchDecodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* k
         raised = true;
     }
     const float scaleLog2 = 1.4426950408889634f / sqrtf(static_cast<float>(D));
-    decodeAttentionKernel<D><<<dim3(hq, m), kAttnThreads, smem, stream>>>(q, kCache, vCache, positions, sequences, scatter,
-                                                                          out, m, hkv, hq / hkv, capacity, scaleLog2);
+    decodeAttentionKernel<D><<<dim3(hq, m, splits), kAttnThreads, smem, stream>>>(
+        q, kCache, vCache, positions, sequences, scatter, out, partials, m, hkv, hq / hkv, capacity, scaleLog2);
+    if (splits > 1) combineSplitsKernel<D><<<dim3(hq, m), D, 0, stream>>>(partials, scatter, out, hq, splits);
     return cudaGetLastError();
 }
 
@@ -230,14 +268,28 @@ bool decodeAttentionSupports(int d) {
     return d == 32 || d == 64 || d == 128;
 }
 
+int decodeAttentionSplits(int m, int hq, int capacity) {
+    static int sms = 0;
+    if (sms == 0) {
+        int device = 0;
+        cudaGetDevice(&device);
+        cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+    }
+    // About two blocks per SM, chunks of at least 64 positions of the cache's capacity, at most 16.
+    const int wanted = (2 * sms + hq * m - 1) / (hq * m);
+    const int byLength = capacity / 64 > 1 ? capacity / 64 : 1;
+    return std::max(1, std::min({wanted, byLength, 16}));
+}
+
 cudaError_t decodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* kCache, const __nv_bfloat16* vCache,
                             const int64_t* positions, const int64_t* sequences, const int64_t* scatter,
-                            __nv_bfloat16* out, int m, int hq, int hkv, int d, int capacity, cudaStream_t stream) {
-    if (hq % hkv != 0) return cudaErrorInvalidValue;
+                            __nv_bfloat16* out, float* partials, int splits, int m, int hq, int hkv, int d, int capacity,
+                            cudaStream_t stream) {
+    if (hq % hkv != 0 || splits < 1 || (splits > 1 && partials == nullptr)) return cudaErrorInvalidValue;
     switch (d) {
-        case 32: return launchDecodeAttention<32>(q, kCache, vCache, positions, sequences, scatter, out, m, hq, hkv, capacity, stream);
-        case 64: return launchDecodeAttention<64>(q, kCache, vCache, positions, sequences, scatter, out, m, hq, hkv, capacity, stream);
-        case 128: return launchDecodeAttention<128>(q, kCache, vCache, positions, sequences, scatter, out, m, hq, hkv, capacity, stream);
+        case 32: return launchDecodeAttention<32>(q, kCache, vCache, positions, sequences, scatter, out, partials, splits, m, hq, hkv, capacity, stream);
+        case 64: return launchDecodeAttention<64>(q, kCache, vCache, positions, sequences, scatter, out, partials, splits, m, hq, hkv, capacity, stream);
+        case 128: return launchDecodeAttention<128>(q, kCache, vCache, positions, sequences, scatter, out, partials, splits, m, hq, hkv, capacity, stream);
         default: return cudaErrorInvalidValue;
     }
 }

@@ -37,9 +37,15 @@ bool decodeAttentionSupports(int d);
 // Attention of m new tokens, one per sequence: row i attends over positions 0..positions[i] of
 // sequence sequences[i]'s cache. q [hkv, group * m, d] (from ropeAndCacheWrite), caches
 // [sequences, hkv, capacity, d], out [m, hq * d]; column c of a row goes to scatter[c] when scatter is
-// given (o_proj's act-order gather, inverted). Softmax in float32.
+// given (o_proj's act-order gather, inverted). Softmax in float32. With splits > 1 each (head, row)
+// is read by that many blocks, which leave their partial sums in partials (float [m, hq, splits,
+// d + 2]) for a second kernel to join.
 cudaError_t decodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* kCache, const __nv_bfloat16* vCache,
                             const int64_t* positions, const int64_t* sequences, const int64_t* scatter,
-                            __nv_bfloat16* out, int m, int hq, int hkv, int d, int capacity, cudaStream_t stream);
+                            __nv_bfloat16* out, float* partials, int splits, int m, int hq, int hkv, int d, int capacity,
+                            cudaStream_t stream);
+
+// Splits of the positions that keep the device busy for m rows of hq heads over a cache of capacity.
+int decodeAttentionSplits(int m, int hq, int capacity);
 
 }  // namespace llmops::kernels

@@ -79,9 +79,12 @@ at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& keys, const at
             (sequences.scalar_type() == at::kLong && sequences.numel() == m)), "positions and sequences must be int64 [M]");
     require(!scatter.defined() || (scatter.scalar_type() == at::kLong && scatter.numel() == hq * d), "scatter must be int64 [hq * d]");
     at::Tensor out = at::empty({m, hq * d}, q.options());
+    const int splits = kernels::decodeAttentionSplits(static_cast<int>(m), static_cast<int>(hq), static_cast<int>(capacity));
+    at::Tensor partials = splits > 1 ? at::empty({m, hq, splits, d + 2}, q.options().dtype(at::kFloat)) : at::Tensor();
     check(kernels::decodeAttention(bf16(q), bf16(keys), bf16(values), positions.data_ptr<int64_t>(), indexes(sequences),
-                                   indexes(scatter), bf16(out), static_cast<int>(m), static_cast<int>(hq),
-                                   static_cast<int>(hkv), static_cast<int>(d), static_cast<int>(capacity), stream(q)),
+                                   indexes(scatter), bf16(out), splits > 1 ? partials.data_ptr<float>() : nullptr, splits,
+                                   static_cast<int>(m), static_cast<int>(hq), static_cast<int>(hkv), static_cast<int>(d),
+                                   static_cast<int>(capacity), stream(q)),
           "decodeAttention");
     return out;
 }

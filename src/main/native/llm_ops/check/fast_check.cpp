@@ -268,10 +268,11 @@ void checkModel(PartKind kind, const std::string& format, int64_t headDim = 32, 
 }
 
 // Continuous batching: sequences of different prompt lengths decode together (a bucket of 4 with a
-// padding row for 3), one leaves, a new one joins mid-way; every row is checked against the float64
-// reference on its own tokens, as checkModel does for one sequence.
+// padding row for 3), one leaves, a new one joins mid-way asking for more room than the caches have
+// (they grow under the running sequences); every row is checked against the float64 reference on its
+// own tokens, as checkModel does for one sequence.
 void checkBatch(PartKind kind, const std::string& format, int64_t headDim) {
-    LlamaDims d{256, 512, 2, 8, 2, headDim, 512, 512, 1e-5, 10000.0, 1.0};
+    LlamaDims d{256, 512, 2, 8, 2, headDim, 512, 2048, 1e-5, 10000.0, 1.0};
     TinyModel m = tinyModel(format, d, kind, 4);
     auto randomPrompt = [&](int n) {
         std::vector<int64_t> p;
@@ -288,18 +289,22 @@ void checkBatch(PartKind kind, const std::string& format, int64_t headDim) {
         m.fast->useGraphs(graph);
         std::map<int64_t, std::vector<int64_t>> seqs;  // sequence -> tokens so far
         std::map<int64_t, int64_t> next;
-        auto start = [&](int64_t s, int n) {
+        // room: positions asked at begin; the late joiner asks for more than the caches hold, so they
+        // grow (and the graphs are captured again) while the other sequences are mid-generation.
+        auto start = [&](int64_t s, int n, int64_t room) {
             seqs[s] = randomPrompt(n);
-            m.fast->begin(s, n + 40);
+            m.fast->begin(s, room);
             next[s] = argmaxOf(m.fast->prefill(s, seqs[s]).to(at::kCPU));
         };
-        start(0, 5);
-        start(1, 12);
-        start(2, 3);
+        start(0, 5, 45);
+        start(1, 12, 52);
+        start(2, 3, 43);
+        const int64_t capacityBefore = m.fast->capacity();
         for (int step = 0; step < 16; ++step) {
-            if (step == 8) {  // sequence 1 leaves, sequence 3 joins
+            if (step == 8) {  // sequence 1 leaves, sequence 3 joins with a longer budget
                 seqs.erase(1);
-                start(3, 7);
+                start(3, 7, capacityBefore + 40);
+                if (m.fast->capacity() <= capacityBefore) throw std::runtime_error("the caches did not grow");
             }
             std::vector<int64_t> ids, toks;
             for (auto& [s, t] : seqs) {
