@@ -68,6 +68,11 @@ RUN mkdir -p /opt/inferless/native \
    && cmake --build /tmp/native-build \
    && find /tmp/native-build -name '*.so' ! -name 'libdjl_torch.so' -exec cp -v {} /opt/inferless/native/ \; ; \
     else echo "no src/main/native/CMakeLists.txt: no native operations in this image"; fi
+# The fast decode path (libllm_ops.so): the runtime finds it in native/ beside its jar and uses it on a GPU.
+RUN cmake -S /src/main/native/llm_ops -B /tmp/llm-ops-build -G Ninja -DTORCH_DIR=/opt/libtorch \
+          -DJNI_INCLUDE=/opt/java/openjdk/include -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHITECTURES}" \
+ && cmake --build /tmp/llm-ops-build --target llm_ops \
+ && cp -v /tmp/llm-ops-build/libllm_ops.so /opt/inferless/native/
 
 # ---- runtime-gpu: CUDA driver settings from the base image; the CUDA libraries come with libtorch ----------
 FROM nvidia/cuda:${CUDA_VERSION}-base-ubuntu${UBUNTU_VERSION} AS runtime-gpu

@@ -3,7 +3,9 @@ package dev.inferless.llm.ops;
 import ai.djl.engine.Engine;
 
 import java.nio.file.Files;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The JNI declarations of {@code libllm_ops.so} (src/main/native/llm_ops): the fast decode path.
@@ -17,7 +19,7 @@ import java.nio.file.Path;
  */
 public final class NativeLlm {
 
-    /** System property, then environment variable, naming the library file. */
+    /** System property, then environment variable, naming the library file (else native/ beside the jar). */
     public static final String LIBRARY_PROPERTY = "inferless.llmops.library";
     public static final String LIBRARY_ENV = "INFERLESS_LLM_OPS_LIBRARY";
 
@@ -27,21 +29,46 @@ public final class NativeLlm {
 
     /**
      * Loads the library once, after DJL's PyTorch engine (whose libtorch it links against).
-     * Returns false, without throwing, when no library is configured or it cannot be loaded.
+     * Returns false, without throwing, when no library is found or it cannot be loaded.
      */
     public static synchronized boolean load() {
         if (loaded) return true;
-        String configured = System.getProperty(LIBRARY_PROPERTY, System.getenv(LIBRARY_ENV));
-        if (configured == null || configured.isBlank() || !Files.isRegularFile(Path.of(configured))) return false;
+        Optional<Path> library = libraryPath(System.getProperty(LIBRARY_PROPERTY), System.getenv(LIBRARY_ENV), runtimeDir());
+        if (library.isEmpty()) return false;
         try {
             Engine.getEngine("PyTorch");
-            System.load(Path.of(configured).toAbsolutePath().toString());
+            System.load(library.get().toAbsolutePath().toString());
             loaded = true;
         } catch (UnsatisfiedLinkError | RuntimeException e) {
             System.getLogger(NativeLlm.class.getName())
                     .log(System.Logger.Level.WARNING, "fast path library not loaded: " + e.getMessage());
         }
         return loaded;
+    }
+
+    /**
+     * The library to load: the system property, else the environment variable (a configured path
+     * that is not a file means none), else {@code native/libllm_ops.so} beside the runtime's jar,
+     * where the GPU image puts it. Empty when there is none.
+     */
+    static Optional<Path> libraryPath(String property, String environment, Path runtimeDir) {
+        for (String configured : new String[] {property, environment}) {
+            if (configured != null && !configured.isBlank()) {
+                return Optional.of(Path.of(configured)).filter(Files::isRegularFile);
+            }
+        }
+        if (runtimeDir == null) return Optional.empty();
+        Path beside = runtimeDir.resolve("native").resolve("libllm_ops.so");
+        return Files.isRegularFile(beside) ? Optional.of(beside) : Optional.empty();
+    }
+
+    /** The folder holding the runtime's jar (or its classes folder); null when unknown. */
+    private static Path runtimeDir() {
+        try {
+            return Path.of(NativeLlm.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
+        } catch (URISyntaxException | RuntimeException e) {
+            return null;
+        }
     }
 
     public static boolean isLoaded() {
