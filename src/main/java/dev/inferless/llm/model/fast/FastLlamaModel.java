@@ -19,7 +19,7 @@ import java.util.Optional;
 
 /**
  * The fast path: the whole Llama forward pass in libllm_ops on a CUDA device, 4-bit weights repacked
- * at load into torch's int4 layout, a KV cache per sequence, the decode step of each batch-size
+ * at load for our tensor-core int4 matmul, a KV cache per sequence, the decode step of each batch-size
  * bucket replayed from a CUDA graph, sampling on the device. Up to {@code sequences} sessions are
  * open at once and decode together. Calls into the library are serialized on this object.
  */
@@ -53,6 +53,7 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
         if (sequences < 1) throw new IllegalArgumentException("sequences must be at least 1, got " + sequences);
         LlamaConfig c = ckpt.config();
         PtNDManager manager = (PtNDManager) NDManager.newBaseManager(Device.gpu(), "PyTorch");
+        FastLlamaModel fast = null;
         try {
             TensorStore store = ckpt.tensors();
             long model;
@@ -66,7 +67,7 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
                 double[] params = {c.rmsNormEps(), c.ropeTheta(), c.ropeScalingFactor()};
                 model = NativeLlm.createModel(dims, params, embed, norm, lmHead, sequences, cudaGraphs);
             }
-            FastLlamaModel fast = new FastLlamaModel(c, manager, model, sequences);
+            fast = new FastLlamaModel(c, manager, model, sequences);
             LoadProgress progress = new LoadProgress(c.numLayers());
             for (int i = 0; i < c.numLayers(); i++) {
                 fast.addLayer(ckpt, i, progress);
@@ -74,7 +75,11 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
             }
             return fast;
         } catch (RuntimeException e) {
-            manager.close();
+            if (fast != null) {
+                fast.close(); // the native model too, not only the tensors
+            } else {
+                manager.close();
+            }
             throw e;
         }
     }
