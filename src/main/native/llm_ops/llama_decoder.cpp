@@ -112,7 +112,9 @@ void LlamaDecoder::begin(int64_t sequence, int64_t capacity) {
     require(capacity > 0 && capacity <= dims_.maxPositions,
             "maxTokens must be in [1, max_position_embeddings=" + std::to_string(dims_.maxPositions) + "]");
     const int64_t rounded = std::min(cacheCapacityFor(capacity), dims_.maxPositions);
-    if (rounded > capacity_) growCache(rounded);
+    // At least double when growing: each growth copies every cache and captures the graphs again, a
+    // stall for the running sequences, so longer requests arriving one by one should cause few.
+    if (rounded > capacity_) growCache(std::min(std::max(rounded, 2 * capacity_), dims_.maxPositions));
     positions_[sequence] = 0;
 }
 

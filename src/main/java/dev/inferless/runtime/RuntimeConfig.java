@@ -28,7 +28,7 @@ public record RuntimeConfig(ServerConfig server, ModelSettings model, LoggingCon
         d.put("server.host", "0.0.0.0");
         d.put("server.port", "8080");
         d.put("server.max_body_bytes", "10485760");
-        d.put("server.container_concurrency", "8");
+        d.put("server.container_concurrency", "16");
         d.put("server.queue_size", "64");
         d.put("server.inference_timeout_s", "180");
         d.put("server.shutdown_grace_s", "30");

@@ -23,9 +23,9 @@ public record BatchLimits(int maxBatchSize, int maxPrefillTokens, long maxTokens
         }
     }
 
-    /** From a model repo's {@code model:} section: max_batch_size (8), max_prefill_tokens (512), max_tokens_in_flight (0). */
+    /** From a model repo's {@code model:} section: max_batch_size (16), max_prefill_tokens (512), max_tokens_in_flight (0). */
     public static BatchLimits from(Map<String, Object> model) {
-        return new BatchLimits((int) integer(model, "max_batch_size", 8), (int) integer(model, "max_prefill_tokens", 512),
+        return new BatchLimits((int) integer(model, "max_batch_size", 16), (int) integer(model, "max_prefill_tokens", 512),
                 integer(model, "max_tokens_in_flight", 0));
     }
 

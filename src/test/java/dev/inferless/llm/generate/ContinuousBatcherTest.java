@@ -222,7 +222,7 @@ class ContinuousBatcherTest {
         assertThatThrownBy(() -> new BatchLimits(0, 64, 0)).hasMessageContaining("model.max_batch_size");
         assertThatThrownBy(() -> BatchLimits.from(java.util.Map.of("max_prefill_tokens", "lots")))
                 .hasMessageContaining("model.max_prefill_tokens");
-        assertThat(BatchLimits.from(java.util.Map.of())).isEqualTo(new BatchLimits(8, 512, 0));
+        assertThat(BatchLimits.from(java.util.Map.of())).isEqualTo(new BatchLimits(16, 512, 0));
     }
 
     private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
