@@ -208,7 +208,7 @@ double modelBound(PartKind kind) { return kind == PartKind::Tinygemm ? 5e-2 : 3e
 double modelMeanBound(PartKind kind) { return kind == PartKind::Tinygemm ? 3e-2 : 1.5e-2; }
 
 void checkModel(PartKind kind, const std::string& format, int64_t headDim = 32, int promptLength = 8) {
-    // head_dim 128 takes the decode attention kernel; 32 takes SDPA with a mask.
+    // Every head_dim takes the decode attention kernel (32, 64, 128; split over positions); prefill takes SDPA.
     LlamaDims d{256, 512, 2, 8, 2, headDim, 512, 512, 1e-5, 10000.0, 1.0};
     TinyModel m = tinyModel(format, d, kind);
     std::vector<int64_t> prompt;
