@@ -1,5 +1,7 @@
 package dev.inferless.bench;
 
+import dev.inferless.runtime.PeakMemory;
+
 import dev.inferless.llm.generate.GenerationRequest;
 import dev.inferless.llm.generate.GenerationResult;
 import java.util.List;

@@ -1,6 +1,7 @@
 package dev.inferless.server;
 
 import dev.inferless.runtime.CounterSink;
+import dev.inferless.runtime.PeakMemory;
 import dev.inferless.runtime.RequestScheduler;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -47,6 +48,16 @@ public final class Metrics implements CounterSink {
             .labelNames("route", "status").classicOnly().classicUpperBounds(SECONDS_BUCKETS).register(registry);
     private final Map<String, Counter> modelCounters = new ConcurrentHashMap<>();
     private final Map<String, Histogram> modelHistograms = new ConcurrentHashMap<>();
+
+    public Metrics() {
+        // Peaks, as bench reports them, so a benchmark through HTTP can read them too.
+        GaugeWithCallback.builder().name("inferless_jvm_peak_heap_bytes")
+                .help("Peak JVM heap so far (per-pool peaks summed)").callback(cb -> cb.call(PeakMemory.heapBytes()))
+                .register(registry);
+        GaugeWithCallback.builder().name("inferless_process_peak_resident_memory_bytes")
+                .help("Peak resident set size of the process so far (VmHWM; -1 where unknown)")
+                .callback(cb -> cb.call(PeakMemory.rssBytes())).register(registry);
+    }
 
     public void trackScheduler(RequestScheduler scheduler) {
         GaugeWithCallback.builder().name("inferless_requests_in_flight").help("Requests running in the model")

@@ -1,5 +1,7 @@
 package dev.inferless.bench;
 
+import dev.inferless.runtime.PeakMemory;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

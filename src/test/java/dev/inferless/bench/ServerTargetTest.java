@@ -66,14 +66,19 @@ class ServerTargetTest {
                 inferless_cold_start_seconds{phase="total"} 4.75
                 inferless_cold_start_seconds{phase="warmup"} 1.0
                 inferless_model_ready 1.0
+                inferless_jvm_peak_heap_bytes 2.68435456E8
+                inferless_process_peak_resident_memory_bytes 1.073741824E9
                 """;
         Benchmark.Footprint f = ServerMetrics.footprint(metrics);
         assertThat(f.loadSeconds()).isEqualTo(3.75);
         assertThat(f.firstInferenceSeconds()).isEqualTo(1.0);
-        assertThat(f.peakRssBytes()).isEqualTo(-1);
+        assertThat(f.peakHeapBytes()).isEqualTo(256L << 20);
+        assertThat(f.peakRssBytes()).isEqualTo(1L << 30);
         Benchmark.Footprint none = ServerMetrics.footprint("inferless_model_ready 1.0\n");
         assertThat(none.loadSeconds()).isEqualTo(-1);
         assertThat(none.firstInferenceSeconds()).isEqualTo(-1);
+        assertThat(none.peakHeapBytes()).isEqualTo(-1);
+        assertThat(none.peakRssBytes()).isEqualTo(-1);
 
         BenchReport report = new BenchReport("m", "n/a", "via HTTP", "server", "2026-11-27", 10, 1, 16, true,
                 -1, -1, 0.5, 32, 16, 20, 35, -1, -1);

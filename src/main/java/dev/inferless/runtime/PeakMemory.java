@@ -1,4 +1,4 @@
-package dev.inferless.bench;
+package dev.inferless.runtime;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -30,7 +30,7 @@ public final class PeakMemory {
         }
     }
 
-    static long parseVmHwm(List<String> statusLines) {
+    public static long parseVmHwm(List<String> statusLines) {
         for (String line : statusLines) {
             if (line.startsWith("VmHWM:")) {
                 String[] parts = line.substring(6).trim().split("\\s+");
