@@ -1,5 +1,7 @@
 #include "device_sampler.h"
 
+#include "checks.h"
+
 #include "sampling_kernels.h"
 
 #include <c10/cuda/CUDAStream.h>
@@ -13,10 +15,6 @@ namespace llmops {
 namespace {
 
 bool samples(const SamplingParams& p) { return p.temperature > 0; }
-
-void require(bool ok, const std::string& message) {
-    if (!ok) throw std::invalid_argument(message);
-}
 
 }  // namespace
 

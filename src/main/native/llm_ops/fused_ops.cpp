@@ -1,5 +1,7 @@
 #include "fused_ops.h"
 
+#include "checks.h"
+
 #include "fused_kernels.h"
 
 #include <c10/cuda/CUDAStream.h>
@@ -9,14 +11,6 @@
 
 namespace llmops {
 namespace {
-
-void require(bool ok, const char* message) {
-    if (!ok) throw std::invalid_argument(message);
-}
-
-void check(cudaError_t e, const char* what) {
-    if (e != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e));
-}
 
 __nv_bfloat16* bf16(const at::Tensor& t) {
     return reinterpret_cast<__nv_bfloat16*>(t.data_ptr());
@@ -41,7 +35,7 @@ at::Tensor addRmsNorm(at::Tensor& residual, const at::Tensor& delta, const at::T
     require(weight.scalar_type() == at::kBFloat16 && weight.numel() == residual.size(1), "norm weight must be bf16 [H]");
     require(!perm.defined() || (perm.scalar_type() == at::kLong && perm.numel() == residual.size(1)), "perm must be int64 [H]");
     at::Tensor out = at::empty_like(residual);
-    check(kernels::addRmsNorm(bf16(residual), delta.defined() ? bf16(delta) : nullptr, bf16(weight.contiguous()),
+    checkCuda(kernels::addRmsNorm(bf16(residual), delta.defined() ? bf16(delta) : nullptr, bf16(weight.contiguous()),
                               indexes(perm), bf16(out), static_cast<int>(residual.size(0)),
                               static_cast<int>(residual.size(1)), static_cast<float>(eps), stream(residual)),
           "addRmsNorm");
@@ -60,7 +54,7 @@ at::Tensor ropeAndCacheWrite(const at::Tensor& qkv, const at::Tensor& positions,
     require(cos.scalar_type() == at::kFloat && cos.is_contiguous() && cos.size(1) == d, "rope tables must be f32 [P, d]");
     require(keys.is_contiguous() && values.is_contiguous() && keys.size(1) == hkv, "caches must be contiguous [S, hkv, C, d]");
     at::Tensor q = at::empty({1, hkv, (hq / hkv) * m, d}, qkv.options());
-    check(kernels::ropeAndCacheWrite(bf16(qkv), positions.data_ptr<int64_t>(), indexes(sequences), cos.data_ptr<float>(),
+    checkCuda(kernels::ropeAndCacheWrite(bf16(qkv), positions.data_ptr<int64_t>(), indexes(sequences), cos.data_ptr<float>(),
                                      sin.data_ptr<float>(), bf16(keys), bf16(values), bf16(q), static_cast<int>(m),
                                      static_cast<int>(hq), static_cast<int>(hkv), static_cast<int>(d),
                                      static_cast<int>(capacity), stream(qkv)),
@@ -81,7 +75,7 @@ at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& keys, const at
     at::Tensor out = at::empty({m, hq * d}, q.options());
     const int splits = kernels::decodeAttentionSplits(static_cast<int>(m), static_cast<int>(hq), static_cast<int>(capacity));
     at::Tensor partials = splits > 1 ? at::empty({m, hq, splits, d + 2}, q.options().dtype(at::kFloat)) : at::Tensor();
-    check(kernels::decodeAttention(bf16(q), bf16(keys), bf16(values), positions.data_ptr<int64_t>(), indexes(sequences),
+    checkCuda(kernels::decodeAttention(bf16(q), bf16(keys), bf16(values), positions.data_ptr<int64_t>(), indexes(sequences),
                                    indexes(scatter), bf16(out), splits > 1 ? partials.data_ptr<float>() : nullptr, splits,
                                    static_cast<int>(m), static_cast<int>(hq), static_cast<int>(hkv), static_cast<int>(d),
                                    static_cast<int>(capacity), stream(q)),
@@ -95,7 +89,7 @@ at::Tensor siluMul(const at::Tensor& gateUp, const at::Tensor& perm) {
     const int64_t m = gateUp.size(0), f = gateUp.size(1) / 2;
     require(!perm.defined() || (perm.scalar_type() == at::kLong && perm.numel() == f), "perm must be int64 [F]");
     at::Tensor out = at::empty({m, f}, gateUp.options());
-    check(kernels::siluMul(bf16(gateUp), indexes(perm), bf16(out), static_cast<int>(m), static_cast<int>(f), stream(gateUp)),
+    checkCuda(kernels::siluMul(bf16(gateUp), indexes(perm), bf16(out), static_cast<int>(m), static_cast<int>(f), stream(gateUp)),
           "siluMul");
     return out;
 }

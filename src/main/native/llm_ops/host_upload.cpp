@@ -1,5 +1,7 @@
 #include "host_upload.h"
 
+#include "checks.h"
+
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #include <cuda_runtime_api.h>
@@ -17,10 +19,6 @@ namespace {
 constexpr int64_t kChunk = 64LL << 20;  // bytes per staging buffer
 constexpr int64_t kCopyThreads = 8;
 
-void check(cudaError_t e, const char* what) {
-    if (e != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e));
-}
-
 at::ScalarType scalarTypeOf(const std::string& dtype) {
     static const std::map<std::string, at::ScalarType> types = {
         {"F16", at::kHalf}, {"BF16", at::kBFloat16}, {"F32", at::kFloat}, {"F64", at::kDouble}, {"I64", at::kLong},
@@ -37,8 +35,8 @@ struct Staging {
 
     Staging() {
         for (int i = 0; i < 2; ++i) {
-            check(cudaHostAlloc(reinterpret_cast<void**>(&buffers[i]), kChunk, cudaHostAllocDefault), "cudaHostAlloc");
-            check(cudaEventCreateWithFlags(&drained[i], cudaEventDisableTiming), "cudaEventCreate");
+            checkCuda(cudaHostAlloc(reinterpret_cast<void**>(&buffers[i]), kChunk, cudaHostAllocDefault), "cudaHostAlloc");
+            checkCuda(cudaEventCreateWithFlags(&drained[i], cudaEventDisableTiming), "cudaEventCreate");
         }
     }
 };
@@ -65,7 +63,7 @@ at::Tensor uploadHostBytes(const void* data, int64_t bytes, const std::string& d
     char* dst = static_cast<char*>(out.data_ptr());
     for (int64_t offset = 0, i = 0; offset < bytes; offset += kChunk, i ^= 1) {
         const int64_t n = std::min(kChunk, bytes - offset);
-        check(cudaEventSynchronize(staging.drained[i]), "cudaEventSynchronize");  // its last copy is done
+        checkCuda(cudaEventSynchronize(staging.drained[i]), "cudaEventSynchronize");  // its last copy is done
         char* buffer = staging.buffers[i];
         // Threads of our own: torch's intra-op pool may be a single thread in this process, and one
         // thread copies from a memory map at about the pageable-copy speed we are trying to beat.
@@ -76,10 +74,10 @@ at::Tensor uploadHostBytes(const void* data, int64_t bytes, const std::string& d
             copiers.emplace_back([=] { std::memcpy(buffer + begin, src + offset + begin, end - begin); });
         }
         for (std::thread& t : copiers) t.join();
-        check(cudaMemcpyAsync(dst + offset, buffer, n, cudaMemcpyHostToDevice, stream), "cudaMemcpyAsync");
-        check(cudaEventRecord(staging.drained[i], stream), "cudaEventRecord");
+        checkCuda(cudaMemcpyAsync(dst + offset, buffer, n, cudaMemcpyHostToDevice, stream), "cudaMemcpyAsync");
+        checkCuda(cudaEventRecord(staging.drained[i], stream), "cudaEventRecord");
     }
-    for (cudaEvent_t e : staging.drained) check(cudaEventSynchronize(e), "cudaEventSynchronize");
+    for (cudaEvent_t e : staging.drained) checkCuda(cudaEventSynchronize(e), "cudaEventSynchronize");
     return out;
 }
 

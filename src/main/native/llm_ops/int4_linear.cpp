@@ -1,5 +1,7 @@
 #include "int4_linear.h"
 
+#include "checks.h"
+
 #include "int4_mma.h"
 
 #include <c10/cuda/CUDAStream.h>
@@ -11,10 +13,6 @@
 
 namespace llmops {
 namespace {
-
-void require(bool ok, const std::string& message) {
-    if (!ok) throw std::invalid_argument(message);
-}
 
 at::Tensor shiftsFor(int64_t bits, const at::Device& device) {
     return at::arange(0, 32, bits, at::TensorOptions().dtype(at::kInt).device(device));
@@ -57,10 +55,6 @@ int64_t kernelGroupSize(int64_t groupSize) {
 
 int64_t innerKTiles(int64_t k) {
     return k % 128 == 0 ? 8 : (k % 64 == 0 ? 4 : 2);
-}
-
-void checkCuda(cudaError_t e, const char* what) {
-    if (e != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e));
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "llama_decoder.h"
 
+#include "checks.h"
+
 #include "fused_kernels.h"
 #include "fused_ops.h"
 
@@ -13,14 +15,6 @@
 #include <string>
 
 namespace llmops {
-namespace {
-
-void require(bool ok, const std::string& message) {
-    if (!ok) throw std::invalid_argument(message);
-}
-
-}  // namespace
-
 int64_t cacheCapacityFor(int64_t tokens) {
     const int64_t step = 256;
     return (tokens + step - 1) / step * step;
