@@ -2,7 +2,8 @@
 # On the GPU host: build libllm_ops.so and fast_check against the installed torch, run the checks
 # (fast path vs float64 references) and the CodeLlama-34B-shaped decode benchmark.
 # Writes build.log, check.log, bench.log, results.jsonl and gpu.txt under $OUT.
-#   scripts/gpu/fast-check.sh [check|bench|all] [layers] [decode_tokens]
+#   scripts/gpu/fast-check.sh [check|bench|all|lab] [layers] [decode_tokens]
+# (lab: the int4 matmul's variants on the 34B shapes against a plain streaming read, lab.log)
 # Env: LLM_OPS_SRC (sources, default src/main/native/llm_ops), JNI_INCLUDE (a JDK include dir, for
 # the JNI library; without it only fast_check is built), BUILD (build dir, default /tmp/llm_ops_build).
 set -uo pipefail
@@ -37,6 +38,9 @@ fi
 rc=0
 if [ "$MODE" = check ] || [ "$MODE" = all ]; then
     "$BUILD/fast_check" check "$OUT/results.jsonl" 2>&1 | tee "$OUT/check.log" || rc=1
+fi
+if [ "$MODE" = lab ]; then
+    "$BUILD/fast_check" lab "$OUT/results.jsonl" 2>&1 | tee "$OUT/lab.log" || rc=1
 fi
 if [ "$MODE" = bench ] || [ "$MODE" = all ]; then
     "$BUILD/fast_check" bench "${2:-48}" "${3:-512}" "$OUT/results.jsonl" 2>&1 | tee "$OUT/bench.log" || rc=1

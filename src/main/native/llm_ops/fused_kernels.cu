@@ -1,5 +1,7 @@
 #include "fused_kernels.h"
 
+#include "dependent_launch.cuh"
+
 #include <algorithm>
 
 namespace llmops::kernels {
@@ -24,6 +26,8 @@ __device__ float blockSum(float v, float* scratch) {
 __global__ void addRmsNormKernel(__nv_bfloat16* residual, const __nv_bfloat16* delta, const __nv_bfloat16* weight,
                                  const int64_t* perm, __nv_bfloat16* out, int h, float eps) {
     __shared__ float scratch[32];
+    allowNextToStart();
+    waitForPrevious();
     __nv_bfloat16* x = residual + static_cast<int64_t>(blockIdx.x) * h;
     const __nv_bfloat16* dx = delta ? delta + static_cast<int64_t>(blockIdx.x) * h : nullptr;
     __nv_bfloat16* y = out + static_cast<int64_t>(blockIdx.x) * h;
@@ -54,6 +58,8 @@ __global__ void ropeAndCacheWriteKernel(const __nv_bfloat16* qkv, const int64_t*
                                         const float* cos, const float* sin, __nv_bfloat16* kCache,
                                         __nv_bfloat16* vCache, __nv_bfloat16* qOut, int m, int hq, int hkv, int d,
                                         int capacity) {
+    allowNextToStart();
+    waitForPrevious();
     const int row = blockIdx.x;   // token i of the step
     const int head = blockIdx.y;  // q heads, then k heads, then v heads
     const int i = threadIdx.x;    // dimension
@@ -80,6 +86,8 @@ __global__ void ropeAndCacheWriteKernel(const __nv_bfloat16* qkv, const int64_t*
 }
 
 __global__ void siluMulKernel(const __nv_bfloat16* gateUp, const int64_t* perm, __nv_bfloat16* out, int f) {
+    allowNextToStart();
+    waitForPrevious();
     const int64_t row = blockIdx.y;
     const int j = blockIdx.x * blockDim.x + threadIdx.x;
     if (j >= f) return;
@@ -133,6 +141,8 @@ __global__ void __launch_bounds__(kAttnThreads) decodeAttentionKernel(
         const __nv_bfloat16* __restrict__ vCache, const int64_t* __restrict__ positions,
         const int64_t* __restrict__ sequences, const int64_t* __restrict__ scatter, __nv_bfloat16* __restrict__ out,
         float* __restrict__ partials, int m, int hkv, int group, int capacity, float scaleLog2) {
+    allowNextToStart();
+    waitForPrevious();
     constexpr int kPerLane = D / 32;
     extern __shared__ float scores[];  // [chunk], [kAttnWarps][D] partial outputs, [kAttnWarps] scratch, q [D]
     const int splits = gridDim.z, split = blockIdx.z;
@@ -225,6 +235,8 @@ __global__ void __launch_bounds__(kAttnThreads) decodeAttentionKernel(
 template <int D>
 __global__ void combineSplitsKernel(const float* __restrict__ partials, const int64_t* __restrict__ scatter,
                                     __nv_bfloat16* __restrict__ out, int hq, int splits) {
+    allowNextToStart();
+    waitForPrevious();
     const int head = blockIdx.x, row = blockIdx.y, i = threadIdx.x;
     const float* p = partials + (static_cast<int64_t>(row) * hq + head) * splits * (D + 2);
     float maxScore = -INFINITY;
@@ -256,10 +268,12 @@ cudaError_t launchDecodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* k
         raised = true;
     }
     const float scaleLog2 = 1.4426950408889634f / sqrtf(static_cast<float>(D));
-    decodeAttentionKernel<D><<<dim3(hq, m, splits), kAttnThreads, smem, stream>>>(
-        q, kCache, vCache, positions, sequences, scatter, out, partials, m, hkv, hq / hkv, capacity, scaleLog2);
-    if (splits > 1) combineSplitsKernel<D><<<dim3(hq, m), D, 0, stream>>>(partials, scatter, out, hq, splits);
-    return cudaGetLastError();
+    cudaError_t e = launchDependent(decodeAttentionKernel<D>, dim3(hq, m, splits), dim3(kAttnThreads), smem, stream, q,
+                                    kCache, vCache, positions, sequences, scatter, out, partials, m, hkv, hq / hkv,
+                                    capacity, scaleLog2);
+    if (e == cudaSuccess && splits > 1)
+        e = launchDependent(combineSplitsKernel<D>, dim3(hq, m), dim3(D), 0, stream, partials, scatter, out, hq, splits);
+    return e;
 }
 
 }  // namespace
@@ -296,24 +310,23 @@ cudaError_t decodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* kCache,
 
 cudaError_t addRmsNorm(__nv_bfloat16* residual, const __nv_bfloat16* delta, const __nv_bfloat16* weight,
                        const int64_t* perm, __nv_bfloat16* out, int rows, int h, float eps, cudaStream_t stream) {
-    addRmsNormKernel<<<rows, kNormThreads, 0, stream>>>(residual, delta, weight, perm, out, h, eps);
-    return cudaGetLastError();
+    return launchDependent(addRmsNormKernel, dim3(rows), dim3(kNormThreads), 0, stream, residual, delta, weight, perm, out,
+                           h, eps);
 }
 
 cudaError_t ropeAndCacheWrite(const __nv_bfloat16* qkv, const int64_t* positions, const int64_t* sequences,
                               const float* cos, const float* sin, __nv_bfloat16* kCache, __nv_bfloat16* vCache,
                               __nv_bfloat16* qOut, int m, int hq, int hkv, int d, int capacity, cudaStream_t stream) {
     if (d % 2 != 0 || d > 1024 || hq % hkv != 0) return cudaErrorInvalidValue;
-    ropeAndCacheWriteKernel<<<dim3(m, hq + 2 * hkv), d, 0, stream>>>(qkv, positions, sequences, cos, sin, kCache, vCache,
-                                                                     qOut, m, hq, hkv, d, capacity);
-    return cudaGetLastError();
+    return launchDependent(ropeAndCacheWriteKernel, dim3(m, hq + 2 * hkv), dim3(d), 0, stream, qkv, positions, sequences,
+                           cos, sin, kCache, vCache, qOut, m, hq, hkv, d, capacity);
 }
 
 cudaError_t siluMul(const __nv_bfloat16* gateUp, const int64_t* perm, __nv_bfloat16* out, int m, int f,
                     cudaStream_t stream) {
     const int threads = 256;
-    siluMulKernel<<<dim3((f + threads - 1) / threads, m), threads, 0, stream>>>(gateUp, perm, out, f);
-    return cudaGetLastError();
+    return launchDependent(siluMulKernel, dim3((f + threads - 1) / threads, m), dim3(threads), 0, stream, gateUp, perm,
+                           out, f);
 }
 
 }  // namespace llmops::kernels

@@ -157,10 +157,10 @@ LinearPart repackInt4(const std::vector<Unpacked>& projections, PartKind kind) {
     part.groupSize = kernelG;
     at::Tensor scalesZeros = at::cat(sz, 1).to(at::kBFloat16);  // [K/G, N, 2]
     if (kind == PartKind::Mma) {
-        // int4_mma.h's layout: q[n][k] with n = 8j + g, k = 128b + 32w + 16c + 8h + 2t + e goes to
+        // int4_mma.h's layout: q[n][k] with n = 8j + g, k = 128b + 32t + 8w + 4c + 2h + e goes to
         // nibble 4e + 2c + h of word w of lane 4g + t in [j][b]; disjoint bit fields, so the sum is their OR.
         const int64_t n = q.size(0);
-        at::Tensor v = q.to(at::kLong).view({n / 8, 8, k / 128, 4, 2, 2, 4, 2}).permute({0, 2, 1, 6, 3, 7, 4, 5});
+        at::Tensor v = q.to(at::kLong).view({n / 8, 8, k / 128, 4, 4, 2, 2, 2}).permute({0, 2, 1, 3, 4, 7, 5, 6});
         at::Tensor shifts = at::arange(0, 32, 4, q.options().dtype(at::kLong));
         at::Tensor words = at::bitwise_left_shift(v.reshape({n / 8, k / 128, 32, 4, 8}), shifts).sum(-1);
         part.weight = words.to(at::kInt).contiguous();

@@ -4,9 +4,10 @@
 // and add their partial sums in shared memory. Plain pointers and a stream; no torch here.
 //
 // Layout ("mma"): qweight int32 [N/8, K/128, 32, 4]. The 16 bytes of lane l = 4g + t for n-tile j and
-// k-block b hold the 32 nibbles it feeds to mma's B operand for the block's eight 16-wide k-chunks,
-// row n = 8j + g: word w covers chunks 2w and 2w + 1, and nibble p = 4e + 2c + h (bits 4p..4p+3) is
-// q[n][128b + 16(2w + c) + 8h + 2t + e]. scalesZeros bf16x2 [K/G, N] = (scale, zero) with
+// k-block b hold row n = 8j + g at inputs 128b + 32t ... 128b + 32t + 31, so that a lane's activations
+// are 64 contiguous bytes: word w, nibble p = 4e + 2c + h (bits 4p..4p+3) is
+// q[n][128b + 32t + 8w + 4c + 2h + e]; mma's k-chunk 2w + c takes nibbles h = 0 as its B register b0 and
+// h = 1 as b1 (A takes the matching activations). scalesZeros bf16x2 [K/G, N] = (scale, zero) with
 // w = (q - 8) * scale + zero (torch's int4 semantics); G in {32, 64, 128, 256}.
 #pragma once
 
@@ -20,12 +21,16 @@ namespace llmops::kernels {
 // Whether the layout takes this shape: K % 128 == 0, N % 8 == 0, G in {32, 64, 128, 256}.
 bool int4MmaFits(int64_t n, int64_t k, int64_t groupSize);
 
-// n-tiles of 8 outputs per block for M rows: more tiles share each activation load, fewer give more
-// blocks (the choice measured fastest on an H100, docs/fast-path.md).
+// n-tiles of 8 outputs per block for M rows (the choice measured fastest on an H100, docs/fast-path.md).
 int defaultTilesPerBlock(int m);
 
-// y bf16 [M, N] (row-major) from x bf16 [M, K] (row-major). tilesPerBlock: 2, 4, 8, or 0 for the default.
+// y bf16 [M, N] (row-major) from x bf16 [M, K] (row-major). tilesPerBlock: 2, 4, or 0 for the default.
 cudaError_t int4Mma(const __nv_bfloat16* x, const int32_t* qweight, const __nv_bfloat162* scalesZeros,
                     __nv_bfloat16* y, int m, int n, int k, int groupSize, int tilesPerBlock, cudaStream_t stream);
+
+// fast_check's kernel lab: the kernel's weight stream alone (no activations, no MMA; group size 128,
+// one row), the ceiling of its data path. tilesPerBlock 2 or 4.
+cudaError_t int4MmaStreamOnly(const int32_t* qweight, const __nv_bfloat162* scalesZeros, __nv_bfloat16* y, int n,
+                              int k, int tilesPerBlock, cudaStream_t stream);
 
 }  // namespace llmops::kernels

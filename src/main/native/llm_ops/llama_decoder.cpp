@@ -64,6 +64,7 @@ void LlamaDecoder::addLayer(DecoderLayer layer) {
 void LlamaDecoder::useGraphs(bool on) {
     require(!on || device_.is_cuda(), "CUDA graphs need a CUDA device");
     useGraphs_ = on;
+    buckets_.clear();  // captured under the settings of their time (kernel kinds, dependent launch)
 }
 
 void LlamaDecoder::checkSequence(int64_t sequence) const {

@@ -1,11 +1,13 @@
 // fast_check: run on the GPU host. `check` compares the fast path with float64 references on fresh
 // random inputs; `bench` times decode on a random CodeLlama-34B-shaped GPTQ g128 act-order model.
 // Prints one line per result and writes them as JSON lines to the file given last.
+#include "../dependent_launch.h"
 #include "../device_sampler.h"
 #include "../int4_linear.h"
 #include "../int4_mma.h"
 #include "../llama_decoder.h"
 #include "reference_llama.h"
+#include "stream_read.h"
 
 #include <ATen/ATen.h>
 #include <ATen/cuda/CUDAGeneratorImpl.h>
@@ -324,8 +326,10 @@ void checkBatch(PartKind kind, const std::string& format, int64_t headDim) {
             for (size_t i = 0; i < ids.size(); ++i) {
                 at::Tensor row = logits[i];
                 logitsBy[graph].push_back(row.clone());
-                next[ids[i]] = argmaxOf(row);
-                tokensBy[graph].push_back(next[ids[i]]);
+                tokensBy[graph].push_back(argmaxOf(row));
+                // Eager follows the graph run's tokens: the two differ in row counts (a padded bucket,
+                // another split of the attention), so a near tie may break the other way.
+                next[ids[i]] = graph ? tokensBy[true].back() : tokensBy[true][tokensBy[false].size() - 1];
                 if (!graph) continue;
                 at::Tensor want = referenceLogits(m.reference, seqs[ids[i]]);
                 const double err = relL2(row, want);
@@ -345,17 +349,25 @@ void checkBatch(PartKind kind, const std::string& format, int64_t headDim) {
     for (size_t i = 0; i < logitsBy[true].size() && i < logitsBy[false].size(); ++i)
         graphVsEager = std::max(graphVsEager, relL2(logitsBy[true][i], logitsBy[false][i]));
     // Graph and eager run the same kernels on different row counts (a padded bucket): equal up to
-    // the matmul's accumulation order.
+    // accumulation order, and their argmax too except at near ties.
+    int eagerFlips = 0, unexplainedFlips = 0;
+    for (size_t i = 0; i < tokensBy[true].size() && i < tokensBy[false].size(); ++i) {
+        const int64_t a = tokensBy[true][i], b = tokensBy[false][i];
+        if (a == b) continue;
+        ++eagerFlips;
+        const at::Tensor& g = logitsBy[true][i];
+        const double gap = g[a].item<double>() - g[b].item<double>();
+        if (gap > 2 * (g - logitsBy[false][i]).abs().max().item<double>()) ++unexplainedFlips;
+    }
     const double mean = sum / std::max(rowsChecked, 1);
     const bool ok = worst <= modelBound(kind) && mean <= modelMeanBound(kind) && disagreements == nearTies &&
-                    tokensBy[true] == tokensBy[false] &&
+                    tokensBy[true].size() == tokensBy[false].size() && unexplainedFlips == 0 &&
                     graphVsEager <= 1e-2 && rowsChecked > 0;
     report(std::string("batch/") + kindName(kind) + "/" + format + "/head_dim_" + std::to_string(headDim),
            "\"rows_checked\":" + std::to_string(rowsChecked) + ",\"logits_rel_l2_max\":" + num(worst) +
                ",\"logits_rel_l2_mean\":" + num(mean) +
                ",\"argmax_disagreements\":" + std::to_string(disagreements) + ",\"near_ties\":" + std::to_string(nearTies) +
-               ",\"graph_equals_eager_tokens\":" + (tokensBy[true] == tokensBy[false] ? "true" : "false") +
-               ",\"graph_vs_eager_rel_l2\":" + num(graphVsEager),
+               ",\"eager_argmax_flips\":" + std::to_string(eagerFlips) + ",\"graph_vs_eager_rel_l2\":" + num(graphVsEager),
            ok);
 }
 
@@ -574,6 +586,23 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
                    ",\"bandwidth_limit_tokens_per_s\":" + num(limit) + ",\"ratio_to_limit\":" + num(tps / limit));
     }
 
+    // Dependent launch against plain launches, same model and prompt, one sequence, graphs.
+    for (bool overlapped : {false, true}) {
+        kernels::setDependentLaunch(overlapped);
+        model.useGraphs(true);
+        model.begin(0, capacity);
+        sampler.reset(0, {1.0, 0, 1.0, 1.0}, 0, prompt);
+        int64_t token = sampler.sample(model.prefill(0, prompt).view({1, -1}), {0}).front();
+        token = sampler.sample(model.decode({0}, {token}), {0}).front();  // capture
+        const int64_t n = 256;
+        c10::cuda::device_synchronize();
+        const auto t0 = std::chrono::steady_clock::now();
+        for (int64_t i = 0; i < n; ++i) token = sampler.sample(model.decode({0}, {token}), {0}).front();
+        const double tps = n / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        report("bench/" + tag + "/decode_graph_" + (overlapped ? "dependent_launch" : "plain_launch"),
+               "\"tokens_per_s\":" + num(tps) + ",\"ratio_to_limit\":" + num(tps / limit));
+    }
+
     // Continuous batching: b sequences decoding together (graphs, sampling at temperature 1 as the
     // reference workload), aggregate tokens/s against one sequence measured the same way.
     double single = 0;
@@ -641,7 +670,7 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
             if (p.kind == PartKind::Mma) {
                 json += ",\"default_tiles\":" + std::to_string(kernels::defaultTilesPerBlock(static_cast<int>(rows)));
                 at::Tensor y = at::empty({rows, p.weight.size(0) * 8}, bf16);
-                for (int tiles : {2, 4, 8}) {
+                for (int tiles : {2, 4}) {
                     {
                         const double t = graphMs([&] {
                             for (int r = 0; r < 10; ++r)
@@ -665,6 +694,63 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
                num(int4Ms) + ",\"lm_head_ms\":" + num(lmHeadMs) + ",\"attention_ms\":" + num(attnMs) +
                ",\"rest_ms\":" + num(rest) + ",\"int4_share\":" + num(int4Ms / stepMs) +
                ",\"attention_share\":" + num(attnMs / stepMs));
+}
+
+// Kernel lab: each 34B matmul shape at one row, our kernel's variants against a plain streaming read
+// of the same bytes (the ceiling), launched plainly so each kernel is timed alone.
+void kernelLab() {
+    c10::cuda::CUDAGuard guard(0);
+    kernels::setDependentLaunch(false);
+    auto bf16 = at::TensorOptions().dtype(at::kBFloat16).device(cuda);
+    auto i32 = at::TensorOptions().dtype(at::kInt).device(cuda);
+    at::Tensor sink = at::zeros({1}, i32);
+    auto stream = [] { return c10::cuda::getCurrentCUDAStream(0).stream(); };  // the capturing stream, when capturing
+    struct Shape { const char* name; int n, k; };
+    for (const Shape& s : {Shape{"qkv", 10240, 8192}, Shape{"o", 8192, 8192}, Shape{"gate_up", 44032, 8192},
+                           Shape{"down", 8192, 22016}}) {
+        at::Tensor w = at::randint(INT32_MIN, INT32_MAX, {s.n / 8, s.k / 128, 32, 4}, i32);
+        at::Tensor sz = (at::rand({s.k / 128, s.n, 2}, bf16) * 0.002 + 0.001);
+        at::Tensor x = at::randn({1, s.k}, bf16), y = at::empty({1, s.n}, bf16);
+        const double bytes = static_cast<double>(w.nbytes() + sz.nbytes());
+        auto tbs = [&](double ms) { return bytes / (ms * 1e-3) / 1e12; };
+        auto timed = [&](const std::function<cudaError_t()>& call) {
+            return graphMs([&] { for (int r = 0; r < 10; ++r) cudaCheck(call()); }, 20) / 10;
+        };
+        std::string json = "\"bytes\":" + std::to_string(static_cast<int64_t>(bytes));
+        for (int perSm : {4, 8}) {
+            const double ms = timed([&] {
+                return lab::streamRead(w.data_ptr(), w.nbytes(), reinterpret_cast<unsigned int*>(sink.data_ptr()), perSm, stream());
+            });
+            json += ",\"stream_read_" + std::to_string(perSm) + "_per_sm_tb_per_s\":" + num(tbs(ms));
+        }
+        for (int tiles : {2, 4}) {
+            const double ms = timed([&] {
+                return kernels::int4MmaStreamOnly(w.data_ptr<int32_t>(), reinterpret_cast<const __nv_bfloat162*>(sz.data_ptr()),
+                                                  reinterpret_cast<__nv_bfloat16*>(y.data_ptr()), s.n, s.k, tiles, stream());
+            });
+            json += ",\"tiles_" + std::to_string(tiles) + "_stream_only_tb_per_s\":" + num(tbs(ms));
+        }
+        for (int tiles : {2, 4}) {
+            const double ms = timed([&] {
+                return kernels::int4Mma(reinterpret_cast<const __nv_bfloat16*>(x.data_ptr()), w.data_ptr<int32_t>(),
+                                        reinterpret_cast<const __nv_bfloat162*>(sz.data_ptr()),
+                                        reinterpret_cast<__nv_bfloat16*>(y.data_ptr()), 1, s.n, s.k, 128, tiles, stream());
+            });
+            json += ",\"tiles_" + std::to_string(tiles) + "_tb_per_s\":" + num(tbs(ms));
+        }
+        kernels::setDependentLaunch(true);
+        for (int tiles : {2, 4}) {
+            const double ms = timed([&] {
+                return kernels::int4Mma(reinterpret_cast<const __nv_bfloat16*>(x.data_ptr()), w.data_ptr<int32_t>(),
+                                        reinterpret_cast<const __nv_bfloat162*>(sz.data_ptr()),
+                                        reinterpret_cast<__nv_bfloat16*>(y.data_ptr()), 1, s.n, s.k, 128, tiles, stream());
+            });
+            json += ",\"tiles_" + std::to_string(tiles) + "_dependent_launch_tb_per_s\":" + num(tbs(ms));
+        }
+        kernels::setDependentLaunch(false);
+        report(std::string("lab/") + s.name, json);
+    }
+    kernels::setDependentLaunch(true);
 }
 
 void bench(int64_t layers, int64_t decodeTokens) {
@@ -733,6 +819,8 @@ int main(int argc, char** argv) {
             checkBatch(PartKind::Tinygemm, "bf16", 64);
             checkModel(PartKind::Mma, "awq-g128", 128);
             checkSampler();
+        } else if (mode == "lab") {
+            kernelLab();
         } else if (mode == "bench") {
             bench(argc > 3 ? std::stoll(argv[2]) : 48, argc > 4 ? std::stoll(argv[3]) : 512);
         } else {
