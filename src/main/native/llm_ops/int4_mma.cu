@@ -92,9 +92,12 @@ struct Ring {
 // The weights are constant, so the ring fills before waitForPrevious: with dependent launch, the
 // stream starts while the kernel before (norm, attention) still runs.
 //
-// Lane (g, t) multiplies inputs 32t .. 32t + 31 of each k-block (int4_mma.h), 64 contiguous bytes of
-// x rows g and g + 8 (Tall: the m-tile has rows past 8). Instructions per weight byte bound this
-// kernel (docs/fast-path.md), hence two ways to apply the scales:
+// Lane (g, t) multiplies inputs 32t .. 32t + 31 of each k-block (int4_mma.h): 64 contiguous bytes of
+// an activation row. Instructions per weight byte bound this kernel (docs/fast-path.md), hence:
+// - Up to 8 rows, the weights are mma's A operand (16 output features of two n-tiles by 16 inputs)
+//   and the activations its B (8 rows): half the MMAs of the other way round, and the activation
+//   registers feed B as loaded. With more rows (Tall) the activations are A (16 rows) and each
+//   n-tile's weights B.
 // - G >= 128, one group per k-block ("raw"): the MMA takes 128 + q as it is (two logic ops per pair)
 //   and the group's scale s and zero z apply to its sums, y += s * sum(x * (128 + q)) + (z - 136 s) *
 //   sum(x), where sum(x) comes from one more MMA against ones (shared by the block's n-tiles).
@@ -109,6 +112,7 @@ __global__ void __launch_bounds__(kThreads, NT == 2 ? 3 : 2) int4MmaKernel(const
                                                                           int k) {
     using R = Ring<NT, G>;
     constexpr bool kRaw = G >= 128;
+    constexpr int kAcc = Tall ? NT : NT / 2;  // accumulator fragments: per n-tile (Tall) or per pair of n-tiles
     extern __shared__ __align__(16) unsigned char shared[];
     const int lane = threadIdx.x % 32, warp = threadIdx.x / 32, g = lane / 4, t = lane % 4;
     const int tiles = n / 8, blocks = k / 128;
@@ -126,25 +130,29 @@ __global__ void __launch_bounds__(kThreads, NT == 2 ? 3 : 2) int4MmaKernel(const
 
     allowNextToStart();
     // Copies k-block i of this warp (kb = warp + 8 i) into slot i % Stages; a cp.async group per call, even empty.
+    const uint4* wFirst = w + (static_cast<int64_t>(nt0) * blocks + warp) * 32 + lane;
+    const __nv_bfloat162* sFirst = scalesZeros + static_cast<int64_t>(warp * 128 / G + t) * n + nt0 * 8 + g;
+    const int64_t tileWords = static_cast<int64_t>(blocks) * 32;
+    const int64_t scaleStep = static_cast<int64_t>(kWarps * 128 / G) * n;  // scale rows per 8 k-blocks
     auto issue = [&](int i) {
         if (i < count) {
-            const int kb = warp + i * kWarps, slot = i % R::kStages;
+            const int slot = i % R::kStages;
             uint4* ws = weightsOf(slot);
             __nv_bfloat162* ss = reinterpret_cast<__nv_bfloat162*>(ws + R::kWeightWords);
+            const uint4* wi = wFirst + i * (kWarps * 32);
+            const __nv_bfloat162* si = sFirst + i * scaleStep;
 #pragma unroll
             for (int j = 0; j < NT; ++j) {
                 if (nt0 + j < tiles) {
-                    copy16(ws + j * 32 + lane, w + (static_cast<int64_t>(nt0 + j) * blocks + kb) * 32 + lane);
+                    copy16(ws + j * 32 + lane, wi + j * tileWords);
                     // Lane 4c + t copies group t's pair for column c (G >= 128: one group, lanes t == 0).
-                    if (t < R::kGroups)
-                        copy4(ss + (j * R::kGroups + t) * 8 + g,
-                              scalesZeros + static_cast<int64_t>(kb * 128 / G + t) * n + (nt0 + j) * 8 + g);
+                    if (t < R::kGroups) copy4(ss + (j * R::kGroups + t) * 8 + g, si + j * 8);
                 }
             }
         }
         commitCopies();
     };
-    auto multiply = [&](int kb, int slot, float (&acc)[NT][4]) {
+    auto multiply = [&](int kb, int slot, float (&acc)[kAcc][4]) {
         const uint4* ws = weightsOf(slot);
         const uint32_t* ss = scalesOf(slot);
         uint4 q[NT];
@@ -153,58 +161,88 @@ __global__ void __launch_bounds__(kThreads, NT == 2 ? 3 : 2) int4MmaKernel(const
         if constexpr (Work == 1) {
 #pragma unroll
             for (int i = 0; i < NT; ++i)
-                acc[i][0] = __uint_as_float(__float_as_uint(acc[i][0]) ^ q[i].x ^ q[i].y ^ q[i].z ^ q[i].w ^ ss[i * R::kGroups * 8 + g]);
+                acc[i / 2][0] = __uint_as_float(__float_as_uint(acc[i / 2][0]) ^ q[i].x ^ q[i].y ^ q[i].z ^ q[i].w ^ ss[i * R::kGroups * 8 + g]);
         } else {
-            // Words 2c and 2c + 1 of a lane's 32 inputs feed chunk c's A fragment (rows g, g + 8).
+            // Words 2c and 2c + 1 of a lane's 32 inputs (rows g and, Tall, g + 8) are chunk c's.
             uint4 xa[4], xb[4];
 #pragma unroll
             for (int u = 0; u < 4; ++u) {
                 xa[u] = has0 ? __ldg(x0 + kb * 16 + u) : make_uint4(0, 0, 0, 0);
                 xb[u] = has1 ? __ldg(x1 + kb * 16 + u) : make_uint4(0, 0, 0, 0);
             }
-            if constexpr (kRaw) {
-                float part[NT][4] = {}, sums[4] = {};
+            auto low = [&](const uint4 (&v)[4], int c) { return component(v[c / 2], 2 * (c % 2)); };
+            auto high = [&](const uint4 (&v)[4], int c) { return component(v[c / 2], 2 * (c % 2) + 1); };
+            // This lane's (scale, zero) of n-tile i, column col, for its inputs of the k-block.
+            auto scaleZero = [&](int i, int col) { return ss[(i * R::kGroups + (kRaw ? 0 : 32 * t / G)) * 8 + col]; };
+            auto correct = [&](float& out, float part, float sum, uint32_t sz) {  // raw: apply (s, z) to the sums
+                const float scale = lowFloat(sz);
+                out = fmaf(scale, part, fmaf(fmaf(-136.f, scale, highFloat(sz)), sum, out));
+            };
+            if constexpr (!Tall) {
+                // A: n-tiles 2p (rows 0-7) and 2p + 1 (rows 8-15) at column g; B: activation row g.
+                constexpr uint32_t kOnes[4] = {0x3F803F80u, 0x3F803F80u, 0x3F803F80u, 0x3F803F80u};
+                float part[kAcc][4] = {}, sums[4] = {};
+                uint32_t sz[NT];
+#pragma unroll
+                for (int i = 0; i < NT; ++i) sz[i] = scaleZero(i, g);
 #pragma unroll
                 for (int c = 0; c < 8; ++c) {
-                    const uint32_t a[4] = {component(xa[c / 2], 2 * (c % 2)), component(xb[c / 2], 2 * (c % 2)),
-                                           component(xa[c / 2], 2 * (c % 2) + 1), component(xb[c / 2], 2 * (c % 2) + 1)};
-                    mma(sums, a, 0x3F803F80u, 0x3F803F80u);  // bf16 pairs of 1.0: each row's sum of x
+                    const uint32_t b0 = low(xa, c), b1 = high(xa, c);
+                    const int shift = (c % 2) * 8;
+                    if constexpr (kRaw) mma(sums, kOnes, b0, b1);  // each row's sum of x (rows 2t, 2t + 1)
 #pragma unroll
-                    for (int i = 0; i < NT; ++i) {
-                        const uint32_t word = component(q[i], c / 2);
-                        const int shift = (c % 2) * 8;
-                        mma(part[i], a, raw(word, shift), raw(word, shift + 4));
+                    for (int p = 0; p < kAcc; ++p) {
+                        const uint32_t lo = component(q[2 * p], c / 2), hi = component(q[2 * p + 1], c / 2);
+                        if constexpr (kRaw) {
+                            const uint32_t a[4] = {raw(lo, shift), raw(hi, shift), raw(lo, shift + 4), raw(hi, shift + 4)};
+                            mma(part[p], a, b0, b1);
+                        } else {
+                            const __nv_bfloat162 s0 = __low2bfloat162(pair(sz[2 * p])), z0 = __high2bfloat162(pair(sz[2 * p]));
+                            const __nv_bfloat162 s1 = __low2bfloat162(pair(sz[2 * p + 1])), z1 = __high2bfloat162(pair(sz[2 * p + 1]));
+                            const uint32_t a[4] = {dequantize(lo, shift, s0, z0), dequantize(hi, shift, s1, z1),
+                                                   dequantize(lo, shift + 4, s0, z0), dequantize(hi, shift + 4, s1, z1)};
+                            mma(acc[p], a, b0, b1);
+                        }
                     }
                 }
+                if constexpr (kRaw) {
 #pragma unroll
-                for (int i = 0; i < NT; ++i) {
-                    // The lane's outputs are columns 2t and 2t + 1 of the n-tile.
-                    const uint2 sz = *reinterpret_cast<const uint2*>(ss + i * 8 + 2 * t);
-                    const float s0 = lowFloat(sz.x), s1 = lowFloat(sz.y);
-                    const float z0 = fmaf(-136.f, s0, highFloat(sz.x)), z1 = fmaf(-136.f, s1, highFloat(sz.y));
-                    acc[i][0] = fmaf(s0, part[i][0], fmaf(z0, sums[0], acc[i][0]));
-                    acc[i][1] = fmaf(s1, part[i][1], fmaf(z1, sums[1], acc[i][1]));
-                    acc[i][2] = fmaf(s0, part[i][2], fmaf(z0, sums[2], acc[i][2]));
-                    acc[i][3] = fmaf(s1, part[i][3], fmaf(z1, sums[3], acc[i][3]));
+                    for (int p = 0; p < kAcc; ++p) {
+                        correct(acc[p][0], part[p][0], sums[0], sz[2 * p]);
+                        correct(acc[p][1], part[p][1], sums[1], sz[2 * p]);
+                        correct(acc[p][2], part[p][2], sums[2], sz[2 * p + 1]);
+                        correct(acc[p][3], part[p][3], sums[3], sz[2 * p + 1]);
+                    }
                 }
             } else {
-                __nv_bfloat162 scale[NT], zero[NT];
-#pragma unroll
-                for (int i = 0; i < NT; ++i) {
-                    const __nv_bfloat162 sz = pair(ss[(i * R::kGroups + 32 * t / G) * 8 + g]);  // column g, this lane's group
-                    scale[i] = __low2bfloat162(sz);
-                    zero[i] = __high2bfloat162(sz);
-                }
+                // A: activation rows g and g + 8; B: n-tile i at column g. The lane's outputs are columns 2t, 2t + 1.
+                constexpr uint32_t kOnes = 0x3F803F80u;
+                float part[kAcc][4] = {}, sums[4] = {};
 #pragma unroll
                 for (int c = 0; c < 8; ++c) {
-                    const uint32_t a[4] = {component(xa[c / 2], 2 * (c % 2)), component(xb[c / 2], 2 * (c % 2)),
-                                           component(xa[c / 2], 2 * (c % 2) + 1), component(xb[c / 2], 2 * (c % 2) + 1)};
+                    const uint32_t a[4] = {low(xa, c), low(xb, c), high(xa, c), high(xb, c)};
+                    const int shift = (c % 2) * 8;
+                    if constexpr (kRaw) mma(sums, a, kOnes, kOnes);  // each row's sum of x
 #pragma unroll
                     for (int i = 0; i < NT; ++i) {
                         const uint32_t word = component(q[i], c / 2);
-                        const int shift = (c % 2) * 8;
-                        mma(acc[i], a, dequantize(word, shift, scale[i], zero[i]),
-                            dequantize(word, shift + 4, scale[i], zero[i]));
+                        if constexpr (kRaw) {
+                            mma(part[i], a, raw(word, shift), raw(word, shift + 4));
+                        } else {
+                            const uint32_t sz = scaleZero(i, g);
+                            const __nv_bfloat162 s0 = __low2bfloat162(pair(sz)), z0 = __high2bfloat162(pair(sz));
+                            mma(acc[i], a, dequantize(word, shift, s0, z0), dequantize(word, shift + 4, s0, z0));
+                        }
+                    }
+                }
+                if constexpr (kRaw) {
+#pragma unroll
+                    for (int i = 0; i < NT; ++i) {
+                        const uint32_t s0 = scaleZero(i, 2 * t), s1 = scaleZero(i, 2 * t + 1);
+                        correct(acc[i][0], part[i][0], sums[0], s0);
+                        correct(acc[i][1], part[i][1], sums[1], s1);
+                        correct(acc[i][2], part[i][2], sums[2], s0);
+                        correct(acc[i][3], part[i][3], sums[3], s1);
                     }
                 }
             }
@@ -215,9 +253,9 @@ __global__ void __launch_bounds__(kThreads, NT == 2 ? 3 : 2) int4MmaKernel(const
     for (int i = 0; i < R::kStages - 1; ++i) issue(i);
     waitForPrevious();  // x is the previous kernel's output
 
-    float acc[NT][4];
+    float acc[kAcc][4];
 #pragma unroll
-    for (int i = 0; i < NT; ++i) acc[i][0] = acc[i][1] = acc[i][2] = acc[i][3] = 0.f;
+    for (int i = 0; i < kAcc; ++i) acc[i][0] = acc[i][1] = acc[i][2] = acc[i][3] = 0.f;
     for (int i = 0; i < count; ++i) {
         issue(i + R::kStages - 1);     // refills the slot multiplied in the previous iteration
         waitCopies<R::kStages - 1>();  // k-block i has landed
@@ -226,23 +264,25 @@ __global__ void __launch_bounds__(kThreads, NT == 2 ? 3 : 2) int4MmaKernel(const
         __syncwarp();                  // every lane is done with the slot before it is refilled
     }
 
-    // The ring is free: its first NT * 4 KB hold the warps' partial sums.
+    // The ring is free: its first kAcc * 4 KB hold the warps' partial sums.
     waitCopies<0>();
     __syncthreads();
-    float(*partial)[NT][32][4] = reinterpret_cast<float(*)[NT][32][4]>(shared);
+    float(*partial)[kAcc][32][4] = reinterpret_cast<float(*)[kAcc][32][4]>(shared);
 #pragma unroll
-    for (int i = 0; i < NT; ++i)
+    for (int i = 0; i < kAcc; ++i)
 #pragma unroll
         for (int r = 0; r < 4; ++r) partial[warp][i][lane][r] = acc[i][r];
     __syncthreads();
-    for (int e = threadIdx.x; e < NT * 32 * 4; e += kThreads) {
+    for (int e = threadIdx.x; e < kAcc * 32 * 4; e += kThreads) {
         const int i = e / 128, l = (e / 4) % 32, r = e % 4;
         float sum = 0.f;
 #pragma unroll
         for (int v = 0; v < kWarps; ++v) sum += partial[v][i][l][r];
-        const int row = blockIdx.x * 16 + l / 4 + (r >= 2 ? 8 : 0);
-        const int col = (nt0 + i) * 8 + 2 * (l % 4) + (r & 1);
-        if (row < m && nt0 + i < tiles) y[static_cast<int64_t>(row) * n + col] = __float2bfloat16(sum);
+        // Fragment element r of lane l = 4g + t: rows g / g + 8 by columns 2t, 2t + 1 (see multiply).
+        const int tile = nt0 + (Tall ? i : 2 * i + (r >= 2 ? 1 : 0));
+        const int row = Tall ? blockIdx.x * 16 + l / 4 + (r >= 2 ? 8 : 0) : 2 * (l % 4) + (r & 1);
+        const int col = tile * 8 + (Tall ? 2 * (l % 4) + (r & 1) : l / 4);
+        if (row < m && tile < tiles) y[static_cast<int64_t>(row) * n + col] = __float2bfloat16(sum);
     }
 }
 
