@@ -23,34 +23,55 @@ __device__ float blockSum(float v, float* scratch) {
     return scratch[0];
 }
 
-__global__ void addRmsNormKernel(__nv_bfloat16* residual, const __nv_bfloat16* delta, const __nv_bfloat16* weight,
-                                 const int64_t* perm, __nv_bfloat16* out, int h, float eps) {
+// One block per row, Per elements a thread. The gather indexes and weights are constant, so they load
+// before waitForPrevious; after it, one round of loads, the block sum, and the normalizing pass reads
+// the updated row from shared memory (the gather is a shared-memory read, not a global one).
+template <int Per>
+__global__ void __launch_bounds__(kNormThreads) addRmsNormKernel(__nv_bfloat16* __restrict__ residual,
+                                                                 const __nv_bfloat16* __restrict__ delta,
+                                                                 const __nv_bfloat16* __restrict__ weight,
+                                                                 const int64_t* __restrict__ perm,
+                                                                 __nv_bfloat16* __restrict__ out, int h, float eps) {
+    extern __shared__ __nv_bfloat16 updated[];  // [h]
     __shared__ float scratch[32];
     allowNextToStart();
+    int source[Per];
+    float w[Per];
+#pragma unroll
+    for (int e = 0; e < Per; ++e) {
+        const int j = threadIdx.x + e * kNormThreads;
+        source[e] = j < h ? (perm ? static_cast<int>(perm[j]) : j) : 0;
+        w[e] = j < h ? __bfloat162float(weight[source[e]]) : 0.f;
+    }
     waitForPrevious();
     __nv_bfloat16* x = residual + static_cast<int64_t>(blockIdx.x) * h;
     const __nv_bfloat16* dx = delta ? delta + static_cast<int64_t>(blockIdx.x) * h : nullptr;
     __nv_bfloat16* y = out + static_cast<int64_t>(blockIdx.x) * h;
-    float sum = 0.f;
-    for (int j = threadIdx.x; j < h; j += blockDim.x) {
-        float v;
-        if (dx) {
-            // bf16 residual stream, as in HF: the sum is rounded to bf16.
-            __nv_bfloat16 s = __float2bfloat16(__bfloat162float(x[j]) + __bfloat162float(dx[j]));
-            x[j] = s;
-            v = __bfloat162float(s);
-        } else {
-            v = __bfloat162float(x[j]);
-        }
-        sum += v * v;
+    __nv_bfloat16 xs[Per], ds[Per];
+#pragma unroll
+    for (int e = 0; e < Per; ++e) {
+        const int j = threadIdx.x + e * kNormThreads;
+        xs[e] = j < h ? x[j] : __float2bfloat16(0.f);
+        ds[e] = j < h && dx ? dx[j] : __float2bfloat16(0.f);
     }
-    const float inv = rsqrtf(blockSum(sum, scratch) / h + eps);
-    // Each thread rereads only elements it may not have written: sync so all residual writes are visible.
-    __syncthreads();
-    for (int j = threadIdx.x; j < h; j += blockDim.x) {
-        const int s = perm ? static_cast<int>(perm[j]) : j;
-        const __nv_bfloat16 normed = __float2bfloat16(__bfloat162float(x[s]) * inv);
-        y[j] = __float2bfloat16(__bfloat162float(weight[s]) * __bfloat162float(normed));
+    float sum = 0.f;
+#pragma unroll
+    for (int e = 0; e < Per; ++e) {
+        const int j = threadIdx.x + e * kNormThreads;
+        if (j >= h) continue;
+        // bf16 residual stream, as in HF: the sum is rounded to bf16.
+        const __nv_bfloat16 v = dx ? __float2bfloat16(__bfloat162float(xs[e]) + __bfloat162float(ds[e])) : xs[e];
+        if (dx) x[j] = v;
+        updated[j] = v;
+        sum += __bfloat162float(v) * __bfloat162float(v);
+    }
+    const float inv = rsqrtf(blockSum(sum, scratch) / h + eps);  // its barrier also publishes `updated`
+#pragma unroll
+    for (int e = 0; e < Per; ++e) {
+        const int j = threadIdx.x + e * kNormThreads;
+        if (j >= h) continue;
+        const __nv_bfloat16 normed = __float2bfloat16(__bfloat162float(updated[source[e]]) * inv);
+        y[j] = __float2bfloat16(w[e] * __bfloat162float(normed));
     }
 }
 
@@ -278,6 +299,10 @@ cudaError_t launchDecodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* k
 
 }  // namespace
 
+bool rmsNormSupports(int h) {
+    return h >= 1 && h <= 16 * kNormThreads;
+}
+
 bool decodeAttentionSupports(int d) {
     return d == 32 || d == 64 || d == 128;
 }
@@ -310,8 +335,19 @@ cudaError_t decodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* kCache,
 
 cudaError_t addRmsNorm(__nv_bfloat16* residual, const __nv_bfloat16* delta, const __nv_bfloat16* weight,
                        const int64_t* perm, __nv_bfloat16* out, int rows, int h, float eps, cudaStream_t stream) {
-    return launchDependent(addRmsNormKernel, dim3(rows), dim3(kNormThreads), 0, stream, residual, delta, weight, perm, out,
-                           h, eps);
+    const size_t shared = static_cast<size_t>(h) * sizeof(__nv_bfloat16);
+    const dim3 grid(rows), block(kNormThreads);
+    switch ((h + kNormThreads - 1) / kNormThreads) {
+        case 1: return launchDependent(addRmsNormKernel<1>, grid, block, shared, stream, residual, delta, weight, perm, out, h, eps);
+        case 2: return launchDependent(addRmsNormKernel<2>, grid, block, shared, stream, residual, delta, weight, perm, out, h, eps);
+        case 3:
+        case 4: return launchDependent(addRmsNormKernel<4>, grid, block, shared, stream, residual, delta, weight, perm, out, h, eps);
+        case 5: case 6: case 7:
+        case 8: return launchDependent(addRmsNormKernel<8>, grid, block, shared, stream, residual, delta, weight, perm, out, h, eps);
+        case 9: case 10: case 11: case 12: case 13: case 14: case 15:
+        case 16: return launchDependent(addRmsNormKernel<16>, grid, block, shared, stream, residual, delta, weight, perm, out, h, eps);
+        default: return cudaErrorInvalidValue;  // rmsNormSupports
+    }
 }
 
 cudaError_t ropeAndCacheWrite(const __nv_bfloat16* qkv, const int64_t* positions, const int64_t* sequences,

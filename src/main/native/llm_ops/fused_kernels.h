@@ -9,6 +9,9 @@
 
 namespace llmops::kernels {
 
+// Whether addRmsNorm takes rows of width h (up to 16384).
+bool rmsNormSupports(int h);
+
 // residual += delta (when delta is not null), then out[m][j] = w[s] * bf16(x[s] * rsqrt(mean(x^2) + eps))
 // with s = perm[j] (perm may be null), x = the updated residual row m. Rows: m, width h.
 cudaError_t addRmsNorm(__nv_bfloat16* residual, const __nv_bfloat16* delta, const __nv_bfloat16* weight,

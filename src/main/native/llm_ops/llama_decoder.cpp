@@ -26,6 +26,7 @@ LlamaDecoder::LlamaDecoder(const LlamaDims& dims, at::Tensor embed, at::Tensor f
     require(sequences >= 1, "sequences must be at least 1");
     require(dims.heads % dims.kvHeads == 0, "num_attention_heads must be a multiple of num_key_value_heads");
     require(kernels::decodeAttentionSupports(static_cast<int>(dims.headDim)), "head_dim must be 32, 64 or 128");
+    require(kernels::rmsNormSupports(static_cast<int>(dims.hidden)), "hidden_size must be at most 16384");
     require(embed.dim() == 2 && embed.size(0) == dims.vocab && embed.size(1) == dims.hidden,
             "embed_tokens must be [vocab, hidden]");
     require(lmHead.dim() == 2 && lmHead.size(0) == dims.vocab && lmHead.size(1) == dims.hidden,

@@ -3,6 +3,7 @@
 // Prints one line per result and writes them as JSON lines to the file given last.
 #include "../dependent_launch.h"
 #include "../device_sampler.h"
+#include "../fused_ops.h"
 #include "../int4_linear.h"
 #include "../int4_mma.h"
 #include "../llama_decoder.h"
@@ -16,6 +17,7 @@
 #include <c10/cuda/CUDAFunctions.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
+#include <cuda_profiler_api.h>
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -596,9 +598,13 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
         token = sampler.sample(model.decode({0}, {token}), {0}).front();  // capture
         const int64_t n = 256;
         c10::cuda::device_synchronize();
+        // Under `nsys profile --capture-range=cudaProfilerApi`: these steps of our kernel, as shipped.
+        const bool profiled = overlapped && kind == PartKind::Mma;
+        if (profiled) cudaCheck(cudaProfilerStart());
         const auto t0 = std::chrono::steady_clock::now();
         for (int64_t i = 0; i < n; ++i) token = sampler.sample(model.decode({0}, {token}), {0}).front();
         const double tps = n / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        if (profiled) cudaCheck(cudaProfilerStop());
         report("bench/" + tag + "/decode_graph_" + (overlapped ? "dependent_launch" : "plain_launch"),
                "\"tokens_per_s\":" + num(tps) + ",\"ratio_to_limit\":" + num(tps / limit));
     }
@@ -647,6 +653,14 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
     const double attnMs = graphMs([&] {
         for (int64_t i = 0; i < layers; ++i) model.attention(i, qkv, position, sequence0, mask);
     }, 20);
+    // The small kernels between them: both norms of each layer and the final one, SiLU * up.
+    at::Tensor residual = at::randn({1, d.hidden}, bf16), delta = at::randn({1, d.hidden}, bf16);
+    at::Tensor normWeight = at::ones({d.hidden}, bf16), gateUp = at::randn({1, 2 * d.intermediate}, bf16);
+    const at::Tensor normPerm = allLinears[0].inputPermutation(), siluPerm = allLinears[3].inputPermutation();
+    const double normsMs = graphMs([&] {
+        for (int64_t i = 0; i < 2 * layers + 1; ++i) addRmsNorm(residual, delta, normWeight, d.rmsEps, normPerm);
+    }, 20);
+    const double siluMs = graphMs([&] { for (int64_t i = 0; i < layers; ++i) siluMul(gateUp, siluPerm); }, 20);
     // Achieved bandwidth of each distinct matmul alone (layer 0's): bytes of weight + scales/zeros.
     const char* names[4] = {"qkv", "o", "gate_up", "down"};
     for (int j = 0; j < 4; ++j) {
@@ -688,10 +702,11 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
             report("bench/" + tag + "/matmul_" + names[j] + "_rows_" + std::to_string(rows), json);
         }
     }
-    const double rest = stepMs - int4Ms - lmHeadMs - attnMs;
+    const double rest = stepMs - int4Ms - lmHeadMs - attnMs - normsMs - siluMs;
     report("bench/" + tag + "/step_profile",
            "\"cache_capacity\":" + std::to_string(capacity) + ",\"step_ms\":" + num(stepMs) + ",\"int4_matmuls_ms\":" +
                num(int4Ms) + ",\"lm_head_ms\":" + num(lmHeadMs) + ",\"attention_ms\":" + num(attnMs) +
+               ",\"norms_ms\":" + num(normsMs) + ",\"silu_mul_ms\":" + num(siluMs) +
                ",\"rest_ms\":" + num(rest) + ",\"int4_share\":" + num(int4Ms / stepMs) +
                ",\"attention_share\":" + num(attnMs / stepMs));
 }
