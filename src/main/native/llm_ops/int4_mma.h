@@ -1,13 +1,14 @@
 // Our own 4-bit matmul for decode steps of 1 to 16 sequences (and, tile by tile, for prefill):
 // y[M, N] = x[M, K] W^T on tensor cores (mma.sync m16n8k16, bf16 in, float32 accumulate). Each
-// weight byte is read once per 16 rows of x and dequantized in registers; a block's 8 warps split K
-// and add their partial sums in shared memory. Plain pointers and a stream; no torch here.
+// weight byte is read once per 16 rows of x (8 rows: the decode case, where the weights are mma's A
+// operand) through a cp.async ring in shared memory, and dequantized in registers; a block's 8 warps
+// split K and add their partial sums in shared memory. Plain pointers and a stream; no torch here.
 //
 // Layout ("mma"): qweight int32 [N/8, K/128, 32, 4]. The 16 bytes of lane l = 4g + t for n-tile j and
 // k-block b hold row n = 8j + g at inputs 128b + 32t ... 128b + 32t + 31, so that a lane's activations
 // are 64 contiguous bytes: word w, nibble p = 4e + 2c + h (bits 4p..4p+3) is
-// q[n][128b + 32t + 8w + 4c + 2h + e]; mma's k-chunk 2w + c takes nibbles h = 0 as its B register b0 and
-// h = 1 as b1 (A takes the matching activations). scalesZeros bf16x2 [K/G, N] = (scale, zero) with
+// q[n][128b + 32t + 8w + 4c + 2h + e]; mma's k-chunk 2w + c takes nibbles h = 0 for its k columns
+// 2t, 2t + 1 and h = 1 for 2t + 8, 2t + 9 (as B; up to 8 rows, as A: row g for n-tile 2p, g + 8 for 2p + 1). scalesZeros bf16x2 [K/G, N] = (scale, zero) with
 // w = (q - 8) * scale + zero (torch's int4 semantics); G in {32, 64, 128, 256}.
 #pragma once
 
