@@ -8,8 +8,9 @@
 // k-block b hold row n = 8j + g at inputs 128b + 32t ... 128b + 32t + 31, so that a lane's activations
 // are 64 contiguous bytes: word w, nibble p = 4e + 2c + h (bits 4p..4p+3) is
 // q[n][128b + 32t + 8w + 4c + 2h + e]; mma's k-chunk 2w + c takes nibbles h = 0 for its k columns
-// 2t, 2t + 1 and h = 1 for 2t + 8, 2t + 9 (as B; up to 8 rows, as A: row g for n-tile 2p, g + 8 for 2p + 1). scalesZeros bf16x2 [K/G, N] = (scale, zero) with
-// w = (q - 8) * scale + zero (torch's int4 semantics); G in {32, 64, 128, 256}.
+// 2t, 2t + 1 and h = 1 for 2t + 8, 2t + 9 (as B; up to 8 rows, as A: row g for n-tile 2p, g + 8 for
+// 2p + 1). scalesZeros bf16x2 [K/G, N] = (scale, zero) with w = (q - 8) * scale + zero (torch's int4
+// semantics); G in {32, 64, 128, 256}.
 #pragma once
 
 #include <cuda_bf16.h>
