@@ -745,22 +745,16 @@ void kernelLab() {
             });
             json += ",\"tiles_" + std::to_string(tiles) + "_stream_only_tb_per_s\":" + num(tbs(ms));
         }
-        for (int tiles : {2, 4}) {
-            const double ms = timed([&] {
-                return kernels::int4Mma(reinterpret_cast<const __nv_bfloat16*>(x.data_ptr()), w.data_ptr<int32_t>(),
-                                        reinterpret_cast<const __nv_bfloat162*>(sz.data_ptr()),
-                                        reinterpret_cast<__nv_bfloat16*>(y.data_ptr()), 1, s.n, s.k, 128, tiles, stream());
-            });
-            json += ",\"tiles_" + std::to_string(tiles) + "_tb_per_s\":" + num(tbs(ms));
-        }
-        kernels::setDependentLaunch(true);
-        for (int tiles : {2, 4}) {
-            const double ms = timed([&] {
-                return kernels::int4Mma(reinterpret_cast<const __nv_bfloat16*>(x.data_ptr()), w.data_ptr<int32_t>(),
-                                        reinterpret_cast<const __nv_bfloat162*>(sz.data_ptr()),
-                                        reinterpret_cast<__nv_bfloat16*>(y.data_ptr()), 1, s.n, s.k, 128, tiles, stream());
-            });
-            json += ",\"tiles_" + std::to_string(tiles) + "_dependent_launch_tb_per_s\":" + num(tbs(ms));
+        for (bool overlapped : {false, true}) {  // launched alone, then as in the step
+            kernels::setDependentLaunch(overlapped);
+            for (int tiles : {2, 4}) {
+                const double ms = timed([&] {
+                    return kernels::int4Mma(reinterpret_cast<const __nv_bfloat16*>(x.data_ptr()), w.data_ptr<int32_t>(),
+                                            reinterpret_cast<const __nv_bfloat162*>(sz.data_ptr()),
+                                            reinterpret_cast<__nv_bfloat16*>(y.data_ptr()), 1, s.n, s.k, 128, tiles, stream());
+                });
+                json += ",\"tiles_" + std::to_string(tiles) + (overlapped ? "_dependent_launch" : "") + "_tb_per_s\":" + num(tbs(ms));
+            }
         }
         kernels::setDependentLaunch(false);
         report(std::string("lab/") + s.name, json);
