@@ -60,11 +60,6 @@ __device__ __forceinline__ void copy16(void* shared, const void* global) {
                  "l"(global));
 }
 
-__device__ __forceinline__ void copy4(void* shared, const void* global) {
-    asm volatile("cp.async.ca.shared.global [%0], [%1], 4;\n" ::"r"(static_cast<uint32_t>(__cvta_generic_to_shared(shared))),
-                 "l"(global));
-}
-
 __device__ __forceinline__ void commitCopies() {
     asm volatile("cp.async.commit_group;\n" ::);
 }
@@ -76,18 +71,22 @@ __device__ __forceinline__ void waitCopies() {
 
 // Per warp, a ring of Stages k-blocks: the weights (16 bytes per lane per n-tile, read back by the
 // lane that copied them) and the (scale, zero) pairs of the k-block's groups for the n-tiles' 8
-// columns, ~9-10 KB per warp whatever the tiling. Once the warps are done, it holds their partial sums.
+// columns (~6.5 KB per warp of 4 n-tiles, ~8.5 KB of 2). Once the warps are done, it holds their
+// partial sums.
 template <int NT, int G>
 struct Ring {
     static constexpr int kGroups = G >= 128 ? 1 : 128 / G;  // groups of scales per k-block
-    static constexpr int kStages = 16 / NT;
+    // Measured on an H100 (docs/fast-path.md): with 4 n-tiles, 3 stages (2 in flight while one is
+    // multiplied) beat 4-6: the smaller ring leaves more L1 for the activations.
+    static constexpr int kStages = NT == 4 ? 3 : 8;
     static constexpr int kWeightWords = NT * 32;          // uint4
-    static constexpr int kScaleWords = NT * kGroups * 8;  // bf16x2 [tile][group][column]
+    static constexpr int kScaleWords = NT * kGroups * 8;  // bf16x2 [group][tile * 8 + column]
     static constexpr int kStageBytes = kWeightWords * 16 + kScaleWords * 4;
     static constexpr int kBlockBytes = kWarps * kStages * kStageBytes;
 };
 
-// Block (m-tile, NT n-tiles): 8 warps take every 8th k-block; 3 blocks of 2 n-tiles fit an SM, 2 of 4.
+// Block (m-tile, NT n-tiles): 8 warps take every 8th k-block; 3 blocks of 2 n-tiles fit an SM, 2 or
+// (up to 8 rows, at 80 registers) 3 of 4.
 // Each warp streams its k-blocks through its ring (Stages - 1 in flight while it multiplies one).
 // The weights are constant, so the ring fills before waitForPrevious: with dependent launch, the
 // stream starts while the kernel before (norm, attention) still runs.
@@ -104,8 +103,8 @@ struct Ring {
 // - G = 32, 64: a lane's 32 inputs lie in one group, whose (s, z) dequantizes each pair to
 //   bf16 (q - 8) * s + z before the MMA.
 // Work (fast_check's kernel lab only): 0 the matmul, 1 the weight stream alone.
-template <int NT, int G, bool Tall, int Work = 0>
-__global__ void __launch_bounds__(kThreads, NT == 2 ? 3 : 2) int4MmaKernel(const __nv_bfloat16* __restrict__ x,
+template <int NT, int G, bool Tall, int Work = 0, int MinBlocks = (NT == 2 ? 3 : 2)>
+__global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_bfloat16* __restrict__ x,
                                                                           const uint4* __restrict__ w,
                                                                           const __nv_bfloat162* __restrict__ scalesZeros,
                                                                           __nv_bfloat16* __restrict__ y, int m, int n,
@@ -131,7 +130,12 @@ __global__ void __launch_bounds__(kThreads, NT == 2 ? 3 : 2) int4MmaKernel(const
     allowNextToStart();
     // Copies k-block i of this warp (kb = warp + 8 i) into slot i % Stages; a cp.async group per call, even empty.
     const uint4* wFirst = w + (static_cast<int64_t>(nt0) * blocks + warp) * 32 + lane;
-    const __nv_bfloat162* sFirst = scalesZeros + static_cast<int64_t>(warp * 128 / G + t) * n + nt0 * 8 + g;
+    // Scales: the k-block's kGroups rows of the block's NT * 8 columns, 16 bytes (4 columns) per lane
+    // (cp.async.cg, like the weights: streamed data stays out of L1, which keeps the activations).
+    constexpr int kScaleChunks = NT * 2;  // per group row
+    const int scaleGroup = lane / kScaleChunks, scaleChunk = lane % kScaleChunks;
+    const bool copiesScales = lane < R::kGroups * kScaleChunks && nt0 + scaleChunk / 2 < tiles;
+    const __nv_bfloat162* sFirst = scalesZeros + static_cast<int64_t>(warp * 128 / G + scaleGroup) * n + nt0 * 8 + scaleChunk * 4;
     const int64_t tileWords = static_cast<int64_t>(blocks) * 32;
     const int64_t scaleStep = static_cast<int64_t>(kWarps * 128 / G) * n;  // scale rows per 8 k-blocks
     auto issue = [&](int i) {
@@ -142,13 +146,9 @@ __global__ void __launch_bounds__(kThreads, NT == 2 ? 3 : 2) int4MmaKernel(const
             const uint4* wi = wFirst + i * (kWarps * 32);
             const __nv_bfloat162* si = sFirst + i * scaleStep;
 #pragma unroll
-            for (int j = 0; j < NT; ++j) {
-                if (nt0 + j < tiles) {
-                    copy16(ws + j * 32 + lane, wi + j * tileWords);
-                    // Lane 4c + t copies group t's pair for column c (G >= 128: one group, lanes t == 0).
-                    if (t < R::kGroups) copy4(ss + (j * R::kGroups + t) * 8 + g, si + j * 8);
-                }
-            }
+            for (int j = 0; j < NT; ++j)
+                if (nt0 + j < tiles) copy16(ws + j * 32 + lane, wi + j * tileWords);
+            if (copiesScales) copy16(ss + scaleGroup * NT * 8 + scaleChunk * 4, si);
         }
         commitCopies();
     };
@@ -161,7 +161,7 @@ __global__ void __launch_bounds__(kThreads, NT == 2 ? 3 : 2) int4MmaKernel(const
         if constexpr (Work == 1) {
 #pragma unroll
             for (int i = 0; i < NT; ++i)
-                acc[i / 2][0] = __uint_as_float(__float_as_uint(acc[i / 2][0]) ^ q[i].x ^ q[i].y ^ q[i].z ^ q[i].w ^ ss[i * R::kGroups * 8 + g]);
+                acc[i / 2][0] = __uint_as_float(__float_as_uint(acc[i / 2][0]) ^ q[i].x ^ q[i].y ^ q[i].z ^ q[i].w ^ ss[i * 8 + g]);
         } else {
             // Words 2c and 2c + 1 of a lane's 32 inputs (rows g and, Tall, g + 8) are chunk c's.
             uint4 xa[4], xb[4];
@@ -173,7 +173,7 @@ __global__ void __launch_bounds__(kThreads, NT == 2 ? 3 : 2) int4MmaKernel(const
             auto low = [&](const uint4 (&v)[4], int c) { return component(v[c / 2], 2 * (c % 2)); };
             auto high = [&](const uint4 (&v)[4], int c) { return component(v[c / 2], 2 * (c % 2) + 1); };
             // This lane's (scale, zero) of n-tile i, column col, for its inputs of the k-block.
-            auto scaleZero = [&](int i, int col) { return ss[(i * R::kGroups + (kRaw ? 0 : 32 * t / G)) * 8 + col]; };
+            auto scaleZero = [&](int i, int col) { return ss[(kRaw ? 0 : 32 * t / G) * NT * 8 + i * 8 + col]; };
             auto correct = [&](float& out, float part, float sum, uint32_t sz) {  // raw: apply (s, z) to the sums
                 const float scale = lowFloat(sz);
                 out = fmaf(scale, part, fmaf(fmaf(-136.f, scale, highFloat(sz)), sum, out));
@@ -286,23 +286,31 @@ __global__ void __launch_bounds__(kThreads, NT == 2 ? 3 : 2) int4MmaKernel(const
     }
 }
 
-template <int NT, int G, bool Tall, int Work = 0>
+template <int NT, int G, bool Tall, int Work = 0, int MinBlocks = (NT == 2 ? 3 : 2)>
 cudaError_t launchTiled(const __nv_bfloat16* x, const uint4* w, const __nv_bfloat162* sz, __nv_bfloat16* y, int m,
                         int n, int k, cudaStream_t stream) {
     constexpr int bytes = Ring<NT, G>::kBlockBytes;
     static_assert(bytes >= kWarps * NT * 32 * 4 * static_cast<int>(sizeof(float)), "the ring must hold the partial sums");
-    static const cudaError_t raised =  // once per instantiation: the ring is more than the default 48 KB
-        cudaFuncSetAttribute(int4MmaKernel<NT, G, Tall, Work>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
+    // Once per instantiation: the ring may be more than the default 48 KB. The carveout stays the
+    // driver's choice: the largest shared memory setting costs the activations their L1 hits (-15%).
+    static const cudaError_t raised =
+        cudaFuncSetAttribute(int4MmaKernel<NT, G, Tall, Work, MinBlocks>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
     if (raised != cudaSuccess) return raised;
     const dim3 grid((m + 15) / 16, (n / 8 + NT - 1) / NT);
-    return launchDependent(int4MmaKernel<NT, G, Tall, Work>, grid, dim3(kThreads), bytes, stream, x, w, sz, y, m, n, k);
+    return launchDependent(int4MmaKernel<NT, G, Tall, Work, MinBlocks>, grid, dim3(kThreads), bytes, stream, x, w, sz, y, m, n, k);
 }
 
 template <int NT, int G>
 cudaError_t launchRows(const __nv_bfloat16* x, const uint4* w, const __nv_bfloat162* sz, __nv_bfloat16* y, int m, int n,
                        int k, cudaStream_t stream) {
-    return m <= 8 ? launchTiled<NT, G, false>(x, w, sz, y, m, n, k, stream)
-                  : launchTiled<NT, G, true>(x, w, sz, y, m, n, k, stream);
+    if (m > 8) return launchTiled<NT, G, true>(x, w, sz, y, m, n, k, stream);
+    // More blocks than two per SM take: three per SM (80 registers) fit them in one wave (qkv: +10%);
+    // with fewer, three per SM would leave SMs idle (o, down: -30%).
+    int device = 0, sms = 0;
+    if (cudaGetDevice(&device) == cudaSuccess && cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) == cudaSuccess &&
+        (n / 8 + NT - 1) / NT > 2 * sms)
+        return launchTiled<NT, G, false, 0, 3>(x, w, sz, y, m, n, k, stream);
+    return launchTiled<NT, G, false>(x, w, sz, y, m, n, k, stream);
 }
 
 template <int NT>
