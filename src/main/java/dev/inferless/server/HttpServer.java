@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.server.handler.StatisticsHandler;
@@ -43,6 +44,8 @@ public final class HttpServer {
     private final boolean requestLog;
     private final long startedAt = System.currentTimeMillis() / 1000;
     private Javalin app;
+    /** Requests between the before- and after-handlers. */
+    private final AtomicInteger exchanges = new AtomicInteger();
 
     /** {@code authToken} null = no authentication. */
     public HttpServer(ServerConfig config, String authToken, InferenceService service, Metrics metrics, boolean requestLog) {
@@ -65,6 +68,8 @@ public final class HttpServer {
         });
         app.exception(Exception.class, ErrorMapping::handle);
         app.error(404, ErrorMapping::unmatchedRoute);
+        app.before(ctx -> exchanges.incrementAndGet());
+        app.after(ctx -> exchanges.decrementAndGet());
         app.before(this::guard);
         routes(app);
         try {
@@ -83,11 +88,24 @@ public final class HttpServer {
         return app.port();
     }
 
-    /** Stops listening; Jetty's graceful stop lets responses under way complete first (up to STOP_PATIENCE). */
+    /**
+     * Stops listening once the requests under way have left their handlers (streams cancelled by
+     * the runtime end within milliseconds), up to STOP_PATIENCE; Jetty's graceful stop then lets
+     * their responses complete.
+     */
     public void stop() {
-        if (app != null) {
-            app.stop();
+        if (app == null) {
+            return;
         }
+        long end = System.nanoTime() + STOP_PATIENCE.toNanos();
+        try {
+            while (exchanges.get() > 0 && System.nanoTime() < end) {
+                Thread.sleep(5);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        app.stop();
     }
 
     private void routes(Javalin app) {

@@ -34,6 +34,7 @@ final class SseWriter {
         if (!done) {
             write("data: [DONE]\n\n");
             done = true;
+            close();
         }
     }
 
@@ -49,9 +50,22 @@ final class SseWriter {
             } catch (UncheckedIOException ignored) {
                 // the client is gone: nobody left to tell
             }
+            close();
         }
         ended = true;
         return started;
+    }
+
+    /**
+     * Completes the response now (the last chunk goes out with it) rather than when the request
+     * thread leaves the handler, so that a server stopping right after sees every stream whole.
+     */
+    private void close() {
+        try {
+            out.close();
+        } catch (IOException e) {
+            // the client is gone
+        }
     }
 
     synchronized boolean isDone() {

@@ -78,7 +78,8 @@ class ServingFaultTest {
                 assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
             }
             server.close(); // the grace period cancels the hanging request
-            hanging.get(60, TimeUnit.SECONDS);
+            // ... and the stopping server still delivers its stream whole.
+            assertThat(hanging.get(60, TimeUnit.SECONDS).body()).endsWith("data: [DONE]\n\n");
         }
     }
 
