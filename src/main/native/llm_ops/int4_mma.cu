@@ -69,11 +69,25 @@ __device__ __forceinline__ void waitCopies() {
     asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending));
 }
 
+// waitCopies with a run-time bound (0 .. 7 groups still pending).
+__device__ __forceinline__ void waitCopiesAtMost(int pending) {
+    switch (pending) {
+        case 0: waitCopies<0>(); break;
+        case 1: waitCopies<1>(); break;
+        case 2: waitCopies<2>(); break;
+        case 3: waitCopies<3>(); break;
+        case 4: waitCopies<4>(); break;
+        case 5: waitCopies<5>(); break;
+        case 6: waitCopies<6>(); break;
+        default: waitCopies<7>(); break;
+    }
+}
+
 // Per warp, a ring of Stages k-blocks: the weights (16 bytes per lane per n-tile, read back by the
 // lane that copied them) and the (scale, zero) pairs of the k-block's groups for the n-tiles' 8
 // columns (~6.5 KB per warp of 4 n-tiles, ~8.5 KB of 2). Once the warps are done, it holds their
 // partial sums.
-template <int NT, int G>
+template <int NT, int G, bool Tall = false, bool StagedX = false>
 struct Ring {
     static constexpr int kGroups = G >= 128 ? 1 : 128 / G;  // groups of scales per k-block
     // Measured on an H100 (docs/fast-path.md): with 4 n-tiles, 3 stages (2 in flight while one is
@@ -81,13 +95,15 @@ struct Ring {
     static constexpr int kStages = NT == 4 ? 3 : 8;
     static constexpr int kWeightWords = NT * 32;          // uint4
     static constexpr int kScaleWords = NT * kGroups * 8;  // bf16x2 [group][tile * 8 + column]
-    static constexpr int kStageBytes = kWeightWords * 16 + kScaleWords * 4;
+    static constexpr int kXWords = StagedX ? 32 * (Tall ? 8 : 4) : 0;  // uint4: each lane's activations
+    static constexpr int kStageBytes = kWeightWords * 16 + kScaleWords * 4 + kXWords * 16;
     static constexpr int kBlockBytes = kWarps * kStages * kStageBytes;
 };
 
 // Block (m-tile, NT n-tiles): 8 warps take every 8th k-block; 3 blocks of 2 n-tiles fit an SM, 2 or
 // (up to 8 rows, at 80 registers) 3 of 4.
-// Each warp streams its k-blocks through its ring (Stages - 1 in flight while it multiplies one).
+// Each warp streams its k-blocks through its ring (Stages - 1 in flight while it multiplies one);
+// at one row (StagedX) its lanes' activations of each k-block come through the ring as well.
 // The weights are constant, so the ring fills before waitForPrevious: with dependent launch, the
 // stream starts while the kernel before (norm, attention) still runs.
 //
@@ -103,13 +119,13 @@ struct Ring {
 // - G = 32, 64: a lane's 32 inputs lie in one group, whose (s, z) dequantizes each pair to
 //   bf16 (q - 8) * s + z before the MMA.
 // Work (fast_check's kernel lab only): 0 the matmul, 1 the weight stream alone.
-template <int NT, int G, bool Tall, int Work = 0, int MinBlocks = (NT == 2 ? 3 : 2)>
+template <int NT, int G, bool Tall, int Work = 0, int MinBlocks = (NT == 2 ? 3 : 2), bool StagedX = false>
 __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_bfloat16* __restrict__ x,
                                                                           const uint4* __restrict__ w,
                                                                           const __nv_bfloat162* __restrict__ scalesZeros,
                                                                           __nv_bfloat16* __restrict__ y, int m, int n,
                                                                           int k) {
-    using R = Ring<NT, G>;
+    using R = Ring<NT, G, Tall, StagedX>;
     constexpr bool kRaw = G >= 128;
     constexpr int kAcc = Tall ? NT : NT / 2;  // accumulator fragments: per n-tile (Tall) or per pair of n-tiles
     extern __shared__ __align__(16) unsigned char shared[];
@@ -138,7 +154,24 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
     const __nv_bfloat162* sFirst = scalesZeros + static_cast<int64_t>(warp * 128 / G + scaleGroup) * n + nt0 * 8 + scaleChunk * 4;
     const int64_t tileWords = static_cast<int64_t>(blocks) * 32;
     const int64_t scaleStep = static_cast<int64_t>(kWarps * 128 / G) * n;  // scale rows per 8 k-blocks
+    // StagedX: each lane's activations of the k-block come through the ring too (after the weights'
+    // prologue: they are the previous kernel's output), off the multiply's critical path.
+    auto xOf = [&](int slot) { return weightsOf(slot) + R::kWeightWords + R::kScaleWords / 4; };
+    auto issueX = [&](int i) {
+        if constexpr (StagedX) {
+            if (i < count) {
+                uint4* xs = xOf(i % R::kStages) + lane * (Tall ? 8 : 4);
+                const int kb = warp + i * kWarps;
+#pragma unroll
+                for (int u = 0; u < 4; ++u) {
+                    if (has0) copy16(xs + u, x0 + kb * 16 + u);
+                    if (has1) copy16(xs + 4 + u, x1 + kb * 16 + u);
+                }
+            }
+        }
+    };
     auto issue = [&](int i) {
+        if (i >= R::kStages - 1) issueX(i);  // earlier ones: after waitForPrevious
         if (i < count) {
             const int slot = i % R::kStages;
             uint4* ws = weightsOf(slot);
@@ -167,8 +200,14 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
             uint4 xa[4], xb[4];
 #pragma unroll
             for (int u = 0; u < 4; ++u) {
-                xa[u] = has0 ? __ldg(x0 + kb * 16 + u) : make_uint4(0, 0, 0, 0);
-                xb[u] = has1 ? __ldg(x1 + kb * 16 + u) : make_uint4(0, 0, 0, 0);
+                if constexpr (StagedX) {
+                    const uint4* xs = xOf(slot) + lane * (Tall ? 8 : 4);
+                    xa[u] = has0 ? xs[u] : make_uint4(0, 0, 0, 0);
+                    xb[u] = has1 ? xs[4 + u] : make_uint4(0, 0, 0, 0);
+                } else {
+                    xa[u] = has0 ? __ldg(x0 + kb * 16 + u) : make_uint4(0, 0, 0, 0);
+                    xb[u] = has1 ? __ldg(x1 + kb * 16 + u) : make_uint4(0, 0, 0, 0);
+                }
             }
             auto low = [&](const uint4 (&v)[4], int c) { return component(v[c / 2], 2 * (c % 2)); };
             auto high = [&](const uint4 (&v)[4], int c) { return component(v[c / 2], 2 * (c % 2) + 1); };
@@ -252,13 +291,19 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
 #pragma unroll
     for (int i = 0; i < R::kStages - 1; ++i) issue(i);
     waitForPrevious();  // x is the previous kernel's output
+    if constexpr (StagedX) {
+        for (int i = 0; i < R::kStages - 1; ++i) issueX(i);  // one more group: the prologue's activations
+        commitCopies();
+    }
 
     float acc[kAcc][4];
 #pragma unroll
     for (int i = 0; i < kAcc; ++i) acc[i][0] = acc[i][1] = acc[i][2] = acc[i][3] = 0.f;
     for (int i = 0; i < count; ++i) {
         issue(i + R::kStages - 1);     // refills the slot multiplied in the previous iteration
-        waitCopies<R::kStages - 1>();  // k-block i has landed
+        // k-block i has landed (StagedX, early on: with the prologue's activations, a later group)
+        if constexpr (StagedX) waitCopiesAtMost(i < R::kStages - 1 ? i + 1 : R::kStages - 1);
+        else waitCopies<R::kStages - 1>();
         __syncwarp();                  // ... including the scales other lanes copied
         multiply(warp + i * kWarps, i % R::kStages, acc);
         __syncwarp();                  // every lane is done with the slot before it is refilled
@@ -286,23 +331,28 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
     }
 }
 
-template <int NT, int G, bool Tall, int Work = 0, int MinBlocks = (NT == 2 ? 3 : 2)>
+template <int NT, int G, bool Tall, int Work = 0, int MinBlocks = (NT == 2 ? 3 : 2), bool StagedX = false>
 cudaError_t launchTiled(const __nv_bfloat16* x, const uint4* w, const __nv_bfloat162* sz, __nv_bfloat16* y, int m,
                         int n, int k, cudaStream_t stream) {
-    constexpr int bytes = Ring<NT, G>::kBlockBytes;
+    constexpr int bytes = Ring<NT, G, Tall, StagedX>::kBlockBytes;
     static_assert(bytes >= kWarps * NT * 32 * 4 * static_cast<int>(sizeof(float)), "the ring must hold the partial sums");
     // Once per instantiation: the ring may be more than the default 48 KB. The carveout stays the
     // driver's choice: the largest shared memory setting costs the activations their L1 hits (-15%).
     static const cudaError_t raised =
-        cudaFuncSetAttribute(int4MmaKernel<NT, G, Tall, Work, MinBlocks>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
+        cudaFuncSetAttribute(int4MmaKernel<NT, G, Tall, Work, MinBlocks, StagedX>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
     if (raised != cudaSuccess) return raised;
     const dim3 grid((m + 15) / 16, (n / 8 + NT - 1) / NT);
-    return launchDependent(int4MmaKernel<NT, G, Tall, Work, MinBlocks>, grid, dim3(kThreads), bytes, stream, x, w, sz, y, m, n, k);
+    return launchDependent(int4MmaKernel<NT, G, Tall, Work, MinBlocks, StagedX>, grid, dim3(kThreads), bytes, stream, x, w, sz, y, m, n, k);
 }
 
 template <int NT, int G>
 cudaError_t launchRows(const __nv_bfloat16* x, const uint4* w, const __nv_bfloat162* sz, __nv_bfloat16* y, int m, int n,
                        int k, cudaStream_t stream) {
+    // One row (batch-1 decode): the activations through the ring too, measured +5% tokens/s on the
+    // 34B shape (docs/fast-path.md). With more rows each warp would copy up to 16 rows per k-block,
+    // as many bytes as its weights: batch 16 halved. There L1 serves them better.
+    if constexpr (NT == 4)
+        if (m == 1) return launchTiled<NT, G, false, 0, 2, true>(x, w, sz, y, m, n, k, stream);
     if (m > 8) return launchTiled<NT, G, true>(x, w, sz, y, m, n, k, stream);
     // More blocks than two per SM take: three per SM (80 registers) fit them in one wave (qkv: +10%);
     // with fewer, three per SM would leave SMs idle (o, down: -30%).
