@@ -87,7 +87,7 @@ __device__ __forceinline__ void waitCopiesAtMost(int pending) {
 // lane that copied them) and the (scale, zero) pairs of the k-block's groups for the n-tiles' 8
 // columns (~6.5 KB per warp of 4 n-tiles, ~8.5 KB of 2). Once the warps are done, it holds their
 // partial sums.
-template <int NT, int G, bool Tall = false, bool StagedX = false>
+template <int NT, int G, bool StagedX = false>
 struct Ring {
     static constexpr int kGroups = G >= 128 ? 1 : 128 / G;  // groups of scales per k-block
     // Measured on an H100 (docs/fast-path.md): with 4 n-tiles, 3 stages (2 in flight while one is
@@ -95,7 +95,7 @@ struct Ring {
     static constexpr int kStages = NT == 4 ? 3 : 8;
     static constexpr int kWeightWords = NT * 32;          // uint4
     static constexpr int kScaleWords = NT * kGroups * 8;  // bf16x2 [group][tile * 8 + column]
-    static constexpr int kXWords = StagedX ? 32 * (Tall ? 8 : 4) : 0;  // uint4: each lane's activations
+    static constexpr int kXWords = StagedX ? 32 * 4 : 0;  // uint4: each lane's 32 activations (one row)
     static constexpr int kStageBytes = kWeightWords * 16 + kScaleWords * 4 + kXWords * 16;
     static constexpr int kBlockBytes = kWarps * kStages * kStageBytes;
 };
@@ -125,7 +125,8 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
                                                                           const __nv_bfloat162* __restrict__ scalesZeros,
                                                                           __nv_bfloat16* __restrict__ y, int m, int n,
                                                                           int k) {
-    using R = Ring<NT, G, Tall, StagedX>;
+    static_assert(!(StagedX && Tall), "activations go through the ring for one row only");
+    using R = Ring<NT, G, StagedX>;
     constexpr bool kRaw = G >= 128;
     constexpr int kAcc = Tall ? NT : NT / 2;  // accumulator fragments: per n-tile (Tall) or per pair of n-tiles
     extern __shared__ __align__(16) unsigned char shared[];
@@ -160,13 +161,11 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
     auto issueX = [&](int i) {
         if constexpr (StagedX) {
             if (i < count) {
-                uint4* xs = xOf(i % R::kStages) + lane * (Tall ? 8 : 4);
+                uint4* xs = xOf(i % R::kStages) + lane * 4;
                 const int kb = warp + i * kWarps;
 #pragma unroll
-                for (int u = 0; u < 4; ++u) {
+                for (int u = 0; u < 4; ++u)
                     if (has0) copy16(xs + u, x0 + kb * 16 + u);
-                    if (has1) copy16(xs + 4 + u, x1 + kb * 16 + u);
-                }
             }
         }
     };
@@ -201,9 +200,8 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
 #pragma unroll
             for (int u = 0; u < 4; ++u) {
                 if constexpr (StagedX) {
-                    const uint4* xs = xOf(slot) + lane * (Tall ? 8 : 4);
-                    xa[u] = has0 ? xs[u] : make_uint4(0, 0, 0, 0);
-                    xb[u] = has1 ? xs[4 + u] : make_uint4(0, 0, 0, 0);
+                    xa[u] = has0 ? xOf(slot)[lane * 4 + u] : make_uint4(0, 0, 0, 0);
+                    xb[u] = make_uint4(0, 0, 0, 0);
                 } else {
                     xa[u] = has0 ? __ldg(x0 + kb * 16 + u) : make_uint4(0, 0, 0, 0);
                     xb[u] = has1 ? __ldg(x1 + kb * 16 + u) : make_uint4(0, 0, 0, 0);
@@ -334,7 +332,7 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
 template <int NT, int G, bool Tall, int Work = 0, int MinBlocks = (NT == 2 ? 3 : 2), bool StagedX = false>
 cudaError_t launchTiled(const __nv_bfloat16* x, const uint4* w, const __nv_bfloat162* sz, __nv_bfloat16* y, int m,
                         int n, int k, cudaStream_t stream) {
-    constexpr int bytes = Ring<NT, G, Tall, StagedX>::kBlockBytes;
+    constexpr int bytes = Ring<NT, G, StagedX>::kBlockBytes;
     static_assert(bytes >= kWarps * NT * 32 * 4 * static_cast<int>(sizeof(float)), "the ring must hold the partial sums");
     // Once per instantiation: the ring may be more than the default 48 KB. The carveout stays the
     // driver's choice: the largest shared memory setting costs the activations their L1 hits (-15%).
