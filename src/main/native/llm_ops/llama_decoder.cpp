@@ -68,6 +68,11 @@ void LlamaDecoder::useGraphs(bool on) {
     buckets_.clear();  // captured under the settings of their time (kernel kinds, dependent launch)
 }
 
+void LlamaDecoder::omitForTiming(int kernels) {
+    omitted_ = kernels;
+    buckets_.clear();
+}
+
 void LlamaDecoder::checkSequence(int64_t sequence) const {
     require(sequence >= 0 && sequence < sequences(),
             "sequence " + std::to_string(sequence) + " outside [0, " + std::to_string(sequences()) + ")");
@@ -147,16 +152,18 @@ at::Tensor LlamaDecoder::forward(const at::Tensor& tokens, const at::Tensor& pos
         const DecoderLayer& l = layers_[i];
         // Act-order gathers ride on the kernels that produce each input (single-part linears).
         at::Tensor permQkv = l.qkv.inputPermutation();
-        at::Tensor h = addRmsNorm(x, delta, l.inputNorm, eps, permQkv);
+        const int omit = decoding ? omitted_ : 0;
+        at::Tensor h = omit & kOmitNorms ? x : addRmsNorm(x, delta, l.inputNorm, eps, permQkv);
         at::Tensor qkv = permQkv.defined() ? l.qkv.forwardPermuted(h) : l.qkv.forward(h);
-        at::Tensor attn = attention(i, qkv, positions, sequences, mask, prefillSequence);
+        at::Tensor attn = omit & kOmitAttention ? qkv.narrow(1, 0, dims_.heads * dims_.headDim).contiguous()
+                                                : attention(i, qkv, positions, sequences, mask, prefillSequence);
         const bool oGathered = decoding && l.o.inputPermutation().defined();
         at::Tensor o = oGathered ? l.o.forwardPermuted(attn) : l.o.forward(attn);
         at::Tensor permGateUp = l.gateUp.inputPermutation();
-        h = addRmsNorm(x, o, l.postNorm, eps, permGateUp);
+        h = omit & kOmitNorms ? o : addRmsNorm(x, o, l.postNorm, eps, permGateUp);
         at::Tensor gateUp = permGateUp.defined() ? l.gateUp.forwardPermuted(h) : l.gateUp.forward(h);
         at::Tensor permDown = l.down.inputPermutation();
-        at::Tensor act = siluMul(gateUp, permDown);
+        at::Tensor act = omit & kOmitSiluMul ? gateUp.narrow(1, 0, dims_.intermediate).contiguous() : siluMul(gateUp, permDown);
         delta = permDown.defined() ? l.down.forwardPermuted(act) : l.down.forward(act);
     }
     at::Tensor normed = addRmsNorm(x, delta, finalNorm_, eps, at::Tensor());
