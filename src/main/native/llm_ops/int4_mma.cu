@@ -22,11 +22,18 @@ __device__ __forceinline__ __nv_bfloat162 pair(uint32_t u) {
     return v;
 }
 
-// Two nibbles (bits shift..shift+3 and shift+16..shift+19) as bf16 (q - 8) * scale + zero. OR-ing a
-// nibble into the mantissa of bf16 128.0 (0x4300) gives 128 + q exactly; subtracting 136 leaves q - 8.
+// Two nibbles (bits shift..shift+3 and shift+16..shift+19) as the bf16 pair 128 + q, exact: OR-ing a
+// nibble into the mantissa of bf16 128.0 (0x4300). One LOP3 ((a & b) | c): written plainly, the two
+// constants make the compiler emit two (both cannot be immediates), 64 extra per k-block.
+__device__ __forceinline__ uint32_t raw(uint32_t word, int shift) {
+    uint32_t r;
+    asm("lop3.b32 %0, %1, %2, %3, 0xEA;" : "=r"(r) : "r"(word >> shift), "r"(0x000F000Fu), "r"(0x43004300u));
+    return r;
+}
+
+// Two nibbles as bf16 (q - 8) * scale + zero: subtracting 136 from 128 + q leaves q - 8.
 __device__ __forceinline__ uint32_t dequantize(uint32_t word, int shift, __nv_bfloat162 scale, __nv_bfloat162 zero) {
-    const __nv_bfloat162 v = pair(((word >> shift) & 0x000F000Fu) | 0x43004300u);
-    return bits(__hfma2(__hsub2(v, pair(0x43084308u)), scale, zero));  // 0x4308 = bf16 136.0
+    return bits(__hfma2(__hsub2(pair(raw(word, shift)), pair(0x43084308u)), scale, zero));  // 0x4308 = bf16 136.0
 }
 
 __device__ __forceinline__ void mma(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
@@ -38,11 +45,6 @@ __device__ __forceinline__ void mma(float (&c)[4], const uint32_t (&a)[4], uint3
 
 __device__ __forceinline__ uint32_t component(const uint4& v, int i) {
     return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w;
-}
-
-// Two nibbles as the bf16 pair 128 + q, exact: no arithmetic (the raw path's MMA input).
-__device__ __forceinline__ uint32_t raw(uint32_t word, int shift) {
-    return ((word >> shift) & 0x000F000Fu) | 0x43004300u;
 }
 
 __device__ __forceinline__ float lowFloat(uint32_t pair) {
@@ -169,20 +171,22 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
             }
         }
     };
+    // Calls come in order of i: the sources advance by one stride per call.
+    const uint4* wNext = wFirst;
+    const __nv_bfloat162* sNext = sFirst;
     auto issue = [&](int i) {
         if (i >= R::kStages - 1) issueX(i);  // earlier ones: after waitForPrevious
         if (i < count) {
-            const int slot = i % R::kStages;
-            uint4* ws = weightsOf(slot);
+            uint4* ws = weightsOf(i % R::kStages);
             __nv_bfloat162* ss = reinterpret_cast<__nv_bfloat162*>(ws + R::kWeightWords);
-            const uint4* wi = wFirst + i * (kWarps * 32);
-            const __nv_bfloat162* si = sFirst + i * scaleStep;
 #pragma unroll
             for (int j = 0; j < NT; ++j)
-                if (nt0 + j < tiles) copy16(ws + j * 32 + lane, wi + j * tileWords);
-            if (copiesScales) copy16(ss + scaleGroup * NT * 8 + scaleChunk * 4, si);
+                if (nt0 + j < tiles) copy16(ws + j * 32 + lane, wNext + j * tileWords);
+            if (copiesScales) copy16(ss + scaleGroup * NT * 8 + scaleChunk * 4, sNext);
         }
         commitCopies();
+        wNext += kWarps * 32;
+        sNext += scaleStep;
     };
     auto multiply = [&](int kb, int slot, float (&acc)[kAcc][4]) {
         const uint4* ws = weightsOf(slot);
@@ -246,9 +250,11 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
 #pragma unroll
                     for (int p = 0; p < kAcc; ++p) {
                         correct(acc[p][0], part[p][0], sums[0], sz[2 * p]);
-                        correct(acc[p][1], part[p][1], sums[1], sz[2 * p]);
                         correct(acc[p][2], part[p][2], sums[2], sz[2 * p + 1]);
-                        correct(acc[p][3], part[p][3], sums[3], sz[2 * p + 1]);
+                        if constexpr (!StagedX) {  // elements 1 and 3: activation rows 2t + 1, none at one row
+                            correct(acc[p][1], part[p][1], sums[1], sz[2 * p]);
+                            correct(acc[p][3], part[p][3], sums[3], sz[2 * p + 1]);
+                        }
                     }
                 }
             } else {
@@ -300,7 +306,7 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
     for (int i = 0; i < count; ++i) {
         issue(i + R::kStages - 1);     // refills the slot multiplied in the previous iteration
         // k-block i has landed (StagedX, early on: with the prologue's activations, a later group)
-        if constexpr (StagedX) waitCopiesAtMost(i < R::kStages - 1 ? i + 1 : R::kStages - 1);
+        if (StagedX && i < R::kStages - 1) waitCopiesAtMost(i + 1);
         else waitCopies<R::kStages - 1>();
         __syncwarp();                  // ... including the scales other lanes copied
         multiply(warp + i * kWarps, i % R::kStages, acc);
