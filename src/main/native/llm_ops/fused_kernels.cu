@@ -80,12 +80,14 @@ __global__ void ropeAndCacheWriteKernel(const __nv_bfloat16* qkv, const int64_t*
                                         __nv_bfloat16* vCache, __nv_bfloat16* qOut, int m, int hq, int hkv, int d,
                                         int capacity) {
     allowNextToStart();
-    waitForPrevious();
     const int row = blockIdx.x;   // token i of the step
     const int head = blockIdx.y;  // q heads, then k heads, then v heads
     const int i = threadIdx.x;    // dimension
+    // Positions, sequences and the tables are inputs of the step, not outputs of the kernel before.
     const int64_t pos = positions[row];
     const int64_t sequence = sequences ? sequences[row] : 0;
+    const float c = cos[pos * d + i], s = sin[pos * d + i];
+    waitForPrevious();
     const int width = (hq + 2 * hkv) * d;
     const __nv_bfloat16* src = qkv + static_cast<int64_t>(row) * width + static_cast<int64_t>(head) * d;
     const int group = hq / hkv;
@@ -97,7 +99,7 @@ __global__ void ropeAndCacheWriteKernel(const __nv_bfloat16* qkv, const int64_t*
     const int half = d / 2;
     const float x = __bfloat162float(src[i]);
     const float partner = i < half ? -__bfloat162float(src[i + half]) : __bfloat162float(src[i - half]);
-    const __nv_bfloat16 r = __float2bfloat16(x * cos[pos * d + i] + partner * sin[pos * d + i]);
+    const __nv_bfloat16 r = __float2bfloat16(x * c + partner * s);
     if (head < hq) {
         const int kvh = head / group, g = head % group;
         qOut[(static_cast<int64_t>(kvh) * group * m + static_cast<int64_t>(g) * m + row) * d + i] = r;
@@ -108,11 +110,11 @@ __global__ void ropeAndCacheWriteKernel(const __nv_bfloat16* qkv, const int64_t*
 
 __global__ void siluMulKernel(const __nv_bfloat16* gateUp, const int64_t* perm, __nv_bfloat16* out, int f) {
     allowNextToStart();
-    waitForPrevious();
     const int64_t row = blockIdx.y;
     const int j = blockIdx.x * blockDim.x + threadIdx.x;
+    const int s = j < f && perm ? static_cast<int>(perm[j]) : j;  // constant: read before the wait
+    waitForPrevious();
     if (j >= f) return;
-    const int s = perm ? static_cast<int>(perm[j]) : j;
     const float g = __bfloat162float(gateUp[row * 2 * f + s]);
     const float u = __bfloat162float(gateUp[row * 2 * f + f + s]);
     const __nv_bfloat16 act = __float2bfloat16(g / (1.f + expf(-g)));
@@ -163,6 +165,9 @@ __global__ void __launch_bounds__(kAttnThreads) decodeAttentionKernel(
         const int64_t* __restrict__ sequences, const int64_t* __restrict__ scatter, __nv_bfloat16* __restrict__ out,
         float* __restrict__ partials, int m, int hkv, int group, int capacity, float scaleLog2) {
     allowNextToStart();
+    // The step's positions and sequences are its inputs, not outputs of the kernel before.
+    const int length = static_cast<int>(positions[blockIdx.y]) + 1;
+    const int64_t sequence = sequences ? sequences[blockIdx.y] : 0;
     waitForPrevious();
     constexpr int kPerLane = D / 32;
     extern __shared__ float scores[];  // [chunk], [kAttnWarps][D] partial outputs, [kAttnWarps] scratch, q [D]
@@ -173,10 +178,9 @@ __global__ void __launch_bounds__(kAttnThreads) decodeAttentionKernel(
     float* qs = scratch + kAttnWarps;
     const int head = blockIdx.x, row = blockIdx.y, kvh = head / group, g = head % group;
     const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-    const int length = static_cast<int>(positions[row]) + 1;
     const int chunk = (length + splits - 1) / splits;
     const int begin = split * chunk, end = min(length, begin + chunk);
-    const int64_t base = ((sequences ? sequences[row] : 0) * hkv + kvh) * static_cast<int64_t>(capacity) * D;
+    const int64_t base = (sequence * hkv + kvh) * static_cast<int64_t>(capacity) * D;
     const __nv_bfloat16* k = kCache + base;
     const __nv_bfloat16* v = vCache + base;
     const __nv_bfloat16* qRow = q + ((static_cast<int64_t>(kvh) * group + g) * m + row) * D;
@@ -257,8 +261,10 @@ template <int D>
 __global__ void combineSplitsKernel(const float* __restrict__ partials, const int64_t* __restrict__ scatter,
                                     __nv_bfloat16* __restrict__ out, int hq, int splits) {
     allowNextToStart();
-    waitForPrevious();
     const int head = blockIdx.x, row = blockIdx.y, i = threadIdx.x;
+    const int64_t c = static_cast<int64_t>(head) * D + i;
+    const int64_t column = scatter ? scatter[c] : c;  // constant: read before the wait
+    waitForPrevious();
     const float* p = partials + (static_cast<int64_t>(row) * hq + head) * splits * (D + 2);
     float maxScore = -INFINITY;
     for (int s = 0; s < splits; ++s) maxScore = fmaxf(maxScore, p[s * (D + 2) + D]);
@@ -269,8 +275,7 @@ __global__ void combineSplitsKernel(const float* __restrict__ partials, const in
         o += weight * split[i];
         total += weight * split[D + 1];
     }
-    const int64_t c = static_cast<int64_t>(head) * D + i;
-    out[static_cast<int64_t>(row) * hq * D + (scatter ? scatter[c] : c)] = __float2bfloat16(o / total);
+    out[static_cast<int64_t>(row) * hq * D + column] = __float2bfloat16(o / total);
 }
 
 template <int D>
