@@ -5,7 +5,8 @@
 #   scripts/gpu/fast-check.sh [check|bench|all|lab] [layers] [decode_tokens]
 # (lab: the int4 matmul's variants on the 34B shapes against a plain streaming read, lab.log)
 # Env: LLM_OPS_SRC (sources, default src/main/native/llm_ops), JNI_INCLUDE (a JDK include dir, for
-# the JNI library; without it only fast_check is built), BUILD (build dir, default /tmp/llm_ops_build).
+# the JNI library; without it only fast_check is built), BUILD (build dir, default /tmp/llm_ops_build),
+# FAST_CHECK_BENCH_KIND=mma (bench our int4 kernel only, without the same-run tinygemm baseline).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SRC=${LLM_OPS_SRC:-$ROOT/src/main/native/llm_ops}
