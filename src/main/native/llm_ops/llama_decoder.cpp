@@ -163,7 +163,8 @@ at::Tensor LlamaDecoder::forward(const at::Tensor& tokens, const at::Tensor& pos
         h = omit & kOmitNorms ? o : addRmsNorm(x, o, l.postNorm, eps, permGateUp);
         at::Tensor gateUp = permGateUp.defined() ? l.gateUp.forwardPermuted(h) : l.gateUp.forward(h);
         at::Tensor permDown = l.down.inputPermutation();
-        at::Tensor act = omit & kOmitSiluMul ? gateUp.narrow(1, 0, dims_.intermediate).contiguous() : siluMul(gateUp, permDown);
+        at::Tensor act = omit & kOmitSiluMul ? gateUp.narrow(1, 0, dims_.intermediate).contiguous()
+                                             : siluMul(gateUp, permDown);
         delta = permDown.defined() ? l.down.forwardPermuted(act) : l.down.forward(act);
     }
     at::Tensor normed = addRmsNorm(x, delta, finalNorm_, eps, at::Tensor());
