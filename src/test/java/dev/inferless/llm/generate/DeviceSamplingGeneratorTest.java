@@ -7,7 +7,7 @@ import dev.inferless.llm.model.fast.DeviceSampling;
 import dev.inferless.llm.model.fast.DeviceSamplingModel;
 import dev.inferless.llm.model.fast.SamplingSettings;
 import dev.inferless.llm.tokenizer.Tokenizer;
-import dev.inferless.llm.tokenizer.TokenizerJsonWriter;
+import dev.inferless.llm.tokenizer.WrittenTokenizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,9 +38,7 @@ class DeviceSamplingGeneratorTest {
 
     @BeforeAll
     static void load(@TempDir Path dir) {
-        Path file = dir.resolve("tokenizer.json");
-        TokenizerJsonWriter.write(file, 512);
-        tok = Tokenizer.load(file, 1, 2);
+        tok = WrittenTokenizer.load(dir, 512, 2);
     }
 
     @AfterAll

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.inferless.llm.tokenizer.Tokenizer;
-import dev.inferless.llm.tokenizer.TokenizerJsonWriter;
+import dev.inferless.llm.tokenizer.WrittenTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,9 +23,7 @@ class TextGenerationModelTest {
 
     @BeforeAll
     static void load(@TempDir Path dir) {
-        Path file = dir.resolve("tokenizer.json");
-        TokenizerJsonWriter.write(file, ScriptedModel.VOCAB);
-        tok = Tokenizer.load(file, 1, ScriptedModel.EOS);
+        tok = WrittenTokenizer.load(dir, ScriptedModel.VOCAB, ScriptedModel.EOS);
     }
 
     @AfterAll

@@ -18,9 +18,7 @@ class IncrementalDetokenizerTest {
 
     @BeforeAll
     static void load(@TempDir Path dir) {
-        Path file = dir.resolve("tokenizer.json");
-        TokenizerJsonWriter.write(file, 512);
-        tok = Tokenizer.load(file, 1, 2);
+        tok = WrittenTokenizer.load(dir, 512, 2);
     }
 
     @AfterAll
