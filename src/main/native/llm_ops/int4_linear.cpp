@@ -192,18 +192,73 @@ LinearPart buildPart(const std::vector<Unpacked>& projections, int64_t bits, Par
     return denseFused(dense);
 }
 
+namespace {
+
+__nv_bfloat16* bf16Data(const at::Tensor& t) {
+    return reinterpret_cast<__nv_bfloat16*>(t.data_ptr());
+}
+
+// y = a W^T (an mma part) into y [M, N], with a folded norm's epilogue when given.
+void int4MmaInto(const LinearPart& part, const at::Tensor& a, at::Tensor& y, const kernels::NormOutput& out = {},
+                 const kernels::NormInput& in = {}) {
+    const int64_t n = part.weight.size(0) * 8, k = part.weight.size(1) * 128;
+    require(a.is_contiguous() && a.size(1) == k && y.is_contiguous() && y.size(0) == a.size(0) && y.size(1) == n,
+            "int4 matmul: x must be contiguous [M, K] and y [M, N]");
+    checkCuda(kernels::int4Mma(bf16Data(a), part.weight.data_ptr<int32_t>(),
+                               reinterpret_cast<const __nv_bfloat162*>(part.scalesZeros.data_ptr()), bf16Data(y),
+                               static_cast<int>(a.size(0)), static_cast<int>(n), static_cast<int>(k),
+                               static_cast<int>(part.groupSize), 0,
+                               c10::cuda::getCurrentCUDAStream(a.device().index()).stream(), out, in),
+              "int4Mma");
+}
+
+}  // namespace
+
+FoldedNorm LinearPart::addToResidual(const at::Tensor& x, bool permuted, at::Tensor& residual,
+                                     const at::Tensor& normWeight, const at::Tensor& scatter, double eps) const {
+    require(kind == PartKind::Mma, "a folded norm needs an mma part");
+    const int64_t n = weight.size(0) * 8;
+    require(residual.scalar_type() == at::kBFloat16 && residual.is_contiguous() && residual.dim() == 2 &&
+                residual.size(0) == x.size(0) && residual.size(1) == n, "residual must be contiguous bf16 [M, N]");
+    require(normWeight.scalar_type() == at::kBFloat16 && normWeight.is_contiguous() && normWeight.numel() == n,
+            "norm weight must be bf16 [N]");
+    require(!scatter.defined() || (scatter.scalar_type() == at::kLong && scatter.numel() == n), "scatter must be int64 [N]");
+    at::Tensor a = (perm.defined() && !permuted ? x.index_select(1, perm) : x).contiguous();
+    FoldedNorm folded;
+    folded.scaled = at::empty_like(residual);
+    folded.squares = at::empty({residual.size(0), kernels::normParts(static_cast<int>(n))}, residual.options().dtype(at::kFloat));
+    folded.eps = eps;
+    kernels::NormOutput out;
+    out.weight = bf16Data(normWeight);
+    out.scatter = scatter.defined() ? scatter.data_ptr<int64_t>() : nullptr;
+    out.scaled = bf16Data(folded.scaled);
+    out.squares = folded.squares.data_ptr<float>();
+    int4MmaInto(*this, a, residual, out);
+    return folded;
+}
+
+at::Tensor LinearPart::forwardNormed(const FoldedNorm& folded) const {
+    require(kind == PartKind::Mma, "a folded norm needs an mma part");
+    require(folded.squares.scalar_type() == at::kFloat && folded.squares.is_contiguous() &&
+                folded.squares.size(0) == folded.scaled.size(0), "squares must be float [M, parts]");
+    const int width = static_cast<int>(folded.scaled.size(1));
+    require(folded.squares.size(1) == kernels::normParts(width), "squares must hold normParts(H) sums per row");
+    kernels::NormInput in;
+    in.squares = folded.squares.data_ptr<float>();
+    in.parts = static_cast<int>(folded.squares.size(1));
+    in.width = width;
+    in.eps = static_cast<float>(folded.eps);
+    at::Tensor y = at::empty({folded.scaled.size(0), weight.size(0) * 8}, folded.scaled.options());
+    int4MmaInto(*this, folded.scaled, y, {}, in);
+    return y;
+}
+
 at::Tensor LinearPart::forward(const at::Tensor& x, bool permuted) const {
     const bool gather = perm.defined() && !permuted;
     if (kind == PartKind::Mma) {
-        const int64_t n = weight.size(0) * 8, k = weight.size(1) * 128;
         at::Tensor a = (gather ? x.index_select(1, perm) : x).contiguous();
-        at::Tensor y = at::empty({a.size(0), n}, a.options());
-        checkCuda(kernels::int4Mma(reinterpret_cast<const __nv_bfloat16*>(a.data_ptr()), weight.data_ptr<int32_t>(),
-                                   reinterpret_cast<const __nv_bfloat162*>(scalesZeros.data_ptr()),
-                                   reinterpret_cast<__nv_bfloat16*>(y.data_ptr()), static_cast<int>(a.size(0)),
-                                   static_cast<int>(n), static_cast<int>(k), static_cast<int>(groupSize), 0,
-                                   c10::cuda::getCurrentCUDAStream(x.device().index()).stream()),
-                  "int4Mma");
+        at::Tensor y = at::empty({a.size(0), weight.size(0) * 8}, a.options());
+        int4MmaInto(*this, a, y);
         return y;
     }
     at::Tensor a = gather ? x.index_select(1, perm) : x;

@@ -20,6 +20,14 @@ enum class PartKind : int64_t {
 // torch's kernel for one sequence, 1.9x its throughput for 16, and more accurate (docs/fast-path.md).
 PartKind defaultInt4Kind();
 
+// The input of a matmul whose RMSNorm was folded into the matmul before it (int4_mma.h): w * h,
+// its columns in the consumer's input order, and the sums of h^2 the consumer's 1 / rms(h) comes from.
+struct FoldedNorm {
+    at::Tensor scaled;   // bf16 [M, H]
+    at::Tensor squares;  // float [M, parts]
+    double eps = 0;
+};
+
 // One projection (or several fused along N that share their input order).
 struct LinearPart {
     at::Tensor weight;
@@ -31,6 +39,13 @@ struct LinearPart {
     bool isInt4() const { return kind != PartKind::Dense; }
     // x bf16 [M, K] -> bf16 [M, N]; permuted: x's columns are already gathered by perm.
     at::Tensor forward(const at::Tensor& x, bool permuted = false) const;
+    // Mma parts only (a folded RMSNorm, int4_mma.h). residual += x W^T in place (as bf16(residual +
+    // bf16(x W^T))); returns the next norm's input: normWeight * residual, column c at scatter[c]
+    // (scatter may be undefined).
+    FoldedNorm addToResidual(const at::Tensor& x, bool permuted, at::Tensor& residual, const at::Tensor& normWeight,
+                             const at::Tensor& scatter, double eps) const;
+    // The forward pass on a folded norm's input (already in this part's input order).
+    at::Tensor forwardNormed(const FoldedNorm& in) const;
 };
 
 // A projection made of parts whose outputs are concatenated (parts differ when fused
@@ -42,6 +57,8 @@ struct Linear {
     at::Tensor inputPermutation() const { return parts.size() == 1 ? parts.front().perm : at::Tensor(); }
     // ... and the forward pass on an input already gathered by it.
     at::Tensor forwardPermuted(const at::Tensor& x) const;
+    // Whether an RMSNorm can be folded into this linear's epilogue or scaling (one mma part).
+    bool foldsNorm() const { return parts.size() == 1 && parts.front().kind == PartKind::Mma; }
 };
 
 // Raw GPTQ tensors of one projection, all on the target device.

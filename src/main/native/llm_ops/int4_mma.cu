@@ -2,6 +2,7 @@
 
 #include "dependent_launch.cuh"
 
+#include <algorithm>
 #include <cstring>
 
 namespace llmops::kernels {
@@ -62,6 +63,17 @@ __device__ __forceinline__ void copy16(void* shared, const void* global) {
                  "l"(global));
 }
 
+// 4 bytes (the consumer's sums of squares of a folded RMSNorm; .ca: the only form of this size).
+__device__ __forceinline__ void copy4(void* shared, const void* global) {
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 4;\n" ::"r"(static_cast<uint32_t>(__cvta_generic_to_shared(shared))),
+                 "l"(global));
+}
+
+__device__ __forceinline__ float warpSum(float v) {
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);  // the same sum in every lane
+    return v;
+}
+
 __device__ __forceinline__ void commitCopies() {
     asm volatile("cp.async.commit_group;\n" ::);
 }
@@ -102,6 +114,9 @@ struct Ring {
     static constexpr int kBlockBytes = kWarps * kStages * kStageBytes;
 };
 
+// Rows of x one block multiplies (Tall: 16; else up to 8, all of them).
+constexpr int kBlockRows = 16;
+
 // Block (m-tile, NT n-tiles): 8 warps take every 8th k-block; 3 blocks of 2 n-tiles fit an SM, 2 or
 // (up to 8 rows, at 80 registers) 3 of 4.
 // Each warp streams its k-blocks through its ring (Stages - 1 in flight while it multiplies one);
@@ -120,13 +135,16 @@ struct Ring {
 //   sum(x), where sum(x) comes from one more MMA against ones (shared by the block's n-tiles).
 // - G = 32, 64: a lane's 32 inputs lie in one group, whose (s, z) dequantizes each pair to
 //   bf16 (q - 8) * s + z before the MMA.
+// A folded RMSNorm (int4_mma.h) changes only the end: the consumer's sums of squares come into
+// shared memory behind the ring (copied with the first activations), and the producer's norm weight
+// and scatter indexes load before waitForPrevious, so neither adds a dependent load to the epilogue.
 // Work (fast_check's kernel lab only): 0 the matmul, 1 the weight stream alone.
 template <int NT, int G, bool Tall, int Work = 0, int MinBlocks = (NT == 2 ? 3 : 2), bool StagedX = false>
 __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_bfloat16* __restrict__ x,
                                                                           const uint4* __restrict__ w,
                                                                           const __nv_bfloat162* __restrict__ scalesZeros,
                                                                           __nv_bfloat16* __restrict__ y, int m, int n,
-                                                                          int k) {
+                                                                          int k, NormOutput normOut, NormInput normIn) {
     static_assert(!(StagedX && Tall), "activations go through the ring for one row only");
     using R = Ring<NT, G, StagedX>;
     constexpr bool kRaw = G >= 128;
@@ -145,6 +163,29 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
         return reinterpret_cast<const uint32_t*>(ring + slot * R::kStageBytes + R::kWeightWords * 16);
     };
     const int count = warp < blocks ? (blocks - warp + kWarps - 1) / kWarps : 0;  // this warp's k-blocks
+
+    // The epilogue's outputs: element e = threadIdx.x + j * kThreads of the block's fragments.
+    constexpr int kOutputs = kAcc * 32 * 4, kPerThread = (kOutputs + kThreads - 1) / kThreads;
+    struct Place { int tile, row, col; };
+    auto placeOf = [&](int e) {
+        const int i = e / 128, l = (e / 4) % 32, r = e % 4;
+        // Fragment element r of lane l = 4g + t: rows g / g + 8 by columns 2t, 2t + 1 (see multiply).
+        const int tile = nt0 + (Tall ? i : 2 * i + (r >= 2 ? 1 : 0));
+        const int row = Tall ? blockIdx.x * 16 + l / 4 + (r >= 2 ? 8 : 0) : 2 * (l % 4) + (r & 1);
+        return Place{tile, row, tile * 8 + (Tall ? 2 * (l % 4) + (r & 1) : l / 4)};
+    };
+    const int rowBase = Tall ? blockIdx.x * kBlockRows : 0, blockRows = min(m - rowBase, kBlockRows);
+    float normWeight[kPerThread];
+    int scaledCol[kPerThread];
+    if (normOut.weight != nullptr) {
+#pragma unroll
+        for (int j = 0; j < kPerThread; ++j) {
+            const Place p = placeOf(min(threadIdx.x + j * kThreads, kOutputs - 1));
+            const bool in = p.tile < tiles;
+            normWeight[j] = in ? __bfloat162float(normOut.weight[p.col]) : 0.f;
+            scaledCol[j] = in && normOut.scatter ? static_cast<int>(normOut.scatter[p.col]) : p.col;
+        }
+    }
 
     allowNextToStart();
     // Copies k-block i of this warp (kb = warp + 8 i) into slot i % Stages; a cp.async group per call, even empty.
@@ -295,6 +336,14 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
 #pragma unroll
     for (int i = 0; i < R::kStages - 1; ++i) issue(i);
     waitForPrevious();  // x is the previous kernel's output
+    // A folded norm's sums of squares for this block's rows, behind the ring. In the prologue
+    // activations' group (StagedX) or a group of their own: the loop's waits cover either.
+    float* squaresIn = reinterpret_cast<float*>(shared + R::kBlockBytes);
+    if (normIn.squares != nullptr) {
+        const float* source = normIn.squares + static_cast<int64_t>(rowBase) * normIn.parts;
+        for (int e = threadIdx.x; e < blockRows * normIn.parts; e += kThreads) copy4(squaresIn + e, source + e);
+        if constexpr (!StagedX) commitCopies();
+    }
     if constexpr (StagedX) {
         for (int i = 0; i < R::kStages - 1; ++i) issueX(i);  // one more group: the prologue's activations
         commitCopies();
@@ -321,60 +370,106 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
     for (int i = 0; i < kAcc; ++i)
 #pragma unroll
         for (int r = 0; r < 4; ++r) partial[warp][i][lane][r] = acc[i][r];
+    // Behind the partial sums: the consumer's 1 / rms per row, the producer's h^2 per (row, column).
+    float* rowScale = reinterpret_cast<float*>(partial + kWarps);    // [kBlockRows]
+    float(*squaresOut)[NT * 8] = reinterpret_cast<float(*)[NT * 8]>(rowScale + kBlockRows);
+    if (normIn.squares != nullptr) {
+        for (int r = warp; r < blockRows; r += kWarps) {
+            float sum = 0.f;
+            for (int p = lane; p < normIn.parts; p += 32) sum += squaresIn[r * normIn.parts + p];
+            sum = warpSum(sum);
+            if (lane == 0) rowScale[r] = rsqrtf(sum / normIn.width + normIn.eps);
+        }
+    }
     __syncthreads();
-    for (int e = threadIdx.x; e < kAcc * 32 * 4; e += kThreads) {
+#pragma unroll
+    for (int j = 0; j < kPerThread; ++j) {
+        const int e = threadIdx.x + j * kThreads;
+        if (kOutputs % kThreads != 0 && e >= kOutputs) break;
         const int i = e / 128, l = (e / 4) % 32, r = e % 4;
         float sum = 0.f;
 #pragma unroll
         for (int v = 0; v < kWarps; ++v) sum += partial[v][i][l][r];
-        // Fragment element r of lane l = 4g + t: rows g / g + 8 by columns 2t, 2t + 1 (see multiply).
-        const int tile = nt0 + (Tall ? i : 2 * i + (r >= 2 ? 1 : 0));
-        const int row = Tall ? blockIdx.x * 16 + l / 4 + (r >= 2 ? 8 : 0) : 2 * (l % 4) + (r & 1);
-        const int col = tile * 8 + (Tall ? 2 * (l % 4) + (r & 1) : l / 4);
-        if (row < m && tile < tiles) y[static_cast<int64_t>(row) * n + col] = __float2bfloat16(sum);
+        const Place p = placeOf(e);
+        const bool in = p.row < m && p.tile < tiles;
+        const int64_t at = static_cast<int64_t>(p.row) * n + p.col;
+        if (normOut.weight != nullptr) {
+            // h += this output, rounded as the unfolded path rounds it (bf16 delta, bf16 sum).
+            float h = 0.f;
+            if (in) {
+                const __nv_bfloat16 v = __float2bfloat16(__bfloat162float(y[at]) + __bfloat162float(__float2bfloat16(sum)));
+                y[at] = v;
+                h = __bfloat162float(v);
+                normOut.scaled[static_cast<int64_t>(p.row) * n + scaledCol[j]] = __float2bfloat16(normWeight[j] * h);
+            }
+            squaresOut[p.row - rowBase][p.col - nt0 * 8] = h * h;
+        } else if (in) {
+            y[at] = __float2bfloat16(normIn.squares != nullptr ? sum * rowScale[p.row - rowBase] : sum);
+        }
+    }
+    if (normOut.weight != nullptr) {
+        __syncthreads();
+        const int parts = gridDim.y;
+        for (int r = warp; r < blockRows; r += kWarps) {
+            const float sum = warpSum(lane < NT * 8 ? squaresOut[r][lane] : 0.f);
+            if (lane == 0) normOut.squares[static_cast<int64_t>(rowBase + r) * parts + blockIdx.y] = sum;
+        }
     }
 }
 
+struct Epilogue {
+    NormOutput out;
+    NormInput in;
+};
+
 template <int NT, int G, bool Tall, int Work = 0, int MinBlocks = (NT == 2 ? 3 : 2), bool StagedX = false>
 cudaError_t launchTiled(const __nv_bfloat16* x, const uint4* w, const __nv_bfloat162* sz, __nv_bfloat16* y, int m,
-                        int n, int k, cudaStream_t stream) {
-    constexpr int bytes = Ring<NT, G, StagedX>::kBlockBytes;
-    static_assert(bytes >= kWarps * NT * 32 * 4 * static_cast<int>(sizeof(float)), "the ring must hold the partial sums");
-    // Once per instantiation: the ring may be more than the default 48 KB. The carveout stays the
-    // driver's choice: the largest shared memory setting costs the activations their L1 hits (-15%).
-    static const cudaError_t raised =
-        cudaFuncSetAttribute(int4MmaKernel<NT, G, Tall, Work, MinBlocks, StagedX>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
-    if (raised != cudaSuccess) return raised;
+                        int n, int k, cudaStream_t stream, const Epilogue& epilogue = {}) {
+    constexpr int ringBytes = Ring<NT, G, StagedX>::kBlockBytes;
+    static_assert(ringBytes >= static_cast<int>(sizeof(float)) * (kWarps * NT * 32 * 4 + kBlockRows * (1 + NT * 8)),
+                  "the ring must hold the partial sums and the norm's scratch");
+    const int bytes = ringBytes + (epilogue.in.squares ? std::min(m, kBlockRows) * epilogue.in.parts * 4 : 0);
+    // The ring may be more than the default 48 KB: raised per instantiation as launches need. The
+    // carveout stays the driver's choice: the largest shared memory setting costs the activations
+    // their L1 hits (-15%).
+    static int raisedTo = 0;
+    if (bytes > raisedTo) {
+        const cudaError_t raised = cudaFuncSetAttribute(int4MmaKernel<NT, G, Tall, Work, MinBlocks, StagedX>,
+                                                        cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
+        if (raised != cudaSuccess) return raised;
+        raisedTo = bytes;
+    }
     const dim3 grid((m + 15) / 16, (n / 8 + NT - 1) / NT);
-    return launchDependent(int4MmaKernel<NT, G, Tall, Work, MinBlocks, StagedX>, grid, dim3(kThreads), bytes, stream, x, w, sz, y, m, n, k);
+    return launchDependent(int4MmaKernel<NT, G, Tall, Work, MinBlocks, StagedX>, grid, dim3(kThreads), bytes, stream, x, w,
+                           sz, y, m, n, k, epilogue.out, epilogue.in);
 }
 
 template <int NT, int G>
 cudaError_t launchRows(const __nv_bfloat16* x, const uint4* w, const __nv_bfloat162* sz, __nv_bfloat16* y, int m, int n,
-                       int k, cudaStream_t stream) {
+                       int k, cudaStream_t stream, const Epilogue& e) {
     // One row (batch-1 decode): the activations through the ring too, measured +5% tokens/s on the
     // 34B shape (docs/fast-path.md). With more rows each warp would copy up to 16 rows per k-block,
     // as many bytes as its weights: batch 16 halved. There L1 serves them better.
     if constexpr (NT == 4)
-        if (m == 1) return launchTiled<NT, G, false, 0, 2, true>(x, w, sz, y, m, n, k, stream);
-    if (m > 8) return launchTiled<NT, G, true>(x, w, sz, y, m, n, k, stream);
+        if (m == 1) return launchTiled<NT, G, false, 0, 2, true>(x, w, sz, y, m, n, k, stream, e);
+    if (m > 8) return launchTiled<NT, G, true>(x, w, sz, y, m, n, k, stream, e);
     // More blocks than two per SM take: three per SM (80 registers) fit them in one wave (qkv: +10%);
     // with fewer, three per SM would leave SMs idle (o, down: -30%).
     int device = 0, sms = 0;
     if (cudaGetDevice(&device) == cudaSuccess && cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) == cudaSuccess &&
         (n / 8 + NT - 1) / NT > 2 * sms)
-        return launchTiled<NT, G, false, 0, 3>(x, w, sz, y, m, n, k, stream);
-    return launchTiled<NT, G, false>(x, w, sz, y, m, n, k, stream);
+        return launchTiled<NT, G, false, 0, 3>(x, w, sz, y, m, n, k, stream, e);
+    return launchTiled<NT, G, false>(x, w, sz, y, m, n, k, stream, e);
 }
 
 template <int NT>
 cudaError_t launch(const __nv_bfloat16* x, const uint4* w, const __nv_bfloat162* sz, __nv_bfloat16* y, int m, int n,
-                   int k, int groupSize, cudaStream_t stream) {
+                   int k, int groupSize, cudaStream_t stream, const Epilogue& e) {
     switch (groupSize) {
-        case 32: return launchRows<NT, 32>(x, w, sz, y, m, n, k, stream);
-        case 64: return launchRows<NT, 64>(x, w, sz, y, m, n, k, stream);
-        case 128: return launchRows<NT, 128>(x, w, sz, y, m, n, k, stream);
-        case 256: return launchRows<NT, 256>(x, w, sz, y, m, n, k, stream);
+        case 32: return launchRows<NT, 32>(x, w, sz, y, m, n, k, stream, e);
+        case 64: return launchRows<NT, 64>(x, w, sz, y, m, n, k, stream, e);
+        case 128: return launchRows<NT, 128>(x, w, sz, y, m, n, k, stream, e);
+        case 256: return launchRows<NT, 256>(x, w, sz, y, m, n, k, stream, e);
         default: return cudaErrorInvalidValue;
     }
 }
@@ -391,13 +486,24 @@ int defaultTilesPerBlock(int) {
     return 4;
 }
 
+int normParts(int n) {
+    return (n / 8 + defaultTilesPerBlock(1) - 1) / defaultTilesPerBlock(1);
+}
+
 cudaError_t int4Mma(const __nv_bfloat16* x, const int32_t* qweight, const __nv_bfloat162* scalesZeros,
-                    __nv_bfloat16* y, int m, int n, int k, int groupSize, int tilesPerBlock, cudaStream_t stream) {
+                    __nv_bfloat16* y, int m, int n, int k, int groupSize, int tilesPerBlock, cudaStream_t stream,
+                    const NormOutput& out, const NormInput& in) {
     if (m <= 0 || !int4MmaFits(n, k, groupSize)) return cudaErrorInvalidValue;
+    const bool folded = out.weight != nullptr || in.squares != nullptr;
+    // The folded norm's partial sums are one per block of the default tiles (normParts).
+    if (folded && tilesPerBlock != 0 && tilesPerBlock != defaultTilesPerBlock(m)) return cudaErrorInvalidValue;
+    if (out.weight != nullptr && (out.scaled == nullptr || out.squares == nullptr)) return cudaErrorInvalidValue;
+    if (in.squares != nullptr && (in.parts <= 0 || in.width <= 0)) return cudaErrorInvalidValue;
     const uint4* w = reinterpret_cast<const uint4*>(qweight);
+    const Epilogue e{out, in};
     switch (tilesPerBlock != 0 ? tilesPerBlock : defaultTilesPerBlock(m)) {
-        case 2: return launch<2>(x, w, scalesZeros, y, m, n, k, groupSize, stream);
-        case 4: return launch<4>(x, w, scalesZeros, y, m, n, k, groupSize, stream);
+        case 2: return launch<2>(x, w, scalesZeros, y, m, n, k, groupSize, stream, e);
+        case 4: return launch<4>(x, w, scalesZeros, y, m, n, k, groupSize, stream, e);
         default: return cudaErrorInvalidValue;
     }
 }

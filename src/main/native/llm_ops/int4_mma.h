@@ -26,9 +26,32 @@ bool int4MmaFits(int64_t n, int64_t k, int64_t groupSize);
 // n-tiles of 8 outputs per block for M rows (the choice measured fastest on an H100, docs/fast-path.md).
 int defaultTilesPerBlock(int m);
 
+// The RMSNorm between two of these matmuls in a decode step, folded into them: with h the residual
+// stream and w the norm's weight, W (w * h / rms(h)) = (W (w * h)) / rms(h) row by row, so the matmul
+// that adds to h emits w * h and the sums of h^2 (NormOutput), and the one after it divides its rows
+// by rms(h) at the end (NormInput). No kernel runs between them.
+struct NormOutput {
+    const __nv_bfloat16* weight = nullptr;  // the norm's w [N]; null: no norm output (y is plain)
+    const int64_t* scatter = nullptr;       // column c of `scaled` goes to scatter[c] (the consumer's gather, inverted); may be null
+    __nv_bfloat16* scaled = nullptr;        // [M, N]: bf16(w * h)
+    float* squares = nullptr;               // [M, normParts(N)]: sum of h^2 over each block's columns
+};
+struct NormInput {
+    const float* squares = nullptr;  // a NormOutput's; null: no scaling
+    int parts = 0;                   // normParts of the producer's N
+    int width = 0;                   // the producer's N (h's width)
+    float eps = 0.f;
+};
+
+// Partial sums of squares per row that a NormOutput of width n writes (one per block of the default tiles).
+int normParts(int n);
+
 // y bf16 [M, N] (row-major) from x bf16 [M, K] (row-major). tilesPerBlock: 2, 4, or 0 for the default.
+// With out.weight set, y is the residual stream h: h = bf16(h + bf16(x W^T)) in place, plus `out`
+// (default tiles only). With in.squares set, row i of y is divided by rms of the producer's row i.
 cudaError_t int4Mma(const __nv_bfloat16* x, const int32_t* qweight, const __nv_bfloat162* scalesZeros,
-                    __nv_bfloat16* y, int m, int n, int k, int groupSize, int tilesPerBlock, cudaStream_t stream);
+                    __nv_bfloat16* y, int m, int n, int k, int groupSize, int tilesPerBlock, cudaStream_t stream,
+                    const NormOutput& out = {}, const NormInput& in = {});
 
 // fast_check's kernel lab: the kernel's weight stream alone (no activations, no MMA; group size 128,
 // one row), the ceiling of its data path. tilesPerBlock 2 or 4.

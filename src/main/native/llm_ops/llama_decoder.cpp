@@ -15,6 +15,17 @@
 #include <string>
 
 namespace llmops {
+namespace {
+
+at::Tensor inversePermutation(const at::Tensor& perm) {
+    if (!perm.defined()) return perm;
+    at::Tensor scatter = at::empty_like(perm);
+    scatter.index_put_({perm}, at::arange(perm.numel(), perm.options()));
+    return scatter;
+}
+
+}  // namespace
+
 int64_t cacheCapacityFor(int64_t tokens) {
     const int64_t step = 256;
     return (tokens + step - 1) / step * step;
@@ -47,15 +58,10 @@ LlamaDecoder::LlamaDecoder(const LlamaDims& dims, at::Tensor embed, at::Tensor f
 }
 
 void LlamaDecoder::addLayer(DecoderLayer layer) {
-    layer.inputNorm = layer.inputNorm.to(at::kBFloat16);
-    layer.postNorm = layer.postNorm.to(at::kBFloat16);
-    at::Tensor perm = layer.o.inputPermutation();
-    at::Tensor scatter;
-    if (perm.defined()) {
-        scatter = at::empty_like(perm);
-        scatter.index_put_({perm}, at::arange(perm.numel(), perm.options()));
-    }
-    oScatter_.push_back(scatter);
+    layer.inputNorm = layer.inputNorm.to(at::kBFloat16).contiguous();
+    layer.postNorm = layer.postNorm.to(at::kBFloat16).contiguous();
+    scatters_.push_back({inversePermutation(layer.qkv.inputPermutation()), inversePermutation(layer.o.inputPermutation()),
+                         inversePermutation(layer.gateUp.inputPermutation())});
     layers_.push_back(std::move(layer));
     buckets_.clear();
     // Repacking leaves large freed blocks in torch's cache: give them back once the model is whole.
@@ -133,7 +139,7 @@ at::Tensor LlamaDecoder::attention(size_t layer, const at::Tensor& qkv, const at
     if (!mask.defined()) {
         // GQA without copying the cache: the query heads of one KV head become rows (g * M + i).
         at::Tensor q = ropeAndCacheWrite(qkv, positions, sequences, cos_, sin_, keys_[layer], values_[layer], hq, hkv);
-        return decodeAttention(q, keys_[layer], values_[layer], positions, sequences, hq, oScatter_[layer]);
+        return decodeAttention(q, keys_[layer], values_[layer], positions, sequences, hq, scatters_[layer].o);
     }
     at::Tensor keys = keys_[layer].narrow(0, prefillSequence, 1), values = values_[layer].narrow(0, prefillSequence, 1);
     at::Tensor q = ropeAndCacheWrite(qkv, positions, at::Tensor(), cos_, sin_, keys, values, hq, hkv);
@@ -147,25 +153,48 @@ at::Tensor LlamaDecoder::forward(const at::Tensor& tokens, const at::Tensor& pos
     const bool decoding = sequences.defined();      // one token per sequence: the decode kernel, no mask
     at::Tensor x = embed_.index_select(0, tokens);  // the residual stream, updated in place
     at::Tensor mask = decoding ? at::Tensor() : attentionMask(positions);
-    at::Tensor delta;                               // the last layer's down_proj output, not yet added
+    at::Tensor delta;                               // the last down_proj output, not yet added
+    FoldedNorm inputNorm;                           // or, folded into it, the next input norm
     for (size_t i = 0; i < layers_.size(); ++i) {
         const DecoderLayer& l = layers_[i];
-        // Act-order gathers ride on the kernels that produce each input (single-part linears).
-        at::Tensor permQkv = l.qkv.inputPermutation();
+        const DecoderLayer* next = i + 1 < layers_.size() ? &layers_[i + 1] : nullptr;
         const int omit = decoding ? omitted_ : 0;
-        at::Tensor h = omit & kOmitNorms ? x : addRmsNorm(x, delta, l.inputNorm, eps, permQkv);
-        at::Tensor qkv = permQkv.defined() ? l.qkv.forwardPermuted(h) : l.qkv.forward(h);
+        // One-row decode steps fold each RMSNorm between two mma matmuls into them (int4_mma.h): no
+        // norm kernel between the matmuls. Measured (docs/fast-path.md): +2.4% at one row; -4 to -6%
+        // at 4 to 16 rows, whose kernels lose L1 to the sums of squares in shared memory. Act-order
+        // gathers ride on the kernels that produce each input (single-part linears).
+        const bool fold = decoding && x.size(0) == 1 && !(omit & kOmitNorms);
+        at::Tensor permQkv = l.qkv.inputPermutation();
+        at::Tensor qkv;
+        if (inputNorm.scaled.defined()) {
+            qkv = l.qkv.parts.front().forwardNormed(inputNorm);
+        } else {
+            at::Tensor h = omit & kOmitNorms ? x : addRmsNorm(x, delta, l.inputNorm, eps, permQkv);
+            qkv = permQkv.defined() ? l.qkv.forwardPermuted(h) : l.qkv.forward(h);
+        }
         at::Tensor attn = omit & kOmitAttention ? qkv.narrow(1, 0, dims_.heads * dims_.headDim).contiguous()
                                                 : attention(i, qkv, positions, sequences, mask, prefillSequence);
         const bool oGathered = decoding && l.o.inputPermutation().defined();
-        at::Tensor o = oGathered ? l.o.forwardPermuted(attn) : l.o.forward(attn);
-        at::Tensor permGateUp = l.gateUp.inputPermutation();
-        h = omit & kOmitNorms ? o : addRmsNorm(x, o, l.postNorm, eps, permGateUp);
-        at::Tensor gateUp = permGateUp.defined() ? l.gateUp.forwardPermuted(h) : l.gateUp.forward(h);
+        at::Tensor gateUp;
+        if (fold && l.o.foldsNorm() && l.gateUp.foldsNorm()) {
+            FoldedNorm postNorm = l.o.parts.front().addToResidual(attn, oGathered, x, l.postNorm, scatters_[i].gateUp, eps);
+            gateUp = l.gateUp.parts.front().forwardNormed(postNorm);
+        } else {
+            at::Tensor o = oGathered ? l.o.forwardPermuted(attn) : l.o.forward(attn);
+            at::Tensor permGateUp = l.gateUp.inputPermutation();
+            at::Tensor h = omit & kOmitNorms ? o : addRmsNorm(x, o, l.postNorm, eps, permGateUp);
+            gateUp = permGateUp.defined() ? l.gateUp.forwardPermuted(h) : l.gateUp.forward(h);
+        }
         at::Tensor permDown = l.down.inputPermutation();
         at::Tensor act = omit & kOmitSiluMul ? gateUp.narrow(1, 0, dims_.intermediate).contiguous()
                                              : siluMul(gateUp, permDown);
-        delta = permDown.defined() ? l.down.forwardPermuted(act) : l.down.forward(act);
+        if (fold && next != nullptr && l.down.foldsNorm() && next->qkv.foldsNorm()) {
+            inputNorm = l.down.parts.front().addToResidual(act, permDown.defined(), x, next->inputNorm, scatters_[i + 1].qkv, eps);
+            delta = at::Tensor();
+        } else {
+            inputNorm = FoldedNorm();
+            delta = permDown.defined() ? l.down.forwardPermuted(act) : l.down.forward(act);
+        }
     }
     at::Tensor normed = addRmsNorm(x, delta, finalNorm_, eps, at::Tensor());
     at::Tensor rows = decoding ? normed : normed.narrow(0, x.size(0) - 1, 1);

@@ -87,7 +87,12 @@ class LlamaDecoder {
     at::Tensor embed_, finalNorm_, lmHead_;
     at::Tensor cos_, sin_;  // f32 [maxPositions, D]
     std::vector<DecoderLayer> layers_;
-    std::vector<at::Tensor> oScatter_;       // per layer: inverse of o_proj's input permutation, or undefined
+    // Per layer, the inverse of a matmul's act-order gather (undefined where it has none): the
+    // producer of its input writes column c to scatter[c].
+    struct Scatters {
+        at::Tensor qkv, o, gateUp;
+    };
+    std::vector<Scatters> scatters_;
     std::vector<at::Tensor> keys_, values_;  // bf16 [sequences + 1, KvHeads, capacity, D]; the last: scratch
     at::Tensor slots_;                       // int64 [capacity]: 0..capacity-1
     std::map<int64_t, Bucket> buckets_;

@@ -111,6 +111,45 @@ report(std::string("linear/") + kindName(kind) + "/" + name, "\"rel_l2\":" + num
                                  ",\"parts\":" + std::to_string(linear.parts.size()), worst <= 1e-2);
 }
 
+// An RMSNorm folded into the matmuls around it (int4_mma.h) against the unfolded kernels and a
+// float64 reference: a producer (K -> H) adds to the residual stream, a consumer (H -> N, act-order
+// unless AWQ) takes the norm. Rows 1 (staged activations), 5 and 16 (tall tiles) take the three
+// kernel paths. Same bound as the linear checks; the residual must equal the unfolded path's bit for bit.
+void checkNormFold(const std::string& name, int64_t groupSize, bool awq) {
+    const int64_t k = 1024, h = 2048, n = 1536;
+    const double eps = 1e-5;
+    QuantProjection producer = randomQuantProjection(k, h, groupSize, !awq, at::Tensor(), 1.0 / (6.3 * std::sqrt(k)));
+    QuantProjection consumer = randomQuantProjection(h, n, groupSize, !awq, at::Tensor(), 1.0 / (6.3 * std::sqrt(h)));
+    const LinearPart p = buildPart({unpackOnDevice(producer, awq)}, 4, PartKind::Mma);
+    const LinearPart c = buildPart({unpackOnDevice(consumer, awq)}, 4, PartKind::Mma);
+    at::Tensor weight = (1 + 0.1 * at::randn({h}, at::kDouble)).to(at::kBFloat16).to(cuda);
+    at::Tensor scatter;
+    if (c.perm.defined()) {
+        scatter = at::empty_like(c.perm);
+        scatter.index_put_({c.perm}, at::arange(h, c.perm.options()));
+    }
+    const at::Tensor consumerDense = consumer.dense();
+    double vsReference = 0, vsUnfolded = 0;
+    bool residualsEqual = true;
+    for (int64_t m : {1, 5, 16}) {
+        at::Tensor x = at::randn({m, k}, at::kFloat).to(at::kBFloat16).to(cuda);
+        at::Tensor residual = at::randn({m, h}, at::kFloat).to(at::kBFloat16).to(cuda);
+        at::Tensor unfoldedResidual = residual.clone(), foldedResidual = residual.clone();
+        at::Tensor normed = addRmsNorm(unfoldedResidual, p.forward(x), weight, eps, c.perm);
+        at::Tensor unfolded = c.forward(normed, /*permuted=*/true);
+        at::Tensor folded = c.forwardNormed(p.addToResidual(x, false, foldedResidual, weight, scatter, eps));
+        residualsEqual = residualsEqual && at::equal(unfoldedResidual, foldedResidual);
+        at::Tensor hs = unfoldedResidual.to(at::kCPU, at::kDouble);
+        at::Tensor want = (hs * at::rsqrt(hs.pow(2).mean(1, true) + eps) * weight.to(at::kCPU, at::kDouble))
+                              .matmul(consumerDense.t());
+        vsReference = std::max(vsReference, relL2(folded, want));
+        vsUnfolded = std::max(vsUnfolded, relL2(folded, unfolded));
+    }
+    report("norm_fold/" + name, "\"rel_l2\":" + num(vsReference) + ",\"vs_unfolded_rel_l2\":" + num(vsUnfolded) +
+                                    ",\"residual_equal\":" + (residualsEqual ? "true" : "false"),
+           residualsEqual && vsReference <= 1e-2 && vsUnfolded <= 1e-2);
+}
+
 // ---- whole model ---------------------------------------------------------------------------------
 
 struct TinyModel {
@@ -853,6 +892,9 @@ int main(int argc, char** argv) {
                 checkLinear(kind, "awq_g32", 256, {128}, 32, false, true, true);
             }
             checkLinear(PartKind::Mma, "gptq_n40_g64", 256, {40}, 64, true, false, true);
+            checkNormFold("gptq_g128_actorder", 128, false);
+            checkNormFold("gptq_g32_actorder", 32, false);
+            checkNormFold("awq_g128", 128, true);
             for (const char* f : {"gptq-g64-actorder", "gptq-g64-actorder-unshared", "gptq-g-1", "awq-g128", "bf16"})
                 checkModel(PartKind::Mma, f);
             checkModel(PartKind::Tinygemm, "gptq-g64-actorder");
