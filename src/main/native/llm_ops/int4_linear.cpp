@@ -217,6 +217,7 @@ void int4MmaInto(const LinearPart& part, const at::Tensor& a, at::Tensor& y, con
 FoldedNorm LinearPart::addToResidual(const at::Tensor& x, bool permuted, at::Tensor& residual,
                                      const at::Tensor& normWeight, const at::Tensor& scatter, double eps) const {
     require(kind == PartKind::Mma, "a folded norm needs an mma part");
+    require(x.dim() == 2 && x.size(0) == 1, "a folded norm takes one row");
     const int64_t n = weight.size(0) * 8;
     require(residual.scalar_type() == at::kBFloat16 && residual.is_contiguous() && residual.dim() == 2 &&
                 residual.size(0) == x.size(0) && residual.size(1) == n, "residual must be contiguous bf16 [M, N]");
@@ -239,8 +240,8 @@ FoldedNorm LinearPart::addToResidual(const at::Tensor& x, bool permuted, at::Ten
 
 at::Tensor LinearPart::forwardNormed(const FoldedNorm& folded) const {
     require(kind == PartKind::Mma, "a folded norm needs an mma part");
-    require(folded.squares.scalar_type() == at::kFloat && folded.squares.is_contiguous() &&
-                folded.squares.size(0) == folded.scaled.size(0), "squares must be float [M, parts]");
+    require(folded.scaled.size(0) == 1 && folded.squares.scalar_type() == at::kFloat && folded.squares.is_contiguous() &&
+                folded.squares.size(0) == 1, "a folded norm takes one row: squares float [1, parts]");
     const int width = static_cast<int>(folded.scaled.size(1));
     require(folded.squares.size(1) == kernels::normParts(width), "squares must hold normParts(H) sums per row");
     kernels::NormInput in;

@@ -39,7 +39,7 @@ struct LinearPart {
     bool isInt4() const { return kind != PartKind::Dense; }
     // x bf16 [M, K] -> bf16 [M, N]; permuted: x's columns are already gathered by perm.
     at::Tensor forward(const at::Tensor& x, bool permuted = false) const;
-    // Mma parts only (a folded RMSNorm, int4_mma.h). residual += x W^T in place (as bf16(residual +
+    // Mma parts and one row only (a folded RMSNorm, int4_mma.h). residual += x W^T in place (as bf16(residual +
     // bf16(x W^T))); returns the next norm's input: normWeight * residual, column c at scatter[c]
     // (scatter may be undefined).
     FoldedNorm addToResidual(const at::Tensor& x, bool permuted, at::Tensor& residual, const at::Tensor& normWeight,

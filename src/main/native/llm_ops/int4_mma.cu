@@ -114,8 +114,9 @@ struct Ring {
     static constexpr int kBlockBytes = kWarps * kStages * kStageBytes;
 };
 
-// Rows of x one block multiplies (Tall: 16; else up to 8, all of them).
-constexpr int kBlockRows = 16;
+// A folded RMSNorm's part in a one-row matmul (int4_mma.h): none, the producer's or the consumer's.
+// Compile-time, so that the plain kernel stays as it was measured.
+enum Fold : int { kNoFold = 0, kProduce = 1, kConsume = 2 };
 
 // Block (m-tile, NT n-tiles): 8 warps take every 8th k-block; 3 blocks of 2 n-tiles fit an SM, 2 or
 // (up to 8 rows, at 80 registers) 3 of 4.
@@ -135,17 +136,19 @@ constexpr int kBlockRows = 16;
 //   sum(x), where sum(x) comes from one more MMA against ones (shared by the block's n-tiles).
 // - G = 32, 64: a lane's 32 inputs lie in one group, whose (s, z) dequantizes each pair to
 //   bf16 (q - 8) * s + z before the MMA.
-// A folded RMSNorm (int4_mma.h) changes only the end: the consumer's sums of squares come into
+// A folded RMSNorm (one row only) changes only the end: the consumer's sums of squares come into
 // shared memory behind the ring (copied with the first activations), and the producer's norm weight
 // and scatter indexes load before waitForPrevious, so neither adds a dependent load to the epilogue.
 // Work (fast_check's kernel lab only): 0 the matmul, 1 the weight stream alone.
-template <int NT, int G, bool Tall, int Work = 0, int MinBlocks = (NT == 2 ? 3 : 2), bool StagedX = false>
+template <int NT, int G, bool Tall, int Work = 0, int MinBlocks = (NT == 2 ? 3 : 2), bool StagedX = false,
+          int Folded = kNoFold>
 __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_bfloat16* __restrict__ x,
                                                                           const uint4* __restrict__ w,
                                                                           const __nv_bfloat162* __restrict__ scalesZeros,
                                                                           __nv_bfloat16* __restrict__ y, int m, int n,
                                                                           int k, NormOutput normOut, NormInput normIn) {
     static_assert(!(StagedX && Tall), "activations go through the ring for one row only");
+    static_assert(Folded == kNoFold || StagedX, "norms fold into one-row matmuls only");
     using R = Ring<NT, G, StagedX>;
     constexpr bool kRaw = G >= 128;
     constexpr int kAcc = Tall ? NT : NT / 2;  // accumulator fragments: per n-tile (Tall) or per pair of n-tiles
@@ -164,26 +167,15 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
     };
     const int count = warp < blocks ? (blocks - warp + kWarps - 1) / kWarps : 0;  // this warp's k-blocks
 
-    // The epilogue's outputs: element e = threadIdx.x + j * kThreads of the block's fragments.
-    constexpr int kOutputs = kAcc * 32 * 4, kPerThread = (kOutputs + kThreads - 1) / kThreads;
-    struct Place { int tile, row, col; };
-    auto placeOf = [&](int e) {
-        const int i = e / 128, l = (e / 4) % 32, r = e % 4;
-        // Fragment element r of lane l = 4g + t: rows g / g + 8 by columns 2t, 2t + 1 (see multiply).
-        const int tile = nt0 + (Tall ? i : 2 * i + (r >= 2 ? 1 : 0));
-        const int row = Tall ? blockIdx.x * 16 + l / 4 + (r >= 2 ? 8 : 0) : 2 * (l % 4) + (r & 1);
-        return Place{tile, row, tile * 8 + (Tall ? 2 * (l % 4) + (r & 1) : l / 4)};
-    };
-    const int rowBase = Tall ? blockIdx.x * kBlockRows : 0, blockRows = min(m - rowBase, kBlockRows);
-    float normWeight[kPerThread];
-    int scaledCol[kPerThread];
-    if (normOut.weight != nullptr) {
-#pragma unroll
-        for (int j = 0; j < kPerThread; ++j) {
-            const Place p = placeOf(min(threadIdx.x + j * kThreads, kOutputs - 1));
-            const bool in = p.tile < tiles;
-            normWeight[j] = in ? __bfloat162float(normOut.weight[p.col]) : 0.f;
-            scaledCol[j] = in && normOut.scatter ? static_cast<int>(normOut.scatter[p.col]) : p.col;
+    // Folded: the output of this thread (threadIdx.x < NT * 8: column threadIdx.x of the block, row 0).
+    const int foldColumn = nt0 * 8 + threadIdx.x;
+    const bool foldsColumn = threadIdx.x < NT * 8 && foldColumn < n;
+    float normWeight = 0.f;
+    int scaledColumn = foldColumn;
+    if constexpr (Folded == kProduce) {
+        if (foldsColumn) {
+            normWeight = __bfloat162float(normOut.weight[foldColumn]);
+            if (normOut.scatter) scaledColumn = static_cast<int>(normOut.scatter[foldColumn]);
         }
     }
 
@@ -336,14 +328,10 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
 #pragma unroll
     for (int i = 0; i < R::kStages - 1; ++i) issue(i);
     waitForPrevious();  // x is the previous kernel's output
-    // A folded norm's sums of squares for this block's rows, behind the ring. In the prologue
-    // activations' group (StagedX) or a group of their own: the loop's waits cover either.
+    // A folded norm's sums of squares (one row), behind the ring, in the prologue activations' group.
     float* squaresIn = reinterpret_cast<float*>(shared + R::kBlockBytes);
-    if (normIn.squares != nullptr) {
-        const float* source = normIn.squares + static_cast<int64_t>(rowBase) * normIn.parts;
-        for (int e = threadIdx.x; e < blockRows * normIn.parts; e += kThreads) copy4(squaresIn + e, source + e);
-        if constexpr (!StagedX) commitCopies();
-    }
+    if constexpr (Folded == kConsume)
+        for (int e = threadIdx.x; e < normIn.parts; e += kThreads) copy4(squaresIn + e, normIn.squares + e);
     if constexpr (StagedX) {
         for (int i = 0; i < R::kStages - 1; ++i) issueX(i);  // one more group: the prologue's activations
         commitCopies();
@@ -370,49 +358,51 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
     for (int i = 0; i < kAcc; ++i)
 #pragma unroll
         for (int r = 0; r < 4; ++r) partial[warp][i][lane][r] = acc[i][r];
-    // Behind the partial sums: the consumer's 1 / rms per row, the producer's h^2 per (row, column).
-    float* rowScale = reinterpret_cast<float*>(partial + kWarps);    // [kBlockRows]
-    float(*squaresOut)[NT * 8] = reinterpret_cast<float(*)[NT * 8]>(rowScale + kBlockRows);
-    if (normIn.squares != nullptr) {
-        for (int r = warp; r < blockRows; r += kWarps) {
-            float sum = 0.f;
-            for (int p = lane; p < normIn.parts; p += 32) sum += squaresIn[r * normIn.parts + p];
-            sum = warpSum(sum);
-            if (lane == 0) rowScale[r] = rsqrtf(sum / normIn.width + normIn.eps);
-        }
-    }
     __syncthreads();
+    if constexpr (Folded == kNoFold) {
+        for (int e = threadIdx.x; e < kAcc * 32 * 4; e += kThreads) {
+            const int i = e / 128, l = (e / 4) % 32, r = e % 4;
+            float sum = 0.f;
 #pragma unroll
-    for (int j = 0; j < kPerThread; ++j) {
-        const int e = threadIdx.x + j * kThreads;
-        if (kOutputs % kThreads != 0 && e >= kOutputs) break;
-        const int i = e / 128, l = (e / 4) % 32, r = e % 4;
+            for (int v = 0; v < kWarps; ++v) sum += partial[v][i][l][r];
+            // Fragment element r of lane l = 4g + t: rows g / g + 8 by columns 2t, 2t + 1 (see multiply).
+            const int tile = nt0 + (Tall ? i : 2 * i + (r >= 2 ? 1 : 0));
+            const int row = Tall ? blockIdx.x * 16 + l / 4 + (r >= 2 ? 8 : 0) : 2 * (l % 4) + (r & 1);
+            const int col = tile * 8 + (Tall ? 2 * (l % 4) + (r & 1) : l / 4);
+            if (row < m && tile < tiles) y[static_cast<int64_t>(row) * n + col] = __float2bfloat16(sum);
+        }
+    } else {
+        // One row: column c of the block is lane 4c of pair c / 16 (element 0), or element 2 of the
+        // next n-tile (multiply, !Tall: n-tiles 2p and 2p + 1 are rows 0-7 and 8-15 of A).
         float sum = 0.f;
+        if (foldsColumn) {
+            const int c = threadIdx.x, pairOf = c / 16, lane0 = 4 * (c % 8), element = (c / 8) % 2 == 0 ? 0 : 2;
 #pragma unroll
-        for (int v = 0; v < kWarps; ++v) sum += partial[v][i][l][r];
-        const Place p = placeOf(e);
-        const bool in = p.row < m && p.tile < tiles;
-        const int64_t at = static_cast<int64_t>(p.row) * n + p.col;
-        if (normOut.weight != nullptr) {
+            for (int v = 0; v < kWarps; ++v) sum += partial[v][pairOf][lane0][element];
+        }
+        float* scratch = reinterpret_cast<float*>(partial + kWarps);  // [kWarps]
+        if constexpr (Folded == kProduce) {
             // h += this output, rounded as the unfolded path rounds it (bf16 delta, bf16 sum).
             float h = 0.f;
-            if (in) {
-                const __nv_bfloat16 v = __float2bfloat16(__bfloat162float(y[at]) + __bfloat162float(__float2bfloat16(sum)));
-                y[at] = v;
+            if (foldsColumn) {
+                const __nv_bfloat16 v = __float2bfloat16(__bfloat162float(y[foldColumn]) + __bfloat162float(__float2bfloat16(sum)));
+                y[foldColumn] = v;
                 h = __bfloat162float(v);
-                normOut.scaled[static_cast<int64_t>(p.row) * n + scaledCol[j]] = __float2bfloat16(normWeight[j] * h);
+                normOut.scaled[scaledColumn] = __float2bfloat16(normWeight * h);
             }
-            squaresOut[p.row - rowBase][p.col - nt0 * 8] = h * h;
-        } else if (in) {
-            y[at] = __float2bfloat16(normIn.squares != nullptr ? sum * rowScale[p.row - rowBase] : sum);
-        }
-    }
-    if (normOut.weight != nullptr) {
-        __syncthreads();
-        const int parts = gridDim.y;
-        for (int r = warp; r < blockRows; r += kWarps) {
-            const float sum = warpSum(lane < NT * 8 ? squaresOut[r][lane] : 0.f);
-            if (lane == 0) normOut.squares[static_cast<int64_t>(rowBase + r) * parts + blockIdx.y] = sum;
+            if (warp == 0) {  // the block's NT * 8 <= 32 columns
+                const float squares = warpSum(h * h);
+                if (lane == 0) normOut.squares[blockIdx.y] = squares;
+            }
+        } else {
+            if (warp == 0) {
+                float squares = 0.f;
+                for (int p = lane; p < normIn.parts; p += 32) squares += squaresIn[p];
+                squares = warpSum(squares);
+                if (lane == 0) scratch[0] = rsqrtf(squares / normIn.width + normIn.eps);
+            }
+            __syncthreads();
+            if (foldsColumn) y[foldColumn] = __float2bfloat16(sum * scratch[0]);
         }
     }
 }
@@ -422,26 +412,25 @@ struct Epilogue {
     NormInput in;
 };
 
-template <int NT, int G, bool Tall, int Work = 0, int MinBlocks = (NT == 2 ? 3 : 2), bool StagedX = false>
+template <int NT, int G, bool Tall, int Work = 0, int MinBlocks = (NT == 2 ? 3 : 2), bool StagedX = false,
+          int Folded = kNoFold>
 cudaError_t launchTiled(const __nv_bfloat16* x, const uint4* w, const __nv_bfloat162* sz, __nv_bfloat16* y, int m,
                         int n, int k, cudaStream_t stream, const Epilogue& epilogue = {}) {
     constexpr int ringBytes = Ring<NT, G, StagedX>::kBlockBytes;
-    static_assert(ringBytes >= static_cast<int>(sizeof(float)) * (kWarps * NT * 32 * 4 + kBlockRows * (1 + NT * 8)),
-                  "the ring must hold the partial sums and the norm's scratch");
-    const int bytes = ringBytes + (epilogue.in.squares ? std::min(m, kBlockRows) * epilogue.in.parts * 4 : 0);
+    static_assert(ringBytes >= static_cast<int>(sizeof(float)) * kWarps * (NT * 32 * 4 + 1), "the ring must hold the partial sums");
+    const int bytes = ringBytes + (Folded == kConsume ? epilogue.in.parts * 4 : 0);
     // The ring may be more than the default 48 KB: raised per instantiation as launches need. The
     // carveout stays the driver's choice: the largest shared memory setting costs the activations
     // their L1 hits (-15%).
     static int raisedTo = 0;
+    auto kernel = int4MmaKernel<NT, G, Tall, Work, MinBlocks, StagedX, Folded>;
     if (bytes > raisedTo) {
-        const cudaError_t raised = cudaFuncSetAttribute(int4MmaKernel<NT, G, Tall, Work, MinBlocks, StagedX>,
-                                                        cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
+        const cudaError_t raised = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
         if (raised != cudaSuccess) return raised;
         raisedTo = bytes;
     }
     const dim3 grid((m + 15) / 16, (n / 8 + NT - 1) / NT);
-    return launchDependent(int4MmaKernel<NT, G, Tall, Work, MinBlocks, StagedX>, grid, dim3(kThreads), bytes, stream, x, w,
-                           sz, y, m, n, k, epilogue.out, epilogue.in);
+    return launchDependent(kernel, grid, dim3(kThreads), bytes, stream, x, w, sz, y, m, n, k, epilogue.out, epilogue.in);
 }
 
 template <int NT, int G>
@@ -450,16 +439,22 @@ cudaError_t launchRows(const __nv_bfloat16* x, const uint4* w, const __nv_bfloat
     // One row (batch-1 decode): the activations through the ring too, measured +5% tokens/s on the
     // 34B shape (docs/fast-path.md). With more rows each warp would copy up to 16 rows per k-block,
     // as many bytes as its weights: batch 16 halved. There L1 serves them better.
-    if constexpr (NT == 4)
-        if (m == 1) return launchTiled<NT, G, false, 0, 2, true>(x, w, sz, y, m, n, k, stream, e);
-    if (m > 8) return launchTiled<NT, G, true>(x, w, sz, y, m, n, k, stream, e);
+    if constexpr (NT == 4) {
+        if (m == 1) {
+            if (e.out.weight != nullptr) return launchTiled<NT, G, false, 0, 2, true, kProduce>(x, w, sz, y, m, n, k, stream, e);
+            if (e.in.squares != nullptr) return launchTiled<NT, G, false, 0, 2, true, kConsume>(x, w, sz, y, m, n, k, stream, e);
+            return launchTiled<NT, G, false, 0, 2, true>(x, w, sz, y, m, n, k, stream);
+        }
+    }
+    if (e.out.weight != nullptr || e.in.squares != nullptr) return cudaErrorInvalidValue;  // one row only
+    if (m > 8) return launchTiled<NT, G, true>(x, w, sz, y, m, n, k, stream);
     // More blocks than two per SM take: three per SM (80 registers) fit them in one wave (qkv: +10%);
     // with fewer, three per SM would leave SMs idle (o, down: -30%).
     int device = 0, sms = 0;
     if (cudaGetDevice(&device) == cudaSuccess && cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) == cudaSuccess &&
         (n / 8 + NT - 1) / NT > 2 * sms)
-        return launchTiled<NT, G, false, 0, 3>(x, w, sz, y, m, n, k, stream, e);
-    return launchTiled<NT, G, false>(x, w, sz, y, m, n, k, stream, e);
+        return launchTiled<NT, G, false, 0, 3>(x, w, sz, y, m, n, k, stream);
+    return launchTiled<NT, G, false>(x, w, sz, y, m, n, k, stream);
 }
 
 template <int NT>
@@ -495,8 +490,9 @@ cudaError_t int4Mma(const __nv_bfloat16* x, const int32_t* qweight, const __nv_b
                     const NormOutput& out, const NormInput& in) {
     if (m <= 0 || !int4MmaFits(n, k, groupSize)) return cudaErrorInvalidValue;
     const bool folded = out.weight != nullptr || in.squares != nullptr;
-    // The folded norm's partial sums are one per block of the default tiles (normParts).
-    if (folded && tilesPerBlock != 0 && tilesPerBlock != defaultTilesPerBlock(m)) return cudaErrorInvalidValue;
+    // One row and the default tiles: the partial sums are one per block of those (normParts).
+    if (folded && (m != 1 || (tilesPerBlock != 0 && tilesPerBlock != defaultTilesPerBlock(m)) || (out.weight && in.squares)))
+        return cudaErrorInvalidValue;
     if (out.weight != nullptr && (out.scaled == nullptr || out.squares == nullptr)) return cudaErrorInvalidValue;
     if (in.squares != nullptr && (in.parts <= 0 || in.width <= 0)) return cudaErrorInvalidValue;
     const uint4* w = reinterpret_cast<const uint4*>(qweight);

@@ -30,11 +30,12 @@ int defaultTilesPerBlock(int m);
 // stream and w the norm's weight, W (w * h / rms(h)) = (W (w * h)) / rms(h) row by row, so the matmul
 // that adds to h emits w * h and the sums of h^2 (NormOutput), and the one after it divides its rows
 // by rms(h) at the end (NormInput). No kernel runs between them.
+// One row only (decode of one sequence: measured faster there, slower with more rows; docs/fast-path.md).
 struct NormOutput {
     const __nv_bfloat16* weight = nullptr;  // the norm's w [N]; null: no norm output (y is plain)
     const int64_t* scatter = nullptr;       // column c of `scaled` goes to scatter[c] (the consumer's gather, inverted); may be null
-    __nv_bfloat16* scaled = nullptr;        // [M, N]: bf16(w * h)
-    float* squares = nullptr;               // [M, normParts(N)]: sum of h^2 over each block's columns
+    __nv_bfloat16* scaled = nullptr;        // [1, N]: bf16(w * h)
+    float* squares = nullptr;               // [1, normParts(N)]: sum of h^2 over each block's columns
 };
 struct NormInput {
     const float* squares = nullptr;  // a NormOutput's; null: no scaling
@@ -47,8 +48,8 @@ struct NormInput {
 int normParts(int n);
 
 // y bf16 [M, N] (row-major) from x bf16 [M, K] (row-major). tilesPerBlock: 2, 4, or 0 for the default.
-// With out.weight set, y is the residual stream h: h = bf16(h + bf16(x W^T)) in place, plus `out`
-// (default tiles only). With in.squares set, row i of y is divided by rms of the producer's row i.
+// With out.weight set (M = 1, default tiles), y is the residual stream h: h = bf16(h + bf16(x W^T)) in
+// place, plus `out`. With in.squares set (M = 1, default tiles), y is divided by rms of the producer's h.
 cudaError_t int4Mma(const __nv_bfloat16* x, const int32_t* qweight, const __nv_bfloat162* scalesZeros,
                     __nv_bfloat16* y, int m, int n, int k, int groupSize, int tilesPerBlock, cudaStream_t stream,
                     const NormOutput& out = {}, const NormInput& in = {});

@@ -113,8 +113,8 @@ report(std::string("linear/") + kindName(kind) + "/" + name, "\"rel_l2\":" + num
 
 // An RMSNorm folded into the matmuls around it (int4_mma.h) against the unfolded kernels and a
 // float64 reference: a producer (K -> H) adds to the residual stream, a consumer (H -> N, act-order
-// unless AWQ) takes the norm. Rows 1 (staged activations), 5 and 16 (tall tiles) take the three
-// kernel paths. Same bound as the linear checks; the residual must equal the unfolded path's bit for bit.
+// unless AWQ) takes the norm; one row (the only case folded), three fresh inputs. Same bound as the
+// linear checks; the residual must equal the unfolded path's bit for bit.
 void checkNormFold(const std::string& name, int64_t groupSize, bool awq) {
     const int64_t k = 1024, h = 2048, n = 1536;
     const double eps = 1e-5;
@@ -131,9 +131,9 @@ void checkNormFold(const std::string& name, int64_t groupSize, bool awq) {
     const at::Tensor consumerDense = consumer.dense();
     double vsReference = 0, vsUnfolded = 0;
     bool residualsEqual = true;
-    for (int64_t m : {1, 5, 16}) {
-        at::Tensor x = at::randn({m, k}, at::kFloat).to(at::kBFloat16).to(cuda);
-        at::Tensor residual = at::randn({m, h}, at::kFloat).to(at::kBFloat16).to(cuda);
+    for (int trial = 0; trial < 3; ++trial) {
+        at::Tensor x = at::randn({1, k}, at::kFloat).to(at::kBFloat16).to(cuda);
+        at::Tensor residual = at::randn({1, h}, at::kFloat).to(at::kBFloat16).to(cuda);
         at::Tensor unfoldedResidual = residual.clone(), foldedResidual = residual.clone();
         at::Tensor normed = addRmsNorm(unfoldedResidual, p.forward(x), weight, eps, c.perm);
         at::Tensor unfolded = c.forward(normed, /*permuted=*/true);
