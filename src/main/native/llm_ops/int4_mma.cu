@@ -2,7 +2,6 @@
 
 #include "dependent_launch.cuh"
 
-#include <algorithm>
 #include <cstring>
 
 namespace llmops::kernels {
@@ -372,8 +371,8 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
             if (row < m && tile < tiles) y[static_cast<int64_t>(row) * n + col] = __float2bfloat16(sum);
         }
     } else {
-        // One row: column c of the block is lane 4c of pair c / 16 (element 0), or element 2 of the
-        // next n-tile (multiply, !Tall: n-tiles 2p and 2p + 1 are rows 0-7 and 8-15 of A).
+        // One row: column c of the block is fragment pair c / 16, lane 4 (c % 8), element 0 for an
+        // even n-tile and 2 for an odd one (multiply, !Tall: n-tiles 2p, 2p + 1 are A's rows 0-7, 8-15).
         float sum = 0.f;
         if (foldsColumn) {
             const int c = threadIdx.x, pairOf = c / 16, lane0 = 4 * (c % 8), element = (c / 8) % 2 == 0 ? 0 : 2;
