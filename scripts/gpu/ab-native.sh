@@ -5,8 +5,9 @@
 #                 copies src/main/native/llm_ops of each commit into .gpu-ab/<REV>/ (gitignored)
 #   on the GPU:   OUT=$OUT scripts/gpu/ab-native.sh run      (device call: carry [".gpu-ab"])
 #                 builds every prepared tree and the working tree (as "new") side by side, runs
-#                 `fast_check check` on the working tree, then `fast_check bench 48 512` of each tree
-#                 in turn for $ROUNDS (default 2) rounds; writes $OUT/new-check.txt and
+#                 `fast_check check` on the working tree (and on each tree named in CHECK_VARIANTS),
+#                 then `fast_check bench 48 512` of each checked tree in turn for $ROUNDS (default 2)
+#                 rounds; writes $OUT/<variant>-check.txt and
 #                 $OUT/ab-bench.jsonl (each line tagged "variant" and "round") and prints the headline
 #                 lines (decode, batch 1 and 16, the step profile).
 # Env: FAST_CHECK_BENCH_KIND (default mma: our int4 kernel only), ROUNDS, JNI_INCLUDE (also build the
@@ -44,11 +45,20 @@ case "${1:-}" in
     for v in "${variants[@]}"; do
       [ -x "/tmp/ab-build-$v/fast_check" ] || { echo "build of $v failed:"; tail -30 "/tmp/ab-build-$v.txt"; exit 1; }
     done
-    /tmp/ab-build-new/fast_check check /tmp/ab-new-check.jsonl > "$OUT/new-check.txt" 2>&1
-    rc=$?
-    echo "new: check rc=$rc, $(grep -c '^ok' "$OUT/new-check.txt") ok"
-    grep -v '^ok' "$OUT/new-check.txt" | head -20
-    [ $rc -eq 0 ] || exit 1
+    # A variant whose check fails is reported and left out of the benches.
+    checked=()
+    for v in "${variants[@]}"; do
+      if [[ " ${CHECK_VARIANTS:-new} " == *" $v "* ]]; then
+        "/tmp/ab-build-$v/fast_check" check "/tmp/ab-$v-check.jsonl" > "$OUT/$v-check.txt" 2>&1
+        rc=$?
+        echo "$v: check rc=$rc, $(grep -c '^ok' "$OUT/$v-check.txt") ok"
+        grep -v '^ok' "$OUT/$v-check.txt" | head -20
+        [ $rc -eq 0 ] || continue
+      fi
+      checked+=("$v")
+    done
+    variants=("${checked[@]}")
+    [ ${#variants[@]} -gt 0 ] || exit 1
     : > "$OUT/ab-bench.jsonl"
     for r in $(seq 1 "${ROUNDS:-2}"); do
       for v in "${variants[@]}"; do
