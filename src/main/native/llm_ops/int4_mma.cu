@@ -2,6 +2,7 @@
 
 #include "dependent_launch.cuh"
 
+#include <cstdlib>
 #include <cstring>
 
 namespace llmops::kernels {
@@ -66,6 +67,13 @@ __device__ __forceinline__ void copy16(void* shared, const void* global) {
 __device__ __forceinline__ void copy4(void* shared, const void* global) {
     asm volatile("cp.async.ca.shared.global [%0], [%1], 4;\n" ::"r"(static_cast<uint32_t>(__cvta_generic_to_shared(shared))),
                  "l"(global));
+}
+
+// Asks the L2 for `bytes` (a multiple of 16) of global memory, one instruction (sm_90's bulk copy engine).
+__device__ __forceinline__ void prefetchL2(const void* global, int bytes) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;\n" ::"l"(global), "r"(bytes) : "memory");
+#endif
 }
 
 __device__ __forceinline__ float warpSum(float v) {
@@ -145,7 +153,8 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
                                                                           const uint4* __restrict__ w,
                                                                           const __nv_bfloat162* __restrict__ scalesZeros,
                                                                           __nv_bfloat16* __restrict__ y, int m, int n,
-                                                                          int k, NormOutput normOut, NormInput normIn) {
+                                                                          int k, NormOutput normOut, NormInput normIn,
+                                                                          int prefetchBytes, int prefetchBlocks) {
     static_assert(!(StagedX && Tall), "activations go through the ring for one row only");
     static_assert(Folded == kNoFold || StagedX, "norms fold into one-row matmuls only");
     using R = Ring<NT, G, StagedX>;
@@ -326,6 +335,17 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
 
 #pragma unroll
     for (int i = 0; i < R::kStages - 1; ++i) issue(i);
+    // One row: the blocks of the first wave also ask the L2 for each n-tile's next prefetchBytes
+    // beyond the ring's prologue, so that while they wait for the kernel before (attention, SiLU, the
+    // last wave of a matmul) the memory bus is busy, and after it their first k-blocks hit the L2.
+    // Measured on an H100 (docs/fast-path.md): 8 KB per n-tile -0.3 ms a step; 16 KB and more, or
+    // every block of a many-wave matmul prefetching, slower (they evict what the running kernel reads).
+    if (prefetchBytes > 0 && blockIdx.y < prefetchBlocks && warp == 0 && lane < NT && nt0 + lane < tiles) {
+        const int64_t ahead = static_cast<int64_t>(R::kStages - 1) * kWarps * 512;
+        const int64_t left = tileWords * 16 - ahead;
+        const int size = static_cast<int>(left < prefetchBytes ? left : prefetchBytes);
+        if (size > 0) prefetchL2(reinterpret_cast<const unsigned char*>(w + (nt0 + lane) * tileWords) + ahead, size);
+    }
     waitForPrevious();  // x is the previous kernel's output
     // A folded norm's sums of squares (one row), behind the ring, in the prologue activations' group.
     float* squaresIn = reinterpret_cast<float*>(shared + R::kBlockBytes);
@@ -406,6 +426,26 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
     }
 }
 
+// The L2 prefetch at one row (see the kernel): 8 KB per n-tile, by the blocks of the first wave (2 per
+// SM). LLM_OPS_L2_PREFETCH_KB sets the size (0: off), for A/B measurement.
+int prefetchBytesPerTile() {
+    static const int bytes = [] {
+        const char* v = std::getenv("LLM_OPS_L2_PREFETCH_KB");
+        return (v != nullptr ? std::atoi(v) : 8) * 1024;
+    }();
+    return bytes;
+}
+
+int firstWaveBlocks() {
+    static const int blocks = [] {
+        int device = 0, sms = 0;
+        cudaGetDevice(&device);
+        cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+        return 2 * sms;
+    }();
+    return blocks;
+}
+
 struct Epilogue {
     NormOutput out;
     NormInput in;
@@ -429,7 +469,8 @@ cudaError_t launchTiled(const __nv_bfloat16* x, const uint4* w, const __nv_bfloa
         raisedTo = bytes;
     }
     const dim3 grid((m + 15) / 16, (n / 8 + NT - 1) / NT);
-    return launchDependent(kernel, grid, dim3(kThreads), bytes, stream, x, w, sz, y, m, n, k, epilogue.out, epilogue.in);
+    return launchDependent(kernel, grid, dim3(kThreads), bytes, stream, x, w, sz, y, m, n, k, epilogue.out, epilogue.in,
+                           m == 1 && Work == 0 ? prefetchBytesPerTile() : 0, firstWaveBlocks());
 }
 
 template <int NT, int G>
