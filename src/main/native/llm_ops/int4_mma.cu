@@ -436,6 +436,7 @@ int prefetchBytesPerTile() {
     return bytes;
 }
 
+// Blocks of 4 n-tiles the GPU runs at once (2 per SM): one wave.
 int firstWaveBlocks() {
     static const int blocks = [] {
         int device = 0, sms = 0;
@@ -490,10 +491,7 @@ cudaError_t launchRows(const __nv_bfloat16* x, const uint4* w, const __nv_bfloat
     if (m > 8) return launchTiled<NT, G, true>(x, w, sz, y, m, n, k, stream);
     // More blocks than two per SM take: three per SM (80 registers) fit them in one wave (qkv: +10%);
     // with fewer, three per SM would leave SMs idle (o, down: -30%).
-    int device = 0, sms = 0;
-    if (cudaGetDevice(&device) == cudaSuccess && cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) == cudaSuccess &&
-        (n / 8 + NT - 1) / NT > 2 * sms)
-        return launchTiled<NT, G, false, 0, 3>(x, w, sz, y, m, n, k, stream);
+    if ((n / 8 + NT - 1) / NT > firstWaveBlocks()) return launchTiled<NT, G, false, 0, 3>(x, w, sz, y, m, n, k, stream);
     return launchTiled<NT, G, false>(x, w, sz, y, m, n, k, stream);
 }
 
