@@ -176,6 +176,13 @@ LinearPart repackInt4(const std::vector<Unpacked>& projections, PartKind kind) {
     return part;
 }
 
+at::Tensor inversePermutation(const at::Tensor& perm) {
+    if (!perm.defined()) return perm;
+    at::Tensor scatter = at::empty_like(perm);
+    scatter.index_put_({perm}, at::arange(perm.numel(), perm.options()));
+    return scatter;
+}
+
 LinearPart denseFused(const std::vector<at::Tensor>& weights) {
     require(!weights.empty(), "no projection to fuse");
     LinearPart part;

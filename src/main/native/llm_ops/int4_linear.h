@@ -99,4 +99,8 @@ LinearPart buildPart(const std::vector<Unpacked>& projections, int64_t bits, Par
 // -1) that is a multiple of 32 dividing K and divisible by one of 32..256; mma also K % 128 == 0.
 bool int4LayoutFits(int64_t k, int64_t n, int64_t groupSize, PartKind kind);
 
+// The scatter that undoes a part's input permutation (column perm[i] goes to i): where a folded
+// norm's producer writes the consumer's input (addToResidual). Undefined for an undefined perm.
+at::Tensor inversePermutation(const at::Tensor& perm);
+
 }  // namespace llmops

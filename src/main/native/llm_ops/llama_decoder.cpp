@@ -15,16 +15,6 @@
 #include <string>
 
 namespace llmops {
-namespace {
-
-at::Tensor inversePermutation(const at::Tensor& perm) {
-    if (!perm.defined()) return perm;
-    at::Tensor scatter = at::empty_like(perm);
-    scatter.index_put_({perm}, at::arange(perm.numel(), perm.options()));
-    return scatter;
-}
-
-}  // namespace
 
 int64_t cacheCapacityFor(int64_t tokens) {
     const int64_t step = 256;

@@ -123,11 +123,7 @@ void checkNormFold(const std::string& name, int64_t groupSize, bool awq) {
     const LinearPart p = buildPart({unpackOnDevice(producer, awq)}, 4, PartKind::Mma);
     const LinearPart c = buildPart({unpackOnDevice(consumer, awq)}, 4, PartKind::Mma);
     at::Tensor weight = (1 + 0.1 * at::randn({h}, at::kDouble)).to(at::kBFloat16).to(cuda);
-    at::Tensor scatter;
-    if (c.perm.defined()) {
-        scatter = at::empty_like(c.perm);
-        scatter.index_put_({c.perm}, at::arange(h, c.perm.options()));
-    }
+    const at::Tensor scatter = inversePermutation(c.perm);
     const at::Tensor consumerDense = consumer.dense();
     double vsReference = 0, vsUnfolded = 0;
     bool residualsEqual = true;
