@@ -90,9 +90,12 @@ at::Tensor chooseTokens(const at::Tensor& processed, const std::vector<SamplingP
 DeviceSampler::DeviceSampler(int64_t sequences, int64_t vocab, const at::Device& device)
     : vocab_(vocab),
       seen_(at::zeros({sequences, vocab}, at::TensorOptions().dtype(at::kBool).device(device))),
-      params_(sequences),
-      seeds_(sequences),
-      steps_(sequences) {}
+      temperature_(at::zeros({sequences}, at::TensorOptions().dtype(at::kFloat).device(device))),
+      penalty_(at::ones({sequences}, at::TensorOptions().dtype(at::kFloat).device(device))),
+      seeds_(at::zeros({sequences}, at::TensorOptions().dtype(at::kLong).device(device))),
+      steps_(at::zeros({sequences}, at::TensorOptions().dtype(at::kLong).device(device))),
+      ownLastTokens_(at::zeros({sequences}, at::TensorOptions().dtype(at::kLong).device(device))),
+      params_(sequences) {}
 
 void DeviceSampler::reset(int64_t sequence, const SamplingParams& params, uint64_t seed,
                           const std::vector<int64_t>& prompt) {
@@ -101,29 +104,49 @@ void DeviceSampler::reset(int64_t sequence, const SamplingParams& params, uint64
     require(params.topK >= 0, "topK must be >= 0");
     require(params.topP > 0, "topP must be > 0");
     params_[sequence] = params;
-    seeds_[sequence] = static_cast<int64_t>(seed);
-    steps_[sequence] = 0;
+    // The same float values processLogits builds its table from.
+    temperature_[sequence].fill_(samples(params) ? static_cast<float>(params.temperature) : 0.f);
+    penalty_[sequence].fill_(static_cast<float>(params.repetitionPenalty));
+    seeds_[sequence].fill_(static_cast<int64_t>(seed));
+    steps_[sequence].fill_(0);
     at::Tensor row = seen_[sequence];
     row.zero_();
     if (!prompt.empty()) row.index_fill_(0, at::tensor(prompt, at::kLong).to(seen_.device()), true);
 }
 
-std::vector<int64_t> DeviceSampler::sample(const at::Tensor& logits, const std::vector<int64_t>& sequences) {
+at::Tensor DeviceSampler::sampleOnDevice(const at::Tensor& logits, const std::vector<int64_t>& sequences,
+                                         const at::Tensor& ids, const at::Tensor& lastTokens) {
     const int64_t n = static_cast<int64_t>(sequences.size());
     require(logits.dim() == 2 && logits.size(0) == n && logits.size(1) == vocab_, "logits must be [sequences, vocab]");
+    require(ids.numel() == n && ids.scalar_type() == at::kLong, "ids must be int64 [n]");
+    require(lastTokens.numel() >= seen_.size(0) && lastTokens.scalar_type() == at::kLong,
+            "lastTokens must be int64 with a slot per sequence");
     std::vector<SamplingParams> rows;
-    std::vector<int64_t> seeds, steps;
+    bool truncates = false;  // top-k or top-p somewhere: processLogits' sort first
     for (int64_t s : sequences) {
         require(s >= 0 && s < seen_.size(0), "sequence out of range");
-        rows.push_back(params_[s]);
-        seeds.push_back(seeds_[s]);
-        steps.push_back(steps_[s]++);
+        const SamplingParams& p = params_[s];
+        truncates |= samples(p) && ((p.topK > 0 && p.topK < vocab_) || p.topP < 1.0);
+        rows.push_back(p);
     }
+    at::Tensor l = logits.to(at::kFloat).contiguous();
+    if (truncates) l = processLogits(l, seen_.index_select(0, ids), rows).contiguous();
+    at::Tensor tokens = at::empty({n}, ids.options());
+    const at::Tensor rowsOf = ids.contiguous();
+    const kernels::SamplingState state{temperature_.data_ptr<float>(), penalty_.data_ptr<float>(),
+                                       seeds_.data_ptr<int64_t>(),      steps_.data_ptr<int64_t>(),
+                                       seen_.data_ptr<bool>(),          lastTokens.data_ptr<int64_t>()};
+    checkCuda(kernels::sampleTokens(l.data_ptr<float>(), rowsOf.data_ptr<int64_t>(), state, truncates,
+                                    static_cast<int>(n), static_cast<int>(vocab_), tokens.data_ptr<int64_t>(),
+                                    c10::cuda::getCurrentCUDAStream(logits.device().index()).stream()),
+              "sampleTokens");
+    return tokens;
+}
+
+std::vector<int64_t> DeviceSampler::sample(const at::Tensor& logits, const std::vector<int64_t>& sequences) {
     at::Tensor ids = at::tensor(sequences, at::kLong).to(seen_.device());
-    at::Tensor tokens = chooseTokens(processLogits(logits, seen_.index_select(0, ids), rows), rows, seeds, steps);
-    seen_.index_put_({ids, tokens}, true);
-    at::Tensor host = tokens.to(at::kCPU);
-    return std::vector<int64_t>(host.data_ptr<int64_t>(), host.data_ptr<int64_t>() + n);
+    at::Tensor host = sampleOnDevice(logits, sequences, ids, ownLastTokens_).to(at::kCPU);
+    return std::vector<int64_t>(host.data_ptr<int64_t>(), host.data_ptr<int64_t>() + host.numel());
 }
 
 }  // namespace llmops

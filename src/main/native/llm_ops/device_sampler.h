@@ -27,19 +27,28 @@ at::Tensor processLogits(const at::Tensor& logits, const at::Tensor& seen, const
 at::Tensor chooseTokens(const at::Tensor& processed, const std::vector<SamplingParams>& rows,
                         const std::vector<int64_t>& seeds, const std::vector<int64_t>& steps);
 
+// Keeps each sequence's sampling state on the device, so that a step's sampling is one kernel that
+// waits for nothing on the host: the tokens stay on the device until the caller copies them out.
 class DeviceSampler {
   public:
     DeviceSampler(int64_t sequences, int64_t vocab, const at::Device& device);
     // Sequence `sequence` starts over: the prompt's tokens count as seen for the repetition penalty.
     void reset(int64_t sequence, const SamplingParams& params, uint64_t seed, const std::vector<int64_t>& prompt);
-    // Chooses the next token of sequences[i] from row i of float logits [n, V]; marks them seen.
+    // Chooses the next token of sequences[i] from row i of float logits [n, V] (ids: the same
+    // sequences as an int64 device tensor); marks them seen and writes each into lastTokens[sequence].
+    // int64 [n] on the device; no host synchronization unless a row uses top-k or top-p.
+    at::Tensor sampleOnDevice(const at::Tensor& logits, const std::vector<int64_t>& sequences, const at::Tensor& ids,
+                              const at::Tensor& lastTokens);
+    // The same, waiting for the tokens (and with a lastTokens of its own).
     std::vector<int64_t> sample(const at::Tensor& logits, const std::vector<int64_t>& sequences);
 
   private:
     int64_t vocab_;
-    at::Tensor seen_;  // bool [sequences, V]
+    at::Tensor seen_;                  // bool [sequences, V]
+    at::Tensor temperature_, penalty_;  // float [sequences]; temperature 0 = greedy
+    at::Tensor seeds_, steps_;         // int64 [sequences]
+    at::Tensor ownLastTokens_;         // int64 [sequences], for sample()
     std::vector<SamplingParams> params_;
-    std::vector<int64_t> seeds_, steps_;
 };
 
 }  // namespace llmops

@@ -302,6 +302,20 @@ cudaError_t launchDecodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* k
     return e;
 }
 
+// One block per row: the embedding row of tokens[row], or, where that is negative, of the token the
+// sampler last chose for the row's sequence (a step fed on the device, no host turn between).
+template <typename Chunk>
+__global__ void embedTokensKernel(const Chunk* __restrict__ embed, const int64_t* __restrict__ tokens,
+                                  const int64_t* __restrict__ lastTokens, const int64_t* __restrict__ sequences,
+                                  Chunk* __restrict__ out, int width) {
+    allowNextToStart();
+    const int64_t given = tokens[blockIdx.x];
+    const int64_t token = given >= 0 ? given : lastTokens[sequences[blockIdx.x]];
+    const Chunk* from = embed + token * width;
+    Chunk* to = out + static_cast<int64_t>(blockIdx.x) * width;
+    for (int i = threadIdx.x; i < width; i += blockDim.x) to[i] = from[i];
+}
+
 }  // namespace
 
 bool rmsNormSupports(int h) {
@@ -368,6 +382,19 @@ cudaError_t siluMul(const __nv_bfloat16* gateUp, const int64_t* perm, __nv_bfloa
     const int threads = 256;
     return launchDependent(siluMulKernel, dim3((f + threads - 1) / threads, m), dim3(threads), 0, stream, gateUp, perm,
                            out, f);
+}
+
+cudaError_t embedTokens(const __nv_bfloat16* embed, const int64_t* tokens, const int64_t* lastTokens,
+                        const int64_t* sequences, __nv_bfloat16* out, int m, int h, cudaStream_t stream) {
+    if (m <= 0 || h <= 0) return cudaErrorInvalidValue;
+    // Whole rows in 16-byte chunks where they fit (the cudaMalloc'd tensors are 256-byte aligned).
+    if (h % 8 == 0) {
+        embedTokensKernel<<<m, 256, 0, stream>>>(reinterpret_cast<const uint4*>(embed), tokens, lastTokens, sequences,
+                                                 reinterpret_cast<uint4*>(out), h / 8);
+    } else {
+        embedTokensKernel<<<m, 256, 0, stream>>>(embed, tokens, lastTokens, sequences, out, h);
+    }
+    return cudaGetLastError();
 }
 
 }  // namespace llmops::kernels

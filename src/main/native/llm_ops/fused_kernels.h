@@ -9,6 +9,11 @@
 
 namespace llmops::kernels {
 
+// out[i] = embed[t] (rows of width h) with t = tokens[i], or lastTokens[sequences[i]] where tokens[i]
+// is negative: the token a sequence's previous step sampled, still on the device.
+cudaError_t embedTokens(const __nv_bfloat16* embed, const int64_t* tokens, const int64_t* lastTokens,
+                        const int64_t* sequences, __nv_bfloat16* out, int m, int h, cudaStream_t stream);
+
 // Whether addRmsNorm takes rows of width h (up to 16384).
 bool rmsNormSupports(int h);
 

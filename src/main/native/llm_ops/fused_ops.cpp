@@ -26,6 +26,22 @@ cudaStream_t stream(const at::Tensor& t) {
 
 }  // namespace
 
+at::Tensor embedTokens(const at::Tensor& embed, const at::Tensor& tokens, const at::Tensor& lastTokens,
+                       const at::Tensor& sequences) {
+    require(embed.is_cuda() && embed.scalar_type() == at::kBFloat16 && embed.is_contiguous() && embed.dim() == 2,
+            "embed must be a contiguous bf16 CUDA matrix");
+    const int64_t m = tokens.numel();
+    require(tokens.scalar_type() == at::kLong && tokens.is_contiguous() && sequences.scalar_type() == at::kLong &&
+                sequences.is_contiguous() && sequences.numel() == m && lastTokens.scalar_type() == at::kLong,
+            "tokens, sequences and lastTokens must be contiguous int64");
+    at::Tensor out = at::empty({m, embed.size(1)}, embed.options());
+    checkCuda(kernels::embedTokens(bf16(embed), tokens.data_ptr<int64_t>(), lastTokens.data_ptr<int64_t>(),
+                                   sequences.data_ptr<int64_t>(), bf16(out), static_cast<int>(m),
+                                   static_cast<int>(embed.size(1)), stream(embed)),
+              "embedTokens");
+    return out;
+}
+
 at::Tensor addRmsNorm(at::Tensor& residual, const at::Tensor& delta, const at::Tensor& weight, double eps,
                       const at::Tensor& perm) {
     require(residual.is_cuda() && residual.scalar_type() == at::kBFloat16 && residual.is_contiguous() &&

@@ -5,6 +5,11 @@
 
 namespace llmops {
 
+// The decode step's embedding lookup: bf16 [M, H] rows of embed [V, H] for tokens [M], a negative
+// token meaning lastTokens[sequences[i]] (int64 tensors on embed's device).
+at::Tensor embedTokens(const at::Tensor& embed, const at::Tensor& tokens, const at::Tensor& lastTokens,
+                       const at::Tensor& sequences);
+
 // residual += delta (delta may be undefined; residual is updated in place), then the HF RMSNorm of
 // each row times weight, its columns gathered by perm when perm is defined. bf16 [M, H].
 at::Tensor addRmsNorm(at::Tensor& residual, const at::Tensor& delta, const at::Tensor& weight, double eps,

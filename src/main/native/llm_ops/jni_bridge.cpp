@@ -2,10 +2,9 @@
 // heap-allocated torch::Tensor (DJL deletes it when the Java NDArray closes). A linear part crosses
 // as five longs: weight handle, scalesZeros handle (0 = dense), perm handle (0 = none), group size,
 // kind (llmops::PartKind).
-#include "device_sampler.h"
 #include "host_upload.h"
 #include "int4_linear.h"
-#include "llama_decoder.h"
+#include "sampling_decoder.h"
 
 #include <c10/util/Exception.h>
 #include <jni.h>
@@ -18,10 +17,7 @@ using llmops::LinearPart;
 
 namespace {
 
-struct NativeModel {
-    llmops::LlamaDecoder decoder;
-    llmops::DeviceSampler sampler;
-};
+using NativeModel = llmops::SamplingDecoder;
 
 const at::Tensor& tensorAt(jlong handle) {
     if (handle == 0) throw std::invalid_argument("null tensor handle");
@@ -90,6 +86,13 @@ jfloatArray floatArray(JNIEnv* env, const at::Tensor& t) {
     jfloatArray out = env->NewFloatArray(static_cast<jsize>(host.numel()));
     env->SetFloatArrayRegion(out, 0, static_cast<jsize>(host.numel()), host.data_ptr<float>());
     return out;
+}
+
+jintArray intArray(JNIEnv* env, const std::vector<int64_t>& values) {
+    std::vector<jint> out(values.begin(), values.end());
+    jintArray array = env->NewIntArray(static_cast<jsize>(out.size()));
+    env->SetIntArrayRegion(array, 0, static_cast<jsize>(out.size()), out.data());
+    return array;
 }
 
 void throwJava(JNIEnv* env, const char* cls, const std::string& message) {
@@ -179,8 +182,7 @@ JNIEXPORT jlong JNICALL Java_dev_inferless_llm_ops_NativeLlm_createModel(
         env->GetDoubleArrayRegion(params, 0, 3, p);
         llmops::LlamaDims dm{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], p[0], p[1], p[2]};
         const at::Tensor& e = tensorAt(embed);
-        auto* m = new NativeModel{llmops::LlamaDecoder(dm, e, tensorAt(finalNorm), tensorAt(lmHead), sequences),
-                                  llmops::DeviceSampler(sequences, dm.vocab, e.device())};
+        auto* m = new NativeModel(llmops::LlamaDecoder(dm, e, tensorAt(finalNorm), tensorAt(lmHead), sequences), dm.vocab);
         try {
             m->decoder.useGraphs(graphs);
         } catch (...) {
@@ -228,27 +230,28 @@ JNIEXPORT jint JNICALL Java_dev_inferless_llm_ops_NativeLlm_prefillSample(
         JNIEnv* env, jclass, jlong model, jint sequence, jintArray tokens, jdouble temperature, jint topK, jdouble topP,
         jdouble repetitionPenalty, jlong seed) {
     return guarded<jint>(env, -1, [&] {
-        NativeModel& m = modelAt(model);
-        std::vector<int64_t> prompt = ints(env, tokens);
         llmops::SamplingParams p{temperature, topK, topP, repetitionPenalty};
-        m.decoder.checkSequence(sequence);
-        m.sampler.reset(sequence, p, static_cast<uint64_t>(seed), prompt);
-        at::Tensor logits = m.decoder.prefill(sequence, prompt).view({1, -1});
-        return static_cast<jint>(m.sampler.sample(logits, {sequence}).front());
+        return static_cast<jint>(modelAt(model).prefillSample(sequence, ints(env, tokens), p, static_cast<uint64_t>(seed)));
     });
 }
 
 JNIEXPORT jintArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_decodeSample(JNIEnv* env, jclass, jlong model,
                                                                               jintArray sequences, jintArray tokens) {
     return guarded<jintArray>(env, nullptr, [&] {
-        NativeModel& m = modelAt(model);
-        std::vector<int64_t> ids = ints(env, sequences);
-        std::vector<int64_t> next = m.sampler.sample(m.decoder.decode(ids, ints(env, tokens)), ids);
-        std::vector<jint> out(next.begin(), next.end());
-        jintArray array = env->NewIntArray(static_cast<jsize>(out.size()));
-        env->SetIntArrayRegion(array, 0, static_cast<jsize>(out.size()), out.data());
-        return array;
+        return intArray(env, modelAt(model).step(ints(env, sequences), ints(env, tokens)));
     });
+}
+
+JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_submitDecode(JNIEnv* env, jclass, jlong model,
+                                                                        jintArray sequences, jintArray tokens) {
+    guarded<int>(env, 0, [&] {
+        modelAt(model).submit(ints(env, sequences), ints(env, tokens));
+        return 0;
+    });
+}
+
+JNIEXPORT jintArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_collectDecode(JNIEnv* env, jclass, jlong model) {
+    return guarded<jintArray>(env, nullptr, [&] { return intArray(env, modelAt(model).collect()); });
 }
 
 JNIEXPORT jint JNICALL Java_dev_inferless_llm_ops_NativeLlm_position(JNIEnv* env, jclass, jlong model, jint sequence) {

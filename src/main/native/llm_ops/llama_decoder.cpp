@@ -10,11 +10,24 @@
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
 #include <string>
 
 namespace llmops {
+
+namespace {
+
+// A page-locked copy of host values: copied to the device from it with non_blocking, the host goes
+// on at once (the caching host allocator keeps the block until the copy has run).
+at::Tensor pinnedCopy(const std::vector<int64_t>& values) {
+    at::Tensor t = at::empty({static_cast<int64_t>(values.size())}, at::TensorOptions().dtype(at::kLong).pinned_memory(true));
+    std::copy(values.begin(), values.end(), t.data_ptr<int64_t>());
+    return t;
+}
+
+}  // namespace
 
 int64_t cacheCapacityFor(int64_t tokens) {
     const int64_t step = 256;
@@ -23,7 +36,7 @@ int64_t cacheCapacityFor(int64_t tokens) {
 
 LlamaDecoder::LlamaDecoder(const LlamaDims& dims, at::Tensor embed, at::Tensor finalNorm, at::Tensor lmHead,
                            int64_t sequences)
-    : dims_(dims), device_(embed.device()), positions_(sequences, 0) {
+    : dims_(dims), device_(embed.device()), positions_(sequences, 0), sampled_(sequences, false) {
     require(sequences >= 1, "sequences must be at least 1");
     require(dims.heads % dims.kvHeads == 0, "num_attention_heads must be a multiple of num_key_value_heads");
     require(kernels::decodeAttentionSupports(static_cast<int>(dims.headDim)), "head_dim must be 32, 64 or 128");
@@ -35,6 +48,7 @@ LlamaDecoder::LlamaDecoder(const LlamaDims& dims, at::Tensor embed, at::Tensor f
     embed_ = embed.to(at::kBFloat16).contiguous();
     finalNorm_ = finalNorm.to(at::kBFloat16);
     lmHead_ = lmHead.to(at::kBFloat16).contiguous();
+    lastTokens_ = at::zeros({sequences + 1}, at::TensorOptions().dtype(at::kLong).device(device_));
 
     // Same arithmetic as HF's default rope: inv_freq and the angles in float32.
     auto f32 = at::TensorOptions().dtype(at::kFloat).device(device_);
@@ -111,8 +125,19 @@ void LlamaDecoder::begin(int64_t sequence, int64_t capacity) {
     const int64_t rounded = std::min(cacheCapacityFor(capacity), dims_.maxPositions);
     // At least double when growing: each growth copies every cache and captures the graphs again, a
     // stall for the running sequences, so longer requests arriving one by one should cause few.
-    if (rounded > capacity_) growCache(std::min(std::max(rounded, 2 * capacity_), dims_.maxPositions));
+    if (rounded > capacity_) {
+        c10::cuda::device_synchronize();  // no step launched ahead may still run the graphs about to go
+        growCache(std::min(std::max(rounded, 2 * capacity_), dims_.maxPositions));
+    }
     positions_[sequence] = 0;
+    sampled_[sequence] = false;
+}
+
+void LlamaDecoder::markSampled(const std::vector<int64_t>& sequences) {
+    for (int64_t s : sequences) {
+        checkSequence(s);
+        sampled_[s] = true;
+    }
 }
 
 at::Tensor LlamaDecoder::attentionMask(const at::Tensor& positions) const {
@@ -141,7 +166,8 @@ at::Tensor LlamaDecoder::forward(const at::Tensor& tokens, const at::Tensor& pos
                                  int64_t prefillSequence) {
     const double eps = dims_.rmsEps;
     const bool decoding = sequences.defined();      // one token per sequence: the decode kernel, no mask
-    at::Tensor x = embed_.index_select(0, tokens);  // the residual stream, updated in place
+    // The residual stream, updated in place.
+    at::Tensor x = decoding ? embedTokens(embed_, tokens, lastTokens_, sequences) : embed_.index_select(0, tokens);
     at::Tensor mask = decoding ? at::Tensor() : attentionMask(positions);
     at::Tensor delta;                               // the last down_proj output, not yet added
     FoldedNorm inputNorm;                           // or, folded into it, the next input norm
@@ -242,7 +268,8 @@ at::Tensor LlamaDecoder::decode(const std::vector<int64_t>& sequences, const std
         seen[s] = true;
         require(capacity_ > 0 && positions_[s] > 0, "prefill must come before decode");
         require(positions_[s] < capacity_, "the session's maxTokens is used up");
-        require(tokens[i] >= 0 && tokens[i] < dims_.vocab, "token id outside the vocabulary");
+        require(tokens[i] < dims_.vocab, "token id outside the vocabulary");
+        require(tokens[i] >= 0 || sampled_[s], "sequence " + std::to_string(s) + " has no sampled token on the device");
     }
     at::Tensor logits;
     if (useGraphs_) {
@@ -255,15 +282,18 @@ at::Tensor LlamaDecoder::decode(const std::vector<int64_t>& sequences, const std
             host[size + i] = i < n ? positions_[sequences[i]] : 0;
             host[2 * size + i] = i < n ? sequences[i] : this->sequences();
         }
-        b.inputs.copy_(at::tensor(host, at::kLong).view({3, size}));
+        b.inputs.copy_(pinnedCopy(host).view({3, size}), /*non_blocking=*/true);
         if (!b.graph) capture(b);
         b.graph->replay();
         logits = b.logits.narrow(0, 0, n);
+        stepSequences_ = b.inputs[2].narrow(0, 0, n);
     } else {
-        std::vector<int64_t> positions;
-        for (int64_t s : sequences) positions.push_back(positions_[s]);
-        logits = forward(at::tensor(tokens, at::kLong).to(device_), at::tensor(positions, at::kLong).to(device_),
-                         at::tensor(sequences, at::kLong).to(device_), 0);
+        std::vector<int64_t> host(tokens);
+        for (int64_t s : sequences) host.push_back(positions_[s]);
+        host.insert(host.end(), sequences.begin(), sequences.end());
+        at::Tensor inputs = pinnedCopy(host).to(device_, at::kLong, /*non_blocking=*/true).view({3, n});
+        logits = forward(inputs[0], inputs[1], inputs[2], 0);
+        stepSequences_ = inputs[2];
     }
     for (int64_t s : sequences) ++positions_[s];
     return logits;

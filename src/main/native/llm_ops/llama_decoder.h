@@ -48,8 +48,16 @@ class LlamaDecoder {
     // Runs a prompt eagerly; float [V] logits of its last position (on the device).
     at::Tensor prefill(int64_t sequence, const std::vector<int64_t>& tokens);
     // Appends tokens[i] to sequences[i] (distinct) in one step; float [n, V] logits. With graphs this
-    // is a view of a static buffer, valid until the next call.
+    // is a view of a static buffer, valid until the next call. A negative token stands for the one
+    // the sampler last wrote into lastTokens() for that sequence (see markSampled), so a step can be
+    // launched before the host has seen the previous step's tokens. Waits for nothing on the host.
     at::Tensor decode(const std::vector<int64_t>& sequences, const std::vector<int64_t>& tokens);
+    // The last decode step's sequences, int64 [n] on the device (valid until the next step).
+    const at::Tensor& stepSequences() const { return stepSequences_; }
+    // int64 [sequences + 1] on the device: per sequence, the token its next step may read (negative token).
+    const at::Tensor& lastTokens() const { return lastTokens_; }
+    // The sampler has written these sequences' next tokens into lastTokens() (until their next begin()).
+    void markSampled(const std::vector<int64_t>& sequences);
 
     // Additive bf16 mask [1, 1, group * M, capacity]: row g * M + i sees the slots up to positions[i].
     at::Tensor attentionMask(const at::Tensor& positions) const;
@@ -97,6 +105,8 @@ class LlamaDecoder {
     at::Tensor slots_;                       // int64 [capacity]: 0..capacity-1
     std::map<int64_t, Bucket> buckets_;
     std::vector<int64_t> positions_;         // per sequence: tokens in its cache
+    std::vector<bool> sampled_;              // per sequence: lastTokens_ holds its next token
+    at::Tensor lastTokens_, stepSequences_;
     bool useGraphs_ = false;
     int omitted_ = 0;
     int64_t capacity_ = 0;

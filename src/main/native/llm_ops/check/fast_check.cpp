@@ -7,6 +7,8 @@
 #include "../int4_linear.h"
 #include "../int4_mma.h"
 #include "../llama_decoder.h"
+#include "../sampling_decoder.h"
+#include "../sampling_kernels.h"
 #include "reference_llama.h"
 #include "stream_read.h"
 
@@ -52,6 +54,10 @@ double relL2(const at::Tensor& got, const at::Tensor& want) {
     at::Tensor g = got.to(at::kCPU, at::kDouble), w = want.to(at::kCPU, at::kDouble);
     double err = (g - w).norm().item<double>() / w.norm().item<double>();
     return std::isfinite(err) ? err : INFINITY;
+}
+
+void cudaCheck(cudaError_t e) {
+    if (e != cudaSuccess) throw std::runtime_error(cudaGetErrorString(e));
 }
 
 std::string num(double v) {
@@ -408,6 +414,61 @@ void checkBatch(PartKind kind, const std::string& format, int64_t headDim) {
            ok);
 }
 
+// Steps launched ahead and fed on the device (negative tokens) give the same tokens as steps fed by
+// the host one at a time: the same sequences, prompts and seeds at temperature 1, a sequence leaving
+// halfway, graphs and eager. A wrong lookup of the device-held token shows as diverging draws.
+void checkDeviceFedSteps(PartKind kind, const std::string& format) {
+    LlamaDims d{256, 512, 2, 8, 2, 64, 512, 512, 1e-5, 10000.0, 1.0};
+    TinyModel m = tinyModel(format, d, kind, 4);
+    SamplingDecoder model(std::move(*m.fast), d.vocab);
+    std::map<int64_t, std::vector<int64_t>> prompts;
+    for (int64_t s = 0; s < 3; ++s)
+        for (int i = 0; i < 4 + 3 * s; ++i) prompts[s].push_back(at::randint(0, d.vocab, {1}, at::kLong).item<int64_t>());
+    const int steps = 16;
+    auto members = [](int step) { return step < 8 ? std::vector<int64_t>{0, 1, 2} : std::vector<int64_t>{0, 2}; };
+    int compared = 0, differing = 0;
+    for (bool graph : {true, false}) {
+        model.decoder.useGraphs(graph);
+        std::map<bool, std::map<int64_t, std::vector<int64_t>>> tokensBy;  // ahead? -> sequence -> tokens
+        for (bool ahead : {false, true}) {
+            auto& out = tokensBy[ahead];
+            for (auto& [s, prompt] : prompts) {
+                model.decoder.begin(s, 64);
+                out[s].push_back(model.prefillSample(s, prompt, {1.0, 0, 1.0, 1.1}, 1000 + s));
+            }
+            std::vector<std::vector<int64_t>> launched;  // the sequences of each step in flight
+            for (int step = 0; step < steps; ++step) {
+                std::vector<int64_t> ids = members(step), toks;
+                for (int64_t s : ids) toks.push_back(ahead && step > 0 ? -1 : out[s].back());
+                if (!ahead) {
+                    std::vector<int64_t> next = model.step(ids, toks);
+                    for (size_t i = 0; i < ids.size(); ++i) out[ids[i]].push_back(next[i]);
+                    continue;
+                }
+                model.submit(ids, toks);
+                launched.push_back(ids);
+                if (model.inFlight() == 2 || step == steps - 1) {
+                    while (model.inFlight() > 0) {
+                        std::vector<int64_t> next = model.collect();
+                        const std::vector<int64_t> of = launched.front();
+                        launched.erase(launched.begin());
+                        for (size_t i = 0; i < of.size(); ++i) out[of[i]].push_back(next[i]);
+                        if (step < steps - 1) break;  // keep one in flight
+                    }
+                }
+            }
+        }
+        for (auto& [s, want] : tokensBy[false]) {
+            const auto& got = tokensBy[true][s];
+            compared += static_cast<int>(want.size());
+            if (got != want) ++differing;
+        }
+    }
+    report(std::string("device_fed_steps/") + kindName(kind) + "/" + format,
+           "\"tokens_compared\":" + std::to_string(compared) + ",\"sequences_differing\":" + std::to_string(differing),
+           differing == 0 && compared > 0);
+}
+
 // ---- sampling ------------------------------------------------------------------------------------
 
 // Expected distribution, computed independently in double with plain loops (HF semantics).
@@ -508,11 +569,64 @@ void checkSampler() {
            greedy == wantGreedy && first == second && first == batched);
 }
 
+// The sampler's one-kernel path against the reference chain (processLogits, then chooseTokens with
+// the same seeds and steps): fresh logits of a real vocabulary size each step, rows greedy and
+// sampled, with and without the repetition penalty, and a batch with top-k / top-p rows (the sorted
+// path). Tokens must be equal; a difference counts only at a tie within 1e-6 relative in the
+// reference's own scores (the two may order float sums differently there).
+void checkFusedSampling() {
+    const int64_t vocab = 32016, steps = 12;
+    const std::vector<std::vector<SamplingParams>> batches = {
+        {{0.0, 0, 1.0, 1.3}, {0.7, 0, 1.0, 1.2}, {1.0, 0, 1.0, 1.0}, {1.5, 0, 1.0, 1.0}, {0.0, 0, 1.0, 1.0}, {1.0, 0, 1.0, 0.9}},
+        {{0.8, 20, 0.9, 1.3}, {1.0, 0, 0.5, 1.0}, {0.0, 0, 1.0, 1.2}, {1.0, 50, 1.0, 1.0}}};
+    int compared = 0, different = 0, ties = 0;
+    for (const auto& rows : batches) {
+        const int64_t n = static_cast<int64_t>(rows.size());
+        DeviceSampler sampler(n, vocab, cuda);
+        std::vector<int64_t> seq(n), seeds(n);
+        at::Tensor seen = at::zeros({n, vocab}, at::TensorOptions().dtype(at::kBool).device(cuda));
+        for (int64_t i = 0; i < n; ++i) {
+            seq[i] = i;
+            seeds[i] = at::randint(0, 1LL << 40, {1}, at::kLong).item<int64_t>();
+            std::vector<int64_t> prompt;
+            for (int j = 0; j < 64; ++j) prompt.push_back(at::randint(0, vocab, {1}, at::kLong).item<int64_t>());
+            sampler.reset(i, rows[i], static_cast<uint64_t>(seeds[i]), prompt);
+            seen[i].index_fill_(0, at::tensor(prompt, at::kLong).to(cuda), true);
+        }
+        at::Tensor ids = at::tensor(seq, at::kLong).to(cuda), last = at::zeros({n}, ids.options());
+        for (int64_t step = 0; step < steps; ++step) {
+            at::Tensor logits = at::randn({n, vocab}, at::TensorOptions().dtype(at::kFloat).device(cuda)) * 3;
+            at::Tensor processed = processLogits(logits, seen, rows);
+            at::Tensor want = chooseTokens(processed, rows, seeds, std::vector<int64_t>(n, step)).to(at::kCPU);
+            at::Tensor got = sampler.sampleOnDevice(logits, seq, ids, last).to(at::kCPU);
+            // The reference's scores: processed logits, plus the same noise for the sampled rows.
+            at::Tensor keys = at::tensor(seeds, at::kLong).to(cuda), stepKeys = at::full({n}, step, keys.options());
+            at::Tensor noise = at::empty({n, vocab}, logits.options());
+            cudaCheck(kernels::gumbelNoise(noise.data_ptr<float>(), keys.data_ptr<int64_t>(), stepKeys.data_ptr<int64_t>(),
+                                           static_cast<int>(n), static_cast<int>(vocab),
+                                           c10::cuda::getCurrentCUDAStream(0).stream()));
+            at::Tensor scores = processed.to(at::kCPU);
+            at::Tensor noisy = (processed + noise).to(at::kCPU);
+            for (int64_t i = 0; i < n; ++i) {
+                ++compared;
+                const int64_t a = want[i].item<int64_t>(), b = got[i].item<int64_t>();
+                if (a == b) continue;
+                at::Tensor row = rows[i].temperature > 0 ? noisy[i] : scores[i];
+                const double top = row[a].item<double>(), other = row[b].item<double>();
+                if (top - other <= 1e-6 * std::max(1.0, std::abs(top))) ++ties; else ++different;
+            }
+            seen.index_put_({ids, got.to(cuda)}, true);  // the sampler's own seen set follows its tokens
+            if (!at::equal(last.to(at::kCPU), got)) ++different;  // lastTokens written, in the rows' sequences
+        }
+    }
+    report("sampler/fused_matches_reference", "\"tokens_compared\":" + std::to_string(compared) +
+                                                 ",\"different\":" + std::to_string(different) +
+                                                 ",\"near_ties\":" + std::to_string(ties),
+           different == 0 && compared > 0);
+}
+
 // ---- benchmark -----------------------------------------------------------------------------------
 
-void cudaCheck(cudaError_t e) {
-    if (e != cudaSuccess) throw std::runtime_error(cudaGetErrorString(e));
-}
 
 // Mean milliseconds per call, device events on the current stream, after one warm-up call.
 double timeMs(const std::function<void()>& body, int reps) {
@@ -561,7 +675,7 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
     auto bf16 = at::TensorOptions().dtype(at::kBFloat16).device(cuda);
     auto i32 = at::TensorOptions().dtype(at::kInt).device(cuda);
     const int64_t maxBatch = 16;
-    LlamaDecoder model(d, at::randn({d.vocab, d.hidden}, bf16), at::ones({d.hidden}, bf16),
+    LlamaDecoder built(d, at::randn({d.vocab, d.hidden}, bf16), at::ones({d.hidden}, bf16),
                        at::randn({d.vocab, d.hidden}, bf16) * 0.01, maxBatch);
     const auto loadStart = std::chrono::steady_clock::now();
     int64_t weightBytes = static_cast<int64_t>(d.vocab) * d.hidden * 2;  // lm_head
@@ -586,8 +700,11 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
                        gptq(d.hidden, {d.heads * d.headDim, d.kvHeads * d.headDim, d.kvHeads * d.headDim}),
                        gptq(d.heads * d.headDim, {d.hidden}), gptq(d.hidden, {d.intermediate, d.intermediate}),
                        gptq(d.intermediate, {d.hidden})};
-        model.addLayer(std::move(l));
+        built.addLayer(std::move(l));
     }
+    // Decoded as the server does: the decoder with its device sampler (sampling_decoder.h).
+    SamplingDecoder sampling(std::move(built), d.vocab);
+    LlamaDecoder& model = sampling.decoder;
     c10::cuda::device_synchronize();
     const double repackS = std::chrono::duration<double>(std::chrono::steady_clock::now() - loadStart).count();
     c10::cuda::CUDACachingAllocator::emptyCache();
@@ -601,19 +718,17 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
     const int64_t capacity = 1024;
     std::vector<int64_t> prompt(128);
     for (auto& t : prompt) t = at::randint(3, d.vocab, {1}, at::kLong).item<int64_t>();
-    DeviceSampler sampler(maxBatch, d.vocab, cuda);
     for (bool graph : {false, true}) {
         model.useGraphs(graph);
         model.begin(0, capacity);
-        sampler.reset(0, {0.0, 0, 1.0, 1.0}, 0, prompt);
         c10::cuda::device_synchronize();
         auto t0 = std::chrono::steady_clock::now();
-        int64_t token = sampler.sample(model.prefill(0, prompt).view({1, -1}), {0}).front();
+        int64_t token = sampling.prefillSample(0, prompt, {0.0, 0, 1.0, 1.0}, 0);
         auto t1 = std::chrono::steady_clock::now();
         const int64_t n = graph ? decodeTokens : 32;
-        token = sampler.sample(model.decode({0}, {token}), {0}).front();  // graph capture happens here
+        token = sampling.step({0}, {token}).front();  // graph capture happens here
         auto t2 = std::chrono::steady_clock::now();
-        for (int64_t i = 1; i < n; ++i) token = sampler.sample(model.decode({0}, {token}), {0}).front();
+        for (int64_t i = 1; i < n; ++i) token = sampling.step({0}, {token}).front();
         auto t3 = std::chrono::steady_clock::now();
         const double tps = (n - 1) / std::chrono::duration<double>(t3 - t2).count();
         report("bench/" + tag + "/decode_" + (graph ? "graph" : "eager"),
@@ -628,16 +743,15 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
         kernels::setDependentLaunch(overlapped);
         model.useGraphs(true);
         model.begin(0, capacity);
-        sampler.reset(0, {1.0, 0, 1.0, 1.0}, 0, prompt);
-        int64_t token = sampler.sample(model.prefill(0, prompt).view({1, -1}), {0}).front();
-        token = sampler.sample(model.decode({0}, {token}), {0}).front();  // capture
+        int64_t token = sampling.prefillSample(0, prompt, {1.0, 0, 1.0, 1.0}, 0);
+        token = sampling.step({0}, {token}).front();  // capture
         const int64_t n = 256;
         c10::cuda::device_synchronize();
         // Under `nsys profile --capture-range=cudaProfilerApi`: these steps of our kernel, as shipped.
         const bool profiled = overlapped && kind == PartKind::Mma;
         if (profiled) cudaCheck(cudaProfilerStart());
         const auto t0 = std::chrono::steady_clock::now();
-        for (int64_t i = 0; i < n; ++i) token = sampler.sample(model.decode({0}, {token}), {0}).front();
+        for (int64_t i = 0; i < n; ++i) token = sampling.step({0}, {token}).front();
         const double tps = n / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         if (profiled) cudaCheck(cudaProfilerStop());
         report("bench/" + tag + "/decode_graph_" + (overlapped ? "dependent_launch" : "plain_launch"),
@@ -651,21 +765,40 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
         std::vector<int64_t> ids, tokens;
         for (int64_t s = 0; s < b; ++s) {
             model.begin(s, capacity);
-            sampler.reset(s, {1.0, 0, 1.0, 1.0}, static_cast<uint64_t>(s), prompt);
             ids.push_back(s);
-            tokens.push_back(sampler.sample(model.prefill(s, prompt).view({1, -1}), {s}).front());
+            tokens.push_back(sampling.prefillSample(s, prompt, {1.0, 0, 1.0, 1.0}, static_cast<uint64_t>(s)));
         }
-        tokens = sampler.sample(model.decode(ids, tokens), ids);  // capture
+        tokens = sampling.step(ids, tokens);  // capture
         const int64_t steps = 64;
         c10::cuda::device_synchronize();
         auto t0 = std::chrono::steady_clock::now();
-        for (int64_t i = 0; i < steps; ++i) tokens = sampler.sample(model.decode(ids, tokens), ids);
+        for (int64_t i = 0; i < steps; ++i) tokens = sampling.step(ids, tokens);
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         const double tps = b * steps / seconds;
         if (b == 1) single = tps;
         report("bench/" + tag + "/batch_" + std::to_string(b),
                "\"sequences\":" + std::to_string(b) + ",\"step_ms\":" + num(seconds * 1e3 / steps) +
                    ",\"tokens_per_s\":" + num(tps) + ",\"ratio_to_batch_1\":" + num(tps / single));
+        // The same steps launched one ahead and fed on the device, as the server's batcher runs them:
+        // the host reads step i's tokens while step i + 1 runs. Against the steps above, same positions.
+        for (int64_t s : ids) model.begin(s, capacity);
+        for (size_t i = 0; i < ids.size(); ++i)
+            tokens[i] = sampling.prefillSample(ids[i], prompt, {1.0, 0, 1.0, 1.0}, static_cast<uint64_t>(ids[i]));
+        tokens = sampling.step(ids, tokens);
+        const std::vector<int64_t> onDevice(ids.size(), -1);
+        c10::cuda::device_synchronize();
+        t0 = std::chrono::steady_clock::now();
+        sampling.submit(ids, tokens);
+        for (int64_t i = 1; i < steps; ++i) {
+            sampling.submit(ids, onDevice);
+            tokens = sampling.collect();
+        }
+        tokens = sampling.collect();
+        const double aheadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        report("bench/" + tag + "/ahead_batch_" + std::to_string(b),
+               "\"sequences\":" + std::to_string(b) + ",\"step_ms\":" + num(aheadSeconds * 1e3 / steps) +
+                   ",\"tokens_per_s\":" + num(b * steps / aheadSeconds) +
+                   ",\"ratio_to_host_fed\":" + num(seconds / aheadSeconds));
     }
 
     // Profile of one decode step, each piece captured alone in a graph and timed by replay. The
@@ -905,6 +1038,8 @@ int main(int argc, char** argv) {
             checkBatch(PartKind::Tinygemm, "bf16", 64);
             checkModel(PartKind::Mma, "awq-g128", 128);
             checkSampler();
+            checkFusedSampling();
+            for (PartKind kind : {PartKind::Tinygemm, PartKind::Mma}) checkDeviceFedSteps(kind, "gptq-g64-actorder");
         } else if (mode == "lab") {
             kernelLab();
         } else if (mode == "bench") {

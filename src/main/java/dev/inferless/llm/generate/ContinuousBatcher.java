@@ -38,6 +38,7 @@ public final class ContinuousBatcher implements AutoCloseable {
     private volatile int runningCount;
     private long reserved;                                     // KV positions of the running; the loop thread's
     private boolean closed;                                    // guarded by lock
+    private final Deque<List<Request>> launched = new ArrayDeque<>(); // steps launched ahead, oldest first; the loop thread's
     private final Thread loop;
 
     /** A request's way back to its caller: text pieces, then a result or a failure. */
@@ -142,18 +143,23 @@ public final class ContinuousBatcher implements AutoCloseable {
                     retireFinished();
                     step();
                     retireFinished();
+                    if (running.isEmpty()) {
+                        collectLaunched(); // nothing left to overlap with: no step stays in flight while idle
+                    }
                 } catch (RuntimeException | Error e) {
                     // Something no single sequence owns (an engine error, out of memory): the batch
                     // fails, the loop goes on for the requests that come next.
                     RuntimeException failure = e instanceof RuntimeException re ? re
                             : new IllegalStateException("generation failed: " + e, e);
                     new ArrayList<>(running).forEach(r -> drop(r, failure));
+                    abandonLaunched();
                 }
                 runningCount = running.size();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        abandonLaunched();
         IllegalStateException stopped = new IllegalStateException("generation stopped: the model is shutting down");
         running.forEach(r -> fail(r, stopped));
         running.clear();
@@ -220,19 +226,65 @@ public final class ContinuousBatcher implements AutoCloseable {
 
     /**
      * The fast path's step: the model samples on the device, so only token ids come back; one
-     * batched call where the model offers it, else each sequence alone.
+     * batched call where the model offers it, else each sequence alone. Batched steps run one ahead:
+     * this launches the next step, fed on the device with the tokens of the step still in flight,
+     * then takes that step's tokens while the new one runs, so the device never waits for the host.
      */
     private void stepOnDevice(List<Request> batch) {
         if (model instanceof DeviceSamplingModel device) {
-            int[] next = device.decodeAndSample(sessions(batch), nextTokens(batch)); // a failure fails the batch
-            batchSizes.accept(batch.size());
-            deliver(batch, i -> batch.get(i).sequence.acceptSampled(next[i]));
+            List<Request> next = batch.stream().filter(r -> r.sequence.canLaunchAhead()).toList();
+            if (!next.isEmpty()) {
+                int[] tokens = next.stream()
+                        .mapToInt(r -> r.sequence.launch(DeviceSamplingModel.TOKEN_ON_DEVICE)).toArray();
+                device.submitDecode(sessions(next), tokens); // a failure fails the batch
+                launched.add(next);
+                batchSizes.accept(next.size());
+            }
+            if (launched.size() > 1 || next.isEmpty()) {
+                collectOldest(device);
+            }
             return;
         }
         deliver(batch, i -> {
             batch.get(i).sequence.decodeOnDevice();
             batchSizes.accept(1);
         });
+    }
+
+    /** Takes the tokens of the oldest step launched ahead, for the requests of it still running. */
+    private void collectOldest(DeviceSamplingModel device) {
+        List<Request> batch = launched.poll();
+        if (batch == null) {
+            return;
+        }
+        int[] tokens = device.collectDecode(); // a failure fails the batch
+        deliver(batch, i -> {
+            Request r = batch.get(i);
+            if (running.contains(r)) {
+                r.sequence.acceptLaunched(tokens[i]);
+            }
+        });
+    }
+
+    private void collectLaunched() {
+        if (model instanceof DeviceSamplingModel device) {
+            while (!launched.isEmpty()) {
+                collectOldest(device);
+            }
+        }
+    }
+
+    /** After a failure or at shutdown: waits out the steps in flight, delivering nothing. */
+    private void abandonLaunched() {
+        if (model instanceof DeviceSamplingModel device) {
+            while (launched.poll() != null) {
+                try {
+                    device.collectDecode();
+                } catch (RuntimeException e) {
+                    // the failure that brought us here, already reported to the requests
+                }
+            }
+        }
     }
 
     /** Runs {@code body} for each index; a failure drops that request only. */

@@ -39,6 +39,7 @@ final class Sequence {
     private long firstToken;
     private long lastToken;
     private int nextToken = -1;
+    private int launched; // decode steps launched ahead for it whose tokens are not taken yet
     private int fed;
     private String finish;
 
@@ -148,6 +149,26 @@ final class Sequence {
     void acceptSampled(int token) {
         if (cancelIfRequested()) return;
         accept(token);
+    }
+
+    /**
+     * Whether one more decode step may be launched for it before the tokens of those in flight are
+     * known: it is not finished, and its budget has room for a token past theirs. (A step launched
+     * for a sequence that then meets EOS or a stop is wasted, never delivered.)
+     */
+    boolean canLaunchAhead() {
+        return finish == null && outputs + launched < budget;
+    }
+
+    /** Counts a step launched for it; the token to feed: its last one, or the device's when a step is in flight. */
+    int launch(int tokenOnDevice) {
+        return launched++ == 0 ? nextToken : tokenOnDevice;
+    }
+
+    /** Takes the token of its oldest launched step, unless it finished meanwhile. */
+    void acceptLaunched(int token) {
+        launched--;
+        if (finish == null) acceptSampled(token);
     }
 
     private SamplingSettings deviceSamplingSettings() {

@@ -124,8 +124,21 @@ public final class NativeLlm {
     public static native int prefillSample(long model, int sequence, int[] tokens, double temperature, int topK,
                                            double topP, double repetitionPenalty, long seed);
 
-    /** One step for several sequences, each sampled on the device with the settings of its prefillSample. */
+    /**
+     * One step for several sequences, each sampled on the device with the settings of its
+     * prefillSample; waits for the tokens. Only with no step launched by submitDecode in flight.
+     */
     public static native int[] decodeSample(long model, int[] sequences, int[] tokens);
+
+    /**
+     * Launches the same step without waiting for it: a negative token stands for the one the device
+     * sampled for that sequence at its previous step (launched, maybe not yet collected). At most
+     * two steps in flight; collectDecode takes their tokens in launch order.
+     */
+    public static native void submitDecode(long model, int[] sequences, int[] tokens);
+
+    /** Waits for the oldest step launched by submitDecode; its tokens, in its sequences' order. */
+    public static native int[] collectDecode(long model);
 
     /** Tokens in a sequence's cache. */
     public static native int position(long model, int sequence);

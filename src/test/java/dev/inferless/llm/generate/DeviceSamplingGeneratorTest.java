@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -26,6 +27,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A session that samples on its device (the fast path) is driven through prefillAndSample /
@@ -68,7 +70,7 @@ class DeviceSamplingGeneratorTest {
 
         @Override
         public DecodeSession newSession(int maxTokens) {
-            return new Session();
+            return new Session(maxTokens);
         }
 
         @Override
@@ -80,24 +82,36 @@ class DeviceSamplingGeneratorTest {
         }
 
         final class Session implements DecodeSession, DeviceSampling {
+            final int maxTokens;
             int[] own;
             int step;
+            int positions; // prompt and fed tokens in its cache, bounded by maxTokens as a real cache is
+            int last;      // the token it sampled last: what TOKEN_ON_DEVICE stands for
+
+            Session(int maxTokens) {
+                this.maxTokens = maxTokens;
+            }
 
             @Override
             public int prefillAndSample(int[] tokens, SamplingSettings s) {
                 settings.add(s);
                 own = scriptFor(tokens);
+                positions = tokens.length;
                 return next();
             }
 
             @Override
             public int decodeAndSample(int token) {
+                if (positions >= maxTokens) throw new IllegalStateException("maxTokens " + maxTokens + " reached");
+                if (token == DeviceSamplingModel.TOKEN_ON_DEVICE) token = last;
+                positions++;
                 fedBack.add(token);
                 return next();
             }
 
             private int next() {
-                return step < own.length ? own[step++] : 2;
+                last = step < own.length ? own[step++] : 2;
+                return last;
             }
 
             @Override
@@ -177,16 +191,52 @@ class DeviceSamplingGeneratorTest {
                 long deadline = System.nanoTime() + 10_000_000_000L;
                 while (batcher.waiting() < 2 && System.nanoTime() < deadline) Thread.onSpinWait();
             }
-            return scriptByPromptLength.get(prompt.length);
+            return fixed != null ? fixed : scriptByPromptLength.get(prompt.length);
         }
+
+        int[] fixed;
 
         @Override
         public int[] decodeAndSample(List<? extends DecodeSession> sessions, int[] tokens) {
+            if (!inFlight.isEmpty()) throw new IllegalStateException("steps are in flight");
+            submitDecode(sessions, tokens);
+            return collectDecode();
+        }
+
+        /** Runs the step at once (as the device would, in order) and keeps its tokens until collected. */
+        @Override
+        public void submitDecode(List<? extends DecodeSession> sessions, int[] tokens) {
+            if (inFlight.size() == 2) throw new IllegalStateException("two steps in flight already");
             callSizes.add(sessions.size());
+            for (int t : tokens) fedRaw.add(t);
             int[] next = new int[tokens.length];
             for (int i = 0; i < tokens.length; i++) next[i] = ((Session) sessions.get(i)).decodeAndSample(tokens[i]);
-            return next;
+            inFlight.add(next);
+            maxInFlight = Math.max(maxInFlight, inFlight.size());
         }
+
+        @Override
+        public int[] collectDecode() {
+            if (inFlight.isEmpty()) throw new IllegalStateException("no step to collect");
+            if (--collectsBeforeFailure == 0) {
+                inFlight.poll();
+                throw new IllegalStateException("device fault");
+            }
+            return inFlight.poll();
+        }
+
+        final ArrayDeque<int[]> inFlight = new ArrayDeque<>();
+        final List<Integer> fedRaw = new ArrayList<>(); // as the batcher passed them, TOKEN_ON_DEVICE included
+        int maxInFlight;
+        int collectsBeforeFailure = -1;                 // > 0: that collect fails
+    }
+
+    /** A batched device model for one request at a time: no waiting for others to queue. */
+    static BatchedDeviceModel alone(int[] script) {
+        BatchedDeviceModel model = new BatchedDeviceModel(Map.of());
+        model.waited = true;
+        model.fixed = script;
+        return model;
     }
 
     @Test
@@ -228,5 +278,60 @@ class DeviceSamplingGeneratorTest {
                 new GenerationRequest("def f():", 100, 0, 1, 0, 1, null, List.of("\ndef"), false), () -> false, p -> {});
         assertThat(result.text()).isEqualTo("    x = 1\n");
         assertThat(result.finishReason()).isEqualTo(GenerationResult.STOP);
+    }
+
+    @Test
+    void batchedStepsRunOneAheadFedWithTheTokensOnTheDevice() {
+        int[] ids = tok.encode("    return a + b\n");
+        int[] script = Arrays.copyOfRange(ids, 1, ids.length);
+        BatchedDeviceModel model = alone(script);
+        GenerationRequest request = new GenerationRequest("def add(a, b):", 100, 1.0, 1.0, 0, 1.0, 5L, List.of(), false);
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 512, 0), size -> {})) {
+            GenerationResult result = batcher.generate(request, () -> false, p -> {});
+            assertThat(result.text()).isEqualTo(tok.decode(script));
+            assertThat(result.outputTokens()).isEqualTo(script.length + 1); // EOS counted
+        }
+        // Each step was fed the previous token: from the host after the prompt, then from the device.
+        List<Integer> fed = model.fedBack.subList(0, script.length);
+        assertThat(fed).containsExactlyElementsOf(Arrays.stream(script).boxed().toList());
+        assertThat(model.fedRaw.get(0)).isEqualTo(script[0]);
+        assertThat(model.fedRaw.subList(1, model.fedRaw.size())).containsOnly(DeviceSamplingModel.TOKEN_ON_DEVICE);
+        assertThat(model.maxInFlight).isEqualTo(2);
+        // At most the one step launched while EOS was on its way is wasted.
+        assertThat(model.fedBack.size()).isBetween(script.length, script.length + 1);
+        assertThat(model.inFlight).isEmpty();
+    }
+
+    @Test
+    void noStepIsLaunchedPastTheBudget() {
+        int[] ids = tok.encode("    return a + b + c + d + e\n");
+        int[] script = Arrays.copyOfRange(ids, 1, ids.length);
+        int maxTokens = 4;
+        assertThat(script.length).isGreaterThan(maxTokens + 2);
+        BatchedDeviceModel model = alone(script);
+        GenerationRequest request = new GenerationRequest("def add(a, b):", maxTokens, 1.0, 1.0, 0, 1.0, 5L, List.of(), false);
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 512, 0), size -> {})) {
+            GenerationResult result = batcher.generate(request, () -> false, p -> {});
+            assertThat(result.finishReason()).isEqualTo(GenerationResult.LENGTH);
+            assertThat(result.outputTokens()).isEqualTo(maxTokens);
+            assertThat(result.text()).isEqualTo(tok.decode(Arrays.copyOf(script, maxTokens)));
+        }
+        // The first token comes from the prompt; exactly maxTokens - 1 steps follow, none wasted.
+        assertThat(model.fedBack).hasSize(maxTokens - 1);
+    }
+
+    @Test
+    void aFailedStepFailsItsRequestsAndTheNextRequestIsServed() {
+        int[] ids = tok.encode("    return a + b\n");
+        int[] script = Arrays.copyOfRange(ids, 1, ids.length);
+        BatchedDeviceModel model = alone(script);
+        model.collectsBeforeFailure = 3;
+        GenerationRequest request = new GenerationRequest("def add(a, b):", 100, 1.0, 1.0, 0, 1.0, 5L, List.of(), false);
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 512, 0), size -> {})) {
+            assertThatThrownBy(() -> batcher.generate(request, () -> false, p -> {})).hasMessageContaining("device fault");
+            GenerationResult next = batcher.generate(request, () -> false, p -> {});
+            assertThat(next.text()).isEqualTo(tok.decode(script));
+        }
+        assertThat(model.inFlight).isEmpty();
     }
 }

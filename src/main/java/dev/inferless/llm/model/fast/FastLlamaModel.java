@@ -225,6 +225,18 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
         return next;
     }
 
+    @Override
+    public synchronized void submitDecode(List<? extends DecodeSession> sessions, int[] tokens) {
+        List<FastDecodeSession> own = sessionsOf(sessions, tokens);
+        NativeLlm.submitDecode(open(), sequencesOf(own), tokens);
+        own.forEach(FastDecodeSession::advance);
+    }
+
+    @Override
+    public synchronized int[] collectDecode() {
+        return NativeLlm.collectDecode(open());
+    }
+
     synchronized void release(int sequence) {
         inUse[sequence] = false;
     }

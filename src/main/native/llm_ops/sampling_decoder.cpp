@@ -1,0 +1,68 @@
+#include "sampling_decoder.h"
+
+#include "checks.h"
+
+#include <c10/cuda/CUDAFunctions.h>
+#include <c10/cuda/CUDAStream.h>
+
+#include <utility>
+
+namespace llmops {
+
+SamplingDecoder::Launched::Launched(at::Tensor t) : tokens(std::move(t)) {
+    checkCuda(cudaEventCreateWithFlags(&done, cudaEventDisableTiming), "cudaEventCreate");
+}
+
+SamplingDecoder::Launched::Launched(Launched&& o) noexcept : tokens(std::move(o.tokens)), done(std::exchange(o.done, nullptr)) {}
+
+SamplingDecoder::Launched::~Launched() {
+    if (done != nullptr) cudaEventDestroy(done);
+}
+
+SamplingDecoder::SamplingDecoder(LlamaDecoder d, int64_t vocab)
+    : decoder(std::move(d)), sampler(decoder.sequences(), vocab, decoder.device()) {}
+
+SamplingDecoder::~SamplingDecoder() {
+    if (!launched_.empty()) c10::cuda::device_synchronize();  // the graphs about to go may still run
+}
+
+int64_t SamplingDecoder::prefillSample(int64_t sequence, const std::vector<int64_t>& prompt, const SamplingParams& params,
+                                       uint64_t seed) {
+    decoder.checkSequence(sequence);
+    sampler.reset(sequence, params, seed, prompt);
+    at::Tensor logits = decoder.prefill(sequence, prompt).view({1, -1});
+    at::Tensor ids = at::full({1}, sequence, at::TensorOptions().dtype(at::kLong).device(logits.device()));
+    at::Tensor next = sampler.sampleOnDevice(logits, {sequence}, ids, decoder.lastTokens());
+    decoder.markSampled({sequence});
+    return next.item<int64_t>();
+}
+
+void SamplingDecoder::submit(const std::vector<int64_t>& sequences, const std::vector<int64_t>& tokens) {
+    // Two in flight hide the host's turn; more would only delay what the host learns.
+    require(launched_.size() < 2, "two decode steps are in flight already; collect one first");
+    at::Tensor logits = decoder.decode(sequences, tokens);
+    at::Tensor next = sampler.sampleOnDevice(logits, sequences, decoder.stepSequences(), decoder.lastTokens());
+    decoder.markSampled(sequences);
+    Launched step(at::empty({next.size(0)}, at::TensorOptions().dtype(at::kLong).pinned_memory(true)));
+    step.tokens.copy_(next, /*non_blocking=*/true);
+    checkCuda(cudaEventRecord(step.done, c10::cuda::getCurrentCUDAStream(next.device().index()).stream()),
+              "cudaEventRecord");
+    launched_.push_back(std::move(step));
+}
+
+std::vector<int64_t> SamplingDecoder::collect() {
+    require(!launched_.empty(), "no decode step to collect");
+    Launched step = std::move(launched_.front());
+    launched_.pop_front();
+    checkCuda(cudaEventSynchronize(step.done), "cudaEventSynchronize");
+    const int64_t* t = step.tokens.data_ptr<int64_t>();
+    return std::vector<int64_t>(t, t + step.tokens.numel());
+}
+
+std::vector<int64_t> SamplingDecoder::step(const std::vector<int64_t>& sequences, const std::vector<int64_t>& tokens) {
+    require(launched_.empty(), "decode steps are in flight; collect them first");
+    submit(sequences, tokens);
+    return collect();
+}
+
+}  // namespace llmops

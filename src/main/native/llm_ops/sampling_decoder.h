@@ -1,0 +1,55 @@
+// The decoder and its device sampler as one model: decode steps whose tokens are sampled on the
+// device and reach the host through page-locked memory when the step's event fires. The host may
+// launch the next step -- fed those tokens on the device -- before it reads them, so the GPU does not
+// wait for the host's turn between steps (the JNI model, and fast_check's benches of it).
+#pragma once
+
+#include "device_sampler.h"
+#include "llama_decoder.h"
+
+#include <ATen/ATen.h>
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+namespace llmops {
+
+class SamplingDecoder {
+  public:
+    SamplingDecoder(LlamaDecoder decoder, int64_t vocab);
+    ~SamplingDecoder();
+    SamplingDecoder(const SamplingDecoder&) = delete;
+    SamplingDecoder& operator=(const SamplingDecoder&) = delete;
+
+    // Runs the prompt of a sequence that begin() opened and samples its first token (waits for it).
+    int64_t prefillSample(int64_t sequence, const std::vector<int64_t>& prompt, const SamplingParams& params,
+                          uint64_t seed);
+    // Launches one decode step (LlamaDecoder::decode: a negative token is the one the device sampled
+    // for that sequence at its previous step) and its sampling; returns without waiting. At most two
+    // steps in flight.
+    void submit(const std::vector<int64_t>& sequences, const std::vector<int64_t>& tokens);
+    // Waits for the oldest step in flight; its tokens, in its sequences' order.
+    std::vector<int64_t> collect();
+    // submit then collect, with nothing else in flight.
+    std::vector<int64_t> step(const std::vector<int64_t>& sequences, const std::vector<int64_t>& tokens);
+    size_t inFlight() const { return launched_.size(); }
+
+    LlamaDecoder decoder;
+    DeviceSampler sampler;
+
+  private:
+    struct Launched {
+        at::Tensor tokens;  // pinned int64 [n], filled by the step's copy
+        cudaEvent_t done = nullptr;
+        explicit Launched(at::Tensor t);
+        Launched(Launched&& o) noexcept;
+        Launched(const Launched&) = delete;
+        Launched& operator=(const Launched&) = delete;
+        ~Launched();
+    };
+    std::deque<Launched> launched_;
+};
+
+}  // namespace llmops
