@@ -94,7 +94,6 @@ DeviceSampler::DeviceSampler(int64_t sequences, int64_t vocab, const at::Device&
       penalty_(at::ones({sequences}, at::TensorOptions().dtype(at::kFloat).device(device))),
       seeds_(at::zeros({sequences}, at::TensorOptions().dtype(at::kLong).device(device))),
       steps_(at::zeros({sequences}, at::TensorOptions().dtype(at::kLong).device(device))),
-      ownLastTokens_(at::zeros({sequences}, at::TensorOptions().dtype(at::kLong).device(device))),
       params_(sequences) {}
 
 void DeviceSampler::reset(int64_t sequence, const SamplingParams& params, uint64_t seed,
@@ -141,12 +140,6 @@ at::Tensor DeviceSampler::sampleOnDevice(const at::Tensor& logits, const std::ve
                                     c10::cuda::getCurrentCUDAStream(logits.device().index()).stream()),
               "sampleTokens");
     return tokens;
-}
-
-std::vector<int64_t> DeviceSampler::sample(const at::Tensor& logits, const std::vector<int64_t>& sequences) {
-    at::Tensor ids = at::tensor(sequences, at::kLong).to(seen_.device());
-    at::Tensor host = sampleOnDevice(logits, sequences, ids, ownLastTokens_).to(at::kCPU);
-    return std::vector<int64_t>(host.data_ptr<int64_t>(), host.data_ptr<int64_t>() + host.numel());
 }
 
 }  // namespace llmops

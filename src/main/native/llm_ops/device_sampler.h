@@ -39,15 +39,12 @@ class DeviceSampler {
     // int64 [n] on the device; no host synchronization unless a row uses top-k or top-p.
     at::Tensor sampleOnDevice(const at::Tensor& logits, const std::vector<int64_t>& sequences, const at::Tensor& ids,
                               const at::Tensor& lastTokens);
-    // The same, waiting for the tokens (and with a lastTokens of its own).
-    std::vector<int64_t> sample(const at::Tensor& logits, const std::vector<int64_t>& sequences);
 
   private:
     int64_t vocab_;
     at::Tensor seen_;                  // bool [sequences, V]
     at::Tensor temperature_, penalty_;  // float [sequences]; temperature 0 = greedy
     at::Tensor seeds_, steps_;         // int64 [sequences]
-    at::Tensor ownLastTokens_;         // int64 [sequences], for sample()
     std::vector<SamplingParams> params_;
 };
 

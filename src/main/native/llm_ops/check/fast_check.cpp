@@ -548,21 +548,27 @@ void checkSampler() {
     // The sampler class: greedy equals argmax after the penalty; a seed repeats its draws; a
     // sequence draws the same tokens alone and in a batch with others.
     DeviceSampler sampler(3, vocab, cuda);
+    at::Tensor lastTokens = at::zeros({3}, at::TensorOptions().dtype(at::kLong).device(cuda));
+    auto sample = [&](const at::Tensor& logits, const std::vector<int64_t>& sequences) {
+        at::Tensor ids = at::tensor(sequences, at::kLong).to(cuda);
+        at::Tensor t = sampler.sampleOnDevice(logits, sequences, ids, lastTokens).to(at::kCPU);
+        return std::vector<int64_t>(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
+    };
     sampler.reset(0, {0.0, 0, 1.0, 1.3}, 1, prompt);
-    const int64_t greedy = sampler.sample(deviceLogits, {0}).front();
+    const int64_t greedy = sample(deviceLogits, {0}).front();
     std::vector<double> penalized = l;
     for (int64_t t : prompt) penalized[t] = l[t] > 0 ? l[t] / 1.3 : l[t] * 1.3;
     const int64_t wantGreedy = std::max_element(penalized.begin(), penalized.end()) - penalized.begin();
     std::vector<int64_t> first, second, batched;
     for (auto* run : {&first, &second}) {
         sampler.reset(1, p, 42, prompt);
-        for (int i = 0; i < 16; ++i) run->push_back(sampler.sample(deviceLogits, {1}).front());
+        for (int i = 0; i < 16; ++i) run->push_back(sample(deviceLogits, {1}).front());
     }
     sampler.reset(0, {0.0, 0, 1.0, 1.0}, 7, {});
     sampler.reset(1, p, 42, prompt);
     sampler.reset(2, {1.5, 0, 0.5, 1.0}, 9, {});
     at::Tensor three = deviceLogits.expand({3, vocab}).contiguous();
-    for (int i = 0; i < 16; ++i) batched.push_back(sampler.sample(three, {2, 1, 0})[1]);
+    for (int i = 0; i < 16; ++i) batched.push_back(sample(three, {2, 1, 0})[1]);
     report("sampler/greedy_seed_batch", "\"greedy\":" + std::to_string(greedy) + ",\"want\":" + std::to_string(wantGreedy) +
                                             ",\"seed_repeats\":" + (first == second ? "true" : "false") +
                                             ",\"batch_independent\":" + (first == batched ? "true" : "false"),

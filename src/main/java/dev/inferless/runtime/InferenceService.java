@@ -61,7 +61,8 @@ public final class InferenceService {
         requireReady();
         Map<String, Object> validated = InputValidator.validate(host.repo().inputs(), inputs);
         scheduler.run(() -> {
-            host.inferStreaming(validated, new DisconnectAwareStream(out, Cancellation.currentFlag()));
+            host.inferStreaming(validated, new DisconnectAwareStream(out, Cancellation.currentFlag(),
+                    Cancellation.currentDeadline()));
             return null;
         });
     }

@@ -60,7 +60,7 @@ public final class RequestScheduler {
         running.add(cancelled);
         try {
             Future<T> result = workers.submit(() -> {
-                Cancellation.bind(cancelled);
+                Cancellation.bind(cancelled, deadline);
                 try {
                     return work.call();
                 } finally {

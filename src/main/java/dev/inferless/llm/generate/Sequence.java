@@ -3,6 +3,7 @@ package dev.inferless.llm.generate;
 import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.model.fast.DeviceSampling;
+import dev.inferless.llm.model.fast.DeviceSamplingModel;
 import dev.inferless.llm.model.fast.SamplingSettings;
 import dev.inferless.llm.sampling.Sampler;
 import dev.inferless.llm.sampling.SamplingParams;
@@ -10,6 +11,7 @@ import dev.inferless.llm.tokenizer.IncrementalDetokenizer;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -122,11 +124,40 @@ final class Sequence {
     /** Runs the whole sequence by itself in {@code model}: the prompt, then one token per step until it finishes. */
     void runAlone(LanguageModel model) {
         prefillChunk(model, Integer.MAX_VALUE);
+        if (model instanceof DeviceSamplingModel device && samplesOnDevice()) {
+            runAhead(device);
+        }
         while (!finished()) {
             if (samplesOnDevice()) {
                 decodeOnDevice();
             } else {
                 accept(session.decode(nextToken));
+            }
+        }
+    }
+
+    /**
+     * Its decode steps one ahead, as the {@link ContinuousBatcher} runs batches: step i + 1 is launched,
+     * fed on the device, before step i's token is taken. Returns with no step in flight.
+     */
+    private void runAhead(DeviceSamplingModel device) {
+        List<DecodeSession> alone = List.of(session);
+        try {
+            while (!cancelIfRequested() && (canLaunchAhead() || launched > 0)) {
+                if (canLaunchAhead()) {
+                    device.submitDecode(alone, new int[] {launch(DeviceSamplingModel.TOKEN_ON_DEVICE)});
+                }
+                if (launched > 1 || !canLaunchAhead()) {
+                    acceptLaunched(device.collectDecode()[0]);
+                }
+            }
+        } finally {
+            for (; launched > 0; launched--) {
+                try {
+                    device.collectDecode(); // after a stop or a failure: wait the step out, deliver nothing
+                } catch (RuntimeException e) {
+                    // the failure already on its way up, or its step is gone with it
+                }
             }
         }
     }

@@ -334,4 +334,37 @@ class DeviceSamplingGeneratorTest {
         }
         assertThat(model.inFlight).isEmpty();
     }
+
+    @Test
+    void theGeneratorRunsOneAheadTooWithTheSameTextAndNoStepPastTheBudget() {
+        int[] ids = tok.encode("    return a + b + c + d + e\n");
+        int[] script = Arrays.copyOfRange(ids, 1, ids.length);
+        GenerationRequest full = new GenerationRequest("def add(a, b):", 100, 1.0, 1.0, 0, 1.0, 5L, List.of(), false);
+        GenerationResult alone = new Generator(new DeviceSampledModel(script), tok, 0).generate(full, () -> false, p -> {});
+        BatchedDeviceModel model = alone(script);
+        GenerationResult ahead = new Generator(model, tok, 0).generate(full, () -> false, p -> {});
+        assertThat(ahead.text()).isEqualTo(alone.text()).isEqualTo(tok.decode(script));
+        assertThat(ahead.outputTokens()).isEqualTo(alone.outputTokens());
+        assertThat(model.fedRaw.subList(1, model.fedRaw.size())).containsOnly(DeviceSamplingModel.TOKEN_ON_DEVICE);
+        assertThat(model.maxInFlight).isEqualTo(2);
+        assertThat(model.inFlight).isEmpty();
+
+        BatchedDeviceModel budgeted = alone(script);
+        GenerationRequest four = new GenerationRequest("def add(a, b):", 4, 1.0, 1.0, 0, 1.0, 5L, List.of(), false);
+        GenerationResult cut = new Generator(budgeted, tok, 0).generate(four, () -> false, p -> {});
+        assertThat(cut.finishReason()).isEqualTo(GenerationResult.LENGTH);
+        assertThat(cut.text()).isEqualTo(tok.decode(Arrays.copyOf(script, 4)));
+        assertThat(budgeted.fedBack).hasSize(3);
+    }
+
+    @Test
+    void aFailedStepInTheGeneratorLeavesNoStepInFlight() {
+        int[] ids = tok.encode("    return a + b\n");
+        BatchedDeviceModel model = alone(Arrays.copyOfRange(ids, 1, ids.length));
+        model.collectsBeforeFailure = 2;
+        GenerationRequest request = new GenerationRequest("def add(a, b):", 100, 1.0, 1.0, 0, 1.0, 5L, List.of(), false);
+        assertThatThrownBy(() -> new Generator(model, tok, 0).generate(request, () -> false, p -> {}))
+                .hasMessageContaining("device fault");
+        assertThat(model.inFlight).isEmpty();
+    }
 }
