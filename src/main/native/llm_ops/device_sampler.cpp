@@ -2,6 +2,7 @@
 
 #include "checks.h"
 
+#include "host_upload.h"
 #include "sampling_kernels.h"
 
 #include <c10/cuda/CUDAStream.h>
@@ -35,7 +36,7 @@ at::Tensor processLogits(const at::Tensor& logits, const at::Tensor& seen, const
         table[4 * i + 2] = static_cast<float>(k ? p.topK : v);
         table[4 * i + 3] = q ? static_cast<float>(p.topP) : std::numeric_limits<float>::infinity();
     }
-    at::Tensor t = at::tensor(table).view({n, 4}).to(logits.device());
+    at::Tensor t = pinnedHostCopy(table).to(logits.device(), at::kFloat, /*non_blocking=*/true).view({n, 4});
     at::Tensor l = logits.to(at::kFloat);
     if (penalty) {
         at::Tensor pen = t.narrow(1, 0, 1);

@@ -81,4 +81,19 @@ at::Tensor uploadHostBytes(const void* data, int64_t bytes, const std::string& d
     return out;
 }
 
+namespace {
+
+template <typename T>
+at::Tensor pinnedOf(const std::vector<T>& values, at::ScalarType type) {
+    at::Tensor t = at::empty({static_cast<int64_t>(values.size())}, at::TensorOptions().dtype(type).pinned_memory(true));
+    std::memcpy(t.data_ptr(), values.data(), values.size() * sizeof(T));
+    return t;
+}
+
+}  // namespace
+
+at::Tensor pinnedHostCopy(const std::vector<int64_t>& values) { return pinnedOf(values, at::kLong); }
+
+at::Tensor pinnedHostCopy(const std::vector<float>& values) { return pinnedOf(values, at::kFloat); }
+
 }  // namespace llmops

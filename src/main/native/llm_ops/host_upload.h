@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace llmops {
 
@@ -14,5 +15,11 @@ namespace llmops {
 // the shape's element count times the dtype's size.
 at::Tensor uploadHostBytes(const void* data, int64_t bytes, const std::string& dtype, at::IntArrayRef shape,
                            const at::Device& device);
+
+// Small host values (a step's inputs, a sampling table) in a page-locked tensor from torch's caching
+// host allocator: copied to the device with non_blocking, the host goes on at once and the block is
+// kept until the copy has run. (From pageable memory torch's copy waits for the whole stream.)
+at::Tensor pinnedHostCopy(const std::vector<int64_t>& values);
+at::Tensor pinnedHostCopy(const std::vector<float>& values);
 
 }  // namespace llmops

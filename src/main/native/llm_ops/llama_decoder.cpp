@@ -4,30 +4,18 @@
 
 #include "fused_kernels.h"
 #include "fused_ops.h"
+#include "host_upload.h"
 
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 
-#include <algorithm>
 #include <limits>
 #include <stdexcept>
 #include <string>
 
 namespace llmops {
-
-namespace {
-
-// A page-locked copy of host values: copied to the device from it with non_blocking, the host goes
-// on at once (the caching host allocator keeps the block until the copy has run).
-at::Tensor pinnedCopy(const std::vector<int64_t>& values) {
-    at::Tensor t = at::empty({static_cast<int64_t>(values.size())}, at::TensorOptions().dtype(at::kLong).pinned_memory(true));
-    std::copy(values.begin(), values.end(), t.data_ptr<int64_t>());
-    return t;
-}
-
-}  // namespace
 
 int64_t cacheCapacityFor(int64_t tokens) {
     const int64_t step = 256;
@@ -282,7 +270,7 @@ at::Tensor LlamaDecoder::decode(const std::vector<int64_t>& sequences, const std
             host[size + i] = i < n ? positions_[sequences[i]] : 0;
             host[2 * size + i] = i < n ? sequences[i] : this->sequences();
         }
-        b.inputs.copy_(pinnedCopy(host).view({3, size}), /*non_blocking=*/true);
+        b.inputs.copy_(pinnedHostCopy(host).view({3, size}), /*non_blocking=*/true);
         if (!b.graph) capture(b);
         b.graph->replay();
         logits = b.logits.narrow(0, 0, n);
@@ -291,7 +279,7 @@ at::Tensor LlamaDecoder::decode(const std::vector<int64_t>& sequences, const std
         std::vector<int64_t> host(tokens);
         for (int64_t s : sequences) host.push_back(positions_[s]);
         host.insert(host.end(), sequences.begin(), sequences.end());
-        at::Tensor inputs = pinnedCopy(host).to(device_, at::kLong, /*non_blocking=*/true).view({3, n});
+        at::Tensor inputs = pinnedHostCopy(host).to(device_, at::kLong, /*non_blocking=*/true).view({3, n});
         logits = forward(inputs[0], inputs[1], inputs[2], 0);
         stepSequences_ = inputs[2];
     }
