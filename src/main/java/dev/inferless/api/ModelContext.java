@@ -40,4 +40,10 @@ public interface ModelContext {
      * call once, in {@code initialize}.
      */
     default void gauge(String metric, String help, DoubleSupplier value) {}
+
+    /**
+     * Tells the runtime the model's context window in tokens (prompt plus output), which protocols
+     * report to clients (OpenAI's {@code max_model_len}); call once, in {@code initialize}.
+     */
+    default void contextLength(int tokens) {}
 }
