@@ -16,7 +16,7 @@ final class RuntimeModelContext implements ModelContext {
     RuntimeModelContext(ModelRepo repo, String device, CounterSink counters) {
         this.repo = repo;
         this.device = device;
-        this.logger = new Slf4jSystemLogger("model." + repo.name());
+        this.logger = System.getLogger("model." + repo.name()); // SLF4J, through slf4j-jdk-platform-logging
         this.counters = counters;
     }
 
