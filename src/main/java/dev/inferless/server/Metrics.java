@@ -8,6 +8,7 @@ import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -30,7 +31,9 @@ public final class Metrics implements CounterSink {
     /** For counts (batch size, tokens): powers of two. */
     private static final double[] COUNT_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096};
     private static final Set<String> INFERENCE_ROUTES = Set.of("/infer", "/v1/completions",
-            "/v2/models/{name}/infer", "/v2/models/{name}/versions/{version}/infer");
+            "/v2/models/{name}/infer", "/v2/models/{name}/versions/{version}/infer",
+            "/v2/models/{name}/generate", "/v2/models/{name}/versions/{version}/generate",
+            "/v2/models/{name}/generate_stream", "/v2/models/{name}/versions/{version}/generate_stream");
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Counter requests = Counter.builder().name("inferless_http_requests")
@@ -50,6 +53,8 @@ public final class Metrics implements CounterSink {
     private final Map<String, Histogram> modelHistograms = new ConcurrentHashMap<>();
 
     public Metrics() {
+        // jvm_* and process_* (memory, GC, threads, CPU, open files), as every JVM dashboard reads them.
+        JvmMetrics.builder().register(registry);
         // Peaks, as bench reports them, so a benchmark through HTTP can read them too.
         GaugeWithCallback.builder().name("inferless_jvm_peak_heap_bytes")
                 .help("Peak JVM heap so far (per-pool peaks summed)").callback(cb -> cb.call(PeakMemory.heapBytes()))
