@@ -230,7 +230,8 @@ public final class HttpServer {
 
     /**
      * Simple JSON: {"prompt": "..."} in, the model's outputs ({"generated_result": "..."}) out; with
-     * "stream": true, one Server-Sent Event per chunk the model sends, then {@code data: [DONE]}.
+     * "stream": true (or no "stream" and model.streaming_output: true), one Server-Sent Event per
+     * chunk the model sends, then {@code data: [DONE]}.
      */
     private void simpleInfer(Context ctx) throws Exception {
         service.requireReady();
@@ -240,7 +241,9 @@ public final class HttpServer {
             throw new ApiError(400, "stream must be true or false, got " + stream);
         }
         List<RequestInput> inputs = RequestInput.fromFields(root);
-        if (stream != null && stream.asBoolean()) {
+        // A request that does not say follows the model's declaration (model.streaming_output), else JSON.
+        boolean streamed = stream != null && !stream.isNull() ? stream.asBoolean() : service.repo().streamingOutput().orElse(false);
+        if (streamed) {
             stream(ctx, inputs, sse -> new StreamOutputHandler() {
                 @Override
                 public void send(Map<String, Object> chunk) {
