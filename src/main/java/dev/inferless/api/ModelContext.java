@@ -40,4 +40,13 @@ public interface ModelContext {
      * call once, in {@code initialize}.
      */
     default void gauge(String metric, String help, DoubleSupplier value) {}
+
+    /** Reports a finished text generation; the runtime turns it into its LLM metrics (docs/api.md). */
+    default void generation(GenerationStats stats) {}
+
+    /**
+     * Exports the KV cache's usage, 0 to 1, read at every scrape as the runtime's
+     * {@code inferless_kv_cache_usage_perc}; call once, in {@code initialize}.
+     */
+    default void kvCacheUsage(DoubleSupplier usage) {}
 }

@@ -59,4 +59,14 @@ final class RuntimeModelContext implements ModelContext {
     public void gauge(String metric, String help, java.util.function.DoubleSupplier value) {
         counters.gauge(metric, help, value);
     }
+
+    @Override
+    public void generation(dev.inferless.api.GenerationStats stats) {
+        counters.generation(repo.name(), stats);
+    }
+
+    @Override
+    public void kvCacheUsage(java.util.function.DoubleSupplier usage) {
+        counters.kvCacheUsage(repo.name(), usage);
+    }
 }
