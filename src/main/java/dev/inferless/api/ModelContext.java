@@ -29,8 +29,8 @@ public interface ModelContext {
     void count(String metric, String help, double amount);
 
     /**
-     * Records one observation in a histogram the runtime exports on /metrics, e.g. time to first
-     * token ({@code inferless_time_to_first_token_seconds}) or decode batch size ({@code inferless_batch_size}).
+     * Records one observation in a histogram the runtime exports on /metrics, e.g. decode batch
+     * size ({@code inferless_batch_size}); text generations go through {@link #generation} instead.
      * Names ending in {@code _seconds} get latency buckets, others powers of two.
      */
     default void observe(String metric, String help, double value) {}
