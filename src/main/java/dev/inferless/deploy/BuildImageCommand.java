@@ -1,6 +1,6 @@
 package dev.inferless.deploy;
 
-import dev.inferless.runtime.RepoConfigFile;
+import dev.inferless.repo.RepoConfigFile;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package dev.inferless.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.inferless.runtime.Datatype;
+import dev.inferless.schema.Datatype;
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
