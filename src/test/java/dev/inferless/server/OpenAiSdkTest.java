@@ -19,7 +19,7 @@ import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionChoice;
 import com.openai.models.completions.CompletionCreateParams;
 import com.openai.models.models.Model;
-import dev.inferless.llm.checkpoint.CheckpointMaker;
+import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
