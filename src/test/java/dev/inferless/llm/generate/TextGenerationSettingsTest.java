@@ -27,7 +27,7 @@ class TextGenerationSettingsTest {
         assertThat(s).isEqualTo(new TextGenerationSettings("", true, "gptq", "auto", 0, 512, 1.0, 1.0));
         assertThat(s.tinyCheckpointDir(Path.of("/c"))).isEqualTo(Path.of("/c/inferless/tiny-gptq"));
         Map<String, Object> build = (Map<String, Object>) config.get("build");
-        assertThat(build).containsEntry("cuda_version", "12.1.1").containsKeys("system_packages", "run", "maven_packages");
+        assertThat(build).containsEntry("cuda_version", "13.0.1").containsKeys("system_packages", "run", "maven_packages");
     }
 
     @Test
