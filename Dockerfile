@@ -50,7 +50,8 @@ ARG LIBTORCH_URL=https://download.pytorch.org/libtorch/cu130/libtorch-shared-wit
 # Set to the archive's sha256 to pin it (empty: not checked).
 ARG LIBTORCH_SHA256=""
 # hadolint ignore=DL3008
-RUN command -v unzip >/dev/null || { apt-get update && apt-get install -y --no-install-recommends unzip && rm -rf /var/lib/apt/lists/*; }
+RUN { command -v unzip && command -v curl; } >/dev/null \
+ || { apt-get update && apt-get install -y --no-install-recommends ca-certificates curl unzip && rm -rf /var/lib/apt/lists/*; }
 # A wheel (URL ending .whl) brings torch/lib without the CUDA libraries: use a CUDA_BASE_IMAGE that has them (-runtime-).
 RUN curl -fsSL --retry 3 -o /tmp/torch.zip "${LIBTORCH_URL}" \
  && if [ -n "${LIBTORCH_SHA256}" ]; then echo "${LIBTORCH_SHA256}  /tmp/torch.zip" | sha256sum -c -; fi \
