@@ -9,6 +9,7 @@ import dev.inferless.llm.engine.Generator;
 import dev.inferless.llm.engine.TextGenerationSettings;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.tokenizer.Tokenizer;
+import dev.inferless.repo.RepoConfigFile;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.URI;
@@ -72,7 +73,7 @@ public final class BenchCommand implements Callable<Integer> {
             checkpointDir = source.weights;
             modelName = source.weights.toAbsolutePath().normalize().getFileName().toString();
         } else {
-            TextGenerationSettings settings = TextGenerationSettings.from(modelSection(source.model.resolve("config.yaml")));
+            TextGenerationSettings settings = TextGenerationSettings.from(modelSection(RepoConfigFile.of(source.model)));
             configuredDevice = settings.device();
             modelName = source.model.toAbsolutePath().normalize().getFileName().toString();
             // a made checkpoint is made once, outside the timed load, as the model repo does at its first start
