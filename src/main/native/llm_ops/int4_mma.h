@@ -33,8 +33,10 @@ int defaultTilesPerBlock(int m);
 // One row only (decode of one sequence: measured faster there, slower with more rows; docs/fast-path.md).
 struct NormOutput {
     const __nv_bfloat16* weight = nullptr;  // the norm's w [N]; null: no norm output (y is plain)
-    const int64_t* scatter = nullptr;       // column c of `scaled` goes to scatter[c] (the consumer's gather, inverted); may be null
-    __nv_bfloat16* scaled = nullptr;        // [1, N]: bf16(w * h)
+    const int64_t* scatter = nullptr;       // [copies, N]: column c of copy p goes to scatter[p N + c] (the consumer's
+                                            // gathers, inverted); may be null (one copy in order)
+    int copies = 1;                         // the consumer's input copies (InputParts), 1 to kMaxInputParts
+    __nv_bfloat16* scaled = nullptr;        // [copies, N]: bf16(w * h), each copy in its own order
     float* squares = nullptr;               // [1, normParts(N)]: sum of h^2 over each block's columns
 };
 struct NormInput {
@@ -44,15 +46,26 @@ struct NormInput {
     float eps = 0.f;
 };
 
+// Projections fused along N whose act-order permutations differ (GPTQ checkpoints that quantized q, k
+// and v, or gate and up, in different orders): x holds one gathered copy [M, K] per part, back to back,
+// and part p's outputs (n-tiles from firstTile[p] on) read copy p. Each part's width is a multiple of
+// 32 columns, so no block straddles two parts.
+constexpr int kMaxInputParts = 4;
+struct InputParts {
+    int count = 1;
+    int firstTile[kMaxInputParts] = {0, 0, 0, 0};
+};
+
 // Partial sums of squares per row that a NormOutput of width n writes (one per block of the default tiles).
 int normParts(int n);
 
 // y bf16 [M, N] (row-major) from x bf16 [M, K] (row-major). tilesPerBlock: 2, 4, or 0 for the default.
 // With out.weight set (M = 1, default tiles), y is the residual stream h: h = bf16(h + bf16(x W^T)) in
 // place, plus `out`. With in.squares set (M = 1, default tiles), y is divided by rms of the producer's h.
+// With parts.count > 1, x is [parts.count, M, K] (see InputParts).
 cudaError_t int4Mma(const __nv_bfloat16* x, const int32_t* qweight, const __nv_bfloat162* scalesZeros,
                     __nv_bfloat16* y, int m, int n, int k, int groupSize, int tilesPerBlock, cudaStream_t stream,
-                    const NormOutput& out = {}, const NormInput& in = {});
+                    const NormOutput& out = {}, const NormInput& in = {}, const InputParts& parts = {});
 
 // fast_check's kernel lab: the kernel's weight stream alone (no activations, no MMA; group size 128,
 // one row), the ceiling of its data path. tilesPerBlock 2 or 4.
