@@ -176,7 +176,9 @@ LinearPart repackInt4(const std::vector<Unpacked>& projections, PartKind kind) {
         part.partStarts = at::tensor(starts, at::kLong);
     }
     part.groupSize = kernelG;
-    at::Tensor scalesZeros = at::cat(sz, 1).to(at::kBFloat16);  // [K/G, N, 2]
+    // [K/G, N, 2]: fp16 where our kernel applies them to float sums (the checkpoint's precision), else bf16.
+    const bool half = kind == PartKind::Mma && kernels::mmaScalesAreHalf(kernelG);
+    at::Tensor scalesZeros = at::cat(sz, 1).to(half ? at::kHalf : at::kBFloat16);
     if (kind == PartKind::Mma) {
         // int4_mma.h's layout: q[n][k] with n = 8j + g, k = 128b + 32t + 8w + 4c + 2h + e goes to
         // nibble 4e + 2c + h of word w of lane 4g + t in [j][b]; disjoint bit fields, so the sum is their OR.

@@ -13,7 +13,7 @@ namespace llmops {
 enum class PartKind : int64_t {
     Dense = 0,     // weight bf16 [N, K]
     Tinygemm = 1,  // torch's int4 layout: weight from _convert_weight_to_int4pack, scalesZeros bf16 [K/G, N, 2]
-    Mma = 2,       // ours (int4_mma.h): weight int32 [N/8, K/128, 32, 4], scalesZeros bf16 [K/G, N, 2]
+    Mma = 2,       // ours (int4_mma.h): weight int32 [N/8, K/128, 32, 4], scalesZeros [K/G, N, 2] (fp16 for G >= 128)
 };
 
 // Which int4 kind repacking builds: LLM_OPS_INT4_KERNEL=mma|tinygemm. Default mma: as fast as

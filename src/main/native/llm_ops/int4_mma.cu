@@ -2,6 +2,8 @@
 
 #include "dependent_launch.cuh"
 
+#include <cuda_fp16.h>
+
 #include <cstdlib>
 #include <cstring>
 
@@ -48,12 +50,11 @@ __device__ __forceinline__ uint32_t component(const uint4& v, int i) {
     return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w;
 }
 
-__device__ __forceinline__ float lowFloat(uint32_t pair) {
-    return __uint_as_float(pair << 16);
-}
-
-__device__ __forceinline__ float highFloat(uint32_t pair) {
-    return __uint_as_float(pair & 0xFFFF0000u);
+// Raw kinds (G >= 128) keep the checkpoint's fp16 precision: (scale, zero) as half2 (int4_mma.h).
+__device__ __forceinline__ float2 halfPair(uint32_t pair) {
+    __half2 h;
+    memcpy(&h, &pair, sizeof(h));
+    return __half22float2(h);
 }
 
 // Asynchronous copies global -> shared (cp.async): they need no registers while in flight, so a
@@ -269,8 +270,8 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
             // This lane's (scale, zero) of n-tile i, column col, for its inputs of the k-block.
             auto scaleZero = [&](int i, int col) { return ss[(kRaw ? 0 : 32 * t / G) * NT * 8 + i * 8 + col]; };
             auto correct = [&](float& out, float part, float sum, uint32_t sz) {  // raw: apply (s, z) to the sums
-                const float scale = lowFloat(sz);
-                out = fmaf(scale, part, fmaf(fmaf(-136.f, scale, highFloat(sz)), sum, out));
+                const float2 scaleZero = halfPair(sz);
+                out = fmaf(scaleZero.x, part, fmaf(fmaf(-136.f, scaleZero.x, scaleZero.y), sum, out));
             };
             if constexpr (!Tall) {
                 // A: n-tiles 2p (rows 0-7) and 2p + 1 (rows 8-15) at column g; B: activation row g.

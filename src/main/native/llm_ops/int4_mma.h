@@ -9,8 +9,10 @@
 // are 64 contiguous bytes: word w, nibble p = 4e + 2c + h (bits 4p..4p+3) is
 // q[n][128b + 32t + 8w + 4c + 2h + e]; mma's k-chunk 2w + c takes nibbles h = 0 for its k columns
 // 2t, 2t + 1 and h = 1 for 2t + 8, 2t + 9 (as B; up to 8 rows, as A: row g for n-tile 2p, g + 8 for
-// 2p + 1). scalesZeros bf16x2 [K/G, N] = (scale, zero) with w = (q - 8) * scale + zero (torch's int4
-// semantics); G in {32, 64, 128, 256}.
+// 2p + 1). scalesZeros [K/G, N] pairs (scale, zero) with w = (q - 8) * scale + zero (torch's int4
+// semantics); G in {32, 64, 128, 256}. Pairs are fp16 (half2) for G >= 128, where the kernel applies them
+// to float sums and so keeps the checkpoint's fp16 scales exactly, and bf16x2 for G = 32, 64, where it
+// dequantizes to bf16 before the MMA (mmaScalesAreHalf).
 #pragma once
 
 #include <cuda_bf16.h>
@@ -22,6 +24,9 @@ namespace llmops::kernels {
 
 // Whether the layout takes this shape: K % 128 == 0, N % 8 == 0, G in {32, 64, 128, 256}.
 bool int4MmaFits(int64_t n, int64_t k, int64_t groupSize);
+
+// Whether the (scale, zero) pairs of group size G are fp16 (else bf16).
+inline bool mmaScalesAreHalf(int64_t groupSize) { return groupSize >= 128; }
 
 // n-tiles of 8 outputs per block for M rows (the choice measured fastest on an H100, docs/fast-path.md).
 int defaultTilesPerBlock(int m);
