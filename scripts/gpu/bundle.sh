@@ -20,7 +20,7 @@ rm -rf "$out"
 mkdir -p "$out"
 
 echo "== runtime jar"
-mvn -q -B -o package -DskipTests
+mvn -q -B package -DskipTests
 cp target/inferless-runtime.jar "$out/inferless-runtime-gpu.jar"
 # DJL's CPU libtorch and its prebuilt JNI binaries must not travel: the GPU host has its own
 # torch and our binding is built there. Tokenizers' natives for other platforms go too.
@@ -28,7 +28,10 @@ zip -q -d "$out/inferless-runtime-gpu.jar" 'pytorch/*' 'jnilib/*/*' 'native/lib/
   'native/lib/linux-aarch64/*' >/dev/null || true
 
 echo "== binding checks and expected values"
-mvn -q -B -o test-compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >/dev/null
+# The plugin version pinned: an unpinned prefix resolves to whatever the local repository holds (or fails
+# offline on a fresh one).
+mvn -q -B test-compile org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
+  -Dmdep.outputFile=target/classpath.txt >/dev/null
 (cd target/test-classes && jar cf "$out/binding-check.jar" dev/inferless/llm/ops/torch dev/inferless/gpu)
 java -cp "target/classes:target/test-classes:$(cat target/classpath.txt)" \
   dev.inferless.llm.ops.torch.BindingCheck record "$out/binding-expected.bin" 2>&1 | grep -v ' INFO \| WARN '
