@@ -1,14 +1,14 @@
 package dev.inferless.bench;
 
 import dev.inferless.llm.checkpoint.Checkpoint;
-import dev.inferless.llm.checkpoint.CheckpointMaker;
 import dev.inferless.llm.checkpoint.LlamaConfig;
 import dev.inferless.llm.checkpoint.Quantization;
-import dev.inferless.llm.generate.CheckpointCache;
-import dev.inferless.llm.generate.Generator;
-import dev.inferless.llm.generate.TextGenerationSettings;
+import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
+import dev.inferless.llm.engine.CheckpointCache;
+import dev.inferless.llm.engine.Engines;
+import dev.inferless.llm.engine.Generator;
+import dev.inferless.llm.engine.TextGenerationSettings;
 import dev.inferless.llm.model.LanguageModel;
-import dev.inferless.llm.model.Engines;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.Reader;

@@ -3,15 +3,17 @@ package dev.inferless.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.inferless.api.StreamOutputHandler;
-import dev.inferless.runtime.ConfigException;
-import dev.inferless.runtime.InferenceService;
-import dev.inferless.runtime.ModelRepo;
-import dev.inferless.runtime.RequestInput;
-import dev.inferless.runtime.ServerConfig;
-import dev.inferless.runtime.ServingState;
-import dev.inferless.runtime.TensorSpec;
+import dev.inferless.config.ConfigException;
+import dev.inferless.config.ServerConfig;
+import dev.inferless.repo.ModelRepo;
+import dev.inferless.schema.RequestInput;
+import dev.inferless.schema.TensorSpec;
+import dev.inferless.serving.InferenceService;
+import dev.inferless.serving.ServingState;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.router.Endpoint;
+import io.javalin.router.JavalinDefaultRoutingApi;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
@@ -21,7 +23,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.eclipse.jetty.server.handler.StatisticsHandler;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,20 +60,19 @@ public final class HttpServer {
 
     public HttpServer start() {
         app = Javalin.create(c -> {
-            c.showJavalinBanner = false;
+            c.startup.showJavalinBanner = false;
+            c.startup.showOldJavalinVersionWarning = false;
             c.http.maxRequestSize = config.maxBodyBytes();
             c.requestLogger.http(this::logRequest);
-            c.jetty.modifyServer(server -> {
-                // Counts requests until their response is complete, so that stop() waits for them.
-                server.setHandler(new StatisticsHandler());
-            });
+            // Counts requests until their response is complete, so that a graceful stop waits for them.
+            c.jetty.modifyServer(server -> server.setHandler(new GracefulHandler()));
+            c.routes.exception(Exception.class, ErrorMapping::handle);
+            c.routes.error(404, ErrorMapping::unmatchedRoute);
+            c.routes.before(ctx -> exchanges.incrementAndGet());
+            c.routes.after(ctx -> exchanges.decrementAndGet());
+            c.routes.before(this::guard);
+            routes(c.routes);
         });
-        app.exception(Exception.class, ErrorMapping::handle);
-        app.error(404, ErrorMapping::unmatchedRoute);
-        app.before(ctx -> exchanges.incrementAndGet());
-        app.after(ctx -> exchanges.decrementAndGet());
-        app.before(this::guard);
-        routes(app);
         try {
             app.start(config.host(), config.port());
             // Set once started: a graceful stop of a server that failed to start would hide why it failed.
@@ -108,7 +109,7 @@ public final class HttpServer {
         app.stop();
     }
 
-    private void routes(Javalin app) {
+    private void routes(JavalinDefaultRoutingApi app) {
         app.get("/v2", ctx -> json(ctx, 200, Map.of("name", "inferless-runtime", "version", VERSION, "extensions", List.of())));
         app.get("/v2/health/live", ctx -> json(ctx, 200, Map.of("live", true)));
         app.get("/v2/health/ready", this::ready);
@@ -263,12 +264,8 @@ public final class HttpServer {
 
     /** Javalin calls this at the end of every request, matched or not. */
     private void logRequest(Context ctx, Float ms) {
-        String route;
-        try {
-            route = ctx.endpointHandlerPath();
-        } catch (RuntimeException e) {
-            route = "unmatched";
-        }
+        Endpoint endpoint = ctx.endpoints().matchedHttpEndpoint();
+        String route = endpoint == null ? null : endpoint.path;
         if (route == null || route.isEmpty() || route.equals("*")) {
             route = "unmatched";
         }

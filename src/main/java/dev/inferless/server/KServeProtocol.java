@@ -1,10 +1,10 @@
 package dev.inferless.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.inferless.runtime.Datatype;
-import dev.inferless.runtime.IoSchema;
-import dev.inferless.runtime.RequestInput;
-import dev.inferless.runtime.TensorSpec;
+import dev.inferless.schema.Datatype;
+import dev.inferless.schema.IoSchema;
+import dev.inferless.schema.RequestInput;
+import dev.inferless.schema.TensorSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.inferless.server;
 
-import dev.inferless.runtime.CounterSink;
-import dev.inferless.runtime.PeakMemory;
-import dev.inferless.runtime.RequestScheduler;
+import dev.inferless.serving.CounterSink;
+import dev.inferless.serving.PeakMemory;
+import dev.inferless.serving.RequestScheduler;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;

@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import dev.inferless.llm.checkpoint.CheckpointMaker;
-import dev.inferless.runtime.RequestScheduler;
+import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
 import dev.inferless.server.testmodel.StreamingTestModel;
+import dev.inferless.serving.RequestScheduler;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,0 +1,17 @@
+package dev.inferless.serving;
+
+/**
+ * Where {@code ModelContext.count}, {@code observe} and {@code gauge} go: the metrics registry when serving,
+ * nowhere for one-off {@code infer}.
+ */
+@FunctionalInterface
+public interface CounterSink {
+
+    void add(String metric, String help, double amount);
+
+    default void observe(String metric, String help, double value) {}
+
+    default void gauge(String metric, String help, java.util.function.DoubleSupplier value) {}
+
+    CounterSink NONE = (metric, help, amount) -> {};
+}
