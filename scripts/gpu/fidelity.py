@@ -70,9 +70,9 @@ def reference_model(ckpt, fmt, group_size, v2):
             prefix = "model.layers.%d.%s" % (i, p)
             state[prefix + ".weight"] = torch.from_numpy(write_checkpoint.dequantize(get, prefix, fmt, group_size, v2).copy())
     with torch.device("cuda"):
-        model = LlamaForCausalLM(cfg)
+        model = LlamaForCausalLM(cfg).float()  # float32 before the weights go in (config.json says float16)
     model.load_state_dict(state, strict=True)
-    return model.float().eval()
+    return model.eval()
 
 
 @torch.no_grad()
