@@ -36,7 +36,7 @@ public final class ContinuousBatcher implements AutoCloseable {
     private final Deque<Request> waiting = new ArrayDeque<>(); // guarded by lock
     private final List<Request> running = new ArrayList<>();   // the loop thread's
     private volatile int runningCount;
-    private long reserved;                                     // KV positions of the running; the loop thread's
+    private volatile long reserved;                            // KV positions of the running; written by the loop thread
     private boolean closed;                                    // guarded by lock
     private final Deque<List<Request>> launched = new ArrayDeque<>(); // steps launched ahead, oldest first; the loop thread's
     private final Thread loop;
@@ -104,6 +104,12 @@ public final class ContinuousBatcher implements AutoCloseable {
         }
     }
 
+    /** The share of the KV cache's positions (sessions x context window) that running sequences reserve, 0 to 1. */
+    public double kvCacheUsage() {
+        long capacity = (long) Math.min(limits.maxBatchSize(), model.maxSessions()) * contextWindow;
+        return capacity == 0 ? 0 : Math.min(1.0, (double) reserved / capacity);
+    }
+
     /** Sequences in the running batch now. */
     public int running() {
         return runningCount;
@@ -134,6 +140,7 @@ public final class ContinuousBatcher implements AutoCloseable {
                     admitted = admit();
                 }
                 for (Request r : admitted) {
+                    r.sequence.admitted();
                     running.add(r);
                     reserved += r.sequence.capacity();
                 }
