@@ -6,7 +6,7 @@
 #   fastbuild build libllm_ops (scripts/gpu/fast-check.sh build) and use it from then on
 #   tiny      GpuEngineCheck: every tiny checkpoint format on CUDA (portable dtypes, and fast) vs the CPU
 #   make      a CodeLlama-34B-shaped checkpoint in $CKPT (default /dev/shm/cl34-gptq), format $FORMAT
-#             (default "gptq --group-size 128 --act-order")
+#             (default "gptq --group-size 128 --act-order"); REUSE_CKPT=1 keeps one already there
 #   serve   serve it through HTTP: cold start (process start -> ready), one /infer, GPU memory, SIGTERM
 #   bench   the bench command on it (N=1 pass over the prompts, $MAX_TOKENS tokens, EOS ignored)
 #   httpbench the same bench through the server: serve it, `bench --url` (streaming /v1/completions,
@@ -75,6 +75,8 @@ for phase in "$@"; do
         "$OUT/gpu-engine-check.json" > "$OUT/gpu-engine-check.log" 2>&1
       grep -vE " INFO | WARN " "$OUT/gpu-engine-check.log" | cut -c1-200 | tail -30 ;;
     make)
+      # REUSE_CKPT=1 keeps a checkpoint an earlier phase or call of this machine made (same $CKPT).
+      if [[ -n "${REUSE_CKPT:-}" && -f "$CKPT/config.json" ]]; then echo "reusing $CKPT"; continue; fi
       rm -rf "$CKPT"; s=$(date +%s%3N)
       "$java" "${JAVA_OPTS[@]}" -jar "$jar" make-checkpoint --shape codellama-34b --format $FORMAT \
         --seed 1 --out "$CKPT" > "$OUT/make.log" 2>&1 || { tail -20 "$OUT/make.log"; exit 1; }
