@@ -4,7 +4,8 @@ import java.time.Duration;
 
 /** The {@code server:} section of runtime-config.yaml. */
 public record ServerConfig(String host, int port, long maxBodyBytes, int containerConcurrency, int queueSize,
-                           Duration inferenceTimeout, Duration shutdownGrace, String authTokenEnv) {
+                           Duration inferenceTimeout, Duration shutdownGrace, String authTokenEnv,
+                           Duration idleTimeout, Duration bodyTimeout, long minRequestDataRate) {
 
     static ServerConfig from(ConfigValues v) {
         return new ServerConfig(
@@ -15,7 +16,10 @@ public record ServerConfig(String host, int port, long maxBodyBytes, int contain
                 (int) v.integer("server.queue_size", 0, 1_000_000),
                 seconds(v.positiveSeconds("server.inference_timeout_s")),
                 seconds(v.positiveSeconds("server.shutdown_grace_s")),
-                v.text("server.auth_token_env"));
+                v.text("server.auth_token_env"),
+                seconds(v.positiveSeconds("server.idle_timeout_s")),
+                seconds(v.positiveSeconds("server.body_timeout_s")),
+                v.integer("server.min_request_data_rate", 0, Long.MAX_VALUE));
     }
 
     private static Duration seconds(double s) {

@@ -78,6 +78,11 @@ final class ErrorMapping {
 
     private static void write(Context ctx, int status, String message) {
         ctx.attribute(WRITTEN, true);
-        ctx.status(status).contentType("application/json").result(Json.write(Map.of("error", message)));
+        ctx.status(status).contentType("application/json").result(body(ctx.path(), status, message));
+    }
+
+    /** The body of every error response, Jetty's own included ({@link JsonErrorHandler}). */
+    static String body(String path, int status, String message) {
+        return Json.write(Map.of("error", message));
     }
 }
