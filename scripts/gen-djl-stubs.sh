@@ -5,6 +5,6 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-mvn -q -B -o compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >/dev/null
-java -cp "target/classes:$(cat target/classpath.txt)" dev.inferless.llm.ops.torch.JniStubGenerator \
+mvn -q -B -o test-compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >/dev/null
+java -cp "target/test-classes:target/classes:$(cat target/classpath.txt)" dev.inferless.llm.ops.torch.JniStubGenerator \
   stubs src/main/native/djl_torch src/main/native/djl_torch/generated_stubs.cc

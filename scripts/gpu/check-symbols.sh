@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Verifies that a built libdjl_torch.so exports every JNI symbol the JVM may look up for
-# ai.djl.pytorch.jni.PyTorchLibrary. Usage: check-symbols.sh <libdjl_torch.so> <java> <classpath>
+# ai.djl.pytorch.jni.PyTorchLibrary. Usage: check-symbols.sh <libdjl_torch.so> <java> <classpath>  (the classpath holds the test class JniStubGenerator)
 set -euo pipefail
 lib="$1"; java="$2"; cp="$3"
 expected="$(mktemp)"; exported="$(mktemp)"

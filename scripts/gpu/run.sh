@@ -51,7 +51,7 @@ binding="$work/native/libdjl_torch.so"
 jar="$bundle/inferless-runtime-gpu.jar"
 
 echo "== exported symbols"
-if bash "$here/scripts/gpu/check-symbols.sh" "$binding" "$java" "$jar" >"$OUT/symbols.log" 2>&1; then
+if bash "$here/scripts/gpu/check-symbols.sh" "$binding" "$java" "$jar:$bundle/binding-check.jar" >"$OUT/symbols.log" 2>&1; then
   status_symbols=ok
 fi
 cat "$OUT/symbols.log"

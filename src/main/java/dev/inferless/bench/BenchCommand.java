@@ -1,15 +1,16 @@
 package dev.inferless.bench;
 
 import dev.inferless.llm.checkpoint.Checkpoint;
-import dev.inferless.llm.checkpoint.CheckpointMaker;
 import dev.inferless.llm.checkpoint.LlamaConfig;
 import dev.inferless.llm.checkpoint.Quantization;
-import dev.inferless.llm.generate.CheckpointCache;
-import dev.inferless.llm.generate.Generator;
-import dev.inferless.llm.generate.TextGenerationSettings;
+import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
+import dev.inferless.llm.engine.CheckpointCache;
+import dev.inferless.llm.engine.Engines;
+import dev.inferless.llm.engine.Generator;
+import dev.inferless.llm.engine.TextGenerationSettings;
 import dev.inferless.llm.model.LanguageModel;
-import dev.inferless.llm.model.Engines;
 import dev.inferless.llm.tokenizer.Tokenizer;
+import dev.inferless.repo.RepoConfigFile;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.URI;
@@ -73,7 +74,7 @@ public final class BenchCommand implements Callable<Integer> {
             checkpointDir = source.weights;
             modelName = source.weights.toAbsolutePath().normalize().getFileName().toString();
         } else {
-            TextGenerationSettings settings = TextGenerationSettings.from(modelSection(source.model.resolve("config.yaml")));
+            TextGenerationSettings settings = TextGenerationSettings.from(modelSection(RepoConfigFile.of(source.model)));
             configuredDevice = settings.device();
             modelName = source.model.toAbsolutePath().normalize().getFileName().toString();
             if (settings.weights().isEmpty()) {

@@ -1,9 +1,8 @@
 package dev.inferless.bench;
 
-import dev.inferless.runtime.PeakMemory;
-
-import dev.inferless.llm.generate.GenerationRequest;
-import dev.inferless.llm.generate.GenerationResult;
+import dev.inferless.llm.engine.GenerationRequest;
+import dev.inferless.llm.engine.GenerationResult;
+import dev.inferless.serving.PeakMemory;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;

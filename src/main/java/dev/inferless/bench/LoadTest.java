@@ -22,16 +22,18 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * A closed-loop load generator for a running server: at each concurrency level, that many clients
- * send streaming {@code /v1/completions} requests back to back (the bench prompts in turn) for
- * a fixed number of requests each. Reports aggregate output tokens/s (usage from the final
- * chunk over the level's wall time), p50/p99 end-to-end latency, p50/p99 time to first token,
- * and errors (non-200 answers, error events, broken streams).
+ * send streaming {@code /v1/completions} requests back to back for a fixed number of requests each,
+ * with the prompts of a {@link LoadPrompts} mode (the bench prompts, a shared long prefix, or a
+ * distinct long prompt each). Reports aggregate output tokens/s (usage from the final chunk over the
+ * level's wall time), mean prompt tokens, p50/p99 end-to-end latency, p50/p99 time to first token,
+ * and errors (non-200 answers, error events, broken streams); optionally a PNG plot.
  */
 @Command(name = "loadtest", mixinStandardHelpOptions = true,
         description = "Load-test a running server: concurrency levels against /v1/completions (streaming).")
@@ -57,18 +59,37 @@ public final class LoadTest implements Callable<Integer> {
     @Option(names = "--timeout-s", description = "Per-request client timeout (default: ${DEFAULT-VALUE})")
     int timeoutS = 600;
 
+    @Option(names = "--mode", description = "Prompts: bench, shared-prefix (one long context, distinct tails) or"
+            + " long-prompt (a distinct long prompt each) (default: ${DEFAULT-VALUE})")
+    String mode = "bench";
+
+    @Option(names = "--prompt-tokens", description = "Approximate prompt length of the shared-prefix and long-prompt"
+            + " modes (default: ${DEFAULT-VALUE})")
+    int promptTokens = 2000;
+
     @Option(names = "--out", description = "Also write the Markdown table to this file")
     Path out;
 
+    @Option(names = "--plot", description = "Also plot tokens/s and TTFT against concurrency to this PNG file")
+    Path plot;
+
     /** One level's figures. */
     record LevelResult(int concurrency, int requests, int errors, double wallS, long outputTokens, double tokensPerS,
-                       double p50LatencyS, double p99LatencyS, double p50TtftS, double p99TtftS) {}
+                       double meanPromptTokens, double p50LatencyS, double p99LatencyS, double p50TtftS, double p99TtftS) {}
 
-    private record Sample(boolean ok, double latencyS, double ttftS, long outputTokens) {}
+    private record Sample(boolean ok, double latencyS, double ttftS, long outputTokens, long promptTokens) {
+        static final Sample FAILED = new Sample(false, 0, 0, 0, 0);
+    }
 
     @Override
     public Integer call() throws Exception {
-        List<String> prompts = BenchPrompts.load();
+        IntFunction<String> prompts;
+        try {
+            prompts = LoadPrompts.parse(mode).prompts(promptTokens);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         List<LevelResult> results = new ArrayList<>();
         for (int c : levels) {
@@ -82,10 +103,14 @@ public final class LoadTest implements Callable<Integer> {
         if (out != null) {
             Files.writeString(out, table);
         }
+        if (plot != null) {
+            LoadPlot.write(results, "loadtest --mode " + mode + (mode.equals("bench") ? "" : " --prompt-tokens " + promptTokens)
+                    + ", max_tokens " + maxTokens, plot);
+        }
         return results.stream().allMatch(r -> r.errors() == 0) ? 0 : 1;
     }
 
-    private LevelResult level(HttpClient client, List<String> prompts, int concurrency) throws Exception {
+    private LevelResult level(HttpClient client, IntFunction<String> prompts, int concurrency) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         AtomicInteger next = new AtomicInteger();
         List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
@@ -95,7 +120,7 @@ public final class LoadTest implements Callable<Integer> {
             for (int i = 0; i < concurrency; i++) {
                 clients.add(pool.submit(() -> {
                     for (int k = 0; k < requestsPerClient; k++) {
-                        samples.add(request(client, prompts.get(next.getAndIncrement() % prompts.size())));
+                        samples.add(request(client, prompts.apply(next.getAndIncrement())));
                     }
                     return null;
                 }));
@@ -112,7 +137,7 @@ public final class LoadTest implements Callable<Integer> {
     static LevelResult summarize(int concurrency, List<Sample> samples, double wallS) {
         List<Double> latencies = new ArrayList<>();
         List<Double> ttfts = new ArrayList<>();
-        long tokens = 0;
+        long tokens = 0, promptTokens = 0;
         int errors = 0;
         for (Sample s : samples) {
             if (!s.ok()) {
@@ -122,9 +147,11 @@ public final class LoadTest implements Callable<Integer> {
             latencies.add(s.latencyS());
             ttfts.add(s.ttftS());
             tokens += s.outputTokens();
+            promptTokens += s.promptTokens();
         }
+        int ok = samples.size() - errors;
         return new LevelResult(concurrency, samples.size(), errors, wallS, tokens, tokens / wallS,
-                percentile(latencies, 50), percentile(latencies, 99), percentile(ttfts, 50), percentile(ttfts, 99));
+                ok == 0 ? 0 : (double) promptTokens / ok, percentile(latencies, 50), percentile(latencies, 99), percentile(ttfts, 50), percentile(ttfts, 99));
     }
 
     /** Nearest-rank percentile; 0 for no values. */
@@ -152,16 +179,16 @@ public final class LoadTest implements Callable<Integer> {
             HttpResponse<java.io.InputStream> r = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
             if (r.statusCode() != 200) {
                 r.body().close();
-                return new Sample(false, 0, 0, 0);
+                return Sample.FAILED;
             }
             double ttft = -1;
-            long tokens = -1;
+            long tokens = -1, promptTokens = 0;
             boolean done = false;
             try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = in.readLine()) != null) {
                     if (line.startsWith("event: error")) {
-                        return new Sample(false, 0, 0, 0);
+                        return Sample.FAILED;
                     }
                     if (!line.startsWith("data: ")) {
                         continue;
@@ -177,24 +204,26 @@ public final class LoadTest implements Callable<Integer> {
                     }
                     if (chunk.has("usage")) {
                         tokens = chunk.get("usage").get("completion_tokens").asLong();
+                        promptTokens = chunk.get("usage").path("prompt_tokens").asLong();
                     }
                 }
             }
             double latency = (System.nanoTime() - start) / 1e9;
-            return done && tokens >= 0 ? new Sample(true, latency, ttft, tokens) : new Sample(false, 0, 0, 0);
+            return done && tokens >= 0 ? new Sample(true, latency, ttft, tokens, promptTokens) : Sample.FAILED;
         } catch (Exception e) {
-            return new Sample(false, 0, 0, 0);
+            return Sample.FAILED;
         }
     }
 
     static String markdown(List<LevelResult> results) {
         StringBuilder b = new StringBuilder();
-        b.append("| Concurrency | Requests | Errors | Output tokens | Tokens/s (aggregate) | p50 latency (s) | p99 latency (s)"
-                + " | p50 TTFT (s) | p99 TTFT (s) |\n");
-        b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        b.append("| Concurrency | Requests | Errors | Output tokens | Tokens/s (aggregate) | Prompt tokens (mean)"
+                + " | p50 latency (s) | p99 latency (s) | p50 TTFT (s) | p99 TTFT (s) |\n");
+        b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (LevelResult r : results) {
-            b.append(String.format("| %d | %d | %d | %d | %.1f | %.3f | %.3f | %.3f | %.3f |%n", r.concurrency(), r.requests(),
-                    r.errors(), r.outputTokens(), r.tokensPerS(), r.p50LatencyS(), r.p99LatencyS(), r.p50TtftS(), r.p99TtftS()));
+            b.append(String.format("| %d | %d | %d | %d | %.1f | %.0f | %.3f | %.3f | %.3f | %.3f |%n", r.concurrency(),
+                    r.requests(), r.errors(), r.outputTokens(), r.tokensPerS(), r.meanPromptTokens(), r.p50LatencyS(),
+                    r.p99LatencyS(), r.p50TtftS(), r.p99TtftS()));
         }
         return b.toString();
     }

@@ -1,10 +1,10 @@
 package dev.inferless.server;
 
-import dev.inferless.runtime.DeadlineExceededException;
-import dev.inferless.runtime.InvalidInputException;
-import dev.inferless.runtime.ModelFailureException;
-import dev.inferless.runtime.NotServingException;
-import dev.inferless.runtime.OverCapacityException;
+import dev.inferless.schema.InvalidInputException;
+import dev.inferless.serving.DeadlineExceededException;
+import dev.inferless.serving.ModelFailureException;
+import dev.inferless.serving.NotServingException;
+import dev.inferless.serving.OverCapacityException;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.util.Map;

@@ -2,8 +2,8 @@ package dev.inferless.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.inferless.api.StreamOutputHandler;
-import dev.inferless.runtime.InvalidInputException;
-import dev.inferless.runtime.RequestInput;
+import dev.inferless.schema.InvalidInputException;
+import dev.inferless.schema.RequestInput;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;

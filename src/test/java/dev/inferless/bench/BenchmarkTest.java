@@ -1,14 +1,13 @@
 package dev.inferless.bench;
 
-import dev.inferless.runtime.PeakMemory;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.inferless.llm.generate.GenerationRequest;
-import dev.inferless.llm.generate.GenerationResult;
+import dev.inferless.llm.engine.GenerationRequest;
+import dev.inferless.llm.engine.GenerationResult;
+import dev.inferless.serving.PeakMemory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;

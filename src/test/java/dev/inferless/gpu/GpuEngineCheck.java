@@ -3,14 +3,13 @@ package dev.inferless.gpu;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.inferless.llm.checkpoint.Checkpoint;
-import dev.inferless.llm.checkpoint.CheckpointMaker;
+import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
 import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.model.LlamaModel;
 import dev.inferless.llm.model.fast.FastLlamaModel;
 import dev.inferless.llm.ops.NativeLlm;
 import dev.inferless.llm.ops.torch.TorchBinding;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

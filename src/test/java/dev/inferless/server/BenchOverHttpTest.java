@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.inferless.app.ColdStart;
 import dev.inferless.bench.BenchCommand;
-import dev.inferless.llm.checkpoint.CheckpointMaker;
-import dev.inferless.runtime.ColdStart;
+import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.inferless.runtime.testmodel.ControllableModel;
-import dev.inferless.runtime.testmodel.TestRepos;
+import dev.inferless.serving.testmodel.ControllableModel;
+import dev.inferless.serving.testmodel.TestRepos;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;

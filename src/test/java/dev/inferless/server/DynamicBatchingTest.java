@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.inferless.runtime.ConfigException;
+import dev.inferless.config.ConfigException;
 import dev.inferless.server.testmodel.BatchingTestModel;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;

@@ -2,8 +2,8 @@ package dev.inferless.server;
 
 import static dev.inferless.server.HttpApiTest.assertError;
 
-import dev.inferless.runtime.testmodel.ControllableModel;
-import dev.inferless.runtime.testmodel.TestRepos;
+import dev.inferless.serving.testmodel.ControllableModel;
+import dev.inferless.serving.testmodel.TestRepos;
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.inferless.runtime.testmodel.ControllableModel;
-import dev.inferless.runtime.testmodel.TestRepos;
+import dev.inferless.serving.testmodel.ControllableModel;
+import dev.inferless.serving.testmodel.TestRepos;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +67,7 @@ class HttpApiTest {
 
     @Test
     void kserveInferEchoesIdAndReturnsTypedOutputs() throws Exception {
-        String body = "{\"id\": \"req-7\", \"parameters\": {\"x\": 1}, \"inputs\": ["
+        String body = "{\"id\": \"req-7\", \"parameters\": {}, \"inputs\": ["
                 + "{\"name\": \"prompt\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"def fib(n):\"]},"
                 + "{\"name\": \"numbers\", \"shape\": [3], \"datatype\": \"FP32\", \"data\": [1.5, 2, 4.25]},"
                 + "{\"name\": \"small\", \"shape\": [2, 2], \"datatype\": \"UINT8\", \"data\": [[1, 2], [3, 4]]}]}";

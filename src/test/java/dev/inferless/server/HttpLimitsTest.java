@@ -6,9 +6,9 @@ import static dev.inferless.server.HttpApiTest.value;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.inferless.runtime.ConfigException;
-import dev.inferless.runtime.testmodel.ControllableModel;
-import dev.inferless.runtime.testmodel.TestRepos;
+import dev.inferless.config.ConfigException;
+import dev.inferless.serving.testmodel.ControllableModel;
+import dev.inferless.serving.testmodel.TestRepos;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.inferless.bench.LoadTest;
 import dev.inferless.server.testmodel.StreamingTestModel;
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -34,6 +36,22 @@ class LoadTestClientTest {
                     "--concurrency", "2", "--requests-per-client", "1", "--max-tokens", "0", "--out", table.toString());
             assertThat(refused).isEqualTo(1);
             assertThat(cells(Files.readAllLines(table).get(2)).subList(0, 3)).containsExactly("2", "2", "2");
+        }
+    }
+
+    @Test
+    void sharedPrefixModeReportsPromptTokensAndPlotsThePng() throws Exception {
+        try (TestServer server = TestServer.start(StreamingTestModel.repo(tmp), "server.container_concurrency=4")) {
+            Path table = tmp.resolve("load.md"), png = tmp.resolve("load.png");
+            int exit = new CommandLine(new LoadTest()).execute("--url", "http://127.0.0.1:" + server.runtime.port(),
+                    "--mode", "shared-prefix", "--prompt-tokens", "100", "--concurrency", "1,2",
+                    "--requests-per-client", "2", "--max-tokens", "3", "--out", table.toString(), "--plot", png.toString());
+            assertThat(exit).isZero();
+            // The test model counts a token per code point: a 100-token prefix is over 400 characters.
+            double promptTokens = Double.parseDouble(cells(Files.readAllLines(table).get(2)).get(5));
+            assertThat(promptTokens).isGreaterThan(100 * 4);
+            BufferedImage image = ImageIO.read(png.toFile());
+            assertThat(image.getWidth()).isGreaterThan(image.getHeight());
         }
     }
 

@@ -2,8 +2,8 @@ package dev.inferless.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.inferless.runtime.testmodel.ControllableModel;
-import dev.inferless.runtime.testmodel.TestRepos;
+import dev.inferless.serving.testmodel.ControllableModel;
+import dev.inferless.serving.testmodel.TestRepos;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

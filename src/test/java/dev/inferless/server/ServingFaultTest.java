@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import dev.inferless.llm.checkpoint.CheckpointMaker;
-import dev.inferless.runtime.RequestScheduler;
+import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
 import dev.inferless.server.testmodel.StreamingTestModel;
+import dev.inferless.serving.RequestScheduler;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +59,8 @@ class ServingFaultTest {
             RequestScheduler scheduler = server.runtime.service().scheduler();
             waitFor(() -> scheduler.inFlight() == 0 && scheduler.queued() == 0, "every slot to come back");
             assertThat(liveArrays()).as("live NDArrays after the abandoned streams").isEqualTo(baseline);
-            double generated = HttpApiTest.value(server.get("/metrics").body(), "inferless_generated_tokens_total") - full;
+            double generated = HttpApiTest.value(server.get("/metrics").body(),
+                    "inferless_generated_tokens_total{model_name=\"codellama-34b-python\"}") - full;
             assertThat(generated).as("tokens generated for abandoned streams (%d uncancelled would be %d)", CLIENTS, CLIENTS * full)
                     .isLessThan(CLIENTS * full / 10.0);
         }

@@ -3,8 +3,8 @@ package dev.inferless.server;
 import static dev.inferless.server.StreamingHttpTest.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.inferless.runtime.testmodel.ControllableModel;
-import dev.inferless.runtime.testmodel.TestRepos;
+import dev.inferless.serving.testmodel.ControllableModel;
+import dev.inferless.serving.testmodel.TestRepos;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import static dev.inferless.server.HttpApiTest.ok;
 import static dev.inferless.server.HttpApiTest.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.inferless.runtime.testmodel.TestRepos;
+import dev.inferless.serving.testmodel.TestRepos;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,7 @@
 package dev.inferless.server;
 
-import dev.inferless.runtime.ConfigLoader;
-import dev.inferless.runtime.ServingRuntime;
+import dev.inferless.app.ServingRuntime;
+import dev.inferless.config.ConfigLoader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

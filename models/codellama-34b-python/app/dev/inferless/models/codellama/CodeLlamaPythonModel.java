@@ -5,17 +5,17 @@ import dev.inferless.api.InferlessModel;
 import dev.inferless.api.ModelContext;
 import dev.inferless.api.StreamOutputHandler;
 import dev.inferless.llm.checkpoint.Checkpoint;
-import dev.inferless.llm.checkpoint.CheckpointMaker;
 import dev.inferless.llm.checkpoint.LlamaConfig;
-import dev.inferless.llm.generate.BatchLimits;
-import dev.inferless.llm.generate.CheckpointCache;
-import dev.inferless.llm.generate.ContinuousBatcher;
-import dev.inferless.llm.generate.GenerationRequest;
-import dev.inferless.llm.generate.GenerationResult;
-import dev.inferless.llm.generate.Generator;
-import dev.inferless.llm.generate.TextGenerationSettings;
-import dev.inferless.llm.generate.TextGenerationModel;
-import dev.inferless.llm.model.Engines;
+import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
+import dev.inferless.llm.engine.BatchLimits;
+import dev.inferless.llm.engine.CheckpointCache;
+import dev.inferless.llm.engine.ContinuousBatcher;
+import dev.inferless.llm.engine.Engines;
+import dev.inferless.llm.engine.GenerationRequest;
+import dev.inferless.llm.engine.GenerationResult;
+import dev.inferless.llm.engine.Generator;
+import dev.inferless.llm.engine.TextGenerationModel;
+import dev.inferless.llm.engine.TextGenerationSettings;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.nio.file.Path;
@@ -60,6 +60,7 @@ public class CodeLlamaPythonModel implements InferlessModel {
         context.gauge("inferless_batch_running", "Sequences in the continuous batch (prefilling or decoding)",
                 batcher::running);
         context.gauge("inferless_batch_waiting", "Requests waiting to join the continuous batch", batcher::waiting);
+        context.kvCacheUsage(batcher::kvCacheUsage);
     }
 
     @Override
@@ -98,18 +99,9 @@ public class CodeLlamaPythonModel implements InferlessModel {
         }
     }
 
-    /** Exports the generation's figures (Prometheus names), then maps it to outputs. */
+    /** Hands the generation's figures to the runtime's LLM metrics, then maps it to outputs. */
     private Map<String, Object> recorded(GenerationResult result) {
-        context.count("inferless_generated_tokens", "Tokens generated", result.outputTokens());
-        context.count("inferless_prompt_tokens", "Prompt tokens processed", result.promptTokens());
-        if (result.outputTokens() > 0) {
-            context.observe("inferless_time_to_first_token_seconds", "Time to first token",
-                    result.timeToFirstTokenMs() / 1000.0);
-        }
-        if (result.decodeTokensPerSecond() > 0) {
-            context.observe("inferless_time_per_output_token_seconds", "Time per output token after the first",
-                    1.0 / result.decodeTokensPerSecond());
-        }
+        context.generation(result.stats());
         return TextGenerationModel.outputs(result);
     }
 

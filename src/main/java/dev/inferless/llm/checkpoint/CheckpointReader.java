@@ -11,9 +11,9 @@ import java.util.Set;
  * config and the safetensors files; then checks every Llama tensor's presence, type and shape, so a
  * broken checkpoint fails at open, naming the tensor, rather than halfway through loading.
  */
-final class CheckpointReader {
+public final class CheckpointReader {
 
-    static final String[] PROJECTIONS = {
+    public static final String[] PROJECTIONS = {
         "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
         "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"
     };
@@ -46,7 +46,7 @@ final class CheckpointReader {
     }
 
     /** (in, out) of projection {@code name} (e.g. "mlp.down_proj") in a Llama layer. */
-    static int[] projectionShape(LlamaConfig c, String name) {
+    public static int[] projectionShape(LlamaConfig c, String name) {
         int q = c.numHeads() * c.headDim();
         int kv = c.numKvHeads() * c.headDim();
         return switch (name) {
@@ -118,7 +118,7 @@ final class CheckpointReader {
     }
 
     /** ceil(K/G) groups; G must divide K or cover it whole (G = -1 or G >= K: one group). */
-    static int gptqGroups(String prefix, int in, int groupSize) {
+    public static int gptqGroups(String prefix, int in, int groupSize) {
         if (groupSize == -1 || groupSize >= in) return 1;
         if (in % groupSize != 0) {
             throw new IllegalArgumentException("'" + prefix + "': group_size " + groupSize

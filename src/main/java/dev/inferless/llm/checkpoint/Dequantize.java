@@ -16,7 +16,7 @@ public final class Dequantize {
 
     /** AWQ packs column 8c + ORDER[i] into nibble i; column j of a word sits in nibble REVERSE[j]. */
     static final int[] AWQ_ORDER = {0, 2, 4, 6, 1, 3, 5, 7};
-    static final int[] AWQ_REVERSE = {0, 4, 1, 5, 2, 6, 3, 7};
+    public static final int[] AWQ_REVERSE = {0, 4, 1, 5, 2, 6, 3, 7};
 
     private Dequantize() {}
 
@@ -164,7 +164,7 @@ public final class Dequantize {
         return values;
     }
 
-    static float[] halves(TensorStore store, TensorInfo info) {
+    public static float[] halves(TensorStore store, TensorInfo info) {
         short[] raw = new short[Math.toIntExact(info.elements())];
         store.bytes(info.name()).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(raw);
         float[] values = new float[raw.length];

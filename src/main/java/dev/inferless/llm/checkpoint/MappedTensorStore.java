@@ -23,10 +23,10 @@ import java.util.stream.Stream;
  * Tensors of one or several safetensors files, memory-mapped. Each tensor is mapped on its own
  * (tensors stay below 2 GiB even where a shard is ~10 GB, and one map is limited to 2 GiB).
  */
-final class MappedTensorStore implements TensorStore {
+public final class MappedTensorStore implements TensorStore {
 
-    static final String INDEX_FILE = "model.safetensors.index.json";
-    static final String SINGLE_FILE = "model.safetensors";
+    public static final String INDEX_FILE = "model.safetensors.index.json";
+    public static final String SINGLE_FILE = "model.safetensors";
 
     private static final System.Logger LOG = System.getLogger(MappedTensorStore.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();

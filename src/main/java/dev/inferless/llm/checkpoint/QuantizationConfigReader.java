@@ -10,9 +10,9 @@ import java.util.Locale;
  * config.json (transformers; gptq or awq), or quant_config.json (older AutoAWQ); else unquantized.
  * Anything we cannot run exactly is rejected with the field and value at fault.
  */
-final class QuantizationConfigReader {
+public final class QuantizationConfigReader {
 
-    static final String GPTQ_FILE = "quantize_config.json";
+    public static final String GPTQ_FILE = "quantize_config.json";
     static final String AWQ_FILE = "quant_config.json";
 
     private QuantizationConfigReader() {}

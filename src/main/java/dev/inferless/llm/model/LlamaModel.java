@@ -12,7 +12,6 @@ import dev.inferless.llm.ops.CausalAttention;
 import dev.inferless.llm.ops.RmsNorm;
 import dev.inferless.llm.ops.RotaryEmbedding;
 import dev.inferless.llm.ops.SwiGlu;
-
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -67,7 +66,7 @@ public final class LlamaModel implements LanguageModel {
 
     /**
      * Builds a model from dense float weights by checkpoint name (projections [out][in] row-major),
-     * as {@link dev.inferless.llm.reference.ReferenceLlama} takes them. Device and dtype as in {@link #load}.
+     * as {@code ReferenceLlama} (src/test) takes them. Device and dtype as in {@link #load}.
      */
     public static LlamaModel fromWeights(LlamaConfig cfg, Function<String, float[]> weights, String device,
                                          String dtype) {

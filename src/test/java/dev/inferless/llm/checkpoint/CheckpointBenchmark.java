@@ -1,5 +1,11 @@
 package dev.inferless.llm.checkpoint;
 
+import dev.inferless.llm.checkpoint.synthetic.AwqPacker;
+import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
+import dev.inferless.llm.checkpoint.synthetic.GptqPacker;
+import dev.inferless.llm.checkpoint.synthetic.MatrixRows;
+import dev.inferless.llm.checkpoint.synthetic.SafetensorsWriter;
+import dev.inferless.llm.checkpoint.synthetic.TensorBytes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

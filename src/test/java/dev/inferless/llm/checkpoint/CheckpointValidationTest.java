@@ -3,6 +3,8 @@ package dev.inferless.llm.checkpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
+import dev.inferless.llm.checkpoint.synthetic.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

@@ -3,6 +3,10 @@ package dev.inferless.llm.checkpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
+import dev.inferless.llm.checkpoint.synthetic.ModelShapes;
+import dev.inferless.llm.checkpoint.synthetic.SafetensorsWriter;
+import dev.inferless.llm.checkpoint.synthetic.ShardedSafetensorsWriter;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;

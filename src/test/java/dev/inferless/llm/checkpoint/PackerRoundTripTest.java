@@ -2,6 +2,8 @@ package dev.inferless.llm.checkpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.inferless.llm.checkpoint.synthetic.AwqPacker;
+import dev.inferless.llm.checkpoint.synthetic.GptqPacker;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,5 +1,7 @@
 package dev.inferless.llm.checkpoint;
 
+import dev.inferless.llm.checkpoint.synthetic.SafetensorsWriter;
+import dev.inferless.llm.checkpoint.synthetic.TensorBytes;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;

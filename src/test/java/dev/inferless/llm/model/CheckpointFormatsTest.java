@@ -1,18 +1,17 @@
 package dev.inferless.llm.model;
 
-import dev.inferless.llm.checkpoint.Checkpoint;
-import dev.inferless.llm.checkpoint.CheckpointMaker;
-import dev.inferless.llm.checkpoint.LlamaConfig;
-import dev.inferless.llm.reference.ReferenceLlama;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.inferless.llm.checkpoint.Checkpoint;
+import dev.inferless.llm.checkpoint.LlamaConfig;
+import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
+import dev.inferless.llm.reference.ReferenceLlama;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Every checkpoint format, end to end from files on disk: CheckpointMaker writes a tiny checkpoint

@@ -2,6 +2,7 @@ package dev.inferless.llm.tokenizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.inferless.llm.checkpoint.synthetic.TokenizerJsonWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

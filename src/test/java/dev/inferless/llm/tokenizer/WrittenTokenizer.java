@@ -1,5 +1,6 @@
 package dev.inferless.llm.tokenizer;
 
+import dev.inferless.llm.checkpoint.synthetic.TokenizerJsonWriter;
 import java.nio.file.Path;
 
 /** A tokenizer.json of our own byte-level vocabulary, written into a test's directory and loaded. */

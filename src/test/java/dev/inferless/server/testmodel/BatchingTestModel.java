@@ -2,7 +2,7 @@ package dev.inferless.server.testmodel;
 
 import dev.inferless.api.InferlessModel;
 import dev.inferless.api.ModelContext;
-import dev.inferless.runtime.testmodel.TestRepos;
+import dev.inferless.serving.testmodel.TestRepos;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -4,7 +4,7 @@ import dev.inferless.api.BadInputException;
 import dev.inferless.api.InferlessModel;
 import dev.inferless.api.ModelContext;
 import dev.inferless.api.StreamOutputHandler;
-import dev.inferless.runtime.testmodel.TestRepos;
+import dev.inferless.serving.testmodel.TestRepos;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

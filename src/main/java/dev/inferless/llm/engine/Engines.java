@@ -1,0 +1,32 @@
+package dev.inferless.llm.engine;
+
+import dev.inferless.llm.checkpoint.Checkpoint;
+import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.model.LlamaModel;
+import dev.inferless.llm.model.fast.FastLlamaModel;
+import java.util.Optional;
+
+/**
+ * Chooses how a checkpoint runs: the fast native path (libllm_ops: 4-bit kernels, CUDA graph,
+ * device sampling) where it applies, otherwise the portable DJL path ({@link LlamaModel}).
+ */
+public final class Engines {
+
+    private static final System.Logger LOG = System.getLogger(Engines.class.getName());
+
+    private Engines() {}
+
+    /**
+     * @param device    cpu | gpu | auto
+     * @param sequences the most sequences decoding at once (the fast path keeps a KV cache for each)
+     */
+    public static LanguageModel load(Checkpoint ckpt, String device, int sequences) {
+        long start = System.nanoTime();
+        Optional<String> whyNot = FastLlamaModel.whyNotFast(ckpt, device);
+        LanguageModel model = whyNot.isEmpty() ? FastLlamaModel.load(ckpt, sequences, true) : LlamaModel.load(ckpt, device);
+        LOG.log(System.Logger.Level.INFO, "engine: {0} on {1}, loaded in {2} ms{3}",
+                whyNot.isEmpty() ? "fast native path" : "portable DJL path", model.device(),
+                (System.nanoTime() - start) / 1_000_000, whyNot.map(r -> " (fast path not used: " + r + ")").orElse(""));
+        return model;
+    }
+}

@@ -1,9 +1,0 @@
-package dev.inferless.runtime;
-
-/** The runtime configuration is wrong; the message names the key. */
-public final class ConfigException extends RuntimeException {
-
-    public ConfigException(String message) {
-        super(message);
-    }
-}

@@ -1,9 +1,0 @@
-package dev.inferless.runtime;
-
-/** The model is not ready yet, or the runtime is shutting down. */
-public final class NotServingException extends Exception {
-
-    public NotServingException(String message) {
-        super(message);
-    }
-}

@@ -1,6 +1,0 @@
-package dev.inferless.runtime;
-
-/** Where a serving runtime is in its life: live from STARTING, ready only in READY. */
-public enum ServingState {
-    STARTING, READY, DRAINING, STOPPED
-}

@@ -1,0 +1,73 @@
+package dev.inferless.serving;
+
+import dev.inferless.api.ModelContext;
+import dev.inferless.repo.ModelRepo;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/** The runtime's ModelContext: the repo, its merged model config, the device, a logger, cancellation, counters. */
+final class RuntimeModelContext implements ModelContext {
+
+    private final ModelRepo repo;
+    private final String device;
+    private final System.Logger logger;
+    private final CounterSink counters;
+
+    RuntimeModelContext(ModelRepo repo, String device, CounterSink counters) {
+        this.repo = repo;
+        this.device = device;
+        this.logger = System.getLogger("model." + repo.name()); // SLF4J, through slf4j-jdk-platform-logging
+        this.counters = counters;
+    }
+
+    @Override
+    public Path repoDir() {
+        return repo.dir();
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return repo.modelConfig();
+    }
+
+    @Override
+    public String device() {
+        return device;
+    }
+
+    @Override
+    public System.Logger logger() {
+        return logger;
+    }
+
+    @Override
+    public BooleanSupplier cancelled() {
+        return Cancellation.current();
+    }
+
+    @Override
+    public void count(String metric, String help, double amount) {
+        counters.add(metric, help, amount);
+    }
+
+    @Override
+    public void observe(String metric, String help, double value) {
+        counters.observe(metric, help, value);
+    }
+
+    @Override
+    public void gauge(String metric, String help, java.util.function.DoubleSupplier value) {
+        counters.gauge(metric, help, value);
+    }
+
+    @Override
+    public void generation(dev.inferless.api.GenerationStats stats) {
+        counters.generation(repo.name(), stats);
+    }
+
+    @Override
+    public void kvCacheUsage(java.util.function.DoubleSupplier usage) {
+        counters.kvCacheUsage(repo.name(), usage);
+    }
+}

@@ -1,0 +1,369 @@
+package dev.inferless.llm.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.inferless.llm.checkpoint.LlamaConfig;
+import dev.inferless.llm.model.DecodeSession;
+import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.model.fast.DeviceSampling;
+import dev.inferless.llm.model.fast.DeviceSamplingModel;
+import dev.inferless.llm.model.fast.SamplingSettings;
+import dev.inferless.llm.tokenizer.Tokenizer;
+import dev.inferless.llm.tokenizer.WrittenTokenizer;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A session that samples on its device (the fast path) is driven through prefillAndSample /
+ * decodeAndSample with the request's settings, never asked for host logits, and fed back each
+ * token it chose; stop handling, EOS and counts work as on the logits path.
+ */
+class DeviceSamplingGeneratorTest {
+
+    private static Tokenizer tok;
+
+    @BeforeAll
+    static void load(@TempDir Path dir) {
+        tok = WrittenTokenizer.load(dir, 512, 2);
+    }
+
+    @AfterAll
+    static void close() {
+        tok.close();
+    }
+
+    /** Returns the script for the prompt token by token, then EOS; records what it was given. */
+    static class DeviceSampledModel implements LanguageModel {
+        final int[] script;
+        final List<SamplingSettings> settings = new ArrayList<>();
+        final List<Integer> fedBack = new ArrayList<>();
+
+        DeviceSampledModel(int[] script) {
+            this.script = script;
+        }
+
+        @Override
+        public LlamaConfig config() {
+            return new LlamaConfig(8, 16, 1, 2, 2, 4, 512, 256, 1e-5, 1e6, 1, false, 1, 2);
+        }
+
+        @Override
+        public String device() {
+            return "gpu(0)";
+        }
+
+        @Override
+        public DecodeSession newSession(int maxTokens) {
+            return new Session(maxTokens);
+        }
+
+        @Override
+        public void close() {}
+
+        /** The tokens a session replays after this prompt. */
+        int[] scriptFor(int[] prompt) {
+            return script;
+        }
+
+        final class Session implements DecodeSession, DeviceSampling {
+            final int maxTokens;
+            int[] own;
+            int step;
+            int positions; // prompt and fed tokens in its cache, bounded by maxTokens as a real cache is
+            int last;      // the token it sampled last: what TOKEN_ON_DEVICE stands for
+
+            Session(int maxTokens) {
+                this.maxTokens = maxTokens;
+            }
+
+            @Override
+            public int prefillAndSample(int[] tokens, SamplingSettings s) {
+                settings.add(s);
+                own = scriptFor(tokens);
+                positions = tokens.length;
+                return next();
+            }
+
+            @Override
+            public int decodeAndSample(int token) {
+                if (positions >= maxTokens) throw new IllegalStateException("maxTokens " + maxTokens + " reached");
+                if (token == DeviceSamplingModel.TOKEN_ON_DEVICE) token = last;
+                positions++;
+                fedBack.add(token);
+                return next();
+            }
+
+            private int next() {
+                last = step < own.length ? own[step++] : 2;
+                return last;
+            }
+
+            @Override
+            public float[] prefill(int[] tokens) {
+                throw new AssertionError("host logits asked of a device-sampling session");
+            }
+
+            @Override
+            public float[] decode(int token) {
+                throw new AssertionError("host logits asked of a device-sampling session");
+            }
+
+            @Override
+            public int position() {
+                return step;
+            }
+
+            @Override
+            public void close() {}
+        }
+    }
+
+    @Test
+    void generatorSamplesOnTheDeviceAndFeedsEachTokenBack() {
+        int[] ids = tok.encode("    return a + b\n");
+        int[] script = Arrays.copyOfRange(ids, 1, ids.length);
+        DeviceSampledModel model = new DeviceSampledModel(script);
+        GenerationRequest request = new GenerationRequest("def add(a, b):", 100, 0.8, 0.95, 40, 1.1, 7L, List.of(), false);
+
+        GenerationResult result = new Generator(model, tok, 0).generate(request, () -> false, piece -> {});
+
+        assertThat(result.text()).isEqualTo(tok.decode(script));
+        assertThat(result.finishReason()).isEqualTo(GenerationResult.STOP);
+        assertThat(result.outputTokens()).isEqualTo(script.length + 1); // EOS counted
+        assertThat(model.settings).containsExactly(new SamplingSettings(0.8, 40, 0.95, 1.1, 7L));
+        assertThat(model.fedBack).containsExactlyElementsOf(Arrays.stream(script).boxed().toList());
+    }
+
+    @Test
+    void theBatcherStepsDeviceSamplingSessionsAloneWithTheSameResult() throws Exception {
+        int[] ids = tok.encode("    return a + b\n");
+        int[] script = Arrays.copyOfRange(ids, 1, ids.length);
+        GenerationRequest request = new GenerationRequest("def add(a, b):", 100, 0.8, 0.95, 40, 1.1, 7L, List.of(), false);
+        GenerationResult alone = new Generator(new DeviceSampledModel(script), tok, 0).generate(request, () -> false, p -> {});
+        DeviceSampledModel model = new DeviceSampledModel(script);
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 4, 0), size -> {})) {
+            List<String> pieces = new ArrayList<>();
+            GenerationResult batched = batcher.generate(request, () -> false, pieces::add);
+            assertThat(batched.text()).isEqualTo(alone.text()).isEqualTo(String.join("", pieces));
+            assertThat(batched.outputTokens()).isEqualTo(alone.outputTokens());
+            assertThat(batched.finishReason()).isEqualTo(GenerationResult.STOP);
+        }
+        assertThat(model.settings).containsExactly(new SamplingSettings(0.8, 40, 0.95, 1.1, 7L));
+        assertThat(model.fedBack).containsExactlyElementsOf(Arrays.stream(script).boxed().toList());
+    }
+
+    /**
+     * Offers batched device sampling: each session replays the script chosen by its prompt's length;
+     * the first prefill waits until two more requests queue, so the three then share steps.
+     */
+    static final class BatchedDeviceModel extends DeviceSampledModel implements DeviceSamplingModel {
+        final Map<Integer, int[]> scriptByPromptLength;
+        final List<Integer> callSizes = new ArrayList<>();
+        ContinuousBatcher batcher;
+        boolean waited;
+
+        BatchedDeviceModel(Map<Integer, int[]> scriptByPromptLength) {
+            super(new int[0]);
+            this.scriptByPromptLength = scriptByPromptLength;
+        }
+
+        /** By prompt length; the first prefill waits until two more requests queue. */
+        @Override
+        int[] scriptFor(int[] prompt) {
+            if (!waited) {
+                waited = true;
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (batcher.waiting() < 2 && System.nanoTime() < deadline) Thread.onSpinWait();
+            }
+            return fixed != null ? fixed : scriptByPromptLength.get(prompt.length);
+        }
+
+        int[] fixed;
+
+        @Override
+        public int[] decodeAndSample(List<? extends DecodeSession> sessions, int[] tokens) {
+            if (!inFlight.isEmpty()) throw new IllegalStateException("steps are in flight");
+            submitDecode(sessions, tokens);
+            return collectDecode();
+        }
+
+        /** Runs the step at once (as the device would, in order) and keeps its tokens until collected. */
+        @Override
+        public void submitDecode(List<? extends DecodeSession> sessions, int[] tokens) {
+            if (inFlight.size() == 2) throw new IllegalStateException("two steps in flight already");
+            callSizes.add(sessions.size());
+            for (int t : tokens) fedRaw.add(t);
+            int[] next = new int[tokens.length];
+            for (int i = 0; i < tokens.length; i++) next[i] = ((Session) sessions.get(i)).decodeAndSample(tokens[i]);
+            inFlight.add(next);
+            maxInFlight = Math.max(maxInFlight, inFlight.size());
+        }
+
+        @Override
+        public int[] collectDecode() {
+            if (inFlight.isEmpty()) throw new IllegalStateException("no step to collect");
+            if (--collectsBeforeFailure == 0) {
+                inFlight.poll();
+                throw new IllegalStateException("device fault");
+            }
+            return inFlight.poll();
+        }
+
+        final ArrayDeque<int[]> inFlight = new ArrayDeque<>();
+        final List<Integer> fedRaw = new ArrayList<>(); // as the batcher passed them, TOKEN_ON_DEVICE included
+        int maxInFlight;
+        int collectsBeforeFailure = -1;                 // > 0: that collect fails
+    }
+
+    /** A batched device model for one request at a time: no waiting for others to queue. */
+    static BatchedDeviceModel alone(int[] script) {
+        BatchedDeviceModel model = new BatchedDeviceModel(Map.of());
+        model.waited = true;
+        model.fixed = script;
+        return model;
+    }
+
+    @Test
+    void theBatcherStepsDeviceSamplingSequencesTogetherInOneCall() throws Exception {
+        List<String> prompts = List.of("def add(a, b):", "class Stack:", "import os");
+        List<String> texts = List.of("    return a + b\n", "    def __init__(self):\n", "\nprint(os.getcwd())\n");
+        Map<Integer, int[]> scripts = new HashMap<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            int[] ids = tok.encode(texts.get(i));
+            assertThat(scripts.put(tok.encode(prompts.get(i)).length, Arrays.copyOfRange(ids, 1, ids.length))).isNull();
+        }
+        BatchedDeviceModel model = new BatchedDeviceModel(scripts);
+        List<Integer> stepSizes = new CopyOnWriteArrayList<>();
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 512, 0), stepSizes::add)) {
+            model.batcher = batcher;
+            ExecutorService pool = Executors.newFixedThreadPool(3);
+            try {
+                List<Future<GenerationResult>> results = new ArrayList<>();
+                for (String prompt : prompts) {
+                    results.add(pool.submit(() -> batcher.generate(
+                            new GenerationRequest(prompt, 100, 1.0, 1.0, 0, 1.0, 3L, List.of(), false), () -> false, p -> {})));
+                }
+                for (int i = 0; i < prompts.size(); i++) {
+                    assertThat(results.get(i).get(30, TimeUnit.SECONDS).text()).isEqualTo(texts.get(i));
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        assertThat(model.callSizes).contains(3);
+        assertThat(stepSizes).contains(3).doesNotContain(0);
+    }
+
+    @Test
+    void stopSequencesEndDeviceSampledGenerationToo() {
+        int[] ids = tok.encode("    x = 1\n\ndef g():\n");
+        int[] script = Arrays.copyOfRange(ids, 1, ids.length);
+        GenerationResult result = new Generator(new DeviceSampledModel(script), tok, 0).generate(
+                new GenerationRequest("def f():", 100, 0, 1, 0, 1, null, List.of("\ndef"), false), () -> false, p -> {});
+        assertThat(result.text()).isEqualTo("    x = 1\n");
+        assertThat(result.finishReason()).isEqualTo(GenerationResult.STOP);
+    }
+
+    @Test
+    void batchedStepsRunOneAheadFedWithTheTokensOnTheDevice() {
+        int[] ids = tok.encode("    return a + b\n");
+        int[] script = Arrays.copyOfRange(ids, 1, ids.length);
+        BatchedDeviceModel model = alone(script);
+        GenerationRequest request = new GenerationRequest("def add(a, b):", 100, 1.0, 1.0, 0, 1.0, 5L, List.of(), false);
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 512, 0), size -> {})) {
+            GenerationResult result = batcher.generate(request, () -> false, p -> {});
+            assertThat(result.text()).isEqualTo(tok.decode(script));
+            assertThat(result.outputTokens()).isEqualTo(script.length + 1); // EOS counted
+        }
+        // Each step was fed the previous token: from the host after the prompt, then from the device.
+        List<Integer> fed = model.fedBack.subList(0, script.length);
+        assertThat(fed).containsExactlyElementsOf(Arrays.stream(script).boxed().toList());
+        assertThat(model.fedRaw.get(0)).isEqualTo(script[0]);
+        assertThat(model.fedRaw.subList(1, model.fedRaw.size())).containsOnly(DeviceSamplingModel.TOKEN_ON_DEVICE);
+        assertThat(model.maxInFlight).isEqualTo(2);
+        // At most the one step launched while EOS was on its way is wasted.
+        assertThat(model.fedBack.size()).isBetween(script.length, script.length + 1);
+        assertThat(model.inFlight).isEmpty();
+    }
+
+    @Test
+    void noStepIsLaunchedPastTheBudget() {
+        int[] ids = tok.encode("    return a + b + c + d + e\n");
+        int[] script = Arrays.copyOfRange(ids, 1, ids.length);
+        int maxTokens = 4;
+        assertThat(script.length).isGreaterThan(maxTokens + 2);
+        BatchedDeviceModel model = alone(script);
+        GenerationRequest request = new GenerationRequest("def add(a, b):", maxTokens, 1.0, 1.0, 0, 1.0, 5L, List.of(), false);
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 512, 0), size -> {})) {
+            GenerationResult result = batcher.generate(request, () -> false, p -> {});
+            assertThat(result.finishReason()).isEqualTo(GenerationResult.LENGTH);
+            assertThat(result.outputTokens()).isEqualTo(maxTokens);
+            assertThat(result.text()).isEqualTo(tok.decode(Arrays.copyOf(script, maxTokens)));
+        }
+        // The first token comes from the prompt; exactly maxTokens - 1 steps follow, none wasted.
+        assertThat(model.fedBack).hasSize(maxTokens - 1);
+    }
+
+    @Test
+    void aFailedStepFailsItsRequestsAndTheNextRequestIsServed() {
+        int[] ids = tok.encode("    return a + b\n");
+        int[] script = Arrays.copyOfRange(ids, 1, ids.length);
+        BatchedDeviceModel model = alone(script);
+        model.collectsBeforeFailure = 3;
+        GenerationRequest request = new GenerationRequest("def add(a, b):", 100, 1.0, 1.0, 0, 1.0, 5L, List.of(), false);
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 512, 0), size -> {})) {
+            assertThatThrownBy(() -> batcher.generate(request, () -> false, p -> {})).hasMessageContaining("device fault");
+            GenerationResult next = batcher.generate(request, () -> false, p -> {});
+            assertThat(next.text()).isEqualTo(tok.decode(script));
+        }
+        assertThat(model.inFlight).isEmpty();
+    }
+
+    @Test
+    void theGeneratorRunsOneAheadTooWithTheSameTextAndNoStepPastTheBudget() {
+        int[] ids = tok.encode("    return a + b + c + d + e\n");
+        int[] script = Arrays.copyOfRange(ids, 1, ids.length);
+        GenerationRequest full = new GenerationRequest("def add(a, b):", 100, 1.0, 1.0, 0, 1.0, 5L, List.of(), false);
+        GenerationResult alone = new Generator(new DeviceSampledModel(script), tok, 0).generate(full, () -> false, p -> {});
+        BatchedDeviceModel model = alone(script);
+        GenerationResult ahead = new Generator(model, tok, 0).generate(full, () -> false, p -> {});
+        assertThat(ahead.text()).isEqualTo(alone.text()).isEqualTo(tok.decode(script));
+        assertThat(ahead.outputTokens()).isEqualTo(alone.outputTokens());
+        assertThat(model.fedRaw.subList(1, model.fedRaw.size())).containsOnly(DeviceSamplingModel.TOKEN_ON_DEVICE);
+        assertThat(model.maxInFlight).isEqualTo(2);
+        assertThat(model.inFlight).isEmpty();
+
+        BatchedDeviceModel budgeted = alone(script);
+        GenerationRequest four = new GenerationRequest("def add(a, b):", 4, 1.0, 1.0, 0, 1.0, 5L, List.of(), false);
+        GenerationResult cut = new Generator(budgeted, tok, 0).generate(four, () -> false, p -> {});
+        assertThat(cut.finishReason()).isEqualTo(GenerationResult.LENGTH);
+        assertThat(cut.text()).isEqualTo(tok.decode(Arrays.copyOf(script, 4)));
+        assertThat(budgeted.fedBack).hasSize(3);
+    }
+
+    @Test
+    void aFailedStepInTheGeneratorLeavesNoStepInFlight() {
+        int[] ids = tok.encode("    return a + b\n");
+        BatchedDeviceModel model = alone(Arrays.copyOfRange(ids, 1, ids.length));
+        model.collectsBeforeFailure = 2;
+        GenerationRequest request = new GenerationRequest("def add(a, b):", 100, 1.0, 1.0, 0, 1.0, 5L, List.of(), false);
+        assertThatThrownBy(() -> new Generator(model, tok, 0).generate(request, () -> false, p -> {}))
+                .hasMessageContaining("device fault");
+        assertThat(model.inFlight).isEmpty();
+    }
+}

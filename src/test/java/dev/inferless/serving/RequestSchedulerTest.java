@@ -1,0 +1,112 @@
+package dev.inferless.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+class RequestSchedulerTest {
+
+    private static final Duration LONG = Duration.ofSeconds(120);
+
+    @Test
+    void slotsThenQueueThenRejection() throws Exception {
+        RequestScheduler scheduler = new RequestScheduler(2, 1, LONG);
+        CountDownLatch release = new CountDownLatch(1);
+        List<CompletableFuture<String>> admitted = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String name = "r" + i;
+            admitted.add(async(() -> scheduler.run(() -> {
+                release.await();
+                return name;
+            })));
+        }
+        waitFor(() -> scheduler.inFlight() == 2 && scheduler.queued() == 1);
+        assertThatThrownBy(() -> scheduler.run(() -> "over")).isInstanceOf(OverCapacityException.class)
+                .satisfies(e -> assertThat(((OverCapacityException) e).retryAfterSeconds()).isPositive());
+        release.countDown();
+        for (int i = 0; i < 3; i++) {
+            assertThat(admitted.get(i).get(60, TimeUnit.SECONDS)).isEqualTo("r" + i);
+        }
+        assertThat(scheduler.inFlight() + scheduler.queued()).isZero();
+    }
+
+    @Test
+    void theDeadlineAnswersAtOnceFlipsTheFlagAndTheReturningCallFreesTheSlot() throws Exception {
+        RequestScheduler scheduler = new RequestScheduler(1, 0, Duration.ofMillis(300));
+        AtomicBoolean sawCancel = new AtomicBoolean();
+        CountDownLatch stopped = new CountDownLatch(1);
+        assertThatThrownBy(() -> scheduler.run(() -> {
+            BooleanSupplier cancelled = Cancellation.current();
+            while (!cancelled.getAsBoolean()) {
+                Thread.sleep(2);
+            }
+            sawCancel.set(true);
+            stopped.countDown();
+            return "late";
+        })).isInstanceOf(DeadlineExceededException.class).hasMessageContaining("deadline");
+        assertThat(stopped.await(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(sawCancel).isTrue();
+        waitFor(() -> scheduler.inFlight() == 0); // the slot comes back when the call returns, not at the deadline
+        assertThat(scheduler.run(() -> "next")).isEqualTo("next");
+    }
+
+    @Test
+    void aThrowingModelIsAModelFailureWithItsMessage() throws Exception {
+        RequestScheduler scheduler = new RequestScheduler(1, 0, LONG);
+        assertThatThrownBy(() -> scheduler.run(() -> {
+            throw new IllegalArgumentException("bad prompt");
+        })).isInstanceOf(ModelFailureException.class).hasMessage("bad prompt");
+        assertThat(scheduler.run(() -> 1)).isEqualTo(1);
+    }
+
+    @Test
+    void closedRefusesNewWorkAndGraceCancelsRunningWork() throws Exception {
+        RequestScheduler scheduler = new RequestScheduler(1, 0, LONG);
+        CompletableFuture<Boolean> running = async(() -> scheduler.run(() -> {
+            BooleanSupplier cancelled = Cancellation.current();
+            while (!cancelled.getAsBoolean()) {
+                Thread.sleep(2);
+            }
+            return true;
+        }));
+        waitFor(() -> scheduler.inFlight() == 1);
+        scheduler.close();
+        assertThatThrownBy(() -> scheduler.run(() -> 1)).isInstanceOf(NotServingException.class);
+        assertThat(scheduler.awaitIdle(Duration.ofMillis(50))).isFalse();
+        scheduler.cancelAll();
+        assertThat(running.get(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(scheduler.awaitIdle(Duration.ofSeconds(60))).isTrue();
+    }
+
+    private static <T> CompletableFuture<T> async(Callable<T> call) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                f.complete(call.call());
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return f;
+    }
+
+    private static void waitFor(BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("timed out").isLessThan(end);
+            Thread.sleep(5);
+        }
+    }
+}
