@@ -302,10 +302,11 @@ public final class HttpServer {
         try {
             service.inferStreaming(inputs, out);
         } catch (Exception e) {
-            ErrorMapping.Failure f = ErrorMapping.describe(e, ctx.method() + " " + ctx.path());
-            if (!sse.fail(f.status(), f.message())) {
-                throw e;
+            if (!sse.endUnlessStarted()) {
+                throw e; // an ordinary error response, described (and logged) once by ErrorMapping
             }
+            ErrorMapping.Failure f = ErrorMapping.describe(e, ctx.method() + " " + ctx.path());
+            sse.fail(f.status(), f.message());
             ctx.attribute(STREAM_ERROR, f.status());
             return;
         }
