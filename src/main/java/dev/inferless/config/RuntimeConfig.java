@@ -36,6 +36,7 @@ public record RuntimeConfig(ServerConfig server, ModelSettings model, LoggingCon
         d.put("server.idle_timeout_s", "30");
         d.put("server.body_timeout_s", "30");
         d.put("server.min_request_data_rate", "0");
+        d.put("server.cors_allow_origin", "");
         d.put("model.repo", "models/codellama-34b-python");
         d.put("model.name", "");
         d.put("model.warmup", "true");

@@ -21,7 +21,7 @@ final class JsonErrorHandler extends ErrorHandler {
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
             Callback callback) {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-        String body = ErrorMapping.body(Request.getPathInContext(request), code, describe(code, message));
+        String body = body(Request.getPathInContext(request), code, describe(code, message));
         response.write(true, StandardCharsets.UTF_8.encode(body), callback);
     }
 
@@ -29,7 +29,11 @@ final class JsonErrorHandler extends ErrorHandler {
     @Override
     public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
         fields.put(HttpHeader.CONTENT_TYPE, "application/json");
-        return StandardCharsets.UTF_8.encode(ErrorMapping.body("", status, describe(status, reason)));
+        return StandardCharsets.UTF_8.encode(body("", status, describe(status, reason)));
+    }
+
+    private static String body(String path, int status, String message) {
+        return Json.write(ErrorMapping.body(path, new ErrorMapping.Failure(status, message, null, null, null)));
     }
 
     private static String describe(int code, String message) {

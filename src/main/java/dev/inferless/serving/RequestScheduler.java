@@ -120,8 +120,8 @@ public final class RequestScheduler {
             if (cause instanceof NotServingException) {
                 throw (NotServingException) cause;
             }
-            if (cause instanceof BadInputException) {
-                throw new InvalidInputException(message);
+            if (cause instanceof BadInputException bad) {
+                throw new InvalidInputException(message, bad.code());
             }
             throw new ModelFailureException(message, cause);
         }

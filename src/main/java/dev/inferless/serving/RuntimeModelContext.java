@@ -13,6 +13,7 @@ final class RuntimeModelContext implements ModelContext {
     private final String device;
     private final System.Logger logger;
     private final CounterSink counters;
+    private volatile int contextLength;
 
     RuntimeModelContext(ModelRepo repo, String device, CounterSink counters) {
         this.repo = repo;
@@ -59,6 +60,17 @@ final class RuntimeModelContext implements ModelContext {
     @Override
     public void gauge(String metric, String help, java.util.function.DoubleSupplier value) {
         counters.gauge(metric, help, value);
+    }
+
+    @Override
+    public void contextLength(int tokens) {
+        if (tokens < 1) throw new IllegalArgumentException("context length must be at least 1 token, got " + tokens);
+        contextLength = tokens;
+    }
+
+    /** What the model reported through {@link #contextLength(int)}; 0 when it did not. */
+    int reportedContextLength() {
+        return contextLength;
     }
 
     @Override

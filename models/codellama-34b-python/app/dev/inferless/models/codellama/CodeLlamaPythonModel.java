@@ -14,9 +14,11 @@ import dev.inferless.llm.engine.Engines;
 import dev.inferless.llm.engine.GenerationRequest;
 import dev.inferless.llm.engine.GenerationResult;
 import dev.inferless.llm.engine.Generator;
+import dev.inferless.llm.engine.LogprobsCollector;
 import dev.inferless.llm.engine.TextGenerationModel;
 import dev.inferless.llm.engine.TextGenerationSettings;
 import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.tokenizer.ChatTemplate;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -54,7 +56,9 @@ public class CodeLlamaPythonModel implements InferlessModel {
         model = Engines.load(checkpoint, context.device(), limits.maxBatchSize());
         LlamaConfig config = checkpoint.config();
         tokenizer = Tokenizer.load(checkpoint.tokenizerJson(), config.bosTokenId(), config.eosTokenId());
-        generation = new TextGenerationModel(new Generator(model, tokenizer, settings.maxContext()), settings);
+        generation = new TextGenerationModel(new Generator(model, tokenizer, settings.maxContext()), settings,
+                ChatTemplate.of(weights));
+        context.contextLength(generation.generator().contextWindow());
         batcher = new ContinuousBatcher(model, tokenizer, settings.maxContext(), limits,
                 size -> context.observe("inferless_batch_size", "Sequences in each decode step", size));
         context.gauge("inferless_batch_running", "Sequences in the continuous batch (prefilling or decoding)",
@@ -65,18 +69,25 @@ public class CodeLlamaPythonModel implements InferlessModel {
 
     @Override
     public Map<String, Object> infer(Map<String, Object> inputs) {
-        GenerationRequest request = request(inputs);
-        return recorded(batcher.generate(request, context.cancelled(), piece -> {}));
+        LogprobsCollector logprobs = new LogprobsCollector(tokenizer);
+        GenerationRequest request = request(inputs, logprobs);
+        return TextGenerationModel.withLogprobs(recorded(batcher.generate(request, context.cancelled(), piece -> {})),
+                request, logprobs);
     }
 
-    /** One chunk per text piece, then a last chunk with no text and the counts and finish reason. */
+    /**
+     * One chunk per text piece (with its tokens' logprobs when asked), then a last chunk with no
+     * text and the counts, finish reason and remaining logprobs.
+     */
     @Override
     public void infer(Map<String, Object> inputs, StreamOutputHandler out) {
-        GenerationRequest request = request(inputs); // bad inputs fail before anything is sent
+        LogprobsCollector logprobs = new LogprobsCollector(tokenizer);
+        GenerationRequest request = request(inputs, logprobs); // bad inputs fail before anything is sent
         Map<String, Object> last = new LinkedHashMap<>(recorded(batcher.generate(request, context.cancelled(),
-                piece -> out.send(Map.of("generated_result", piece)))));
+                piece -> out.send(TextGenerationModel.withLogprobs(new LinkedHashMap<>(Map.of("generated_result", piece)),
+                        request, logprobs)))));
         last.put("generated_result", "");
-        out.send(last);
+        out.send(TextGenerationModel.withLogprobs(last, request, logprobs));
         out.finish();
     }
 
@@ -89,9 +100,9 @@ public class CodeLlamaPythonModel implements InferlessModel {
     }
 
     /** The request, or a client error naming the input (max_tokens 0, top_p 7: GenerationRequest's checks). */
-    private GenerationRequest request(Map<String, Object> inputs) {
+    private GenerationRequest request(Map<String, Object> inputs, LogprobsCollector logprobs) {
         try {
-            return generation.request(inputs);
+            return generation.request(inputs, logprobs);
         } catch (BadInputException e) {
             throw e;
         } catch (IllegalArgumentException e) {

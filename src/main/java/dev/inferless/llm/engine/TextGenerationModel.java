@@ -1,6 +1,11 @@
 package dev.inferless.llm.engine;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.inferless.api.BadInputException;
+import dev.inferless.llm.sampling.TokenLogprobs;
+import dev.inferless.llm.tokenizer.ChatTemplate;
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,11 +13,19 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * The protocol-free core of a text-generation model repo: request inputs (prompt, max_tokens,
- * temperature, top_p, top_k, repetition_penalty, seed, stop, ignore_eos) to a {@link GenerationRequest},
- * and the result to outputs (generated_result, prompt_tokens, output_tokens, finish_reason).
+ * The protocol-free core of a text-generation model repo: request inputs (prompt or chat messages,
+ * max_tokens, temperature, top_p, top_k, repetition_penalty, seed, stop, ignore_eos, logprobs) to a
+ * {@link GenerationRequest}, and the result to outputs (generated_result, prompt_tokens,
+ * output_tokens, finish_reason, and when asked logprobs).
+ *
+ * <p>{@code messages} (a JSON list of {"role", "content"}) becomes the prompt through the
+ * checkpoint's {@link ChatTemplate}. An explicit max_tokens that does not fit the context window
+ * after the prompt is refused ({@link BadInputException#CONTEXT_LENGTH_EXCEEDED}); the configured
+ * default is clipped to the room left.
  */
 public final class TextGenerationModel {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Stop strings are matched on the batching thread, for every token of every request: their work is bounded. */
     static final int MAX_STOP_STRINGS = 16;
@@ -20,42 +33,115 @@ public final class TextGenerationModel {
 
     private final Generator generator;
     private final TextGenerationSettings settings;
+    private final ChatTemplate chatTemplate;
 
     public TextGenerationModel(Generator generator, TextGenerationSettings settings) {
+        this(generator, settings, new ChatTemplate(ChatTemplate.PLAIN, "", ""));
+    }
+
+    public TextGenerationModel(Generator generator, TextGenerationSettings settings, ChatTemplate chatTemplate) {
         this.generator = generator;
         this.settings = settings;
+        this.chatTemplate = chatTemplate;
     }
 
     public Map<String, Object> infer(Map<String, Object> inputs, BooleanSupplier cancelled) {
-        return outputs(generator.generate(request(inputs), cancelled, piece -> {}));
+        LogprobsCollector logprobs = new LogprobsCollector(generator.tokenizer());
+        GenerationRequest request = request(inputs, logprobs);
+        return withLogprobs(outputs(generator.generate(request, cancelled, piece -> {})), request, logprobs);
     }
 
-    /** Sends one chunk {generated_result: piece} per text piece; returns the final outputs (full text and counts). */
+    /**
+     * Sends one chunk {generated_result: piece} per text piece (with the logprobs of the tokens
+     * taken since the previous chunk, when asked); returns the final outputs (full text, counts and
+     * the logprobs not sent yet).
+     */
     public Map<String, Object> inferStreaming(Map<String, Object> inputs, BooleanSupplier cancelled,
                                               Consumer<Map<String, Object>> send) {
-        GenerationRequest request = request(inputs); // bad inputs fail before anything is sent
-        return outputs(generator.generate(request, cancelled, piece -> send.accept(Map.of("generated_result", piece))));
+        LogprobsCollector logprobs = new LogprobsCollector(generator.tokenizer());
+        GenerationRequest request = request(inputs, logprobs); // bad inputs fail before anything is sent
+        GenerationResult result = generator.generate(request, cancelled,
+                piece -> send.accept(withLogprobs(new LinkedHashMap<>(Map.of("generated_result", piece)), request, logprobs)));
+        return withLogprobs(outputs(result), request, logprobs);
     }
 
+    /** Adds the {@code logprobs} output (the tokens gathered since the last call) when the request asked for it. */
+    public static Map<String, Object> withLogprobs(Map<String, Object> outputs, GenerationRequest request,
+                                                   LogprobsCollector logprobs) {
+        if (request.logprobs() != null) outputs.put("logprobs", logprobs.drainJson());
+        return outputs;
+    }
+
+    /** A request without log-probabilities: a {@code logprobs} input is refused. */
     public GenerationRequest request(Map<String, Object> inputs) {
-        Object prompt = single(inputs.get("prompt"), "prompt");
-        if (!(prompt instanceof String text)) {
-            throw new BadInputException("prompt is required and must be a string");
-        }
+        return request(inputs, null);
+    }
+
+    /** {@code logprobs} receives the generated tokens' log-probabilities when the inputs ask for them. */
+    public GenerationRequest request(Map<String, Object> inputs, Consumer<TokenLogprobs> logprobs) {
+        String text = prompt(inputs);
         Object seed = single(inputs.get("seed"), "seed");
+        int maxTokens = clampToInt(integer(inputs, "max_tokens", settings.defaultMaxTokens()));
+        if (inputs.get("max_tokens") != null) checkFits(text, maxTokens);
+        LogprobsRequest logprobsRequest = null;
+        if (inputs.get("logprobs") != null) {
+            long top = integer(inputs, "logprobs", 0);
+            if (top < 0 || top > LogprobsRequest.MAX_TOP) {
+                throw new BadInputException("logprobs must be from 0 to " + LogprobsRequest.MAX_TOP + ", got " + top);
+            }
+            if (logprobs == null) throw new BadInputException("logprobs is not supported by this model");
+            logprobsRequest = new LogprobsRequest((int) top, logprobs);
+        }
         return new GenerationRequest(
                 text,
-                clampToInt(integer(inputs, "max_tokens", settings.defaultMaxTokens())),
+                maxTokens,
                 number(inputs, "temperature", settings.defaultTemperature()),
                 number(inputs, "top_p", settings.defaultTopP()),
                 clampToInt(integer(inputs, "top_k", 0)),
                 number(inputs, "repetition_penalty", 1.0),
                 seed == null ? null : integer(inputs, "seed", 0),
                 stops(inputs.get("stop")),
-                bool(inputs, "ignore_eos"));
+                bool(inputs, "ignore_eos"),
+                logprobsRequest);
+    }
+
+    /** The prompt: the {@code prompt} input, or the {@code messages} input through the chat template. */
+    private String prompt(Map<String, Object> inputs) {
+        Object prompt = single(inputs.get("prompt"), "prompt");
+        Object messages = single(inputs.get("messages"), "messages");
+        if (prompt != null && messages != null) {
+            throw new BadInputException("prompt and messages: give one of them, not both");
+        }
+        if (messages != null) {
+            if (!(messages instanceof String json)) throw new BadInputException("messages must be a JSON string");
+            List<Map<String, String>> list;
+            try {
+                list = JSON.readValue(json, new TypeReference<List<Map<String, String>>>() {});
+            } catch (IOException e) {
+                throw new BadInputException("messages must be a JSON list of {\"role\", \"content\"}: " + e.getMessage());
+            }
+            if (list.isEmpty()) throw new BadInputException("messages must not be empty");
+            return chatTemplate.render(list);
+        }
+        if (!(prompt instanceof String text)) {
+            throw new BadInputException("prompt is required and must be a string");
+        }
+        return text;
+    }
+
+    /** An explicit max_tokens must fit after the prompt: refused, as OpenAI does, rather than clipped. */
+    private void checkFits(String prompt, int maxTokens) {
+        int window = generator.contextWindow();
+        int promptTokens = generator.tokenizer().encode(prompt).length;
+        if ((long) promptTokens + maxTokens > window) {
+            throw new BadInputException("This model's maximum context length is " + window + " tokens. However, you requested "
+                    + ((long) promptTokens + maxTokens) + " tokens (" + promptTokens + " in the prompt, " + maxTokens
+                    + " for the completion). Please reduce the prompt or max_tokens.", BadInputException.CONTEXT_LENGTH_EXCEEDED);
+        }
     }
 
     public static Map<String, Object> outputs(GenerationResult result) {
+        // mutable: withLogprobs may add to it
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("generated_result", result.text());
         out.put("prompt_tokens", result.promptTokens());

@@ -34,12 +34,14 @@ class TextGenerationSettingsTest {
     void theSchemasDeclareTheInputsAndOutputsTheModelMaps() throws Exception {
         JsonNode in = new ObjectMapper().readTree(REPO.resolve("input_schema.json").toFile());
         assertThat(in.fieldNames()).toIterable().containsExactly(
-                "prompt", "max_tokens", "temperature", "top_p", "top_k", "repetition_penalty", "seed", "stop", "ignore_eos");
-        assertThat(in.path("prompt").path("required").asBoolean()).isTrue();
+                "prompt", "messages", "max_tokens", "temperature", "top_p", "top_k", "repetition_penalty", "seed", "stop",
+                "ignore_eos", "logprobs");
+        assertThat(in.path("prompt").path("required").asBoolean()).isFalse(); // prompt or messages
         assertThat(in.path("ignore_eos").path("datatype").asText()).isEqualTo("BOOL");
         assertThat(in.path("stop").path("shape").get(0).asInt()).isEqualTo(-1);
         JsonNode out = new ObjectMapper().readTree(REPO.resolve("output_schema.json").toFile());
-        assertThat(out.fieldNames()).toIterable().containsExactly("generated_result", "prompt_tokens", "output_tokens", "finish_reason");
+        assertThat(out.fieldNames()).toIterable().containsExactly("generated_result", "prompt_tokens", "output_tokens", "finish_reason",
+                "logprobs");
         assertThat(Files.readString(REPO.resolve("app/META-INF/services/dev.inferless.api.InferlessModel")).trim())
                 .isEqualTo("dev.inferless.models.codellama.CodeLlamaPythonModel");
     }
