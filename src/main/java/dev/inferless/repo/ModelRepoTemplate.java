@@ -1,5 +1,6 @@
 package dev.inferless.repo;
 
+import dev.inferless.deploy.BuildSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,7 @@ public final class ModelRepoTemplate {
         files.put("config.yaml", ""
                 + "# A model repo for the Inferless Java runtime: see docs/model-repo.md.\n"
                 + "build:\n"
-                + "  cuda_version: \"\"        # e.g. \"12.4\" for a GPU image; empty for CPU only\n"
+                + "  cuda_version: \"\"        # the GPU image's CUDA: \"" + BuildSpec.CUDA_MINOR + "\" or \"" + BuildSpec.CUDA_MINOR + ".N\"; empty = its default\n"
                 + "  system_packages: []     # apt packages installed in the image\n"
                 + "  run: []                 # shell commands run at image build\n"
                 + "  maven_packages: []      # extra \"group:artifact:version\" jars (Inferless's python_packages)\n"

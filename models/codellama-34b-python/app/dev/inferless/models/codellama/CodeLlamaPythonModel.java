@@ -6,9 +6,8 @@ import dev.inferless.api.ModelContext;
 import dev.inferless.api.StreamOutputHandler;
 import dev.inferless.llm.checkpoint.Checkpoint;
 import dev.inferless.llm.checkpoint.LlamaConfig;
-import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
 import dev.inferless.llm.engine.BatchLimits;
-import dev.inferless.llm.engine.CheckpointCache;
+import dev.inferless.llm.engine.CheckpointLocation;
 import dev.inferless.llm.engine.ContinuousBatcher;
 import dev.inferless.llm.engine.Engines;
 import dev.inferless.llm.engine.GenerationRequest;
@@ -31,8 +30,6 @@ import java.util.Map;
  */
 public class CodeLlamaPythonModel implements InferlessModel {
 
-    private static final long TINY_SEED = 0;
-
     private ModelContext context;
     private Checkpoint checkpoint;
     private LanguageModel model;
@@ -44,9 +41,10 @@ public class CodeLlamaPythonModel implements InferlessModel {
     public void initialize(ModelContext context) {
         this.context = context;
         TextGenerationSettings settings = TextGenerationSettings.from(context.config());
-        Path weights = settings.weights().isEmpty()
-                ? CheckpointCache.ensure(settings.tinyCheckpointDir(TextGenerationSettings.defaultCacheRoot()), dir -> makeTiny(settings, dir))
-                : context.repoDir().resolve(settings.weights());
+        CheckpointLocation location = CheckpointLocation.resolve(context.repoDir(), settings,
+                TextGenerationSettings.defaultCacheRoot());
+        if (location.random()) context.logger().log(System.Logger.Level.WARNING, location.randomWarning());
+        Path weights = location.dir();
         context.logger().log(System.Logger.Level.INFO, "loading checkpoint " + weights + " on device " + context.device());
         checkpoint = Checkpoint.open(weights);
         if (checkpoint.tokenizerJson() == null) {
@@ -114,14 +112,5 @@ public class CodeLlamaPythonModel implements InferlessModel {
     private Map<String, Object> recorded(GenerationResult result) {
         context.generation(result.stats());
         return TextGenerationModel.outputs(result);
-    }
-
-    private static void makeTiny(TextGenerationSettings settings, Path dir) {
-        String format = settings.checkpointFormat();
-        try {
-            CheckpointMaker.make("tiny", format, 4, 32, format.equals("gptq"), TINY_SEED, dir);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot make the tiny " + format + " checkpoint in " + dir + ": " + e.getMessage(), e);
-        }
     }
 }

@@ -24,10 +24,10 @@ class TextGenerationSettingsTest {
             config = new Yaml().load(r);
         }
         TextGenerationSettings s = TextGenerationSettings.from((Map<String, Object>) config.get("model"));
-        assertThat(s).isEqualTo(new TextGenerationSettings("", "gptq", "auto", 0, 512, 1.0, 1.0));
+        assertThat(s).isEqualTo(new TextGenerationSettings("", true, "gptq", "auto", 0, 512, 1.0, 1.0));
         assertThat(s.tinyCheckpointDir(Path.of("/c"))).isEqualTo(Path.of("/c/inferless/tiny-gptq"));
         Map<String, Object> build = (Map<String, Object>) config.get("build");
-        assertThat(build).containsEntry("cuda_version", "12.1.1").containsKeys("system_packages", "run", "maven_packages");
+        assertThat(build).containsEntry("cuda_version", "13.0.1").containsKeys("system_packages", "run", "maven_packages");
     }
 
     @Test
@@ -52,6 +52,8 @@ class TextGenerationSettingsTest {
         assertThatThrownBy(() -> TextGenerationSettings.from(Map.of("device", "tpu"))).hasMessageContaining("model.device");
         assertThatThrownBy(() -> TextGenerationSettings.from(Map.of("max_context", -1))).hasMessageContaining("model.max_context");
         assertThatThrownBy(() -> TextGenerationSettings.from(Map.of("weights", 3))).hasMessageContaining("model.weights");
+        assertThatThrownBy(() -> TextGenerationSettings.from(Map.of("random_weights", "maybe"))).hasMessageContaining("model.random_weights");
+        assertThat(TextGenerationSettings.from(Map.of("random_weights", "false")).randomWeights()).isFalse();
         assertThatThrownBy(() -> TextGenerationSettings.from(Map.of("generation", Map.of("max_tokens", "many"))))
                 .hasMessageContaining("model.generation.max_tokens");
         assertThatThrownBy(() -> TextGenerationSettings.from(Map.of("generation", Map.of("top_p", "x"))))
