@@ -11,6 +11,7 @@ import dev.inferless.serving.ModelHost;
 import dev.inferless.serving.RequestScheduler;
 import dev.inferless.serving.ServingState;
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -25,6 +26,8 @@ import org.slf4j.LoggerFactory;
 public final class ServingRuntime {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServingRuntime.class);
+    /** How long calls cancelled at the end of the grace period get to leave the model before finalize. */
+    static final Duration CANCEL_PATIENCE = Duration.ofSeconds(5);
 
     private final RuntimeConfig config;
     private final ModelHost host;
@@ -162,13 +165,22 @@ public final class ServingRuntime {
             scheduler.close();
             boolean idle = scheduler.awaitIdle(config.server().shutdownGrace());
             if (!idle) {
-                LOG.warn("grace period over with {} requests in flight; cancelling them", scheduler.inFlight());
+                LOG.warn("grace period over with {} requests in flight and {} queued; cancelling them", scheduler.inFlight(),
+                        scheduler.queued());
                 scheduler.cancelAll();
             }
-            finalizeQuietly();
+            // Queued requests get 503 from now on; finalize only once no call is left inside the model.
+            if (scheduler.seal(CANCEL_PATIENCE)) {
+                finalizeQuietly();
+            } else {
+                cleanShutdown = false;
+                LOG.error("{} model calls ignored cancellation and are still running {} s after it; not finalizing "
+                        + "model '{}' under them", scheduler.inModel(), CANCEL_PATIENCE.toSeconds(), host.repo().name());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            finalizeQuietly();
+            cleanShutdown = false;
+            LOG.error("shutdown interrupted; model '{}' not finalized", host.repo().name());
         } finally {
             stopListening();
             LOG.info("stopped");

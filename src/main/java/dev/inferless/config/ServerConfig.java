@@ -5,7 +5,8 @@ import java.time.Duration;
 /** The {@code server:} section of runtime-config.yaml. */
 public record ServerConfig(String host, int port, long maxBodyBytes, int containerConcurrency, int queueSize,
                            Duration inferenceTimeout, Duration shutdownGrace, String authTokenEnv,
-                           String corsAllowOrigin) {
+                           String corsAllowOrigin, Duration idleTimeout, Duration bodyTimeout,
+                           long minRequestDataRate) {
 
     static ServerConfig from(ConfigValues v) {
         return new ServerConfig(
@@ -17,7 +18,10 @@ public record ServerConfig(String host, int port, long maxBodyBytes, int contain
                 seconds(v.positiveSeconds("server.inference_timeout_s")),
                 seconds(v.positiveSeconds("server.shutdown_grace_s")),
                 v.text("server.auth_token_env"),
-                v.text("server.cors_allow_origin"));
+                v.text("server.cors_allow_origin"),
+                seconds(v.positiveSeconds("server.idle_timeout_s")),
+                seconds(v.positiveSeconds("server.body_timeout_s")),
+                v.integer("server.min_request_data_rate", 0, Long.MAX_VALUE));
     }
 
     private static Duration seconds(double s) {

@@ -83,7 +83,12 @@ public final class InputValidator {
             throw new InvalidInputException("input '" + name + "': shape " + input.shape()
                     + " does not match the schema's " + spec.shape() + " (-1 = any length)");
         }
-        long count = input.shape().stream().reduce(1L, Math::multiplyExact);
+        long count;
+        try {
+            count = input.shape().stream().reduce(1L, Math::multiplyExact);
+        } catch (ArithmeticException e) {
+            throw new InvalidInputException("input '" + name + "': shape " + input.shape() + " has more elements than a tensor can hold");
+        }
         if (count != input.data().size()) {
             throw new InvalidInputException("input '" + name + "': shape " + input.shape() + " needs " + count
                     + " values, got " + input.data().size());

@@ -28,6 +28,8 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,8 +73,19 @@ public final class HttpServer {
             c.startup.showOldJavalinVersionWarning = false;
             c.http.maxRequestSize = config.maxBodyBytes();
             c.requestLogger.http(this::logRequest);
-            // Counts requests until their response is complete, so that a graceful stop waits for them.
-            c.jetty.modifyServer(server -> server.setHandler(new GracefulHandler()));
+            c.jetty.modifyServer(server -> {
+                // Counts requests until their response is complete, so that a graceful stop waits for them.
+                GracefulHandler graceful = new GracefulHandler();
+                graceful.setHandler(new BodyReceiver(config.maxBodyBytes(), config.bodyTimeout()));
+                server.setHandler(graceful);
+                server.setErrorHandler(new JsonErrorHandler());
+            });
+            c.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JsonErrorHandler()));
+            c.jetty.modifyHttpConfiguration(http -> {
+                http.setIdleTimeout(config.idleTimeout().toMillis());
+                http.setMinRequestDataRate(config.minRequestDataRate());
+            });
+
             c.routes.exception(Exception.class, ErrorMapping::handle);
             c.routes.error(404, this::unmatched);
             c.routes.before(ctx -> exchanges.incrementAndGet());
@@ -89,6 +102,9 @@ public final class HttpServer {
             app.start(config.host(), config.port());
             // Set once started: a graceful stop of a server that failed to start would hide why it failed.
             app.jettyServer().server().setStopTimeout(STOP_PATIENCE.toMillis());
+            for (Connector connector : app.jettyServer().server().getConnectors()) {
+                ((AbstractConnector) connector).setIdleTimeout(config.idleTimeout().toMillis());
+            }
         } catch (RuntimeException e) {
             throw new ConfigException("server.port: cannot listen on " + config.host() + ":" + config.port()
                     + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
@@ -305,12 +321,13 @@ public final class HttpServer {
         try {
             service.inferStreaming(inputs, out);
         } catch (Exception e) {
+            if (!sse.endUnlessStarted()) {
+                throw e; // an ordinary error response, described (and logged) once by ErrorMapping
+            }
             ErrorMapping.Failure f = ErrorMapping.describe(e, ctx.method() + " " + ctx.path());
             boolean openAi = ctx.path().startsWith("/v1/");
             Map<String, Object> event = openAi ? ErrorMapping.body(ctx.path(), f) : Map.of("error", f.message(), "status", f.status());
-            if (!sse.fail(event, !openAi)) {
-                throw e;
-            }
+            sse.fail(event, !openAi);
             ctx.attribute(STREAM_ERROR, f.status());
             return;
         }

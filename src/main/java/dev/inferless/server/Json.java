@@ -4,6 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 
 /** JSON in and out of the HTTP layer; malformed bodies become 400s. */
 final class Json {
@@ -13,6 +18,7 @@ final class Json {
     private Json() {}
 
     static JsonNode parseObject(byte[] body) {
+        requireUtf8(body);
         JsonNode root;
         try {
             root = MAPPER.readTree(body);
@@ -24,6 +30,16 @@ final class Json {
             throw new ApiError(400, "the request body must be a JSON object");
         }
         return root;
+    }
+
+    /** JSON is UTF-8 (RFC 8259): overlong forms, surrogates and bytes past U+10FFFF are refused, not repaired. */
+    private static void requireUtf8(byte[] body) {
+        ByteBuffer in = ByteBuffer.wrap(body);
+        CoderResult result = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT).decode(in, CharBuffer.allocate(body.length), true);
+        if (result.isError()) {
+            throw new ApiError(400, "the request body is not valid UTF-8 (at byte " + in.position() + ")");
+        }
     }
 
     static String write(Object value) {

@@ -50,6 +50,18 @@ final class SseWriter {
     }
 
     /**
+     * True when the stream has started; otherwise ends it (a late write from the model fails) and
+     * returns false: the caller answers with an HTTP status instead.
+     */
+    synchronized boolean endUnlessStarted() {
+        if (out == null) {
+            ended = true;
+            return false;
+        }
+        return true;
+    }
+
+    /**
      * The stream failed: true when it had started, so the error was written as an event and the
      * stream is over; false when nothing was sent yet and the caller answers with an HTTP status.
      * {@code named}: as an {@code event: error} (the runtime's own protocols), or as a plain data

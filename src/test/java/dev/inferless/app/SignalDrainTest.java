@@ -78,6 +78,22 @@ class SignalDrainTest {
         assertThat(allOutput()).contains("received SIGINT");
     }
 
+    @Test
+    void aSecondSigtermDuringTheDrainExitsAtOnceWith143() throws Exception {
+        int port = startServe();
+        Path release = tmp.resolve("release");
+        CompletableFuture<HttpResponse<String>> inFlight = post(port, "{\"prompt\": \"held\", \"hold\": \"" + release + "\"}");
+        waitFor(() -> Files.exists(Path.of(release + ".started")), "the request to reach the model");
+        signal("TERM");
+        waitFor(() -> get(port, "/v2/health/ready") == 503, "the drain to start");
+        signal("TERM");
+        assertThat(process.waitFor(WAIT_S, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(String.join("\n", output)).isEqualTo(143);
+        assertThat(tmp.resolve("finalize.log")).doesNotExist();
+        assertThat(allOutput()).contains("received SIGTERM again during the shutdown; exiting now with status 143");
+        assertThat(inFlight).failsWithin(WAIT_S, TimeUnit.SECONDS);
+    }
+
     /** Starts `serve` on a free port and returns that port once the child reports ready. */
     private int startServe() throws Exception {
         Path repo = TestRepos.controllable(tmp, ControllableModel.class);

@@ -152,8 +152,17 @@ class StreamingHttpTest {
     }
 
     @Test
-    void aModelFailingBeforeItsFirstChunkIsAPlain500() throws Exception {
-        assertError(server.post("/infer", "{\"prompt\": \"ab\", \"fail_after\": 0, \"stream\": true}"), 500, "after 0 chunks");
+    void aModelFailingBeforeItsFirstChunkIsAPlain500LoggedOnce() throws Exception {
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            assertError(server.post("/infer", "{\"prompt\": \"ab\", \"fail_after\": 0, \"stream\": true}"), 500, "after 0 chunks");
+        } finally {
+            System.setErr(err);
+        }
+        String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(log.split("model failed on POST /infer", -1)).as(log).hasSize(2);
     }
 
     @Test

@@ -6,6 +6,9 @@ import dev.inferless.llm.tokenizer.Tokenizer;
 /** A prompt's tokens checked against the context window, and the output budget it leaves. */
 record PromptTokens(int[] tokens, int budget) {
 
+    /** Room for normalizers that shrink text (composing characters) before the pieces are matched. */
+    private static final int NORMALIZER_MARGIN = 4;
+
     /** The configured context window (0 = the model's max_position_embeddings), checked against the model's. */
     static int contextWindow(int configured, int modelWindow) {
         if (configured < 0 || configured > modelWindow) {
@@ -17,6 +20,13 @@ record PromptTokens(int[] tokens, int budget) {
 
     /** @throws BadInputException when the prompt is empty or leaves no room for one output token */
     static PromptTokens of(Tokenizer tokenizer, String prompt, int maxTokens, int contextWindow) {
+        // A cheap bound first: tokenizing megabytes costs seconds and gigabytes only to be refused.
+        long maxBytes = (long) contextWindow * tokenizer.maxPieceBytes() * NORMALIZER_MARGIN;
+        long bytes = utf8Length(prompt, maxBytes);
+        if (bytes > maxBytes) {
+            throw new BadInputException("prompt is over " + maxBytes + " bytes, more than a context window of "
+                    + contextWindow + " tokens can hold with this tokenizer");
+        }
         int[] tokens = tokenizer.encode(prompt);
         if (tokens.length == 0) {
             throw new BadInputException("prompt is empty (and this tokenizer adds no BOS token)");
@@ -26,5 +36,15 @@ record PromptTokens(int[] tokens, int budget) {
                     "prompt has " + tokens.length + " tokens; the context window is " + contextWindow);
         }
         return new PromptTokens(tokens, Math.min(maxTokens, contextWindow - tokens.length));
+    }
+
+    /** The UTF-8 length of {@code text}, counted up to just past {@code limit}. */
+    private static long utf8Length(String text, long limit) {
+        long n = 0;
+        for (int i = 0; i < text.length() && n <= limit; i++) {
+            char c = text.charAt(i);
+            n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3; // a surrogate pair: 4 bytes
+        }
+        return n;
     }
 }

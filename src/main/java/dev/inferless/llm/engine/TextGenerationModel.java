@@ -27,6 +27,10 @@ public final class TextGenerationModel {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Stop strings are matched on the batching thread, for every token of every request: their work is bounded. */
+    static final int MAX_STOP_STRINGS = 16;
+    static final int MAX_STOP_CHARS = 4096;
+
     private final Generator generator;
     private final TextGenerationSettings settings;
     private final ChatTemplate chatTemplate;
@@ -192,10 +196,18 @@ public final class TextGenerationModel {
     private static List<String> stops(Object value) {
         if (value == null) return List.of();
         List<?> list = value instanceof List<?> l ? l : List.of(value);
+        if (list.size() > MAX_STOP_STRINGS) {
+            throw new BadInputException("stop: at most " + MAX_STOP_STRINGS + " strings, got " + list.size());
+        }
+        long chars = 0;
         for (Object s : list) {
             if (!(s instanceof String)) {
                 throw new BadInputException("stop must be a string or a list of strings, got " + s);
             }
+            chars += ((String) s).length();
+        }
+        if (chars > MAX_STOP_CHARS) {
+            throw new BadInputException("stop: at most " + MAX_STOP_CHARS + " characters in all, got " + chars);
         }
         return list.stream().map(String.class::cast).toList();
     }

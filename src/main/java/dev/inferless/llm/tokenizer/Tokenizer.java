@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -29,9 +30,10 @@ public final class Tokenizer implements AutoCloseable {
     private final BitSet specialTokens;
     private final int anchorId;
     private final Map<String, Integer> pieceIds;
+    private final int maxPieceBytes;
 
     private Tokenizer(HuggingFaceTokenizer hf, Map<String, Integer> pieceIds, int vocabSize, int bosId, int eosId, boolean addBos,
-                      BitSet byteTokens, BitSet specialTokens, int anchorId) {
+                      BitSet byteTokens, BitSet specialTokens, int anchorId, int maxPieceBytes) {
         this.hf = hf;
         this.vocabSize = vocabSize;
         this.bosId = bosId;
@@ -41,6 +43,7 @@ public final class Tokenizer implements AutoCloseable {
         this.specialTokens = specialTokens;
         this.anchorId = anchorId;
         this.pieceIds = pieceIds;
+        this.maxPieceBytes = maxPieceBytes;
     }
 
     /**
@@ -67,8 +70,10 @@ public final class Tokenizer implements AutoCloseable {
         int size = 0;
         int anchor = -1;
         Map<String, Integer> pieceIds = new HashMap<>();
+        int maxPieceBytes = 1;
         for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
+            maxPieceBytes = Math.max(maxPieceBytes, e.getKey().getBytes(StandardCharsets.UTF_8).length);
             int id = e.getValue().asInt();
             pieceIds.put(e.getKey(), id);
             size = Math.max(size, id + 1);
@@ -80,6 +85,7 @@ public final class Tokenizer implements AutoCloseable {
         }
         for (JsonNode t : root.path("added_tokens")) {
             int id = t.path("id").asInt();
+            maxPieceBytes = Math.max(maxPieceBytes, t.path("content").asText().getBytes(StandardCharsets.UTF_8).length);
             size = Math.max(size, id + 1);
             if (t.path("special").asBoolean(false)) {
                 special.set(id);
@@ -97,7 +103,7 @@ public final class Tokenizer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("cannot load tokenizer " + tokenizerJson + ": " + e.getMessage(), e);
         }
-        return new Tokenizer(hf, pieceIds, size, bosId, eosId, addBos, bytes, special, anchor);
+        return new Tokenizer(hf, pieceIds, size, bosId, eosId, addBos, bytes, special, anchor, maxPieceBytes);
     }
 
     public int[] encode(String text) {
@@ -132,6 +138,14 @@ public final class Tokenizer implements AutoCloseable {
     public OptionalInt tokenId(String piece) {
         Integer id = pieceIds.get(piece);
         return id == null ? OptionalInt.empty() : OptionalInt.of(id);
+    }
+
+    /**
+     * The longest vocabulary piece in UTF-8 bytes, as tokenizer.json spells it: no token stands for
+     * more bytes of normalized text than that (spelled "▁" or "Ġ", a space takes more bytes than it stands for).
+     */
+    public int maxPieceBytes() {
+        return maxPieceBytes;
     }
 
     public int vocabSize() {

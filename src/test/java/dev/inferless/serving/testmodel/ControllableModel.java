@@ -15,15 +15,25 @@ import java.util.function.BooleanSupplier;
 
 /**
  * An echo model the tests steer through its inputs and config: it can sleep, hold until a file
- * exists (writing FILE.started first), fail, return a bad output, fail to initialize, and it
- * appends a line to marker_dir/finalize.log per finalize call.
+ * exists (writing FILE.started first), sleep ignoring its cancellation (stubborn_ms), fail,
+ * return a bad output, fail to initialize, and it appends a line to marker_dir/finalize.log per
+ * finalize call. Like a model whose native memory finalize frees, a call after finalize fails.
  */
 public class ControllableModel implements InferlessModel {
 
     /** Requests that noticed their cancellation signal (same class for every in-JVM server). */
     public static final AtomicInteger CANCELLATIONS_SEEN = new AtomicInteger();
 
+    /** Calls inside infer now, and the most there ever were at once (same class for every in-JVM server). */
+    public static final AtomicInteger INSIDE = new AtomicInteger();
+    public static final AtomicInteger MAX_INSIDE = new AtomicInteger();
+    /** Calls that reached infer after finalize. */
+    public static final AtomicInteger CALLS_AFTER_FINALIZE = new AtomicInteger();
+    /** Finalize calls that came while a call was still inside infer. */
+    public static final AtomicInteger FINALIZED_UNDER_A_CALL = new AtomicInteger();
+
     private ModelContext context;
+    private volatile boolean finalized;
 
     @Override
     public void initialize(ModelContext context) throws Exception {
@@ -40,6 +50,22 @@ public class ControllableModel implements InferlessModel {
 
     @Override
     public Map<String, Object> infer(Map<String, Object> inputs) throws Exception {
+        MAX_INSIDE.accumulateAndGet(INSIDE.incrementAndGet(), Math::max);
+        try {
+            return answer(inputs);
+        } finally {
+            INSIDE.decrementAndGet();
+        }
+    }
+
+    private Map<String, Object> answer(Map<String, Object> inputs) throws Exception {
+        if (finalized) {
+            CALLS_AFTER_FINALIZE.incrementAndGet();
+            throw new IllegalStateException("Native resource has been released already");
+        }
+        if (inputs.get("stubborn_ms") != null) {
+            Thread.sleep((Long) inputs.get("stubborn_ms"));
+        }
         if (Boolean.TRUE.equals(inputs.get("fail"))) {
             throw new IllegalStateException("model exploded on purpose");
         }
@@ -75,6 +101,10 @@ public class ControllableModel implements InferlessModel {
 
     @Override
     public void finalize(ModelContext context) throws IOException {
+        finalized = true;
+        if (INSIDE.get() > 0) {
+            FINALIZED_UNDER_A_CALL.incrementAndGet();
+        }
         Object dir = context.config().get("marker_dir");
         if (dir != null) {
             Files.writeString(Path.of(dir.toString(), "finalize.log"), "finalize\n",

@@ -1,0 +1,68 @@
+package dev.inferless.llm.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.inferless.api.BadInputException;
+import dev.inferless.llm.tokenizer.Tokenizer;
+import dev.inferless.llm.tokenizer.WrittenTokenizer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What one request may ask of the shared engine before it is refused: prompt bytes, stop strings. */
+class RequestBoundsTest {
+
+    private static final int CONTEXT = 256;
+    private static Tokenizer tok;
+
+    @BeforeAll
+    static void load(@TempDir Path dir) {
+        tok = WrittenTokenizer.load(dir, ScriptedModel.VOCAB, ScriptedModel.EOS);
+    }
+
+    @AfterAll
+    static void close() {
+        tok.close();
+    }
+
+    private static Generator generator() {
+        int[] ids = tok.encode(" x");
+        return new Generator(ScriptedModel.scripted(CONTEXT, Arrays.copyOfRange(ids, 1, ids.length)), tok, 0);
+    }
+
+    @Test
+    void aPromptTooLongInBytesForTheContextIsRefusedBeforeTokenizing() {
+        String huge = "def f(x): return x\n".repeat(500_000); // ~10 MB
+        assertThatThrownBy(() -> generator().generate(GenerationRequest.greedy(huge, 4)))
+                .isInstanceOf(BadInputException.class)
+                .hasMessageContaining("bytes, more than a context window of " + CONTEXT + " tokens can hold");
+    }
+
+    @Test
+    void theByteBoundNeverRefusesAPromptThatFits() {
+        // Every character its own token at worst: the longest prompt the context holds passes the byte bound.
+        String fits = "a".repeat(CONTEXT - 2);
+        assertThat(generator().generate(GenerationRequest.greedy(fits, 1)).outputTokens()).isEqualTo(1);
+        String multiByte = "\u4e2d".repeat((CONTEXT - 2) / 3);
+        assertThat(generator().generate(GenerationRequest.greedy(multiByte, 1)).outputTokens()).isEqualTo(1);
+    }
+
+    @Test
+    void stopStringsAreBoundedInCountAndTotalSize() {
+        TextGenerationModel model = new TextGenerationModel(generator(), TextGenerationSettings.from(Map.of()));
+        List<String> many = Collections.nCopies(100_000, "x");
+        assertThatThrownBy(() -> model.request(Map.of("prompt", "p", "stop", many)))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("stop: at most 16 strings");
+        List<String> long4 = Collections.nCopies(4, "y".repeat(2000));
+        assertThatThrownBy(() -> model.request(Map.of("prompt", "p", "stop", long4)))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("stop: at most 4096 characters");
+        assertThat(model.request(Map.of("prompt", "p", "stop", Collections.nCopies(16, "z"))).stop()).hasSize(16);
+    }
+}
