@@ -132,7 +132,7 @@ public final class ModelHost {
         }
     }
 
-    /** Calls the model's finalize the first time only; later calls do nothing. */
+    /** Calls the model's finalize, then closes the LLM engine it used, the first time only; later calls do nothing. */
     public void finalizeOnce() throws ModelLoadException {
         if (!finalized.compareAndSet(false, true)) {
             return;
@@ -144,6 +144,8 @@ public final class ModelHost {
             });
         } catch (Exception e) {
             throw new ModelLoadException("model '" + repo.name() + "' failed to finalize: " + describe(e), e);
+        } finally {
+            context.closeEngine();
         }
     }
 

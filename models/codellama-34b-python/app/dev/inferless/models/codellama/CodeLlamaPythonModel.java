@@ -1,124 +1,47 @@
 package dev.inferless.models.codellama;
 
-import dev.inferless.api.BadInputException;
 import dev.inferless.api.InferlessModel;
 import dev.inferless.api.ModelContext;
 import dev.inferless.api.StreamOutputHandler;
-import dev.inferless.llm.checkpoint.Checkpoint;
-import dev.inferless.llm.checkpoint.LlamaConfig;
-import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
-import dev.inferless.llm.engine.BatchLimits;
-import dev.inferless.llm.engine.CheckpointCache;
-import dev.inferless.llm.engine.ContinuousBatcher;
-import dev.inferless.llm.engine.Engines;
-import dev.inferless.llm.engine.GenerationRequest;
-import dev.inferless.llm.engine.GenerationResult;
-import dev.inferless.llm.engine.Generator;
-import dev.inferless.llm.engine.TextGenerationModel;
-import dev.inferless.llm.engine.TextGenerationSettings;
-import dev.inferless.llm.model.LanguageModel;
-import dev.inferless.llm.tokenizer.Tokenizer;
-import java.nio.file.Path;
+import dev.inferless.api.TextGeneration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * CodeLlama-34B-Python on the project's engine: loads the checkpoint, then maps requests to
- * generations. Concurrent requests (up to the runtime's container_concurrency) share decode steps
- * through a {@link ContinuousBatcher} of at most {@code model.max_batch_size} sequences.
+ * CodeLlama-34B-Python: the runtime loads the checkpoint config.yaml names and runs the batch;
+ * this class maps the generation to this repo's outputs (output_schema.json).
  */
 public class CodeLlamaPythonModel implements InferlessModel {
 
-    private static final long TINY_SEED = 0;
-
     private ModelContext context;
-    private Checkpoint checkpoint;
-    private LanguageModel model;
-    private Tokenizer tokenizer;
-    private TextGenerationModel generation;
-    private ContinuousBatcher batcher;
+    private TextGeneration engine;
 
     @Override
     public void initialize(ModelContext context) {
         this.context = context;
-        TextGenerationSettings settings = TextGenerationSettings.from(context.config());
-        Path weights = settings.weights().isEmpty()
-                ? CheckpointCache.ensure(settings.tinyCheckpointDir(TextGenerationSettings.defaultCacheRoot()), dir -> makeTiny(settings, dir))
-                : context.repoDir().resolve(settings.weights());
-        context.logger().log(System.Logger.Level.INFO, "loading checkpoint " + weights + " on device " + context.device());
-        checkpoint = Checkpoint.open(weights);
-        if (checkpoint.tokenizerJson() == null) {
-            throw new IllegalArgumentException("checkpoint " + weights + " has no tokenizer.json");
-        }
-        BatchLimits limits = BatchLimits.from(context.config());
-        model = Engines.load(checkpoint, context.device(), limits.maxBatchSize());
-        LlamaConfig config = checkpoint.config();
-        tokenizer = Tokenizer.load(checkpoint.tokenizerJson(), config.bosTokenId(), config.eosTokenId());
-        generation = new TextGenerationModel(new Generator(model, tokenizer, settings.maxContext()), settings);
-        batcher = new ContinuousBatcher(model, tokenizer, settings.maxContext(), limits,
-                size -> context.observe("inferless_batch_size", "Sequences in each decode step", size));
-        context.gauge("inferless_batch_running", "Sequences in the continuous batch (prefilling or decoding)",
-                batcher::running);
-        context.gauge("inferless_batch_waiting", "Requests waiting to join the continuous batch", batcher::waiting);
+        this.engine = context.textGeneration();
     }
 
     @Override
     public Map<String, Object> infer(Map<String, Object> inputs) {
-        GenerationRequest request = request(inputs);
-        return recorded(batcher.generate(request, context.cancelled(), piece -> {}));
+        return outputs(engine.generate(inputs, context.cancelled(), piece -> {}), null);
     }
 
     /** One chunk per text piece, then a last chunk with no text and the counts and finish reason. */
     @Override
     public void infer(Map<String, Object> inputs, StreamOutputHandler out) {
-        GenerationRequest request = request(inputs); // bad inputs fail before anything is sent
-        Map<String, Object> last = new LinkedHashMap<>(recorded(batcher.generate(request, context.cancelled(),
-                piece -> out.send(Map.of("generated_result", piece)))));
-        last.put("generated_result", "");
-        out.send(last);
+        out.send(outputs(engine.generate(inputs, context.cancelled(),
+                piece -> out.send(Map.of("generated_result", piece))), ""));
         out.finish();
     }
 
-    @Override
-    public void finalize(ModelContext context) {
-        if (batcher != null) batcher.close();
-        if (model != null) model.close();
-        if (tokenizer != null) tokenizer.close();
-        if (checkpoint != null) checkpoint.close();
-    }
-
-    /** The request, or a client error naming the input (max_tokens 0, top_p 7: GenerationRequest's checks). */
-    private GenerationRequest request(Map<String, Object> inputs) {
-        try {
-            return generation.request(inputs);
-        } catch (BadInputException e) {
-            throw e;
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(e.getMessage());
-        }
-    }
-
-    /** Exports the generation's figures (Prometheus names), then maps it to outputs. */
-    private Map<String, Object> recorded(GenerationResult result) {
-        context.count("inferless_generated_tokens", "Tokens generated", result.outputTokens());
-        context.count("inferless_prompt_tokens", "Prompt tokens processed", result.promptTokens());
-        if (result.outputTokens() > 0) {
-            context.observe("inferless_time_to_first_token_seconds", "Time to first token",
-                    result.timeToFirstTokenMs() / 1000.0);
-        }
-        if (result.decodeTokensPerSecond() > 0) {
-            context.observe("inferless_time_per_output_token_seconds", "Time per output token after the first",
-                    1.0 / result.decodeTokensPerSecond());
-        }
-        return TextGenerationModel.outputs(result);
-    }
-
-    private static void makeTiny(TextGenerationSettings settings, Path dir) {
-        String format = settings.checkpointFormat();
-        try {
-            CheckpointMaker.make("tiny", format, 4, 32, format.equals("gptq"), TINY_SEED, dir);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot make the tiny " + format + " checkpoint in " + dir + ": " + e.getMessage(), e);
-        }
+    /** The outputs; {@code text} replaces the generated text when given (the empty last chunk of a stream). */
+    private static Map<String, Object> outputs(TextGeneration.Completion c, String text) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("generated_result", text == null ? c.text() : text);
+        out.put("prompt_tokens", c.promptTokens());
+        out.put("output_tokens", c.outputTokens());
+        out.put("finish_reason", c.finishReason());
+        return out;
     }
 }

@@ -1,36 +1,20 @@
 package dev.inferless.llm.engine;
 
 import dev.inferless.api.BadInputException;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
 
 /**
- * The protocol-free core of a text-generation model repo: request inputs (prompt, max_tokens,
- * temperature, top_p, top_k, repetition_penalty, seed, stop, ignore_eos) to a {@link GenerationRequest},
- * and the result to outputs (generated_result, prompt_tokens, output_tokens, finish_reason).
+ * Request inputs of a text-generation repo (prompt, max_tokens, temperature, top_p, top_k,
+ * repetition_penalty, seed, stop, ignore_eos) to a {@link GenerationRequest}; absent options take
+ * the repo's defaults, a bad one is a {@link BadInputException} naming it.
  */
-public final class TextGenerationModel {
+public final class GenerationInputs {
 
-    private final Generator generator;
     private final TextGenerationSettings settings;
 
-    public TextGenerationModel(Generator generator, TextGenerationSettings settings) {
-        this.generator = generator;
+    public GenerationInputs(TextGenerationSettings settings) {
         this.settings = settings;
-    }
-
-    public Map<String, Object> infer(Map<String, Object> inputs, BooleanSupplier cancelled) {
-        return outputs(generator.generate(request(inputs), cancelled, piece -> {}));
-    }
-
-    /** Sends one chunk {generated_result: piece} per text piece; returns the final outputs (full text and counts). */
-    public Map<String, Object> inferStreaming(Map<String, Object> inputs, BooleanSupplier cancelled,
-                                              Consumer<Map<String, Object>> send) {
-        GenerationRequest request = request(inputs); // bad inputs fail before anything is sent
-        return outputs(generator.generate(request, cancelled, piece -> send.accept(Map.of("generated_result", piece))));
     }
 
     public GenerationRequest request(Map<String, Object> inputs) {
@@ -49,19 +33,6 @@ public final class TextGenerationModel {
                 seed == null ? null : integer(inputs, "seed", 0),
                 stops(inputs.get("stop")),
                 bool(inputs, "ignore_eos"));
-    }
-
-    public static Map<String, Object> outputs(GenerationResult result) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("generated_result", result.text());
-        out.put("prompt_tokens", result.promptTokens());
-        out.put("output_tokens", result.outputTokens());
-        out.put("finish_reason", result.finishReason());
-        return out;
-    }
-
-    public Generator generator() {
-        return generator;
     }
 
     /** An input of shape [1] arrives as a plain value; a one-element list is accepted too. */

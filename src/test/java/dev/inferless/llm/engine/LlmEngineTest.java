@@ -3,6 +3,8 @@ package dev.inferless.llm.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.inferless.api.ModelContext;
+import dev.inferless.api.TextGeneration.Completion;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import dev.inferless.llm.tokenizer.WrittenTokenizer;
 import java.nio.file.Path;
@@ -11,12 +13,17 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class TextGenerationModelTest {
+/**
+ * The engine's public face on a scripted model: inputs to a request (defaults, conversions, errors
+ * naming the field) and a generation's text, counts and finish reason, streamed or not.
+ */
+class LlmEngineTest {
 
     private static Tokenizer tok;
     private static final TextGenerationSettings SETTINGS = TextGenerationSettings.from(Map.of());
@@ -31,15 +38,33 @@ class TextGenerationModelTest {
         tok.close();
     }
 
-    private static TextGenerationModel model(String completion) {
+    private static final GenerationInputs INPUTS = new GenerationInputs(SETTINGS);
+
+    /** An engine whose model answers {@code completion} to any prompt. */
+    private static LlmEngine engine(String completion) {
         int[] ids = tok.encode(completion);
         ScriptedModel scripted = ScriptedModel.scripted(256, Arrays.copyOfRange(ids, 1, ids.length));
-        return new TextGenerationModel(new Generator(scripted, tok, 0), SETTINGS);
+        return new LlmEngine(scripted, tok, SETTINGS, new BatchLimits(4, 64, 0), NO_METRICS, List.of());
     }
+
+    private static Completion generate(String completion, Map<String, Object> inputs, List<String> pieces) {
+        try (LlmEngine engine = engine(completion)) {
+            return engine.generate(inputs, () -> false, pieces::add);
+        }
+    }
+
+    private static final ModelContext NO_METRICS = new ModelContext() {
+        public Path repoDir() { return Path.of("."); }
+        public Map<String, Object> config() { return Map.of(); }
+        public String device() { return "cpu"; }
+        public System.Logger logger() { return System.getLogger("test"); }
+        public BooleanSupplier cancelled() { return () -> false; }
+        public void count(String metric, String help, double amount) {}
+    };
 
     @Test
     void absentInputsTakeTheConfiguredDefaults() {
-        GenerationRequest r = model("x").request(Map.of("prompt", "def f():"));
+        GenerationRequest r = INPUTS.request(Map.of("prompt", "def f():"));
         assertThat(r.maxTokens()).isEqualTo(512);
         assertThat(r.temperature()).isEqualTo(1.0);
         assertThat(r.topP()).isEqualTo(1.0);
@@ -60,27 +85,27 @@ class TextGenerationModelTest {
         inputs.put("repetition_penalty", 1.2);
         inputs.put("seed", 7L);
         inputs.put("stop", "\ndef");
-        GenerationRequest r = model("x").request(inputs);
+        GenerationRequest r = INPUTS.request(inputs);
         assertThat(r).isEqualTo(new GenerationRequest("def f():", 16, 0.5, 0.9, 40, 1.2, 7L, List.of("\ndef"), false));
         inputs.put("stop", List.of("a", "b"));
-        assertThat(model("x").request(inputs).stop()).containsExactly("a", "b");
+        assertThat(INPUTS.request(inputs).stop()).containsExactly("a", "b");
         inputs.put("ignore_eos", List.of(true));
-        assertThat(model("x").request(inputs).ignoreEos()).isTrue();
+        assertThat(INPUTS.request(inputs).ignoreEos()).isTrue();
     }
 
     @Test
     void ignoreEosGeneratesMaxTokensPastTheScriptsEos() {
-        Map<String, Object> out = model(" x").infer(Map.of("prompt", "p", "temperature", 0.0, "max_tokens", 9L,
-                "ignore_eos", true), () -> false);
-        assertThat(out.get("output_tokens")).isEqualTo(9);
-        assertThat(out.get("finish_reason")).isEqualTo("length");
-        assertThat(model(" x").infer(Map.of("prompt", "p", "temperature", 0.0, "max_tokens", 9L), () -> false)
-                .get("finish_reason")).isEqualTo("stop");
+        Completion out = generate(" x", Map.of("prompt", "p", "temperature", 0.0, "max_tokens", 9L,
+                "ignore_eos", true), new ArrayList<>());
+        assertThat(out.outputTokens()).isEqualTo(9);
+        assertThat(out.finishReason()).isEqualTo("length");
+        assertThat(generate(" x", Map.of("prompt", "p", "temperature", 0.0, "max_tokens", 9L), new ArrayList<>())
+                .finishReason()).isEqualTo("stop");
     }
 
     @Test
     void badInputsNameTheField() {
-        TextGenerationModel m = model("x");
+        GenerationInputs m = INPUTS;
         assertThatThrownBy(() -> m.request(Map.of())).hasMessageContaining("prompt");
         assertThatThrownBy(() -> m.request(Map.of("prompt", 3L))).hasMessageContaining("prompt");
         assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "max_tokens", 1.5))).hasMessageContaining("max_tokens");
@@ -93,23 +118,19 @@ class TextGenerationModelTest {
     }
 
     @Test
-    void outputsCarryTextCountsAndFinishReason() {
-        Map<String, Object> out = model("    return 1\n").infer(Map.of("prompt", "def f():", "temperature", 0.0), () -> false);
-        assertThat(out).containsOnlyKeys("generated_result", "prompt_tokens", "output_tokens", "finish_reason");
-        assertThat(out.get("generated_result")).isEqualTo("    return 1\n");
-        assertThat(out.get("finish_reason")).isEqualTo("stop");
-        assertThat((int) out.get("prompt_tokens")).isEqualTo(tok.encode("def f():").length);
-        assertThat((int) out.get("output_tokens")).isPositive();
+    void completionCarriesTextCountsAndFinishReason() {
+        Completion out = generate("    return 1\n", Map.of("prompt", "def f():", "temperature", 0.0), new ArrayList<>());
+        assertThat(out.text()).isEqualTo("    return 1\n");
+        assertThat(out.finishReason()).isEqualTo("stop");
+        assertThat(out.promptTokens()).isEqualTo(tok.encode("def f():").length);
+        assertThat(out.outputTokens()).isPositive();
     }
 
     @Test
     void streamingSendsPiecesThatAddUpToTheFinalText() {
-        List<Map<String, Object>> chunks = new ArrayList<>();
-        Map<String, Object> out = model(" caf\u00e9 ok").inferStreaming(
-                Map.of("prompt", "p", "temperature", 0.0), () -> false, chunks::add);
-        StringBuilder text = new StringBuilder();
-        chunks.forEach(c -> text.append(c.get("generated_result")));
+        List<String> chunks = new ArrayList<>();
+        Completion out = generate(" caf\u00e9 ok", Map.of("prompt", "p", "temperature", 0.0), chunks);
         assertThat(chunks).hasSizeGreaterThan(1);
-        assertThat(text.toString()).isEqualTo(out.get("generated_result")).isEqualTo(" caf\u00e9 ok");
+        assertThat(String.join("", chunks)).isEqualTo(out.text()).isEqualTo(" caf\u00e9 ok");
     }
 }
