@@ -116,10 +116,6 @@ public final class ContinuousBatcher implements AutoCloseable {
         }
     }
 
-    public BatchLimits limits() {
-        return limits;
-    }
-
     private void run() {
         try {
             while (true) {

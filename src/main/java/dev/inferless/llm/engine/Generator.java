@@ -45,10 +45,6 @@ public final class Generator {
         return sequence.complete();
     }
 
-    public Tokenizer tokenizer() {
-        return tokenizer;
-    }
-
     public int contextWindow() {
         return contextWindow;
     }

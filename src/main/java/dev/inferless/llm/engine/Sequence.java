@@ -62,10 +62,6 @@ final class Sequence {
         this.stops = new StopSequences(request.stop());
     }
 
-    int promptLength() {
-        return prompt.length;
-    }
-
     /** KV positions the sequence reserves: prompt + its output budget. */
     int capacity() {
         return prompt.length + budget;

@@ -41,11 +41,6 @@ final class DeviceTensors {
         return new PtNDArray(manager, handle);
     }
 
-    /** Handle of an optional tensor: 0 when absent. */
-    static long handleOrZero(PtNDManager manager, TensorStore store, TensorInfo info) {
-        return info == null ? 0 : upload(manager, store, info).getHandle();
-    }
-
     /** Wraps the handles of a returned part (3 handles, then group size and kind) so DJL frees them. */
     static long[] adopt(PtNDManager manager, long[] part) {
         for (int i = 0; i < 3; i++) {
