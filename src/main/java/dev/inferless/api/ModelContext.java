@@ -30,8 +30,8 @@ public interface ModelContext {
     void count(String metric, String help, double amount);
 
     /**
-     * Records one observation in a histogram the runtime exports on /metrics, e.g. time to first
-     * token ({@code inferless_time_to_first_token_seconds}) or decode batch size ({@code inferless_batch_size}).
+     * Records one observation in a histogram the runtime exports on /metrics, e.g. decode batch
+     * size ({@code inferless_batch_size}); text generations go through {@link #generation} instead.
      * Names ending in {@code _seconds} get latency buckets, others powers of two.
      */
     default void observe(String metric, String help, double value) {}
@@ -41,6 +41,15 @@ public interface ModelContext {
      * call once, in {@code initialize}.
      */
     default void gauge(String metric, String help, DoubleSupplier value) {}
+
+    /** Reports a finished text generation; the runtime turns it into its LLM metrics (docs/api.md). */
+    default void generation(GenerationStats stats) {}
+
+    /**
+     * Exports the KV cache's usage, 0 to 1, read at every scrape as the runtime's
+     * {@code inferless_kv_cache_usage_perc}; call once, in {@code initialize}.
+     */
+    default void kvCacheUsage(DoubleSupplier usage) {}
 
     /**
      * The runtime's LLM engine for this repo's {@code model:} section (checkpoint and settings),

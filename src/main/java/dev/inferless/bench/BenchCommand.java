@@ -10,6 +10,7 @@ import dev.inferless.llm.engine.Generator;
 import dev.inferless.llm.engine.TextGenerationSettings;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.tokenizer.Tokenizer;
+import dev.inferless.repo.RepoConfigFile;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.URI;
@@ -73,7 +74,7 @@ public final class BenchCommand implements Callable<Integer> {
             checkpointDir = source.weights;
             modelName = source.weights.toAbsolutePath().normalize().getFileName().toString();
         } else {
-            TextGenerationSettings settings = TextGenerationSettings.from(modelSection(source.model.resolve("config.yaml")));
+            TextGenerationSettings settings = TextGenerationSettings.from(modelSection(RepoConfigFile.of(source.model)));
             configuredDevice = settings.device();
             modelName = source.model.toAbsolutePath().normalize().getFileName().toString();
             if (settings.weights().isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.inferless.deploy;
 
+import dev.inferless.repo.RepoConfigFile;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -49,8 +50,9 @@ public final class BuildImageCommand implements Callable<Integer> {
                     + " (docker copies from the build context " + root + ", whose .dockerignore lets in models/)");
         }
         String modelInContext = root.relativize(modelDir).toString().replace('\\', '/');
-        String source = modelInContext + "/config.yaml";
-        BuildSpec buildSpec = BuildSpec.read(modelDir.resolve("config.yaml"));
+        Path configFile = RepoConfigFile.of(modelDir);
+        String source = modelInContext + "/" + configFile.getFileName();
+        BuildSpec buildSpec = BuildSpec.read(configFile);
         String stage = ModelStage.render(buildSpec, modelInContext, source);
         String imageTag = tag != null ? tag : "inferless/" + modelDir.getFileName().toString().toLowerCase() + ":latest";
         Path generated = root.resolve("target/build-image/" + modelDir.getFileName() + ".Dockerfile");

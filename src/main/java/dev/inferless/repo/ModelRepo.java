@@ -8,12 +8,14 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
- * A model repo directory, read: its name (the directory name), config.yaml's {@code build:} and
+ * A model repo directory, read: its name (the directory name), config.yaml's (or
+ * inferless-runtime-config.yaml's, see {@link RepoConfigFile}) {@code build:} and
  * {@code model:} sections (overrides applied to {@code model:}), and the input and output schemas.
  */
 public record ModelRepo(Path dir, String name, Map<String, Object> build, Map<String, Object> modelConfig,
@@ -26,11 +28,17 @@ public record ModelRepo(Path dir, String name, Map<String, Object> build, Map<St
         if (!Files.isDirectory(abs)) {
             throw new ModelLoadException("model repo " + abs + " does not exist or is not a directory");
         }
-        Map<String, Object> config = readConfig(abs.resolve("config.yaml"));
+        Path configFile;
+        try {
+            configFile = RepoConfigFile.of(abs);
+        } catch (IllegalArgumentException e) {
+            throw new ModelLoadException(e.getMessage());
+        }
+        Map<String, Object> config = readConfig(configFile);
         Map<String, Object> build = section(config, "build");
         for (String key : build.keySet()) {
             if (!BUILD_KEYS.contains(key)) {
-                throw new ModelLoadException(abs.resolve("config.yaml") + ": unknown key build." + key
+                throw new ModelLoadException(configFile + ": unknown key build." + key
                         + " (expected " + String.join(", ", BUILD_KEYS) + ")");
             }
         }
@@ -61,9 +69,29 @@ public record ModelRepo(Path dir, String name, Map<String, Object> build, Map<St
         Object d = modelConfig.getOrDefault("device", "auto");
         String device = String.valueOf(d);
         if (!List.of("cpu", "gpu", "auto").contains(device)) {
-            throw new ModelLoadException(dir.resolve("config.yaml") + ": model.device: expected cpu, gpu or auto, got '" + device + "'");
+            throw new ModelLoadException(RepoConfigFile.of(dir) + ": model.device: expected cpu, gpu or auto, got '" + device + "'");
         }
         return device;
+    }
+
+    /**
+     * model.streaming_output (Inferless's per-model IS_STREAMING_OUTPUT): true or false declares
+     * whether the simple JSON route streams when a request does not say; empty when not declared.
+     */
+    public Optional<Boolean> streamingOutput() throws ModelLoadException {
+        Object v = modelConfig.get("streaming_output");
+        if (v == null) {
+            return Optional.empty();
+        }
+        if (!(v instanceof Boolean)) {
+            String text = String.valueOf(v);
+            if (!text.equals("true") && !text.equals("false")) {
+                throw new ModelLoadException(RepoConfigFile.of(dir) + ": model.streaming_output: expected true or false, got '"
+                        + text + "'");
+            }
+            return Optional.of(Boolean.parseBoolean(text)); // from --set / INFERLESS_MODEL_STREAMING_OUTPUT
+        }
+        return Optional.of((Boolean) v);
     }
 
     private static Map<String, Object> readConfig(Path file) throws ModelLoadException {

@@ -66,6 +66,19 @@ public enum Datatype {
         }
     }
 
+    /**
+     * Whether values declared as this type may be given to an input of {@code target}: the same
+     * type, or numbers to numbers (INT64 to INT32, FP64 to FP32, integers to floats), each value then
+     * range-checked by {@code target}. Floats to integers would lose fractions and are refused.
+     */
+    public boolean convertsTo(Datatype target) {
+        if (this == target) {
+            return true;
+        }
+        boolean numbers = (kind == Kind.INTEGER || kind == Kind.FLOAT) && (target.kind == Kind.INTEGER || target.kind == Kind.FLOAT);
+        return numbers && !(kind == Kind.FLOAT && target.kind == Kind.INTEGER);
+    }
+
     /** Converts one JSON element; the message of the exception says what was wrong. */
     public Object toValue(JsonNode node) {
         switch (kind) {

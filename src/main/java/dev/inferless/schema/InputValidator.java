@@ -67,9 +67,11 @@ public final class InputValidator {
             } catch (IllegalArgumentException e) {
                 throw new InvalidInputException("input '" + name + "': " + e.getMessage());
             }
-            if (declared != spec.datatype()) {
+            if (!declared.convertsTo(spec.datatype())) {
                 throw new InvalidInputException("input '" + name + "': datatype " + input.datatype()
-                        + " does not match the schema's " + spec.datatype().wireName());
+                        + " does not match the schema's " + spec.datatype().wireName()
+                        + (spec.datatype() == Datatype.STRING || declared == Datatype.STRING || declared == Datatype.BOOL
+                            ? "" : " (numbers convert only within range and never from floating point to integer)"));
             }
         }
         for (long d : input.shape()) {

@@ -12,14 +12,19 @@ import dev.inferless.serving.InferenceService;
 import dev.inferless.serving.ServingState;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import io.javalin.router.Endpoint;
 import io.javalin.router.JavalinDefaultRoutingApi;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -48,6 +53,7 @@ public final class HttpServer {
     private Javalin app;
     /** Requests between the before- and after-handlers. */
     private final AtomicInteger exchanges = new AtomicInteger();
+    private final AllowedMethods allowed = new AllowedMethods();
 
     /** {@code authToken} null = no authentication. */
     public HttpServer(ServerConfig config, String authToken, InferenceService service, Metrics metrics, boolean requestLog) {
@@ -67,7 +73,7 @@ public final class HttpServer {
             // Counts requests until their response is complete, so that a graceful stop waits for them.
             c.jetty.modifyServer(server -> server.setHandler(new GracefulHandler()));
             c.routes.exception(Exception.class, ErrorMapping::handle);
-            c.routes.error(404, ErrorMapping::unmatchedRoute);
+            c.routes.error(404, this::unmatched);
             c.routes.before(ctx -> exchanges.incrementAndGet());
             c.routes.after(ctx -> exchanges.decrementAndGet());
             c.routes.before(this::guard);
@@ -110,38 +116,123 @@ public final class HttpServer {
     }
 
     private void routes(JavalinDefaultRoutingApi app) {
-        app.get("/v2", ctx -> json(ctx, 200, Map.of("name", "inferless-runtime", "version", VERSION, "extensions", List.of())));
-        app.get("/v2/health/live", ctx -> json(ctx, 200, Map.of("live", true)));
-        app.get("/v2/health/ready", this::ready);
-        app.get("/v2/models/{name}", ctx -> json(ctx, 200, modelMetadata(model(ctx))));
-        app.get("/v2/models/{name}/ready", ctx -> {
-            model(ctx);
-            ready(ctx);
-        });
-        app.get("/v2/models/{name}/versions/{version}", ctx -> json(ctx, 200, modelMetadata(model(ctx))));
-        app.post("/v2/models/{name}/infer", this::kserveInfer);
-        app.post("/v2/models/{name}/versions/{version}/infer", this::kserveInfer);
-        app.post("/infer", this::simpleInfer);
-        app.post("/v1/completions", this::completions);
-        app.get("/v1/models", ctx -> json(ctx, 200, OpenAiProtocol.models(service.repo().name(), startedAt)));
-        app.get("/metrics", ctx -> {
+        get(app, "/v2", ctx -> json(ctx, 200, Map.of("name", "inferless-runtime", "version", VERSION,
+                "extensions", List.of("binary_tensor_data", "parameters", "generate"))));
+        get(app, "/v2/health/live", ctx -> json(ctx, 200, Map.of("live", true)));
+        get(app, "/v2/health/ready", this::ready);
+        for (String model : List.of("/v2/models/{name}", "/v2/models/{name}/versions/{version}")) {
+            get(app, model, ctx -> json(ctx, 200, modelMetadata(model(ctx))));
+            get(app, model + "/ready", ctx -> {
+                ModelRepo repo = model(ctx);
+                boolean ready = service.isReady();
+                json(ctx, ready ? 200 : 503, Map.of("name", repo.name(), "ready", ready));
+            });
+            post(app, model + "/infer", this::kserveInfer);
+            post(app, model + "/generate", ctx -> generate(ctx, false));
+            post(app, model + "/generate_stream", ctx -> generate(ctx, true));
+        }
+        post(app, "/infer", this::simpleInfer);
+        post(app, "/v1/completions", this::completions);
+        get(app, "/v1/models", ctx -> json(ctx, 200, OpenAiProtocol.models(service.repo().name(), startedAt)));
+        get(app, "/metrics", ctx -> {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             metrics.write(out);
             ctx.contentType(metrics.contentType()).result(out.toByteArray());
         });
     }
 
+    private void get(JavalinDefaultRoutingApi app, String path, Handler handler) {
+        allowed.add("GET", path);
+        app.get(path, handler);
+    }
+
+    private void post(JavalinDefaultRoutingApi app, String path, Handler handler) {
+        allowed.add("POST", path);
+        app.post(path, handler);
+    }
+
+    /** 404 for an unknown path; 405 with Allow for a known path asked with another method. */
+    private void unmatched(Context ctx) {
+        Set<String> methods = allowed.of(ctx.path());
+        if (!methods.isEmpty() && !methods.contains(ctx.method().name())) {
+            ctx.header("Allow", String.join(", ", methods));
+            ErrorMapping.handle(new ApiError(405, "method " + ctx.method() + " not allowed on " + ctx.path()
+                    + " (allowed: " + String.join(", ", methods) + ")"), ctx);
+            return;
+        }
+        ErrorMapping.unmatchedRoute(ctx);
+    }
+
+    /**
+     * KServe v2 inference, JSON or with binary tensor data: with {@code Inference-Header-Content-Length},
+     * the body is that many bytes of JSON, then the inputs' binary data; the answer takes the same form
+     * when an output is asked for binary.
+     */
     private void kserveInfer(Context ctx) throws Exception {
         ModelRepo repo = model(ctx);
         service.requireReady();
-        KServeProtocol.Request request = KServeProtocol.parse(Json.parseObject(body(ctx)));
+        byte[] body = body(ctx);
+        int jsonLength = jsonLength(ctx.header(KServeProtocol.HEADER_LENGTH), body.length);
+        KServeProtocol.Request request = KServeProtocol.parse(Json.parseObject(Arrays.copyOf(body, jsonLength)),
+                ByteBuffer.wrap(body, jsonLength, body.length - jsonLength), repo.inputs());
+        KServeProtocol.checkRequestedOutputs(request, repo.outputs());
         Map<String, Object> outputs = service.infer(request.inputs());
-        json(ctx, 200, KServeProtocol.response(repo.name(), request.id(), outputs, repo.outputs()));
+        KServeProtocol.Response response = KServeProtocol.response(repo.name(), request, outputs, repo.outputs());
+        if (response.binary().isEmpty()) {
+            json(ctx, 200, response.json());
+            return;
+        }
+        byte[] json = Json.write(response.json()).getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(json);
+        response.binary().forEach(out::writeBytes);
+        ctx.status(200).header(KServeProtocol.HEADER_LENGTH, Integer.toString(json.length))
+                .contentType("application/octet-stream").result(out.toByteArray());
+    }
+
+    private static int jsonLength(String header, int bodyLength) {
+        if (header == null) {
+            return bodyLength;
+        }
+        int length;
+        try {
+            length = Integer.parseInt(header.trim());
+        } catch (NumberFormatException e) {
+            throw new ApiError(400, KServeProtocol.HEADER_LENGTH + ": expected a byte count, got '" + header + "'");
+        }
+        if (length < 0 || length > bodyLength) {
+            throw new ApiError(400, KServeProtocol.HEADER_LENGTH + ": " + length + " is outside the body's "
+                    + bodyLength + " bytes");
+        }
+        return length;
+    }
+
+    /** The generate extension: one JSON answer, or with {@code stream} one event per chunk and no sentinel. */
+    private void generate(Context ctx, boolean stream) throws Exception {
+        ModelRepo repo = model(ctx);
+        service.requireReady();
+        List<RequestInput> inputs = GenerateProtocol.parse(Json.parseObject(body(ctx)), repo.inputs(), stream);
+        if (!stream) {
+            json(ctx, 200, GenerateProtocol.response(repo.name(), service.infer(inputs)));
+            return;
+        }
+        stream(ctx, inputs, sse -> new StreamOutputHandler() {
+            @Override
+            public void send(Map<String, Object> chunk) {
+                sse.data(GenerateProtocol.response(repo.name(), chunk));
+            }
+
+            @Override
+            public void finish() {
+                sse.end();
+            }
+        });
     }
 
     /**
      * Simple JSON: {"prompt": "..."} in, the model's outputs ({"generated_result": "..."}) out; with
-     * "stream": true, one Server-Sent Event per chunk the model sends, then {@code data: [DONE]}.
+     * "stream": true (or no "stream" and model.streaming_output: true), one Server-Sent Event per
+     * chunk the model sends, then {@code data: [DONE]}.
      */
     private void simpleInfer(Context ctx) throws Exception {
         service.requireReady();
@@ -151,7 +242,9 @@ public final class HttpServer {
             throw new ApiError(400, "stream must be true or false, got " + stream);
         }
         List<RequestInput> inputs = RequestInput.fromFields(root);
-        if (stream != null && stream.asBoolean()) {
+        // A request that does not say follows the model's declaration (model.streaming_output), else JSON.
+        boolean streamed = stream != null && !stream.isNull() ? stream.asBoolean() : service.repo().streamingOutput().orElse(false);
+        if (streamed) {
             stream(ctx, inputs, sse -> new StreamOutputHandler() {
                 @Override
                 public void send(Map<String, Object> chunk) {

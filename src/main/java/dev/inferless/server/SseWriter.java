@@ -38,6 +38,17 @@ final class SseWriter {
         }
     }
 
+    /** The stream's end without the {@code [DONE]} sentinel (the generate extension has none); a second call does nothing. */
+    synchronized void end() {
+        if (!done) {
+            if (out == null) {
+                write(""); // no event was sent: the headers still go out, as a 200 with an empty stream
+            }
+            done = true;
+            close();
+        }
+    }
+
     /**
      * The stream failed: true when it had started, so the error was written as an event and the
      * stream is over; false when nothing was sent yet and the caller answers with an HTTP status.

@@ -13,5 +13,10 @@ public interface CounterSink {
 
     default void gauge(String metric, String help, java.util.function.DoubleSupplier value) {}
 
+    /** A model's finished generation, for the LLM metrics labelled with its name. */
+    default void generation(String model, dev.inferless.api.GenerationStats stats) {}
+
+    default void kvCacheUsage(String model, java.util.function.DoubleSupplier usage) {}
+
     CounterSink NONE = (metric, help, amount) -> {};
 }

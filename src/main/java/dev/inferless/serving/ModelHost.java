@@ -50,6 +50,7 @@ public final class ModelHost {
         long start = System.nanoTime();
         ModelRepo repo = ModelRepo.load(repoDir, modelOverrides).named(name);
         String device = repo.device();
+        repo.streamingOutput(); // checked here, so that a bad value stops the start, not a request
         ModelCodeLoader.LoadedCode code = ModelCodeLoader.load(repo.dir());
         LOG.info("loaded model repo '{}' ({}) in {} ms: {}", repo.name(), repo.dir(), (System.nanoTime() - start) / 1_000_000,
                 code.model().getClass().getName());

@@ -23,7 +23,7 @@ final class RuntimeModelContext implements ModelContext {
     RuntimeModelContext(ModelRepo repo, String device, CounterSink counters) {
         this.repo = repo;
         this.device = device;
-        this.logger = new Slf4jSystemLogger("model." + repo.name());
+        this.logger = System.getLogger("model." + repo.name()); // SLF4J, through slf4j-jdk-platform-logging
         this.counters = counters;
     }
 
@@ -65,6 +65,16 @@ final class RuntimeModelContext implements ModelContext {
     @Override
     public void gauge(String metric, String help, java.util.function.DoubleSupplier value) {
         counters.gauge(metric, help, value);
+    }
+
+    @Override
+    public void generation(dev.inferless.api.GenerationStats stats) {
+        counters.generation(repo.name(), stats);
+    }
+
+    @Override
+    public void kvCacheUsage(java.util.function.DoubleSupplier usage) {
+        counters.kvCacheUsage(repo.name(), usage);
     }
 
     @Override

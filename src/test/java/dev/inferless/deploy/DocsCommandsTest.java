@@ -26,11 +26,12 @@ import picocli.CommandLine;
 class DocsCommandsTest {
 
     static final List<Path> DOCS = List.of(
-            Path.of("docs/getting-started.md"), Path.of("docs/deployment.md"), Path.of("docs/architecture.md"));
+            Path.of("docs/getting-started.md"), Path.of("docs/deployment.md"), Path.of("docs/architecture.md"),
+            Path.of("docs/api.md"));
     static final Set<String> RUNTIME_SUBCOMMANDS = Set.of("serve", "infer", "init", "bench", "make-checkpoint");
     static final List<Pattern> RUNTIME_ROUTES = List.of(
             Pattern.compile("/v2"), Pattern.compile("/v2/health/(live|ready)"), Pattern.compile("/v2/models/[\\w.-]+"),
-            Pattern.compile("/v2/models/[\\w.-]+/(ready|infer)"), Pattern.compile("/v2/models/[\\w.-]+/versions/[\\w.-]+/infer"),
+            Pattern.compile("/v2/models/[\\w.-]+(/versions/[\\w.-]+)?/(ready|infer|generate|generate_stream)"),
             Pattern.compile("/infer"), Pattern.compile("/v1/completions"), Pattern.compile("/v1/models"),
             Pattern.compile("/metrics"));
     static final Set<String> KSERVE_V2_DATATYPES = Set.of("BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8",

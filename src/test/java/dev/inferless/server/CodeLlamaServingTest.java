@@ -72,11 +72,24 @@ class CodeLlamaServingTest {
         double stepsOfOne = value(metrics, "inferless_batch_size_bucket{le=\"1.0\"}");
         assertThat(value(metrics, "inferless_batch_size_count") - stepsOfOne).as("steps with more than one sequence")
                 .isGreaterThan(0);
-        assertThat(value(metrics, "inferless_generated_tokens_total")).isGreaterThan(0);
+        String model = "{model_name=\"codellama-34b-python\"}";
+        double generated = value(metrics, "inferless_generated_tokens_total" + model);
+        assertThat(generated).isGreaterThan(0);
         assertThat(value(metrics, "inferless_batch_running")).isZero();
         assertThat(value(metrics, "inferless_batch_waiting")).isZero();
-        assertThat(value(metrics, "inferless_time_to_first_token_seconds_count")).isGreaterThanOrEqualTo(8);
-        assertThat(value(metrics, "inferless_time_per_output_token_seconds_count")).isGreaterThan(0);
+        assertThat(value(metrics, "inferless_kv_cache_usage_perc" + model)).isZero();
+        double generations = value(metrics, "inferless_time_to_first_token_seconds_count" + model);
+        assertThat(generations).isGreaterThanOrEqualTo(8);
+        assertThat(value(metrics, "inferless_time_per_output_token_seconds_count" + model)).isGreaterThan(0);
+        // One observation per generation in each per-request family, one per token after the first in inter-token latency.
+        for (String family : new String[] {"request_queue_time_seconds", "request_prefill_time_seconds",
+            "request_decode_time_seconds", "request_prompt_tokens", "request_generation_tokens"}) {
+            assertThat(value(metrics, "inferless_" + family + "_count" + model)).as(family).isEqualTo(generations);
+        }
+        assertThat(value(metrics, "inferless_inter_token_latency_seconds_count" + model)).isEqualTo(generated - generations);
+        assertThat(value(metrics, "inferless_request_generation_tokens_sum" + model)).isEqualTo(generated);
+        assertThat(value(metrics, "inferless_request_success_total{finished_reason=\"length\",model_name=\"codellama-34b-python\"}"))
+                .isGreaterThanOrEqualTo(8);
         assertThat(value(metrics, "inferless_e2e_request_latency_seconds_count{route=\"/v1/completions\",status=\"200\"}"))
                 .isGreaterThanOrEqualTo(8);
     }

@@ -67,7 +67,7 @@ class HttpApiTest {
 
     @Test
     void kserveInferEchoesIdAndReturnsTypedOutputs() throws Exception {
-        String body = "{\"id\": \"req-7\", \"parameters\": {\"x\": 1}, \"inputs\": ["
+        String body = "{\"id\": \"req-7\", \"parameters\": {}, \"inputs\": ["
                 + "{\"name\": \"prompt\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"def fib(n):\"]},"
                 + "{\"name\": \"numbers\", \"shape\": [3], \"datatype\": \"FP32\", \"data\": [1.5, 2, 4.25]},"
                 + "{\"name\": \"small\", \"shape\": [2, 2], \"datatype\": \"UINT8\", \"data\": [[1, 2], [3, 4]]}]}";

@@ -59,7 +59,8 @@ class ServingFaultTest {
             RequestScheduler scheduler = server.runtime.service().scheduler();
             waitFor(() -> scheduler.inFlight() == 0 && scheduler.queued() == 0, "every slot to come back");
             assertThat(liveArrays()).as("live NDArrays after the abandoned streams").isEqualTo(baseline);
-            double generated = HttpApiTest.value(server.get("/metrics").body(), "inferless_generated_tokens_total") - full;
+            double generated = HttpApiTest.value(server.get("/metrics").body(),
+                    "inferless_generated_tokens_total{model_name=\"codellama-34b-python\"}") - full;
             assertThat(generated).as("tokens generated for abandoned streams (%d uncancelled would be %d)", CLIENTS, CLIENTS * full)
                     .isLessThan(CLIENTS * full / 10.0);
         }

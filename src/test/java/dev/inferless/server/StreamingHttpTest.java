@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.inferless.server.testmodel.StreamingTestModel;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -60,6 +61,21 @@ class StreamingHttpTest {
         assertThat(ok(server.post("/infer", "{\"prompt\": \"ab\", \"max_tokens\": 3, \"stream\": false}"))
                 .get("generated_result").asText()).isEqualTo("aba");
         assertError(server.post("/infer", "{\"prompt\": \"ab\", \"stream\": \"yes\"}"), 400, "stream");
+    }
+
+    @Test
+    void aModelDeclaredStreamingStreamsWhenTheRequestDoesNotSay() throws Exception {
+        try (TestServer declared = TestServer.start(StreamingTestModel.repo(Files.createTempDirectory("declared-streaming")),
+                "model.streaming_output=true")) {
+            HttpResponse<String> streamed = declared.post("/infer", "{\"prompt\": \"ab\", \"max_tokens\": 3}");
+            assertThat(streamed.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+            assertThat(SseEvents.parse(streamed.body().getBytes(StandardCharsets.UTF_8)).dataBeforeDone()).hasSize(4);
+            assertThat(ok(declared.post("/infer", "{\"prompt\": \"ab\", \"max_tokens\": 3, \"stream\": false}"))
+                    .get("generated_result").asText()).isEqualTo("aba");
+        }
+        // Not declared: JSON unless the request asks.
+        assertThat(server.post("/infer", "{\"prompt\": \"ab\", \"max_tokens\": 3}").headers().firstValue("Content-Type")
+                .orElse("")).startsWith("application/json");
     }
 
     @Test

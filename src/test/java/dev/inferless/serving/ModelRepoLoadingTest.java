@@ -55,6 +55,29 @@ class ModelRepoLoadingTest {
     }
 
     @Test
+    void inferlessRuntimeConfigYamlIsReadInPlaceOfConfigYaml() throws Exception {
+        Path repo = TestRepos.controllable(tmp, ControllableModel.class);
+        Files.move(repo.resolve("config.yaml"), repo.resolve("inferless-runtime-config.yaml"));
+        Files.writeString(repo.resolve("inferless-runtime-config.yaml"),
+                Files.readString(repo.resolve("inferless-runtime-config.yaml")).replace("/nowhere", "/from-inferless-name"));
+        assertThat(ModelRepo.load(repo, Map.of()).modelConfig()).containsEntry("weights", "/from-inferless-name");
+
+        Files.writeString(repo.resolve("config.yaml"), "model:\n  weights: /other\n");
+        assertThatThrownBy(() -> ModelRepo.load(repo, Map.of()))
+                .hasMessageContaining("both config.yaml and inferless-runtime-config.yaml");
+    }
+
+    @Test
+    void streamingOutputIsDeclaredPerModelAndChecked() throws Exception {
+        Path repo = TestRepos.controllable(tmp, ControllableModel.class);
+        assertThat(ModelRepo.load(repo, Map.of()).streamingOutput()).isEmpty();
+        assertThat(ModelRepo.load(repo, Map.of("streaming_output", true)).streamingOutput()).contains(true);
+        assertThat(ModelRepo.load(repo, Map.of("streaming_output", "false")).streamingOutput()).contains(false);
+        assertThatThrownBy(() -> ModelHost.load(repo, Map.of("streaming_output", "yes"), CounterSink.NONE))
+                .hasMessageContaining("model.streaming_output: expected true or false, got 'yes'");
+    }
+
+    @Test
     void noRegisteredImplementationIsAnErrorNamingTheCandidates() throws Exception {
         Path repo = TestRepos.copy(Path.of("models/echo"), tmp.resolve("echo"));
         Files.delete(repo.resolve("app/" + TestRepos.SERVICE_FILE));

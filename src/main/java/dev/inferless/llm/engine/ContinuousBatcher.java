@@ -76,6 +76,12 @@ public final class ContinuousBatcher implements AutoCloseable {
         }
     }
 
+    /** The share of the KV cache's positions (sessions x context window) that running sequences reserve, 0 to 1. */
+    public double kvCacheUsage() {
+        long capacity = (long) scheduler.maxSequences() * contextWindow;
+        return capacity == 0 ? 0 : Math.min(1.0, (double) scheduler.reserved() / capacity);
+    }
+
     /** Sequences in the running batch now. */
     public int running() {
         return runningCount;

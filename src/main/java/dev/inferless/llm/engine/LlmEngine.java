@@ -40,6 +40,7 @@ public final class LlmEngine implements TextGeneration, AutoCloseable {
         metrics.gauge("inferless_batch_running", "Sequences in the continuous batch (prefilling or decoding)",
                 batcher::running);
         metrics.gauge("inferless_batch_waiting", "Requests waiting to join the continuous batch", batcher::waiting);
+        metrics.kvCacheUsage(batcher::kvCacheUsage);
     }
 
     /**
@@ -83,22 +84,8 @@ public final class LlmEngine implements TextGeneration, AutoCloseable {
             throw e instanceof BadInputException ? e : new BadInputException(e.getMessage());
         }
         GenerationResult result = batcher.generate(request, cancelled, onText);
-        record(result);
+        metrics.generation(result.stats());
         return new Completion(result.text(), result.promptTokens(), result.outputTokens(), result.finishReason());
-    }
-
-    /** Exports the generation's figures under their Prometheus names. */
-    private void record(GenerationResult result) {
-        metrics.count("inferless_generated_tokens", "Tokens generated", result.outputTokens());
-        metrics.count("inferless_prompt_tokens", "Prompt tokens processed", result.promptTokens());
-        if (result.outputTokens() > 0) {
-            metrics.observe("inferless_time_to_first_token_seconds", "Time to first token",
-                    result.timeToFirstTokenMs() / 1000.0);
-        }
-        if (result.decodeTokensPerSecond() > 0) {
-            metrics.observe("inferless_time_per_output_token_seconds", "Time per output token after the first",
-                    1.0 / result.decodeTokensPerSecond());
-        }
     }
 
     /** Stops the batch, then frees the model, tokenizer and checkpoint. */

@@ -31,7 +31,7 @@ final class Scheduler implements StepRunner.Batch {
     private final Deque<Entry> waiting = new ArrayDeque<>(); // guarded by lock
     private boolean closed;                                  // guarded by lock
     private final List<Entry> running = new ArrayList<>();
-    private long reserved;                                   // KV positions of the running
+    private volatile long reserved;                          // KV positions of the running; written by the batch's thread
 
     Scheduler(BatchLimits limits, int maxSessions) {
         this.limits = limits;
@@ -46,6 +46,15 @@ final class Scheduler implements StepRunner.Batch {
             waiting.add(entry);
             lock.notifyAll();
         }
+    }
+
+    /** KV positions the running sequences reserve (prompt + output budget each). */
+    long reserved() {
+        return reserved;
+    }
+
+    int maxSequences() {
+        return maxSequences;
     }
 
     int waitingCount() {
@@ -73,6 +82,7 @@ final class Scheduler implements StepRunner.Batch {
                         && reserved + next.capacity() > limits.maxTokensInFlight()) {
                     break;
                 }
+                next.admitted();
                 running.add(waiting.poll());
                 reserved += next.capacity();
             }

@@ -37,8 +37,11 @@ final class Sequence {
     private final long start;
     private DecodeSession session;
     private int outputs;
+    private long admitted;
     private long firstToken;
     private long lastToken;
+    private double[] gaps = new double[16]; // seconds before each token after the first
+    private int gapCount;
     private int nextToken = -1;
     private int launched; // decode steps launched ahead for it whose tokens are not taken yet
     private int fed;
@@ -162,6 +165,11 @@ final class Sequence {
         return new SamplingSettings(p.temperature(), p.topK(), p.topP(), p.repetitionPenalty(), seed);
     }
 
+    /** Marks the moment the sequence joined the running batch (its queue time ends). */
+    void admitted() {
+        admitted = System.nanoTime();
+    }
+
     /** Takes the logits of the newest position: samples a token, or finishes. */
     void accept(float[] logits) {
         if (cancelIfRequested()) return;
@@ -171,7 +179,12 @@ final class Sequence {
     /** Takes the next token, however it was chosen: ends at EOS, a stop sequence or the budget. */
     private void accept(int token) {
         outputs++;
-        lastToken = System.nanoTime();
+        long now = System.nanoTime();
+        if (outputs > 1) {
+            if (gapCount == gaps.length) gaps = java.util.Arrays.copyOf(gaps, gapCount * 2);
+            gaps[gapCount++] = (now - lastToken) / 1e9;
+        }
+        lastToken = now;
         if (outputs == 1) firstToken = lastToken;
         seen.set(token);
         if (token == tokenizer.eosId() && !request.ignoreEos()) {
@@ -199,7 +212,9 @@ final class Sequence {
         double ttftMs = outputs == 0 ? 0 : (firstToken - start) / 1e6;
         double decodeSeconds = (lastToken - firstToken) / 1e9;
         double tokensPerSecond = outputs > 1 && decodeSeconds > 0 ? (outputs - 1) / decodeSeconds : 0;
-        return new GenerationResult(text.toString(), prompt.length, outputs, finish, ttftMs, tokensPerSecond);
+        double queueSeconds = admitted == 0 ? 0 : (admitted - start) / 1e9;
+        return new GenerationResult(text.toString(), prompt.length, outputs, finish, ttftMs, tokensPerSecond,
+                queueSeconds, outputs > 1 ? decodeSeconds : 0, java.util.Arrays.copyOf(gaps, gapCount));
     }
 
     void closeSession() {

@@ -1,0 +1,111 @@
+package dev.inferless.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.inferless.schema.Datatype;
+import dev.inferless.schema.InvalidInputException;
+import dev.inferless.schema.IoSchema;
+import dev.inferless.schema.RequestInput;
+import dev.inferless.schema.TensorSpec;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The Open Inference Protocol's generate extension for text models: {@code {"text_input": "...",
+ * "parameters": {...}}} in, {@code {"model_name", "model_version", "text_output"}} out (one object
+ * from {@code generate}, one Server-Sent Event per chunk from {@code generate_stream}). The text
+ * goes to the model's input {@code text_input}, else {@code prompt}, else its only text input;
+ * {@code text_output} is the model's {@code text_output}, else its {@code generated_result}.
+ * Parameters and other top-level fields naming model inputs supply those inputs; the model's other
+ * outputs ride along as fields.
+ */
+final class GenerateProtocol {
+
+    private static final String TEXT_INPUT = "text_input";
+    private static final String TEXT_OUTPUT = "text_output";
+
+    private GenerateProtocol() {}
+
+    static List<RequestInput> parse(JsonNode root, IoSchema schema, boolean streaming) {
+        String textInput = textInputName(schema);
+        List<RequestInput> inputs = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            String key = field.getKey();
+            JsonNode value = field.getValue();
+            if (key.equals("parameters")) {
+                continue;
+            }
+            if (key.equals(TEXT_INPUT)) {
+                if (!value.isTextual()) {
+                    throw new ApiError(400, "text_input: expected a string");
+                }
+                key = textInput;
+            } else if (schema.spec(key).isEmpty()) {
+                throw new ApiError(400, key + ": not a field of the generate request nor an input of the model (its inputs: "
+                        + String.join(", ", schema.specs().keySet()) + ")");
+            }
+            try {
+                inputs.add(RequestInput.fromNested(key, value));
+            } catch (InvalidInputException e) {
+                throw new ApiError(400, field.getKey() + ": " + e.getMessage());
+            }
+        }
+        if (inputs.stream().noneMatch(i -> i.name().equals(textInput))) {
+            throw new ApiError(400, "text_input: required, a string");
+        }
+        JsonNode params = root.get("parameters");
+        if (params != null) {
+            if (!params.isObject()) {
+                throw new ApiError(400, "parameters: expected an object");
+            }
+            JsonNode stream = params.get("stream");
+            if (stream != null && !(stream.isBoolean() && stream.booleanValue() == streaming)) {
+                throw new ApiError(400, "parameters.stream: must be " + streaming + " on "
+                        + (streaming ? "generate_stream" : "generate") + ", got " + stream);
+            }
+            List<RequestInput> fromParameters = new ArrayList<>();
+            KServeProtocol.mapParameters(params, "parameters", Set.of("stream"), schema, fromParameters);
+            KServeProtocol.addAll(inputs, fromParameters);
+        }
+        return inputs;
+    }
+
+    /** The model input the text goes to; a model without a text input has no generate route. */
+    private static String textInputName(IoSchema schema) {
+        if (schema.spec(TEXT_INPUT).isPresent()) {
+            return TEXT_INPUT;
+        }
+        if (schema.spec("prompt").isPresent()) {
+            return "prompt";
+        }
+        List<String> text = schema.specs().values().stream().filter(s -> s.datatype() == Datatype.STRING)
+                .map(TensorSpec::name).toList();
+        if (text.size() != 1) {
+            throw new ApiError(400, "generate: the model has no single text input to take text_input (its inputs: "
+                    + String.join(", ", schema.specs().keySet()) + ")");
+        }
+        return text.get(0);
+    }
+
+    /** A response object (or one stream event) from the model's outputs (or one chunk). */
+    static Map<String, Object> response(String modelName, Map<String, Object> outputs) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model_name", modelName);
+        body.put("model_version", "1");
+        if (outputs.containsKey(TEXT_OUTPUT)) {
+            body.put(TEXT_OUTPUT, outputs.get(TEXT_OUTPUT));
+        } else if (outputs.containsKey("generated_result")) {
+            body.put(TEXT_OUTPUT, outputs.get("generated_result"));
+        }
+        outputs.forEach((name, value) -> {
+            if (!name.equals("generated_result") || outputs.containsKey(TEXT_OUTPUT)) {
+                body.putIfAbsent(name, value);
+            }
+        });
+        return body;
+    }
+}
