@@ -3,13 +3,10 @@ package dev.inferless.llm.engine;
 import dev.inferless.api.BadInputException;
 import dev.inferless.api.ModelContext;
 import dev.inferless.api.TextGeneration;
-import dev.inferless.llm.checkpoint.Checkpoint;
-import dev.inferless.llm.checkpoint.LlamaConfig;
 import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -56,23 +53,8 @@ public final class LlmEngine implements TextGeneration, AutoCloseable {
                         dir -> makeTiny(settings, dir))
                 : context.repoDir().resolve(settings.weights());
         context.logger().log(System.Logger.Level.INFO, "loading checkpoint " + weights + " on device " + context.device());
-        List<AutoCloseable> resources = new ArrayList<>();
-        try {
-            Checkpoint checkpoint = Checkpoint.open(weights);
-            resources.add(checkpoint);
-            if (checkpoint.tokenizerJson() == null) {
-                throw new IllegalArgumentException("checkpoint " + weights + " has no tokenizer.json");
-            }
-            LanguageModel model = Engines.load(checkpoint, context.device(), limits.maxBatchSize());
-            resources.add(0, model);
-            LlamaConfig config = checkpoint.config();
-            Tokenizer tokenizer = Tokenizer.load(checkpoint.tokenizerJson(), config.bosTokenId(), config.eosTokenId());
-            resources.add(1, tokenizer);
-            return new LlmEngine(model, tokenizer, settings, limits, context, resources);
-        } catch (RuntimeException e) {
-            closeAll(resources);
-            throw e;
-        }
+        LoadedModel loaded = LoadedModel.open(weights, context.device(), limits.maxBatchSize());
+        return new LlmEngine(loaded.model(), loaded.tokenizer(), settings, limits, context, List.of(loaded));
     }
 
     @Override
