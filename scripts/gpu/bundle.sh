@@ -20,7 +20,8 @@ rm -rf "$out"
 mkdir -p "$out"
 
 echo "== runtime jar"
-mvn -q -B -o package -DskipTests
+# Online: a fresh clone has not fetched the plugins yet (their versions are pinned in pom.xml).
+mvn -q -B package -DskipTests
 cp target/inferless-runtime.jar "$out/inferless-runtime-gpu.jar"
 # DJL's CPU libtorch and its prebuilt JNI binaries must not travel: the GPU host has its own
 # torch and our binding is built there. Tokenizers' natives for other platforms go too.
@@ -28,7 +29,7 @@ zip -q -d "$out/inferless-runtime-gpu.jar" 'pytorch/*' 'jnilib/*/*' 'native/lib/
   'native/lib/linux-aarch64/*' >/dev/null || true
 
 echo "== binding checks and expected values"
-mvn -q -B -o test-compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >/dev/null
+mvn -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >/dev/null
 (cd target/test-classes && jar cf "$out/binding-check.jar" dev/inferless/llm/ops/torch dev/inferless/gpu)
 java -cp "target/classes:target/test-classes:$(cat target/classpath.txt)" \
   dev.inferless.llm.ops.torch.BindingCheck record "$out/binding-expected.bin" 2>&1 | grep -v ' INFO \| WARN '

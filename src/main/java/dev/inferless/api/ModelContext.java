@@ -42,6 +42,12 @@ public interface ModelContext {
      */
     default void gauge(String metric, String help, DoubleSupplier value) {}
 
+    /**
+     * Tells the runtime the model's context window in tokens (prompt plus output), which protocols
+     * report to clients (OpenAI's {@code max_model_len}); call once, in {@code initialize}.
+     */
+    default void contextLength(int tokens) {}
+
     /** Reports a finished text generation; the runtime turns it into its LLM metrics (docs/api.md). */
     default void generation(GenerationStats stats) {}
 

@@ -1,8 +1,7 @@
 package dev.inferless.bench;
 
 import dev.inferless.llm.checkpoint.Quantization;
-import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
-import dev.inferless.llm.engine.CheckpointCache;
+import dev.inferless.llm.engine.CheckpointLocation;
 import dev.inferless.llm.engine.Generator;
 import dev.inferless.llm.engine.LoadedModel;
 import dev.inferless.llm.engine.TextGenerationSettings;
@@ -73,14 +72,12 @@ public final class BenchCommand implements Callable<Integer> {
             TextGenerationSettings settings = TextGenerationSettings.from(modelSection(RepoConfigFile.of(source.model)));
             configuredDevice = settings.device();
             modelName = source.model.toAbsolutePath().normalize().getFileName().toString();
-            if (settings.weights().isEmpty()) {
-                // made once, outside the timed load, as the model repo does at its first start
-                checkpointDir = CheckpointCache.ensure(settings.tinyCheckpointDir(TextGenerationSettings.defaultCacheRoot()),
-                        dir -> CheckpointMaker.make("tiny", settings.checkpointFormat(), 4, 32,
-                                settings.checkpointFormat().equals("gptq"), 0, dir));
+            // a made checkpoint is made once, outside the timed load, as the model repo does at its first start
+            CheckpointLocation location = CheckpointLocation.resolve(source.model, settings, TextGenerationSettings.defaultCacheRoot());
+            checkpointDir = location.dir();
+            if (location.random()) {
+                System.err.println("warning: " + location.randomWarning());
                 modelName += " (tiny " + settings.checkpointFormat() + ")";
-            } else {
-                checkpointDir = source.model.resolve(settings.weights());
             }
         }
         String chosenDevice = device != null ? device : configuredDevice;

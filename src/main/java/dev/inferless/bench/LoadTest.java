@@ -171,6 +171,7 @@ public final class LoadTest implements Callable<Integer> {
         body.put("max_tokens", maxTokens);
         body.put("temperature", temperature);
         body.put("stream", true);
+        body.put("stream_options", Map.of("include_usage", true));
         long start = System.nanoTime();
         try {
             HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/v1/completions"))
@@ -202,7 +203,7 @@ public final class LoadTest implements Callable<Integer> {
                     if (ttft < 0) {
                         ttft = (System.nanoTime() - start) / 1e9;
                     }
-                    if (chunk.has("usage")) {
+                    if (chunk.hasNonNull("usage")) {
                         tokens = chunk.get("usage").get("completion_tokens").asLong();
                         promptTokens = chunk.get("usage").path("prompt_tokens").asLong();
                     }

@@ -101,6 +101,7 @@ public final class ServerTarget {
         if (!request.stop().isEmpty()) body.put("stop", request.stop());
         if (request.ignoreEos()) body.put("ignore_eos", true);
         body.put("stream", true);
+        body.put("stream_options", Map.of("include_usage", true));
         String json;
         try {
             json = JSON.writeValueAsString(body);
@@ -161,8 +162,12 @@ public final class ServerTarget {
                         finishReason, (first - start) / 1e6,
                         outputTokens > 1 && decodeSeconds > 0 ? (outputTokens - 1) / decodeSeconds : 0);
             }
-            if (first < 0) first = nanoClock.getAsLong();
             JsonNode chunk = json(data, "POST /v1/completions");
+            if (chunk.has("error")) { // OpenAI's form of a failure mid-stream
+                throw new ServerException("the server at " + base + " failed POST /v1/completions mid-stream: "
+                        + chunk.path("error").path("message").asText(data));
+            }
+            if (first < 0) first = nanoClock.getAsLong();
             JsonNode choice = chunk.path("choices").path(0);
             text.append(choice.path("text").asText(""));
             if (!choice.path("finish_reason").isMissingNode() && !choice.path("finish_reason").isNull()) {

@@ -33,6 +33,7 @@ public record RuntimeConfig(ServerConfig server, ModelSettings model, LoggingCon
         d.put("server.inference_timeout_s", "180");
         d.put("server.shutdown_grace_s", "30");
         d.put("server.auth_token_env", "");
+        d.put("server.cors_allow_origin", "");
         d.put("model.repo", "models/codellama-34b-python");
         d.put("model.name", "");
         d.put("model.warmup", "true");

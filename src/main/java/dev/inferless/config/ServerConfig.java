@@ -4,7 +4,8 @@ import java.time.Duration;
 
 /** The {@code server:} section of runtime-config.yaml. */
 public record ServerConfig(String host, int port, long maxBodyBytes, int containerConcurrency, int queueSize,
-                           Duration inferenceTimeout, Duration shutdownGrace, String authTokenEnv) {
+                           Duration inferenceTimeout, Duration shutdownGrace, String authTokenEnv,
+                           String corsAllowOrigin) {
 
     static ServerConfig from(ConfigValues v) {
         return new ServerConfig(
@@ -15,7 +16,8 @@ public record ServerConfig(String host, int port, long maxBodyBytes, int contain
                 (int) v.integer("server.queue_size", 0, 1_000_000),
                 seconds(v.positiveSeconds("server.inference_timeout_s")),
                 seconds(v.positiveSeconds("server.shutdown_grace_s")),
-                v.text("server.auth_token_env"));
+                v.text("server.auth_token_env"),
+                v.text("server.cors_allow_origin"));
     }
 
     private static Duration seconds(double s) {

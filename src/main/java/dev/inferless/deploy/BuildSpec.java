@@ -20,15 +20,17 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 public record BuildSpec(
         String cudaVersion, List<String> systemPackages, List<String> runCommands, List<String> mavenPackages) {
 
-    /** The CUDA the image's libtorch (2.7.1, flavor cu128, DJL 0.36's published binding) was built for. */
-    public static final String DEFAULT_CUDA_VERSION = "12.8.1";
+    /** The Dockerfile's CUDA_VERSION: the CUDA (13.0) that the image's libtorch 2.11 was built for. */
+    public static final String DEFAULT_CUDA_VERSION = "13.0.1";
+    /** The supported cuda_version: the default's major.minor, or any patch release of it. */
+    public static final String CUDA_MINOR = DEFAULT_CUDA_VERSION.substring(0, DEFAULT_CUDA_VERSION.lastIndexOf('.'));
 
     static final Set<String> KNOWN_KEYS = Set.of("cuda_version", "system_packages", "run", "maven_packages");
 
     // Debian package names (policy 5.6.1), optionally pinned with =version.
     private static final Pattern DEBIAN_PACKAGE = Pattern.compile("[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?");
     private static final Pattern MAVEN_COORDINATE = Pattern.compile("[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+");
-    private static final Pattern CUDA_12_8 = Pattern.compile("12\\.8(\\.\\d+)?");
+    private static final Pattern SUPPORTED_CUDA = Pattern.compile(Pattern.quote(CUDA_MINOR) + "(\\.\\d+)?");
 
     public BuildSpec {
         systemPackages = List.copyOf(systemPackages);
@@ -95,12 +97,12 @@ public record BuildSpec(
         if (version.isEmpty()) {
             return DEFAULT_CUDA_VERSION; // `runtime init` writes "" (no preference)
         }
-        if (!CUDA_12_8.matcher(version).matches()) {
+        if (!SUPPORTED_CUDA.matcher(version).matches()) {
             throw new IllegalArgumentException("build.cuda_version: '" + version + "' is not supported; the image"
-                    + " carries libtorch 2.7.1 for CUDA 12.8 (the version DJL 0.36 publishes a binding for),"
-                    + " so use 12.8 or 12.8.N (default " + DEFAULT_CUDA_VERSION + ")");
+                    + " carries libtorch built for CUDA " + CUDA_MINOR + ", so use " + CUDA_MINOR + " or "
+                    + CUDA_MINOR + ".N (default " + DEFAULT_CUDA_VERSION + ")");
         }
-        return version.equals("12.8") ? DEFAULT_CUDA_VERSION : version;
+        return version.equals(CUDA_MINOR) ? DEFAULT_CUDA_VERSION : version;
     }
 
     private static List<String> runCommands(Object value) {

@@ -7,11 +7,17 @@ import dev.inferless.serving.NotServingException;
 import dev.inferless.serving.OverCapacityException;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The one place where failures become HTTP statuses, always as {"error": "..."}. */
+/**
+ * The one place where failures become HTTP statuses: {"error": "..."}, or on the OpenAI routes
+ * ({@code /v1/...}) OpenAI's error object {"error": {"message", "type", "param", "code"}}.
+ */
 final class ErrorMapping {
 
     private static final Logger LOG = LoggerFactory.getLogger(ErrorMapping.class);
@@ -23,12 +29,18 @@ final class ErrorMapping {
     /** Javalin's 404 for a path no route matches (it raises no exception for it). */
     static void unmatchedRoute(Context ctx) {
         if (ctx.attribute(WRITTEN) == null) {
-            write(ctx, 404, "not found: " + ctx.method() + " " + ctx.path());
+            write(ctx, new Failure(404, "not found: " + ctx.method() + " " + ctx.path(), null, null, null));
         }
     }
 
-    /** What a failure means for the client: a status, a message, and for 429 when to retry. */
-    record Failure(int status, String message, Integer retryAfterSeconds) {}
+    /**
+     * What a failure means for the client: a status, a message, for 429 when to retry, and where
+     * known the request field at fault ({@code param}) and a machine-readable {@code code}.
+     */
+    record Failure(int status, String message, Integer retryAfterSeconds, String param, String code) {}
+
+    /** A field named at the start of a message ("max_tokens must ...") or quoted as an input ("input 'stop': ..."). */
+    private static final Pattern FIELD = Pattern.compile("^(?:input '([a-z_]+)'|missing required input '([a-z_]+)'|([a-z_]+)(?= must| is |:))");
 
     static void handle(Exception e, Context ctx) {
         Failure f = describe(e, ctx.method() + " " + ctx.path());
@@ -38,7 +50,7 @@ final class ErrorMapping {
         if (f.retryAfterSeconds() != null) {
             ctx.header("Retry-After", Integer.toString(f.retryAfterSeconds()));
         }
-        write(ctx, f.status(), f.message());
+        write(ctx, f);
     }
 
     /** The mapping itself, also used for a stream that fails after its first event (no status line left to set). */
@@ -46,10 +58,16 @@ final class ErrorMapping {
         int status;
         Integer retryAfter = null;
         String message = e.getMessage();
-        if (e instanceof ApiError) {
-            status = ((ApiError) e).status;
-        } else if (e instanceof InvalidInputException) {
+        String param = null;
+        String code = null;
+        if (e instanceof ApiError api) {
+            status = api.status;
+            param = api.param;
+            code = api.code;
+        } else if (e instanceof InvalidInputException invalid) {
             status = 400;
+            code = invalid.code();
+            param = fieldNamed(message);
         } else if (e instanceof NotServingException) {
             status = 503;
         } else if (e instanceof OverCapacityException) {
@@ -73,11 +91,40 @@ final class ErrorMapping {
             LOG.error("unexpected error on {}", where, e);
             message = "internal error: " + e;
         }
-        return new Failure(status, String.valueOf(message), retryAfter);
+        return new Failure(status, String.valueOf(message), retryAfter, param, code);
     }
 
-    private static void write(Context ctx, int status, String message) {
+    private static String fieldNamed(String message) {
+        Matcher m = FIELD.matcher(message == null ? "" : message);
+        if (!m.find()) return null;
+        return m.group(1) != null ? m.group(1) : m.group(2) != null ? m.group(2) : m.group(3);
+    }
+
+    /** The error body for {@code path}: OpenAI's object on its routes, {"error": "..."} elsewhere. */
+    static Map<String, Object> body(String path, Failure f) {
+        if (!path.startsWith("/v1/")) {
+            return Map.of("error", f.message());
+        }
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("message", f.message());
+        error.put("type", openAiType(f.status()));
+        error.put("param", f.param());
+        error.put("code", f.code());
+        return Map.of("error", error);
+    }
+
+    /** OpenAI's error types by status. */
+    private static String openAiType(int status) {
+        return switch (status) {
+            case 401 -> "authentication_error";
+            case 403 -> "permission_error";
+            case 429 -> "rate_limit_error";
+            default -> status >= 500 ? "server_error" : "invalid_request_error";
+        };
+    }
+
+    private static void write(Context ctx, Failure f) {
         ctx.attribute(WRITTEN, true);
-        ctx.status(status).contentType("application/json").result(Json.write(Map.of("error", message)));
+        ctx.status(f.status()).contentType("application/json").result(Json.write(body(ctx.path(), f)));
     }
 }

@@ -43,6 +43,7 @@ public final class HttpServer {
     private static final Duration STOP_PATIENCE = Duration.ofSeconds(5);
     /** The status of a stream that failed after its first event (the response itself says 200). */
     static final String STREAM_ERROR = "inferless.stream-error";
+    static final String REQUEST_ID = "X-Request-Id";
 
     private final ServerConfig config;
     private final InferenceService service;
@@ -76,6 +77,11 @@ public final class HttpServer {
             c.routes.error(404, this::unmatched);
             c.routes.before(ctx -> exchanges.incrementAndGet());
             c.routes.after(ctx -> exchanges.decrementAndGet());
+            c.routes.before(this::requestId);
+            if (!config.corsAllowOrigin().isEmpty()) {
+                c.routes.before(this::cors);
+                c.routes.options("/*", ctx -> ctx.status(204));
+            }
             c.routes.before(this::guard);
             routes(c.routes);
         });
@@ -132,8 +138,17 @@ public final class HttpServer {
             post(app, model + "/generate_stream", ctx -> generate(ctx, true));
         }
         post(app, "/infer", this::simpleInfer);
-        post(app, "/v1/completions", this::completions);
-        get(app, "/v1/models", ctx -> json(ctx, 200, OpenAiProtocol.models(service.repo().name(), startedAt)));
+        post(app, "/v1/completions", ctx -> openAi(ctx, false));
+        post(app, "/v1/chat/completions", ctx -> openAi(ctx, true));
+        get(app, "/v1/models", ctx -> json(ctx, 200,
+                OpenAiProtocol.models(service.repo().name(), startedAt, service.contextLength())));
+        get(app, "/v1/models/{name}", ctx -> {
+            if (!ctx.pathParam("name").equals(service.repo().name())) {
+                throw new ApiError(404, "The model '" + ctx.pathParam("name") + "' does not exist (this server serves '"
+                        + service.repo().name() + "')", "model", "model_not_found");
+            }
+            json(ctx, 200, OpenAiProtocol.model(service.repo().name(), startedAt, service.contextLength()));
+        });
         get(app, "/metrics", ctx -> {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             metrics.write(out);
@@ -261,17 +276,21 @@ public final class HttpServer {
         }
     }
 
-    /** OpenAI's completions: the same model call, its fields and answer in OpenAI's shape (see {@link OpenAiProtocol}). */
-    private void completions(Context ctx) throws Exception {
+    /**
+     * OpenAI's completions and chat completions: the same model call, fields and answers in OpenAI's
+     * shape (see {@link OpenAiRequest}, {@link OpenAiProtocol}).
+     */
+    private void openAi(Context ctx, boolean chat) throws Exception {
         service.requireReady();
         String name = service.repo().name();
-        OpenAiProtocol.Completion c = OpenAiProtocol.parse(Json.parseObject(body(ctx)), name,
-                service.repo().inputs().specs().keySet());
+        JsonNode body = Json.parseObject(body(ctx));
+        java.util.Set<String> modelInputs = service.repo().inputs().specs().keySet();
+        OpenAiRequest r = chat ? OpenAiRequest.chat(body, name, modelInputs) : OpenAiRequest.completions(body, name, modelInputs);
         long created = System.currentTimeMillis() / 1000;
-        if (c.stream()) {
-            stream(ctx, c.inputs(), sse -> OpenAiProtocol.stream(sse, c, name, created));
+        if (r.stream()) {
+            stream(ctx, r.inputs(), sse -> OpenAiProtocol.stream(sse, r, name, created));
         } else {
-            json(ctx, 200, OpenAiProtocol.response(c, name, created, service.infer(c.inputs())));
+            json(ctx, 200, OpenAiProtocol.response(r, name, created, service.infer(r.inputs())));
         }
     }
 
@@ -287,7 +306,9 @@ public final class HttpServer {
             service.inferStreaming(inputs, out);
         } catch (Exception e) {
             ErrorMapping.Failure f = ErrorMapping.describe(e, ctx.method() + " " + ctx.path());
-            if (!sse.fail(f.status(), f.message())) {
+            boolean openAi = ctx.path().startsWith("/v1/");
+            Map<String, Object> event = openAi ? ErrorMapping.body(ctx.path(), f) : Map.of("error", f.message(), "status", f.status());
+            if (!sse.fail(event, !openAi)) {
                 throw e;
             }
             ctx.attribute(STREAM_ERROR, f.status());
@@ -305,6 +326,30 @@ public final class HttpServer {
     private void ready(Context ctx) {
         boolean ready = service.isReady();
         json(ctx, ready ? 200 : 503, Map.of("ready", ready));
+    }
+
+    /** Echoes the client's X-Request-Id, or makes one, so a client and the logs can name a request. */
+    private void requestId(Context ctx) {
+        String id = ctx.header(REQUEST_ID);
+        if (id == null || id.isBlank() || id.length() > 200) {
+            id = java.util.UUID.randomUUID().toString();
+        }
+        ctx.header(REQUEST_ID, id);
+    }
+
+    /** CORS for browser clients, when server.cors_allow_origin is set: answers preflights before auth. */
+    private void cors(Context ctx) {
+        ctx.header("Access-Control-Allow-Origin", config.corsAllowOrigin());
+        if (!config.corsAllowOrigin().equals("*")) ctx.header("Vary", "Origin");
+        ctx.header("Access-Control-Expose-Headers", REQUEST_ID);
+        if (ctx.method() == io.javalin.http.HandlerType.OPTIONS) {
+            ctx.header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+            String asked = ctx.header("Access-Control-Request-Headers");
+            ctx.header("Access-Control-Allow-Headers", asked != null ? asked : "Authorization, Content-Type");
+            ctx.header("Access-Control-Max-Age", "600");
+            ctx.status(204);
+            ctx.skipRemainingHandlers();
+        }
     }
 
     /** Auth for everything but the health probes; the size limit before any body is read. */

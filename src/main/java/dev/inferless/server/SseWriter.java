@@ -52,12 +52,14 @@ final class SseWriter {
     /**
      * The stream failed: true when it had started, so the error was written as an event and the
      * stream is over; false when nothing was sent yet and the caller answers with an HTTP status.
+     * {@code named}: as an {@code event: error} (the runtime's own protocols), or as a plain data
+     * event (OpenAI's, whose clients look for an "error" key in the data).
      */
-    synchronized boolean fail(int status, String message) {
+    synchronized boolean fail(Map<String, Object> error, boolean named) {
         boolean started = out != null;
         if (started && !ended && !done) {
             try {
-                write("event: error\ndata: " + Json.write(Map.of("error", message, "status", status)) + "\n\n");
+                write((named ? "event: error\n" : "") + "data: " + Json.write(error) + "\n\n");
             } catch (UncheckedIOException ignored) {
                 // the client is gone: nobody left to tell
             }

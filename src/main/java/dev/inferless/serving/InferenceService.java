@@ -32,6 +32,11 @@ public final class InferenceService {
         return host.repo();
     }
 
+    /** The model's context window in tokens (OpenAI's max_model_len); 0 when the model reported none. */
+    public int contextLength() {
+        return host.contextLength();
+    }
+
     public RequestScheduler scheduler() {
         return scheduler;
     }

@@ -61,6 +61,11 @@ public final class ModelHost {
         return repo;
     }
 
+    /** The model's context window in tokens as it reported it in initialize; 0 when it did not. */
+    public int contextLength() {
+        return context.reportedContextLength();
+    }
+
     public void initialize() throws ModelLoadException {
         try {
             withLoader(() -> {

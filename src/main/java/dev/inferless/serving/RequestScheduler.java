@@ -81,8 +81,8 @@ public final class RequestScheduler {
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
                 String message = cause.getMessage() == null ? cause.getClass().getName() : cause.getMessage();
-                if (cause instanceof BadInputException) {
-                    throw new InvalidInputException(message);
+                if (cause instanceof BadInputException bad) {
+                    throw new InvalidInputException(message, bad.code());
                 }
                 throw new ModelFailureException(message, cause);
             }

@@ -19,6 +19,7 @@ final class RuntimeModelContext implements ModelContext {
     private final System.Logger logger;
     private final CounterSink counters;
     private LlmEngine engine; // guarded by this
+    private volatile int contextLength;
 
     RuntimeModelContext(ModelRepo repo, String device, CounterSink counters) {
         this.repo = repo;
@@ -65,6 +66,17 @@ final class RuntimeModelContext implements ModelContext {
     @Override
     public void gauge(String metric, String help, java.util.function.DoubleSupplier value) {
         counters.gauge(metric, help, value);
+    }
+
+    @Override
+    public void contextLength(int tokens) {
+        if (tokens < 1) throw new IllegalArgumentException("context length must be at least 1 token, got " + tokens);
+        contextLength = tokens;
+    }
+
+    /** What the model reported through {@link #contextLength(int)}; 0 when it did not. */
+    int reportedContextLength() {
+        return contextLength;
     }
 
     @Override

@@ -31,7 +31,7 @@ class BuildImageCommandTest {
         assertThat(result.exitCode()).isZero();
         String[] lines = result.out().split("\n", 2);
         assertThat(lines[0]).isEqualTo("# docker build -f target/build-image/echo-full.Dockerfile --target model"
-                + " --build-arg VARIANT=gpu --build-arg CUDA_VERSION=12.8.1 -t inferless/echo-full:latest .");
+                + " --build-arg VARIANT=gpu --build-arg CUDA_VERSION=13.0.1 -t inferless/echo-full:latest .");
         BuildSpec spec = BuildSpec.read(Path.of(CONTEXT, "models/echo-full/config.yaml"));
         assertThat(lines[1]).isEqualTo(
                 ModelStage.render(spec, "models/echo-full", "models/echo-full/config.yaml"));
@@ -44,7 +44,7 @@ class BuildImageCommandTest {
 
         assertThat(result.exitCode()).isZero();
         assertThat(result.out()).startsWith("# docker build -f target/build-image/echo-minimal.Dockerfile"
-                + " --target model --build-arg VARIANT=cpu --build-arg CUDA_VERSION=12.8.1 -t me/echo:1 .\n");
+                + " --target model --build-arg VARIANT=cpu --build-arg CUDA_VERSION=13.0.1 -t me/echo:1 .\n");
     }
 
     @Test

@@ -17,7 +17,7 @@ class BuildSpecTest {
     void readsEveryBuildKeyInOrder() {
         BuildSpec spec = BuildSpec.read(FIXTURES.resolve("models/echo-full/config.yaml"));
 
-        assertThat(spec.cudaVersion()).isEqualTo("12.8.1");
+        assertThat(spec.cudaVersion()).isEqualTo("13.0.1");
         assertThat(spec.systemPackages()).containsExactly("libgomp1", "curl=7.81.0-1ubuntu1.20");
         assertThat(spec.runCommands()).containsExactly(
                 "echo \"built\" > /opt/marker", "mkdir -p /opt/extra && chmod 755 /opt/extra");
@@ -42,11 +42,21 @@ class BuildSpecTest {
     }
 
     @Test
+    void everyShippedModelRepoBuildsWithTheImagesCuda() throws Exception {
+        try (var repos = java.nio.file.Files.list(Path.of("models"))) {
+            for (Path repo : repos.filter(r -> java.nio.file.Files.exists(r.resolve("config.yaml"))).toList()) {
+                assertThat(BuildSpec.read(repo.resolve("config.yaml")).cudaVersion()).as(repo.toString())
+                        .startsWith(BuildSpec.CUDA_MINOR);
+            }
+        }
+    }
+
+    @Test
     void shortCudaVersionMeansTheDefaultPatchRelease() {
-        assertThat(BuildSpec.fromBuildSection(java.util.Map.of("cuda_version", "12.8")).cudaVersion())
+        assertThat(BuildSpec.fromBuildSection(java.util.Map.of("cuda_version", BuildSpec.CUDA_MINOR)).cudaVersion())
                 .isEqualTo(BuildSpec.DEFAULT_CUDA_VERSION);
-        assertThat(BuildSpec.fromBuildSection(java.util.Map.of("cuda_version", "12.8.0")).cudaVersion())
-                .isEqualTo("12.8.0");
+        assertThat(BuildSpec.fromBuildSection(java.util.Map.of("cuda_version", BuildSpec.CUDA_MINOR + ".0")).cudaVersion())
+                .isEqualTo(BuildSpec.CUDA_MINOR + ".0");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -56,14 +56,32 @@ class DockerfileTest {
     }
 
     @Test
-    void buildsThroughMavenJlinkLibtorchAndNativeStagesToOneRuntimeStage() {
-        assertThat(PARSED.stages()).extracting(Stage::name)
-                .containsExactly("build", "jre", "libtorch", "native", "runtime-gpu", "runtime-cpu", "runtime");
-        assertThat(PARSED.stage("build").base()).startsWith("maven:").contains("temurin-17");
+    void buildsThroughMavenJlinkLibtorchNativeAndLayoutStagesToOneRuntimeStage() {
+        Map<String, String> args = argDefaults(PARSED.globalArgs());
+        assertThat(PARSED.stages()).extracting(Stage::name).containsExactly("build", "jre", "libtorch", "native",
+                "layout-cpu", "layout-gpu", "layout", "runtime-gpu", "runtime-cpu", "runtime");
+        assertThat(args.get("BUILD_IMAGE")).startsWith("maven:").contains("temurin-17");
         assertThat(PARSED.stage("jre").all("RUN").get(0).arguments()).startsWith("jlink ").contains("--output /opt/jre");
-        assertThat(PARSED.stage("runtime-gpu").base()).isEqualTo("nvidia/cuda:${CUDA_VERSION}-base-ubuntu${UBUNTU_VERSION}");
-        assertThat(PARSED.stage("native").base()).isEqualTo("nvidia/cuda:${CUDA_VERSION}-cudnn-devel-ubuntu${UBUNTU_VERSION}");
+        assertThat(args).containsEntry("CUDA_BASE_IMAGE", "nvidia/cuda:${CUDA_VERSION}-base-ubuntu${UBUNTU_VERSION}")
+                .containsEntry("CUDA_DEVEL_IMAGE", "nvidia/cuda:${CUDA_VERSION}-cudnn-devel-ubuntu${UBUNTU_VERSION}")
+                .containsEntry("CPU_BASE_IMAGE", "ubuntu:${UBUNTU_VERSION}");
+        assertThat(PARSED.stage("runtime-gpu").base()).isEqualTo("${CUDA_BASE_IMAGE}");
+        assertThat(PARSED.stage("native").base()).isEqualTo("${CUDA_DEVEL_IMAGE}");
+        assertThat(PARSED.stage("layout").base()).isEqualTo("layout-${VARIANT}");
         assertThat(PARSED.last().base()).isEqualTo("runtime-${VARIANT}");
+    }
+
+    @Test
+    void everyBaseImageIsABuildArgumentSoTheImageBuildsWithoutDockerHub() {
+        Set<String> args = argDefaults(PARSED.globalArgs()).keySet();
+        Set<String> earlier = new HashSet<>();
+        for (Stage stage : PARSED.stages()) {
+            String base = stage.base();
+            boolean ofAStage = earlier.contains(base) || base.endsWith("-${VARIANT}");
+            assertThat(ofAStage || base.matches("\\$\\{[A-Z_]+}") && args.contains(base.substring(2, base.length() - 1)))
+                    .as("FROM %s (stage %s): an earlier stage or a build argument", base, stage.name()).isTrue();
+            earlier.add(stage.name());
+        }
     }
 
     @Test
@@ -73,7 +91,7 @@ class DockerfileTest {
 
         assertThat(args).containsEntry("VARIANT", "gpu").containsEntry("CUDA_VERSION", BuildSpec.DEFAULT_CUDA_VERSION);
         for (BuildImageCommand.Variant variant : BuildImageCommand.Variant.values()) {
-            assertThat(names).contains("runtime-" + variant);
+            assertThat(names).contains("runtime-" + variant, "layout-" + variant);
         }
     }
 
@@ -92,17 +110,20 @@ class DockerfileTest {
     }
 
     @Test
-    void entrypointIsExecFormServingModelWithTheCopiedJarAndJre() throws IOException {
+    void entrypointIsTheLayoutScriptInExecFormServingModel() throws IOException {
         Stage runtime = PARSED.stage("runtime");
         List<String> entrypoint = new ObjectMapper().readValue(
                 runtime.last("ENTRYPOINT").orElseThrow().arguments(), new TypeReference<List<String>>() {});
 
-        assertThat(entrypoint.get(0)).isEqualTo("/opt/jre/bin/java");
-        assertThat(entrypoint).containsSubsequence("-jar", "/opt/inferless/inferless-runtime.jar", "serve", "--model", "/model");
-        assertThat(entrypoint.subList(entrypoint.size() - 3, entrypoint.size())).containsExactly("serve", "--model", "/model")
+        assertThat(entrypoint).containsExactly(ImageLayoutTest.IMAGE_SCRIPT, "serve", "--model", "/model")
                 .as("nothing after the model dir, so `docker run IMAGE --set k=v` appends options");
-        assertThat(runtime.all("COPY")).extracting(Instruction::arguments)
-                .contains("--from=jre /opt/jre /opt/jre", "--from=build /inferless-runtime.jar /opt/inferless/inferless-runtime.jar");
+        assertThat(runtime.all("COPY")).extracting(Instruction::arguments).contains("--from=layout /rootfs/ /");
+        for (String layout : List.of("layout-cpu", "layout-gpu")) {
+            assertThat(PARSED.stage(layout).last("RUN").orElseThrow().arguments())
+                    .contains("sh /staging/layout install /rootfs ");
+        }
+        assertThat(PARSED.stage("layout-cpu").all("COPY")).extracting(Instruction::arguments)
+                .contains("src/main/image/layout /staging/layout");
         assertThat(runtime.last("STOPSIGNAL").orElseThrow().arguments()).isEqualTo("SIGTERM");
     }
 
@@ -113,7 +134,9 @@ class DockerfileTest {
 
         assertThat(user).matches("[1-9][0-9]*:[1-9][0-9]*").isEqualTo(ModelStage.APP_USER);
         String uid = user.split(":")[0];
-        assertThat(runtime.all("RUN").get(0).arguments()).contains("useradd --uid " + uid, "chown " + user + " /model");
+        assertThat(runtime.all("RUN").get(0).arguments()).contains("useradd --uid " + uid);
+        assertThat(runtime.last("RUN").orElseThrow().arguments()).isEqualTo("chown " + user + " /var/cache/inferless")
+                .as("the one written directory besides /tmp");
         assertThat(runtime.instructions().indexOf(runtime.last("USER").orElseThrow()))
                 .as("USER comes after every RUN")
                 .isGreaterThan(runtime.instructions().indexOf(runtime.last("RUN").orElseThrow()));
@@ -144,21 +167,20 @@ class DockerfileTest {
     }
 
     @Test
-    void gpuStagePinsTheLibtorchThatDjlsBindingWasBuiltFor() throws IOException {
-        String pytorchVersion = PomProperties.read(Path.of("pom.xml")).get("pytorch.version");
-        Map<String, String> gpuEnv = env(PARSED.stage("runtime-gpu"));
+    void gpuImageCarriesLibtorchForTheCudaItsBaseImageHasAndBuildsItsBindingForA100AndH100() {
         Map<String, String> libtorchArgs = argDefaults(PARSED.stage("libtorch").all("ARG"));
+        Map<String, String> nativeArgs = argDefaults(PARSED.stage("native").all("ARG"));
+        String flavor = "cu" + BuildSpec.CUDA_MINOR.replace(".", "");
 
-        assertThat(gpuEnv).containsEntry("PYTORCH_VERSION", pytorchVersion)
-                .containsEntry("PYTORCH_FLAVOR", "cu128")
-                .containsEntry("PYTORCH_LIBRARY_PATH", "/opt/libtorch/lib");
-        assertThat(libtorchArgs.get("LIBTORCH_URL")).contains("/cu128/", "-" + pytorchVersion + "%2Bcu128.zip");
-        assertThat(BuildSpec.DEFAULT_CUDA_VERSION).startsWith("12.8");
-        assertThat(env(PARSED.stage("runtime-cpu"))).containsEntry("PYTORCH_FLAVOR", "cpu");
+        assertThat(libtorchArgs.get("LIBTORCH_URL")).contains("/" + flavor + "/", "%2B" + flavor + ".zip");
+        assertThat(nativeArgs).containsEntry("CUDA_ARCHITECTURES", "80;90a");
+        String build = String.join("\n", PARSED.stage("native").all("RUN").stream().map(Instruction::arguments).toList());
+        assertThat(build).contains("bash /src/scripts/build-native.sh", "libdjl_torch.so", "libllm_ops.so",
+                "-DCMAKE_CUDA_ARCHITECTURES=\"${CUDA_ARCHITECTURES}\"");
     }
 
     @Test
-    void djlsJniJarCarriesTheCu128BindingForThatLibtorch() throws IOException {
+    void djlsJniJarCarriesTheCpuBindingForTheCpuImage() throws IOException {
         Map<String, String> pom = PomProperties.read(Path.of("pom.xml"));
         ClassLoader loader = getClass().getClassLoader();
         java.util.Properties jni = new java.util.Properties();
@@ -168,8 +190,7 @@ class DockerfileTest {
         }
 
         assertThat(jni.getProperty("jni_version")).isEqualTo(pom.get("pytorch.version") + "-" + pom.get("djl.version"));
-        assertThat(loader.getResource("jnilib/linux-x86_64/" + env(PARSED.stage("runtime-gpu")).get("PYTORCH_FLAVOR")
-                + "/libdjl_torch.so")).isNotNull();
+        assertThat(loader.getResource("jnilib/linux-x86_64/cpu/libdjl_torch.so")).isNotNull();
     }
 
     @Test

@@ -118,14 +118,20 @@ class DocsCommandsTest {
                 if (run.stopTimeout() != null) {
                     assertThat(Integer.parseInt(run.stopTimeout())).as(c.line()).isGreaterThan(grace);
                 }
+                if (run.readOnly()) {
+                    // the image writes only to /tmp and its cache; DJL loads libraries from both (exec)
+                    assertThat(run.tmpfs()).as(c.line()).anySatisfy(t -> assertThat(t).startsWith("/tmp:").contains("exec"))
+                            .anySatisfy(t -> assertThat(t).startsWith("/var/cache/inferless:").contains("exec", "uid=10001"));
+                }
             }
         }
         assertThat(runs).isGreaterThanOrEqualTo(3);
     }
 
-    record DockerRun(String image, List<String> publish, Map<String, String> env, List<String> volumes, String stopTimeout) {
-        static final Set<String> FLAGS_WITH_VALUE = Set.of("-p", "-e", "-v", "--stop-timeout", "--gpus");
-        static final Set<String> FLAGS = Set.of("--rm");
+    record DockerRun(String image, List<String> publish, Map<String, String> env, List<String> volumes, String stopTimeout,
+                     boolean readOnly, List<String> tmpfs) {
+        static final Set<String> FLAGS_WITH_VALUE = Set.of("-p", "-e", "-v", "--stop-timeout", "--gpus", "--tmpfs");
+        static final Set<String> FLAGS = Set.of("--rm", "--read-only");
 
         static DockerRun parse(Command c) {
             List<String> words = c.words();
@@ -133,6 +139,7 @@ class DocsCommandsTest {
             Map<String, String> env = new java.util.LinkedHashMap<>();
             List<String> volumes = new ArrayList<>();
             String stopTimeout = null;
+            List<String> tmpfs = new ArrayList<>();
             int i = 2;
             for (; i < words.size() && words.get(i).startsWith("-"); i++) {
                 String flag = words.get(i);
@@ -146,13 +153,14 @@ class DocsCommandsTest {
                     case "-e" -> env.put(value.split("=", 2)[0], value.split("=", 2)[1]);
                     case "-v" -> volumes.add(value);
                     case "--stop-timeout" -> stopTimeout = value;
+                    case "--tmpfs" -> tmpfs.add(value);
                     default -> { }
                 }
             }
             assertThat(i).as("%s: an image", c.line()).isLessThan(words.size());
             assertThat(words.subList(i + 1, words.size())).as("%s: arguments after the image", c.line())
                     .allSatisfy(w -> assertThat(w).matches("--set|[\\w.]+=.*"));
-            return new DockerRun(words.get(i), publish, env, volumes, stopTimeout);
+            return new DockerRun(words.get(i), publish, env, volumes, stopTimeout, words.subList(2, i).contains("--read-only"), tmpfs);
         }
     }
 

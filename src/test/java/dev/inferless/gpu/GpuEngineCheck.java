@@ -4,12 +4,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.inferless.llm.checkpoint.Checkpoint;
 import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
+import dev.inferless.llm.engine.GenerationRequest;
+import dev.inferless.llm.engine.Generator;
+import dev.inferless.llm.engine.LogprobsRequest;
 import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.model.LlamaModel;
 import dev.inferless.llm.model.fast.FastLlamaModel;
 import dev.inferless.llm.ops.NativeLlm;
 import dev.inferless.llm.ops.torch.TorchBinding;
+import dev.inferless.llm.sampling.TokenLogprobs;
+import dev.inferless.llm.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,6 +33,8 @@ import java.util.Random;
  * path (libllm_ops, bf16 with 4-bit kernels), within 4e-2, run only when the library loads;
  * "fast-batch" the same with the checked sequence decoding in one batch beside two others (other
  * prompts, other lengths; one joins late), through LanguageModel.decodeBatch.
+ * "fast-logprobs": a request asking for logprobs (top 5) on the native path, through the Generator,
+ * against CPU float32's, within 0.1 over the steps where both chose the same greedy tokens.
  * Usage: GpuEngineCheck OUT_JSON
  */
 public final class GpuEngineCheck {
@@ -97,6 +104,12 @@ public final class GpuEngineCheck {
                     System.out.printf("%-26s %-9s %s%n", f.name(), dtype, r);
                     results.add(r);
                 }
+                if (NativeLlm.load()) {
+                    Map<String, Object> r = fastLogprobs(ckpt, f.name());
+                    allPass &= Boolean.TRUE.equals(r.get("pass"));
+                    System.out.printf("%-26s %-9s %s%n", f.name(), "logprobs", r);
+                    results.add(r);
+                }
             }
         }
         Map<String, Object> report = new LinkedHashMap<>();
@@ -107,6 +120,51 @@ public final class GpuEngineCheck {
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), report);
         System.out.println(allPass ? "gpu engine check: all passed" : "gpu engine check: FAILED");
         System.exit(allPass ? 0 : 1);
+    }
+
+    /** Largest logprob difference allowed between the fast path and CPU float32 (bf16 activations). */
+    static final double LOGPROB_TOLERANCE = 0.1;
+
+    /**
+     * The fast path's logprobs (a request asking for them, top 5, greedy, through the Generator as
+     * the server runs it) against CPU float32's, over the steps where both chose the same tokens.
+     */
+    static Map<String, Object> fastLogprobs(Checkpoint ckpt, String name) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("format", name);
+        r.put("dtype", "fast-logprobs");
+        try (Tokenizer tokenizer = Tokenizer.load(ckpt.tokenizerJson(), ckpt.config().bosTokenId(), ckpt.config().eosTokenId())) {
+            List<TokenLogprobs> cpu = new ArrayList<>();
+            List<TokenLogprobs> fast = new ArrayList<>();
+            try (LanguageModel m = LlamaModel.load(ckpt, "cpu", "float32")) {
+                new Generator(m, tokenizer, 0).generate(logprobsRequest(cpu));
+            }
+            try (LanguageModel m = FastLlamaModel.load(ckpt, 3, true)) {
+                new Generator(m, tokenizer, 0).generate(logprobsRequest(fast));
+            }
+            double worst = 0;
+            int compared = 0;
+            for (int i = 0; i < Math.min(cpu.size(), fast.size()) && cpu.get(i).token() == fast.get(i).token(); i++) {
+                worst = Math.max(worst, Math.abs(cpu.get(i).logprob() - fast.get(i).logprob()));
+                for (int k = 0; k < 5; k++) {
+                    worst = Math.max(worst, Math.abs(cpu.get(i).topLogprobs()[k] - fast.get(i).topLogprobs()[k]));
+                }
+                compared++;
+            }
+            boolean pass = compared >= STEPS / 2 && worst <= LOGPROB_TOLERANCE;
+            r.put("stepsCompared", compared + "/" + STEPS);
+            r.put("maxLogprobDifference", worst);
+            r.put("pass", pass);
+        } catch (Exception e) {
+            r.put("error", String.valueOf(e));
+            r.put("pass", false);
+        }
+        return r;
+    }
+
+    private static GenerationRequest logprobsRequest(List<TokenLogprobs> sink) {
+        return new GenerationRequest("def fib(n):", STEPS, 0, 1, 0, 1, null, List.of(), true,
+                new LogprobsRequest(5, sink::add));
     }
 
     /** Greedy decode; returns the chosen tokens and collects the logits that chose each. */

@@ -47,8 +47,10 @@ class CodeLlamaServingTest {
 
     private static String greedy(String prompt, int maxTokens, boolean stream) {
         try {
-            return JSON.writeValueAsString(java.util.Map.of("prompt", prompt, "max_tokens", maxTokens, "temperature", 0,
-                    "stream", stream));
+            java.util.Map<String, Object> body = new java.util.LinkedHashMap<>(java.util.Map.of("prompt", prompt,
+                    "max_tokens", maxTokens, "temperature", 0, "stream", stream));
+            if (stream) body.put("stream_options", java.util.Map.of("include_usage", true));
+            return JSON.writeValueAsString(body);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -103,11 +105,11 @@ class CodeLlamaServingTest {
                 HttpResponse.BodyHandlers.ofByteArray());
         List<String> data = SseEvents.parse(r.body()).dataBeforeDone();
         StringBuilder text = new StringBuilder();
-        for (String d : data) text.append(JSON.readTree(d).get("choices").get(0).get("text").asText());
+        for (String d : data) text.append(JSON.readTree(d).get("choices").path(0).path("text").asText());
         assertThat(text.toString()).isEqualTo(whole.get("choices").get(0).get("text").asText());
         JsonNode last = JSON.readTree(data.get(data.size() - 1));
         assertThat(last.get("usage")).isEqualTo(whole.get("usage"));
-        assertThat(last.get("choices").get(0).get("finish_reason").asText())
+        assertThat(JSON.readTree(data.get(data.size() - 2)).get("choices").get(0).get("finish_reason").asText())
                 .isEqualTo(whole.get("choices").get(0).get("finish_reason").asText());
     }
 
@@ -131,7 +133,9 @@ class CodeLlamaServingTest {
 
     @Test
     void aPromptPastTheContextWindowIsAClientError() throws Exception {
-        assertError(server.post("/v1/completions", greedy(" x".repeat(400), 4, false)), 400, "context window");
+        HttpResponse<String> tooLong = server.post("/v1/completions", greedy(" x".repeat(400), 4, false));
+        assertError(tooLong, 400, "maximum context length");
+        assertThat(JSON.readTree(tooLong.body()).at("/error/code").asText()).isEqualTo("context_length_exceeded");
         assertError(server.post("/infer", "{\"prompt\": \"" + " x".repeat(400) + "\", \"stream\": true}"), 400, "context window");
         assertError(server.post("/infer", "{\"prompt\": \"a\", \"max_tokens\": 0}"), 400, "max_tokens");
         assertError(server.post("/infer", "{\"prompt\": \"a\", \"top_p\": 7, \"stream\": true}"), 400, "top_p");

@@ -28,11 +28,13 @@ class DefaultStreamTest {
             assertThat(infer).hasSize(1);
             assertThat(JSON.readTree(infer.get(0)).get("generated_result").asText()).isEqualTo("é世 🎉");
 
-            List<String> completions = events(server, "/v1/completions", "{\"prompt\": \"abc\", \"stream\": true}");
-            assertThat(completions).hasSize(2);
+            List<String> completions = events(server, "/v1/completions",
+                    "{\"prompt\": \"abc\", \"stream\": true, \"stream_options\": {\"include_usage\": true}}");
+            assertThat(completions).hasSize(3);
             assertThat(JSON.readTree(completions.get(0)).get("choices").get(0).get("text").asText()).isEqualTo("abc");
-            JsonNode last = JSON.readTree(completions.get(1));
-            assertThat(last.get("choices").get(0).get("finish_reason").asText()).isEqualTo("stop");
+            assertThat(JSON.readTree(completions.get(1)).get("choices").get(0).get("finish_reason").asText()).isEqualTo("stop");
+            JsonNode last = JSON.readTree(completions.get(2));
+            assertThat(last.get("choices")).isEmpty();
             assertThat(last.get("usage").get("total_tokens").asInt()).isZero(); // this model reports no counts
         }
     }

@@ -98,9 +98,11 @@ class StreamingHttpTest {
 
     @Test
     void completionsStreamingEndsWithUsageThenDone() throws Exception {
-        SseEvents sse = stream("/v1/completions", "{\"prompt\": [\"" + MULTI_BYTE + "\"], \"max_tokens\": 12, \"stream\": true}");
+        SseEvents sse = stream("/v1/completions", "{\"prompt\": [\"" + MULTI_BYTE + "\"], \"max_tokens\": 12, \"stream\": true,"
+                + " \"stream_options\": {\"include_usage\": true}}");
         List<String> data = sse.dataBeforeDone();
-        assertThat(data).hasSize(13);
+        assertThat(data).hasSize(14); // 12 pieces, the finish reason, the usage
+        data = data.subList(0, 13);
         StringBuilder text = new StringBuilder();
         String id = null;
         for (String d : data) {
@@ -113,9 +115,10 @@ class StreamingHttpTest {
         assertThat(text.toString()).isEqualTo(StreamingTestModel.expected(MULTI_BYTE, 12));
         JsonNode first = JSON.readTree(data.get(0));
         assertThat(first.get("choices").get(0).get("finish_reason").isNull()).isTrue();
-        assertThat(first.has("usage")).isFalse();
-        JsonNode last = JSON.readTree(data.get(12));
-        assertThat(last.get("choices").get(0).get("finish_reason").asText()).isEqualTo("length");
+        assertThat(first.get("usage").isNull()).isTrue();
+        assertThat(JSON.readTree(data.get(12)).get("choices").get(0).get("finish_reason").asText()).isEqualTo("length");
+        JsonNode last = JSON.readTree(sse.dataBeforeDone().get(13));
+        assertThat(last.get("choices")).isEmpty();
         assertThat(last.get("usage").get("completion_tokens").asInt()).isEqualTo(12);
         assertThat(last.get("usage").get("total_tokens").asInt())
                 .isEqualTo(12 + MULTI_BYTE.codePointCount(0, MULTI_BYTE.length()));
@@ -157,10 +160,10 @@ class StreamingHttpTest {
     void aModelFailingMidStreamEndsTheStreamWithAnErrorEventAndTheServerGoesOn() throws Exception {
         SseEvents sse = stream("/v1/completions", "{\"prompt\": \"abc\", \"max_tokens\": 9, \"fail_after\": 4, \"stream\": true}");
         assertThat(sse.events()).hasSize(5);
-        assertThat(sse.last().name()).isEqualTo("error");
-        JsonNode error = JSON.readTree(sse.last().data());
-        assertThat(error.get("error").asText()).contains("after 4 chunks");
-        assertThat(error.get("status").asInt()).isEqualTo(500);
+        // OpenAI's form: a data event holding the error object
+        JsonNode error = JSON.readTree(sse.last().data()).get("error");
+        assertThat(error.get("message").asText()).contains("after 4 chunks");
+        assertThat(error.get("type").asText()).isEqualTo("server_error");
         assertThat(ok(server.post("/infer", "{\"prompt\": \"ok\", \"max_tokens\": 2}")).get("generated_result").asText())
                 .isEqualTo("ok");
     }

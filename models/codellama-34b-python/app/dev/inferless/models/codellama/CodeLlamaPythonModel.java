@@ -24,24 +24,29 @@ public class CodeLlamaPythonModel implements InferlessModel {
 
     @Override
     public Map<String, Object> infer(Map<String, Object> inputs) {
-        return outputs(engine.generate(inputs, context.cancelled(), piece -> {}), null);
+        TextGeneration.Completion c = engine.generate(inputs, context.cancelled(), null);
+        return outputs(c.text(), c.logprobs(), c);
     }
 
-    /** One chunk per text piece, then a last chunk with no text and the counts and finish reason. */
+    /** One chunk per text piece (with its tokens' logprobs when asked), then a last chunk with no text and the counts. */
     @Override
     public void infer(Map<String, Object> inputs, StreamOutputHandler out) {
-        out.send(outputs(engine.generate(inputs, context.cancelled(),
-                piece -> out.send(Map.of("generated_result", piece))), ""));
+        TextGeneration.Completion c = engine.generate(inputs, context.cancelled(),
+                piece -> out.send(outputs(piece.text(), piece.logprobs(), null)));
+        out.send(outputs("", c.logprobs(), c));
         out.finish();
     }
 
-    /** The outputs; {@code text} replaces the generated text when given (the empty last chunk of a stream). */
-    private static Map<String, Object> outputs(TextGeneration.Completion c, String text) {
+    /** generated_result, logprobs when asked, and the counts and finish reason when {@code c} is given. */
+    private static Map<String, Object> outputs(String text, String logprobs, TextGeneration.Completion c) {
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("generated_result", text == null ? c.text() : text);
-        out.put("prompt_tokens", c.promptTokens());
-        out.put("output_tokens", c.outputTokens());
-        out.put("finish_reason", c.finishReason());
+        out.put("generated_result", text);
+        if (c != null) {
+            out.put("prompt_tokens", c.promptTokens());
+            out.put("output_tokens", c.outputTokens());
+            out.put("finish_reason", c.finishReason());
+        }
+        if (logprobs != null) out.put("logprobs", logprobs);
         return out;
     }
 }

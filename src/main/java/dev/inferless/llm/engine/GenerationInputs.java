@@ -1,38 +1,110 @@
 package dev.inferless.llm.engine;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.inferless.api.BadInputException;
+import dev.inferless.llm.sampling.TokenLogprobs;
+import dev.inferless.llm.tokenizer.ChatTemplate;
+import dev.inferless.llm.tokenizer.Tokenizer;
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
- * Request inputs of a text-generation repo (prompt, max_tokens, temperature, top_p, top_k,
- * repetition_penalty, seed, stop, ignore_eos) to a {@link GenerationRequest}; absent options take
- * the repo's defaults, a bad one is a {@link BadInputException} naming it.
+ * Request inputs of a text-generation repo (prompt or chat messages, max_tokens, temperature, top_p,
+ * top_k, repetition_penalty, seed, stop, ignore_eos, logprobs) to a {@link GenerationRequest}; absent
+ * options take the repo's defaults, a bad one is a {@link BadInputException} naming it.
+ *
+ * <p>{@code messages} (a JSON list of {"role", "content"}) becomes the prompt through the
+ * checkpoint's {@link ChatTemplate}. An explicit max_tokens that does not fit the context window
+ * after the prompt is refused ({@link BadInputException#CONTEXT_LENGTH_EXCEEDED}); the configured
+ * default is clipped to the room left.
  */
 public final class GenerationInputs {
 
-    private final TextGenerationSettings settings;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-    public GenerationInputs(TextGenerationSettings settings) {
+    private final Tokenizer tokenizer;
+    private final int contextWindow;
+    private final TextGenerationSettings settings;
+    private final ChatTemplate chatTemplate;
+
+    /** {@code contextWindow}: the prompt plus output tokens the model takes (an explicit max_tokens must fit). */
+    public GenerationInputs(TextGenerationSettings settings, ChatTemplate chatTemplate, Tokenizer tokenizer,
+                            int contextWindow) {
+        this.tokenizer = tokenizer;
+        this.contextWindow = contextWindow;
         this.settings = settings;
+        this.chatTemplate = chatTemplate;
     }
 
+    /** A request without log-probabilities: a {@code logprobs} input is refused. */
     public GenerationRequest request(Map<String, Object> inputs) {
-        Object prompt = single(inputs.get("prompt"), "prompt");
-        if (!(prompt instanceof String text)) {
-            throw new BadInputException("prompt is required and must be a string");
-        }
+        return request(inputs, null);
+    }
+
+    /** {@code logprobs} receives the generated tokens' log-probabilities when the inputs ask for them. */
+    public GenerationRequest request(Map<String, Object> inputs, Consumer<TokenLogprobs> logprobs) {
+        String text = prompt(inputs);
         Object seed = single(inputs.get("seed"), "seed");
+        int maxTokens = clampToInt(integer(inputs, "max_tokens", settings.defaultMaxTokens()));
+        if (inputs.get("max_tokens") != null) checkFits(text, maxTokens);
+        LogprobsRequest logprobsRequest = null;
+        if (inputs.get("logprobs") != null) {
+            long top = integer(inputs, "logprobs", 0);
+            if (top < 0 || top > LogprobsRequest.MAX_TOP) {
+                throw new BadInputException("logprobs must be from 0 to " + LogprobsRequest.MAX_TOP + ", got " + top);
+            }
+            if (logprobs == null) throw new BadInputException("logprobs is not supported by this model");
+            logprobsRequest = new LogprobsRequest((int) top, logprobs);
+        }
         return new GenerationRequest(
                 text,
-                clampToInt(integer(inputs, "max_tokens", settings.defaultMaxTokens())),
+                maxTokens,
                 number(inputs, "temperature", settings.defaultTemperature()),
                 number(inputs, "top_p", settings.defaultTopP()),
                 clampToInt(integer(inputs, "top_k", 0)),
                 number(inputs, "repetition_penalty", 1.0),
                 seed == null ? null : integer(inputs, "seed", 0),
                 stops(inputs.get("stop")),
-                bool(inputs, "ignore_eos"));
+                bool(inputs, "ignore_eos"),
+                logprobsRequest);
+    }
+
+    /** The prompt: the {@code prompt} input, or the {@code messages} input through the chat template. */
+    private String prompt(Map<String, Object> inputs) {
+        Object prompt = single(inputs.get("prompt"), "prompt");
+        Object messages = single(inputs.get("messages"), "messages");
+        if (prompt != null && messages != null) {
+            throw new BadInputException("prompt and messages: give one of them, not both");
+        }
+        if (messages != null) {
+            if (!(messages instanceof String json)) throw new BadInputException("messages must be a JSON string");
+            List<Map<String, String>> list;
+            try {
+                list = JSON.readValue(json, new TypeReference<List<Map<String, String>>>() {});
+            } catch (IOException e) {
+                throw new BadInputException("messages must be a JSON list of {\"role\", \"content\"}: " + e.getMessage());
+            }
+            if (list.isEmpty()) throw new BadInputException("messages must not be empty");
+            return chatTemplate.render(list);
+        }
+        if (!(prompt instanceof String text)) {
+            throw new BadInputException("prompt is required and must be a string");
+        }
+        return text;
+    }
+
+    /** An explicit max_tokens must fit after the prompt: refused, as OpenAI does, rather than clipped. */
+    private void checkFits(String prompt, int maxTokens) {
+        int window = contextWindow;
+        int promptTokens = tokenizer.encode(prompt).length;
+        if ((long) promptTokens + maxTokens > window) {
+            throw new BadInputException("This model's maximum context length is " + window + " tokens. However, you requested "
+                    + ((long) promptTokens + maxTokens) + " tokens (" + promptTokens + " in the prompt, " + maxTokens
+                    + " for the completion). Please reduce the prompt or max_tokens.", BadInputException.CONTEXT_LENGTH_EXCEEDED);
+        }
     }
 
     /** An input of shape [1] arrives as a plain value; a one-element list is accepted too. */

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * One completion to generate. {@code seed} null means a random seed; {@code stop} holds texts that
- * end generation and are not part of the output; {@code ignoreEos} keeps going past EOS (benchmarks).
+ * end generation and are not part of the output; {@code ignoreEos} keeps going past EOS (benchmarks);
+ * {@code logprobs} null asks for no log-probabilities.
  */
 public record GenerationRequest(
         String prompt,
@@ -16,7 +17,13 @@ public record GenerationRequest(
         double repetitionPenalty,
         Long seed,
         List<String> stop,
-        boolean ignoreEos) {
+        boolean ignoreEos,
+        LogprobsRequest logprobs) {
+
+    public GenerationRequest(String prompt, int maxTokens, double temperature, double topP, int topK,
+                             double repetitionPenalty, Long seed, List<String> stop, boolean ignoreEos) {
+        this(prompt, maxTokens, temperature, topP, topK, repetitionPenalty, seed, stop, ignoreEos, null);
+    }
 
     public GenerationRequest {
         if (prompt == null) {

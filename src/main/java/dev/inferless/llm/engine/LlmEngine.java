@@ -3,10 +3,9 @@ package dev.inferless.llm.engine;
 import dev.inferless.api.BadInputException;
 import dev.inferless.api.ModelContext;
 import dev.inferless.api.TextGeneration;
-import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
 import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.tokenizer.ChatTemplate;
 import dev.inferless.llm.tokenizer.Tokenizer;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -20,16 +19,17 @@ import java.util.function.Consumer;
  */
 public final class LlmEngine implements TextGeneration, AutoCloseable {
 
-    private static final long TINY_SEED = 0;
-
     private final GenerationInputs inputs;
+    private final Tokenizer tokenizer;
     private final ContinuousBatcher batcher;
     private final ModelContext metrics;
     private final List<AutoCloseable> resources;
 
-    LlmEngine(LanguageModel model, Tokenizer tokenizer, TextGenerationSettings settings, BatchLimits limits,
-              ModelContext metrics, List<AutoCloseable> resources) {
-        this.inputs = new GenerationInputs(settings);
+    LlmEngine(LanguageModel model, Tokenizer tokenizer, TextGenerationSettings settings, ChatTemplate chatTemplate,
+              BatchLimits limits, ModelContext metrics, List<AutoCloseable> resources) {
+        int contextWindow = PromptTokens.contextWindow(settings.maxContext(), model.config().maxPositions());
+        this.inputs = new GenerationInputs(settings, chatTemplate, tokenizer, contextWindow);
+        this.tokenizer = tokenizer;
         this.metrics = metrics;
         this.resources = resources;
         this.batcher = new ContinuousBatcher(model, tokenizer, settings.maxContext(), limits,
@@ -38,36 +38,40 @@ public final class LlmEngine implements TextGeneration, AutoCloseable {
                 batcher::running);
         metrics.gauge("inferless_batch_waiting", "Requests waiting to join the continuous batch", batcher::waiting);
         metrics.kvCacheUsage(batcher::kvCacheUsage);
+        metrics.contextLength(contextWindow);
     }
 
     /**
-     * Loads the checkpoint of the context's {@code model:} section ({@code weights} relative to the
-     * repo; empty: a tiny random one of {@code checkpoint_format}, made once and cached) on its
-     * device, and starts the batch. Metrics and logs go through the context.
+     * Loads the checkpoint of the context's {@code model:} section (see {@link CheckpointLocation})
+     * on its device, and starts the batch. Metrics, logs and the context window go to the context.
      */
     public static LlmEngine start(ModelContext context) {
         TextGenerationSettings settings = TextGenerationSettings.from(context.config());
         BatchLimits limits = BatchLimits.from(context.config());
-        Path weights = settings.weights().isEmpty()
-                ? CheckpointCache.ensure(settings.tinyCheckpointDir(TextGenerationSettings.defaultCacheRoot()),
-                        dir -> makeTiny(settings, dir))
-                : context.repoDir().resolve(settings.weights());
-        context.logger().log(System.Logger.Level.INFO, "loading checkpoint " + weights + " on device " + context.device());
-        LoadedModel loaded = LoadedModel.open(weights, context.device(), limits.maxBatchSize());
-        return new LlmEngine(loaded.model(), loaded.tokenizer(), settings, limits, context, List.of(loaded));
+        CheckpointLocation location = CheckpointLocation.resolve(context.repoDir(), settings,
+                TextGenerationSettings.defaultCacheRoot());
+        if (location.random()) context.logger().log(System.Logger.Level.WARNING, location.randomWarning());
+        context.logger().log(System.Logger.Level.INFO, "loading checkpoint " + location.dir() + " on device " + context.device());
+        LoadedModel loaded = LoadedModel.open(location.dir(), context.device(), limits.maxBatchSize());
+        return new LlmEngine(loaded.model(), loaded.tokenizer(), settings, ChatTemplate.of(location.dir()), limits,
+                context, List.of(loaded));
     }
 
     @Override
-    public Completion generate(Map<String, Object> requestInputs, BooleanSupplier cancelled, Consumer<String> onText) {
+    public Completion generate(Map<String, Object> requestInputs, BooleanSupplier cancelled, Consumer<Piece> onText) {
+        LogprobsCollector logprobs = new LogprobsCollector(tokenizer);
         GenerationRequest request;
         try {
-            request = inputs.request(requestInputs);
+            request = inputs.request(requestInputs, logprobs);
         } catch (IllegalArgumentException e) { // GenerationRequest's range checks (max_tokens 0, top_p 7)
             throw e instanceof BadInputException ? e : new BadInputException(e.getMessage());
         }
-        GenerationResult result = batcher.generate(request, cancelled, onText);
+        boolean withLogprobs = request.logprobs() != null;
+        GenerationResult result = batcher.generate(request, cancelled, onText == null ? piece -> {}
+                : piece -> onText.accept(new Piece(piece, withLogprobs ? logprobs.drainJson() : null)));
         metrics.generation(result.stats());
-        return new Completion(result.text(), result.promptTokens(), result.outputTokens(), result.finishReason());
+        return new Completion(result.text(), result.promptTokens(), result.outputTokens(), result.finishReason(),
+                withLogprobs ? logprobs.drainJson() : null);
     }
 
     /** Stops the batch, then frees the model, tokenizer and checkpoint. */
@@ -84,15 +88,6 @@ public final class LlmEngine implements TextGeneration, AutoCloseable {
             } catch (Exception e) {
                 System.getLogger(LlmEngine.class.getName()).log(System.Logger.Level.WARNING, "closing " + r + ": " + e);
             }
-        }
-    }
-
-    private static void makeTiny(TextGenerationSettings settings, Path dir) {
-        String format = settings.checkpointFormat();
-        try {
-            CheckpointMaker.make("tiny", format, 4, 32, format.equals("gptq"), TINY_SEED, dir);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot make the tiny " + format + " checkpoint in " + dir + ": " + e.getMessage(), e);
         }
     }
 }

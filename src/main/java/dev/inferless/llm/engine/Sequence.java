@@ -6,6 +6,7 @@ import dev.inferless.llm.model.fast.DeviceSampling;
 import dev.inferless.llm.model.fast.SamplingSettings;
 import dev.inferless.llm.sampling.Sampler;
 import dev.inferless.llm.sampling.SamplingParams;
+import dev.inferless.llm.sampling.TokenLogprobs;
 import dev.inferless.llm.tokenizer.IncrementalDetokenizer;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.util.Arrays;
@@ -46,6 +47,8 @@ final class Sequence {
     private int launched; // decode steps launched ahead for it whose tokens are not taken yet
     private int fed;
     private String finish;
+    private TokenLogprobs logprobs; // of the token being taken, when the request asks for them
+    private TokenLogprobs heldLogprobs; // of the newest token, until the next one or the end
 
     /** {@code onText} receives text pieces as they become final, on the batcher's thread. */
     Sequence(GenerationRequest request, int[] prompt, int budget, Tokenizer tokenizer, BooleanSupplier cancelled,
@@ -82,7 +85,8 @@ final class Sequence {
         if (session == null) {
             session = model.newSession(prompt.length + budget);
         }
-        if (session instanceof DeviceSampling device) {
+        if (samplesOnDevice()) {
+            DeviceSampling device = (DeviceSampling) session;
             // The device samples the first token from the whole prompt's last position: no chunks.
             int n = prompt.length - fed;
             fed = prompt.length;
@@ -124,7 +128,9 @@ final class Sequence {
      * {@link #decodeOnDevice} or in a batch ({@link #acceptSampled}), and only token ids cross to the host.
      */
     boolean samplesOnDevice() {
-        return session instanceof DeviceSampling;
+        // Log-probabilities are computed from the logits on the host: such a request takes its logits
+        // there (the others in its batch keep sampling on the device).
+        return session instanceof DeviceSampling && request.logprobs() == null;
     }
 
     /** One decode step on a device-sampling session, alone. */
@@ -173,7 +179,9 @@ final class Sequence {
     /** Takes the logits of the newest position: samples a token, or finishes. */
     void accept(float[] logits) {
         if (cancelIfRequested()) return;
-        accept(sampler.next(logits, seen));
+        int token = sampler.next(logits, seen);
+        if (request.logprobs() != null) logprobs = TokenLogprobs.of(logits, token, request.logprobs().top());
+        accept(token);
     }
 
     /** Takes the next token, however it was chosen: ends at EOS, a stop sequence or the budget. */
@@ -191,7 +199,14 @@ final class Sequence {
             finish = GenerationResult.STOP;
             return;
         }
-        emit(stops.accept(detokenizer.add(token)));
+        String piece = detokenizer.add(token);
+        if (logprobs != null) {
+            // handed on one token late: text the detokenizer holds back until the end belongs to the last token
+            deliverLogprobs("");
+            heldLogprobs = logprobs.withText(piece);
+            logprobs = null;
+        }
+        emit(stops.accept(piece));
         if (stops.stopped()) {
             finish = GenerationResult.STOP;
         } else if (outputs == budget) {
@@ -204,7 +219,9 @@ final class Sequence {
     /** After the last token: releases the session, emits the held-back text, returns the result. */
     GenerationResult complete() {
         closeSession();
-        emit(stops.accept(detokenizer.finish()));
+        String tail = detokenizer.finish();
+        deliverLogprobs(tail);
+        emit(stops.accept(tail));
         if (stops.stopped() && finish.equals(GenerationResult.LENGTH)) {
             finish = GenerationResult.STOP;
         }
@@ -215,6 +232,13 @@ final class Sequence {
         double queueSeconds = admitted == 0 ? 0 : (admitted - start) / 1e9;
         return new GenerationResult(text.toString(), prompt.length, outputs, finish, ttftMs, tokensPerSecond,
                 queueSeconds, outputs > 1 ? decodeSeconds : 0, java.util.Arrays.copyOf(gaps, gapCount));
+    }
+
+    private void deliverLogprobs(String tail) {
+        if (heldLogprobs != null) {
+            request.logprobs().sink().accept(heldLogprobs.withText(heldLogprobs.text() + tail));
+            heldLogprobs = null;
+        }
     }
 
     void closeSession() {

@@ -6,11 +6,13 @@ import java.util.Set;
 
 /**
  * The {@code model:} section of a text-generation model repo's config.yaml: where the weights are
- * ({@code weights} empty means a tiny checkpoint made at first start and cached), the format of
- * that made checkpoint, the context limit (0 = the model's) and the request defaults.
+ * ({@code weights} empty: the repo's weights/ directory, see {@link CheckpointLocation}), whether a
+ * tiny random checkpoint may stand in when there are none ({@code random_weights}, default true; the
+ * image sets it false) and its format, the context limit (0 = the model's) and the request defaults.
  */
 public record TextGenerationSettings(
         String weights,
+        boolean randomWeights,
         String checkpointFormat,
         String device,
         int maxContext,
@@ -41,7 +43,7 @@ public record TextGenerationSettings(
             throw new IllegalArgumentException("model.generation.max_tokens must be at least 1, got " + maxTokens);
         }
         return new TextGenerationSettings(
-                string(model, "weights", ""), format, device, maxContext, maxTokens,
+                string(model, "weights", ""), bool(model, "random_weights", true), format, device, maxContext, maxTokens,
                 number(generation, "temperature", 1.0, "model.generation."),
                 number(generation, "top_p", 1.0, "model.generation."));
     }
@@ -68,6 +70,15 @@ public record TextGenerationSettings(
         if (v == null) return fallback;
         if (v instanceof String s) return s.trim();
         throw new IllegalArgumentException("model." + key + " must be a string, got " + v);
+    }
+
+    private static boolean bool(Map<String, Object> m, String key, boolean fallback) {
+        Object v = m.get(key);
+        if (v == null) return fallback;
+        if (v instanceof Boolean b) return b;
+        String text = v.toString().trim();
+        if (text.equals("true") || text.equals("false")) return Boolean.parseBoolean(text);
+        throw new IllegalArgumentException("model." + key + " must be true or false, got " + v);
     }
 
     private static int integer(Map<String, Object> m, String key, int fallback, String prefix) {

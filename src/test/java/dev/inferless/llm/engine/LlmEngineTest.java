@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.inferless.api.ModelContext;
 import dev.inferless.api.TextGeneration.Completion;
+import dev.inferless.api.TextGeneration.Piece;
+import dev.inferless.llm.tokenizer.ChatTemplate;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import dev.inferless.llm.tokenizer.WrittenTokenizer;
 import java.nio.file.Path;
@@ -31,6 +33,7 @@ class LlmEngineTest {
     @BeforeAll
     static void load(@TempDir Path dir) {
         tok = WrittenTokenizer.load(dir, ScriptedModel.VOCAB, ScriptedModel.EOS);
+        INPUTS = new GenerationInputs(SETTINGS, PLAIN, tok, 256);
     }
 
     @AfterAll
@@ -38,18 +41,19 @@ class LlmEngineTest {
         tok.close();
     }
 
-    private static final GenerationInputs INPUTS = new GenerationInputs(SETTINGS);
+    private static final ChatTemplate PLAIN = new ChatTemplate(ChatTemplate.PLAIN, "", "");
+    private static GenerationInputs INPUTS;
 
     /** An engine whose model answers {@code completion} to any prompt. */
     private static LlmEngine engine(String completion) {
         int[] ids = tok.encode(completion);
         ScriptedModel scripted = ScriptedModel.scripted(256, Arrays.copyOfRange(ids, 1, ids.length));
-        return new LlmEngine(scripted, tok, SETTINGS, new BatchLimits(4, 64, 0), NO_METRICS, List.of());
+        return new LlmEngine(scripted, tok, SETTINGS, PLAIN, new BatchLimits(4, 64, 0), NO_METRICS, List.of());
     }
 
     private static Completion generate(String completion, Map<String, Object> inputs, List<String> pieces) {
         try (LlmEngine engine = engine(completion)) {
-            return engine.generate(inputs, () -> false, pieces::add);
+            return engine.generate(inputs, () -> false, piece -> pieces.add(piece.text()));
         }
     }
 
@@ -132,5 +136,48 @@ class LlmEngineTest {
         Completion out = generate(" caf\u00e9 ok", Map.of("prompt", "p", "temperature", 0.0), chunks);
         assertThat(chunks).hasSizeGreaterThan(1);
         assertThat(String.join("", chunks)).isEqualTo(out.text()).isEqualTo(" caf\u00e9 ok");
+    }
+
+    @Test
+    void logprobsComeWithEachPieceAndTheRestWithTheCompletion() {
+        List<Piece> pieces = new ArrayList<>();
+        Completion streamed;
+        try (LlmEngine engine = engine(" caf\u00e9 ok")) {
+            streamed = engine.generate(Map.of("prompt", "p", "temperature", 0.0, "logprobs", 2L), () -> false, pieces::add);
+        }
+        int entries = pieces.stream().mapToInt(p -> count(p.logprobs())).sum() + count(streamed.logprobs());
+        assertThat(entries).isEqualTo(streamed.outputTokens() - 1); // the EOS that ends it has none
+        assertThat(pieces).allSatisfy(p -> assertThat(p.logprobs()).startsWith("["));
+
+        Completion whole = generate(" caf\u00e9 ok", Map.of("prompt", "p", "temperature", 0.0, "logprobs", 0L), new ArrayList<>());
+        Completion none = generate(" caf\u00e9 ok", Map.of("prompt", "p", "temperature", 0.0), new ArrayList<>());
+        try (LlmEngine engine = engine(" caf\u00e9 ok")) {
+            Completion unstreamed = engine.generate(Map.of("prompt", "p", "temperature", 0.0, "logprobs", 0L), () -> false, null);
+            assertThat(count(unstreamed.logprobs())).isEqualTo(entries);
+        }
+        assertThat(none.logprobs()).isNull();
+        assertThat(whole.logprobs()).isNotNull();
+    }
+
+    @Test
+    void messagesBecomeThePromptThroughTheChatTemplate() {
+        GenerationRequest r = INPUTS.request(Map.of("messages", "[{\"role\": \"user\", \"content\": \"hi\"}]"));
+        assertThat(r.prompt()).contains("user: hi");
+        assertThatThrownBy(() -> INPUTS.request(Map.of("prompt", "p", "messages", "[]"))).hasMessageContaining("messages");
+    }
+
+    @Test
+    void anExplicitMaxTokensBeyondTheContextWindowIsRefused() {
+        assertThatThrownBy(() -> INPUTS.request(Map.of("prompt", "p", "max_tokens", 256L)))
+                .hasMessageContaining("maximum context length is 256");
+    }
+
+    /** Entries in a logprobs JSON list (0 for none). */
+    private static int count(String json) {
+        try {
+            return json == null ? 0 : new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).size();
+        } catch (java.io.IOException e) {
+            throw new AssertionError(json, e);
+        }
     }
 }

@@ -24,22 +24,24 @@ class TextGenerationSettingsTest {
             config = new Yaml().load(r);
         }
         TextGenerationSettings s = TextGenerationSettings.from((Map<String, Object>) config.get("model"));
-        assertThat(s).isEqualTo(new TextGenerationSettings("", "gptq", "auto", 0, 512, 1.0, 1.0));
+        assertThat(s).isEqualTo(new TextGenerationSettings("", true, "gptq", "auto", 0, 512, 1.0, 1.0));
         assertThat(s.tinyCheckpointDir(Path.of("/c"))).isEqualTo(Path.of("/c/inferless/tiny-gptq"));
         Map<String, Object> build = (Map<String, Object>) config.get("build");
-        assertThat(build).containsEntry("cuda_version", "12.1.1").containsKeys("system_packages", "run", "maven_packages");
+        assertThat(build).containsEntry("cuda_version", "13.0.1").containsKeys("system_packages", "run", "maven_packages");
     }
 
     @Test
     void theSchemasDeclareTheInputsAndOutputsTheModelMaps() throws Exception {
         JsonNode in = new ObjectMapper().readTree(REPO.resolve("input_schema.json").toFile());
         assertThat(in.fieldNames()).toIterable().containsExactly(
-                "prompt", "max_tokens", "temperature", "top_p", "top_k", "repetition_penalty", "seed", "stop", "ignore_eos");
-        assertThat(in.path("prompt").path("required").asBoolean()).isTrue();
+                "prompt", "messages", "max_tokens", "temperature", "top_p", "top_k", "repetition_penalty", "seed", "stop",
+                "ignore_eos", "logprobs");
+        assertThat(in.path("prompt").path("required").asBoolean()).isFalse(); // prompt or messages
         assertThat(in.path("ignore_eos").path("datatype").asText()).isEqualTo("BOOL");
         assertThat(in.path("stop").path("shape").get(0).asInt()).isEqualTo(-1);
         JsonNode out = new ObjectMapper().readTree(REPO.resolve("output_schema.json").toFile());
-        assertThat(out.fieldNames()).toIterable().containsExactly("generated_result", "prompt_tokens", "output_tokens", "finish_reason");
+        assertThat(out.fieldNames()).toIterable().containsExactly("generated_result", "prompt_tokens", "output_tokens", "finish_reason",
+                "logprobs");
         assertThat(Files.readString(REPO.resolve("app/META-INF/services/dev.inferless.api.InferlessModel")).trim())
                 .isEqualTo("dev.inferless.models.codellama.CodeLlamaPythonModel");
     }
@@ -50,6 +52,8 @@ class TextGenerationSettingsTest {
         assertThatThrownBy(() -> TextGenerationSettings.from(Map.of("device", "tpu"))).hasMessageContaining("model.device");
         assertThatThrownBy(() -> TextGenerationSettings.from(Map.of("max_context", -1))).hasMessageContaining("model.max_context");
         assertThatThrownBy(() -> TextGenerationSettings.from(Map.of("weights", 3))).hasMessageContaining("model.weights");
+        assertThatThrownBy(() -> TextGenerationSettings.from(Map.of("random_weights", "maybe"))).hasMessageContaining("model.random_weights");
+        assertThat(TextGenerationSettings.from(Map.of("random_weights", "false")).randomWeights()).isFalse();
         assertThatThrownBy(() -> TextGenerationSettings.from(Map.of("generation", Map.of("max_tokens", "many"))))
                 .hasMessageContaining("model.generation.max_tokens");
         assertThatThrownBy(() -> TextGenerationSettings.from(Map.of("generation", Map.of("top_p", "x"))))

@@ -1,0 +1,183 @@
+package dev.inferless.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.BadRequestException;
+import com.openai.errors.NotFoundException;
+import com.openai.errors.OpenAIServiceException;
+import com.openai.models.ChatModel;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.chat.completions.ChatCompletionTokenLogprob;
+import com.openai.models.completions.Completion;
+import com.openai.models.completions.CompletionChoice;
+import com.openai.models.completions.CompletionCreateParams;
+import com.openai.models.models.Model;
+import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The official OpenAI Java SDK against the codellama-34b-python repo served on a tiny fp32
+ * checkpoint: completions and chat (streaming and not), models list and retrieve, errors with their
+ * type, code and param, and logprobs.
+ */
+class OpenAiSdkTest {
+
+    private static final String MODEL = "codellama-34b-python";
+    private static TestServer server;
+    private static OpenAIClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path tmp = Files.createTempDirectory("openai-sdk");
+        CheckpointMaker.make("tiny", "fp32", 16, 0, false, 9, tmp.resolve("ckpt"));
+        server = TestServer.start(Path.of("models/codellama-34b-python"), "model.weights=" + tmp.resolve("ckpt"),
+                "model.device=cpu", "model.warmup=false");
+        client = OpenAIOkHttpClient.builder().baseUrl(server.uri("/v1").toString()).apiKey("unused").maxRetries(0).build();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (client != null) client.close();
+        server.close();
+    }
+
+    private static CompletionCreateParams.Builder completion(String prompt) {
+        return CompletionCreateParams.builder().model(MODEL).prompt(prompt).temperature(0.0);
+    }
+
+    private static ChatCompletionCreateParams.Builder chat(String user) {
+        return ChatCompletionCreateParams.builder().model(MODEL).addUserMessage(user).temperature(0.0).maxCompletionTokens(6);
+    }
+
+    @Test
+    void completionsDefaultToSixteenTokensWithUsage() {
+        Completion c = client.completions().create(completion("def fib(n):").build());
+        CompletionChoice choice = c.choices().get(0);
+        assertThat(c.usage().orElseThrow().completionTokens()).isBetween(1L, 16L);
+        if (c.usage().orElseThrow().completionTokens() < 16) {
+            assertThat(choice.finishReason()).isEqualTo(CompletionChoice.FinishReason.STOP);
+        } else {
+            assertThat(choice.finishReason()).isEqualTo(CompletionChoice.FinishReason.LENGTH);
+        }
+        assertThat(c.usage().orElseThrow().promptTokens()).isGreaterThan(1);
+    }
+
+    @Test
+    void completionsLogprobsListEachTokenWithItsAlternatives() {
+        Completion c = client.completions().create(completion("import os\n").maxTokens(5).logprobs(3).build());
+        CompletionChoice choice = c.choices().get(0);
+        CompletionChoice.Logprobs lp = choice.logprobs().orElseThrow();
+        List<String> tokens = lp.tokens().orElseThrow();
+        assertThat(tokens).hasSize((int) c.usage().orElseThrow().completionTokens());
+        assertThat(String.join("", tokens)).isEqualTo(choice.text());
+        List<Double> logprobs = lp.tokenLogprobs().orElseThrow();
+        assertThat(logprobs).allSatisfy(v -> assertThat(v).isLessThanOrEqualTo(0.0));
+        long offset = 0;
+        for (int i = 0; i < tokens.size(); i++) {
+            assertThat(lp.textOffset().orElseThrow().get(i)).isEqualTo(offset);
+            offset += tokens.get(i).length();
+            var top = lp.topLogprobs().orElseThrow().get(i)._additionalProperties();
+            assertThat(top.size()).isBetween(3, 4); // the 3 most likely, plus the chosen one when it is not among them
+            // greedy: the chosen token is the most likely one
+            double best = top.values().stream().mapToDouble(v -> v.convert(Double.class)).max().orElseThrow();
+            assertThat(logprobs.get(i)).isCloseTo(best, org.assertj.core.api.Assertions.within(1e-9));
+        }
+    }
+
+    @Test
+    void chatAnswersAsTheAssistantWithLogprobs() {
+        ChatCompletion c = client.chat().completions().create(chat("Write a function.").logprobs(true).topLogprobs(2).build());
+        ChatCompletion.Choice choice = c.choices().get(0);
+        String text = choice.message().content().orElse("");
+        List<ChatCompletionTokenLogprob> content = choice.logprobs().orElseThrow().content().orElseThrow();
+        assertThat(content).hasSize((int) c.usage().orElseThrow().completionTokens());
+        assertThat(content.stream().map(ChatCompletionTokenLogprob::token).reduce("", String::concat)).isEqualTo(text);
+        assertThat(content).allSatisfy(t -> assertThat(t.topLogprobs()).hasSize(2));
+        assertThat(c._object_().convert(String.class)).isEqualTo("chat.completion");
+    }
+
+    @Test
+    void chatStreamsTheSameTextThenUsage() {
+        String whole = client.chat().completions().create(chat("Hello").build()).choices().get(0).message().content().orElse("");
+        StringBuilder streamed = new StringBuilder();
+        List<ChatCompletionChunk> chunks = new ArrayList<>();
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(chat("Hello")
+                .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build())) {
+            stream.stream().forEach(chunks::add);
+        }
+        for (ChatCompletionChunk chunk : chunks) {
+            for (ChatCompletionChunk.Choice choice : chunk.choices()) streamed.append(choice.delta().content().orElse(""));
+        }
+        assertThat(streamed.toString()).isEqualTo(whole);
+        assertThat(chunks.get(0).choices().get(0).delta().role()).isPresent();
+        ChatCompletionChunk last = chunks.get(chunks.size() - 1);
+        assertThat(last.choices()).isEmpty();
+        assertThat(last.usage().orElseThrow().completionTokens()).isBetween(1L, 6L);
+        assertThat(chunks.get(chunks.size() - 2).choices().get(0).finishReason()).isPresent();
+    }
+
+    @Test
+    void completionsStreamWithLogprobs() {
+        StringBuilder text = new StringBuilder();
+        StringBuilder tokens = new StringBuilder();
+        try (StreamResponse<Completion> stream = client.completions().createStreaming(
+                completion("class Tree:\n").maxTokens(6).logprobs(1).build())) {
+            stream.stream().forEach(c -> c.choices().forEach(choice -> {
+                text.append(choice.text());
+                choice.logprobs().flatMap(CompletionChoice.Logprobs::tokens).ifPresent(t -> t.forEach(tokens::append));
+            }));
+        }
+        assertThat(tokens.toString()).isEqualTo(text.toString());
+    }
+
+    @Test
+    void modelsListAndRetrieveGiveTheContextLength() {
+        List<Model> models = client.models().list().data();
+        assertThat(models).extracting(Model::id).containsExactly(MODEL);
+        Model one = client.models().retrieve(MODEL);
+        assertThat(one.id()).isEqualTo(MODEL);
+        assertThat(one._additionalProperties().get("max_model_len").convert(Integer.class)).isGreaterThan(16);
+        NotFoundException e = catchThrowableOfType(NotFoundException.class, () -> client.models().retrieve("other"));
+        assertThat(e.code()).contains("model_not_found");
+    }
+
+    @Test
+    void errorsCarryTypeCodeAndParam() {
+        BadRequestException temperature = catchThrowableOfType(BadRequestException.class,
+                () -> client.completions().create(completion("x").temperature(2.5).build()));
+        assertThat(temperature.type()).contains("invalid_request_error");
+        assertThat(temperature.param()).contains("temperature");
+        assertThat(temperature.getMessage()).contains("temperature");
+
+        BadRequestException penalty = catchThrowableOfType(BadRequestException.class,
+                () -> client.chat().completions().create(chat("x").presencePenalty(1.0).build()));
+        assertThat(penalty.param()).contains("presence_penalty");
+
+        BadRequestException n = catchThrowableOfType(BadRequestException.class,
+                () -> client.completions().create(completion("x").n(2).build()));
+        assertThat(n.param()).contains("n");
+
+        BadRequestException tooLong = catchThrowableOfType(BadRequestException.class,
+                () -> client.completions().create(completion("def f():").maxTokens(1_000_000).build()));
+        assertThat(tooLong.code()).contains("context_length_exceeded");
+        assertThat(tooLong.getMessage()).contains("maximum context length");
+
+        OpenAIServiceException model = catchThrowableOfType(OpenAIServiceException.class,
+                () -> client.chat().completions().create(chat("x").model(ChatModel.GPT_4O).build()));
+        assertThat(model.statusCode()).isEqualTo(404);
+        assertThat(model.param()).contains("model");
+    }
+}
