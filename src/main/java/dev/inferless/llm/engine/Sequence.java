@@ -3,7 +3,6 @@ package dev.inferless.llm.engine;
 import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.model.fast.DeviceSampling;
-import dev.inferless.llm.model.fast.SamplingSettings;
 import dev.inferless.llm.sampling.Sampler;
 import dev.inferless.llm.sampling.SamplingParams;
 import dev.inferless.llm.sampling.TokenLogprobs;
@@ -60,7 +59,7 @@ final class Sequence {
         this.tokenizer = tokenizer;
         this.cancelled = cancelled;
         this.onText = onText;
-        this.sampler = new Sampler(request.samplingParams(), request.seed());
+        this.sampler = new Sampler(request.sampling(), request.seed());
         this.seen = new BitSet(tokenizer.vocabSize());
         for (int t : prompt) seen.set(t);
         this.detokenizer = tokenizer.newDetokenizer();
@@ -90,7 +89,7 @@ final class Sequence {
             // The device samples the first token from the whole prompt's last position: no chunks.
             int n = prompt.length - fed;
             fed = prompt.length;
-            if (!cancelIfRequested()) accept(device.prefillAndSample(prompt, deviceSamplingSettings()));
+            if (!cancelIfRequested()) accept(device.prefillAndSample(prompt, request.sampling(), deviceSeed()));
             return n;
         }
         int n = Math.min(maxTokens, prompt.length - fed);
@@ -165,10 +164,8 @@ final class Sequence {
         if (finish == null) acceptSampled(token);
     }
 
-    private SamplingSettings deviceSamplingSettings() {
-        SamplingParams p = request.samplingParams();
-        long seed = request.seed() != null ? request.seed() : new SplittableRandom().nextLong();
-        return new SamplingSettings(p.temperature(), p.topK(), p.topP(), p.repetitionPenalty(), seed);
+    private long deviceSeed() {
+        return request.seed() != null ? request.seed() : new SplittableRandom().nextLong();
     }
 
     /** Marks the moment the sequence joined the running batch (its queue time ends). */

@@ -70,10 +70,10 @@ class LlmEngineTest {
     void absentInputsTakeTheConfiguredDefaults() {
         GenerationRequest r = INPUTS.request(Map.of("prompt", "def f():"));
         assertThat(r.maxTokens()).isEqualTo(512);
-        assertThat(r.temperature()).isEqualTo(1.0);
-        assertThat(r.topP()).isEqualTo(1.0);
-        assertThat(r.topK()).isZero();
-        assertThat(r.repetitionPenalty()).isEqualTo(1.0);
+        assertThat(r.sampling().temperature()).isEqualTo(1.0);
+        assertThat(r.sampling().topP()).isEqualTo(1.0);
+        assertThat(r.sampling().topK()).isZero();
+        assertThat(r.sampling().repetitionPenalty()).isEqualTo(1.0);
         assertThat(r.seed()).isNull();
         assertThat(r.stop()).isEmpty();
     }
