@@ -6,7 +6,7 @@
 #   fastbuild build libllm_ops (scripts/gpu/fast-check.sh build) and use it from then on
 #   tiny      GpuEngineCheck: every tiny checkpoint format on CUDA (portable dtypes, and fast) vs the CPU
 #   make      a CodeLlama-34B-shaped checkpoint in $CKPT (default /dev/shm/cl34-gptq), format $FORMAT
-#             (default "gptq --group-size 128 --act-order")
+#             (default "gptq --group-size 128 --act-order"); REUSE_CKPT=1 keeps one already there
 #   serve   serve it through HTTP: cold start (process start -> ready), one /infer, GPU memory, SIGTERM
 #   bench   the bench command on it (N=1 pass over the prompts, $MAX_TOKENS tokens, EOS ignored)
 #   httpbench the same bench through the server: serve it, `bench --url` (streaming /v1/completions,
@@ -16,6 +16,8 @@
 #   fastbench fast_check bench: the native decoder alone on random 34B-shaped weights (both int4
 #             kernels, batch buckets 1-16, per-matmul timings, a step profile, copy bandwidth)
 #   hf      HF transformers bf16 on the same shape (scripts/gpu/hf_baseline.py)
+#   fidelity  scripts/gpu/fidelity.py: checkpoints from write_checkpoint.py (small shape), ours (the runtime's
+#             `logits` command) and transformers bf16 against transformers float32, per format
 #   pack    everything under $OUT into one gpu-logs.tgz (a device call returns few files)
 # Usage: OUT=$OUT bash scripts/gpu/engine-34b.sh setup fastbuild tiny make serve bench httpbench load
 set -uo pipefail
@@ -73,6 +75,8 @@ for phase in "$@"; do
         "$OUT/gpu-engine-check.json" > "$OUT/gpu-engine-check.log" 2>&1
       grep -vE " INFO | WARN " "$OUT/gpu-engine-check.log" | cut -c1-200 | tail -30 ;;
     make)
+      # REUSE_CKPT=1 keeps a checkpoint an earlier phase or call of this machine made (same $CKPT).
+      if [[ -n "${REUSE_CKPT:-}" && -f "$CKPT/config.json" ]]; then echo "reusing $CKPT"; continue; fi
       rm -rf "$CKPT"; s=$(date +%s%3N)
       "$java" "${JAVA_OPTS[@]}" -jar "$jar" make-checkpoint --shape codellama-34b --format $FORMAT \
         --seed 1 --out "$CKPT" > "$OUT/make.log" 2>&1 || { tail -20 "$OUT/make.log"; exit 1; }
@@ -123,6 +127,9 @@ for phase in "$@"; do
       # What comes back from a device call is limited to a few files: one archive of everything.
       tar -czf /tmp/gpu-logs.tgz -C "$OUT" . && rm -rf "${OUT:?}"/* && mv /tmp/gpu-logs.tgz "$OUT/gpu-logs.tgz"
       ls -la "$OUT" ;;
+    fidelity)
+      python3 "$root/scripts/gpu/fidelity.py" --runtime "$java ${JAVA_OPTS[*]} -jar $jar" --out "$OUT/fidelity" 2>&1 \
+        | grep -v " INFO " | tee "$OUT/fidelity.log" | tail -9 ;;
     hf)
       python3 "$root/scripts/gpu/hf_baseline.py" "$MAX_TOKENS" 2>&1 | tee "$OUT/hf-baseline.log" | tail -3 ;;
     *) echo "unknown phase $phase"; exit 2 ;;

@@ -6,7 +6,8 @@
 # (lab: the int4 matmul's variants on the 34B shapes against a plain streaming read, lab.log)
 # Env: LLM_OPS_SRC (sources, default src/main/native/llm_ops), JNI_INCLUDE (a JDK include dir, for
 # the JNI library; without it only fast_check is built), BUILD (build dir, default /tmp/llm_ops_build),
-# FAST_CHECK_BENCH_KIND=mma (bench our int4 kernel only, without the same-run tinygemm baseline).
+# FAST_CHECK_BENCH_KIND=mma (bench our int4 kernel only, without the same-run tinygemm baseline),
+# CUDA_ARCHS (CMAKE_CUDA_ARCHITECTURES; default the library's "80;90a", e.g. 80-virtual for PTX only).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SRC=${LLM_OPS_SRC:-$ROOT/src/main/native/llm_ops}
@@ -25,7 +26,8 @@ cat "$OUT/gpu.txt"
 export PATH=/usr/local/cuda/bin:$PATH
 TORCH_DIR=$(python3 -c 'import os, torch; print(os.path.dirname(torch.__file__))')
 GEN=$(command -v ninja >/dev/null && echo Ninja || echo "Unix Makefiles")
-if ! { cmake -S "$SRC" -B "$BUILD" -G "$GEN" -DTORCH_DIR="$TORCH_DIR" -DCMAKE_CUDA_COMPILER="$(command -v nvcc)" ${JNI_INCLUDE:+-DJNI_INCLUDE="$JNI_INCLUDE"} &&
+if ! { cmake -S "$SRC" -B "$BUILD" -G "$GEN" -DTORCH_DIR="$TORCH_DIR" -DCMAKE_CUDA_COMPILER="$(command -v nvcc)" ${JNI_INCLUDE:+-DJNI_INCLUDE="$JNI_INCLUDE"} \
+             ${CUDA_ARCHS:+-DCMAKE_CUDA_ARCHITECTURES="$CUDA_ARCHS"} &&
        cmake --build "$BUILD" -j "$(nproc)"; } > "$OUT/build.log" 2>&1; then
     tail -40 "$OUT/build.log"
     echo "BUILD FAILED"

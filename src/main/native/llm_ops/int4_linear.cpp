@@ -127,24 +127,36 @@ LinearPart repackInt4(const std::vector<Unpacked>& projections, PartKind kind) {
     const Unpacked& first = projections.front();
     const int64_t k = first.q.size(0);
     const int64_t g = first.groupSize;
+    bool sameGroups = true;
     for (const Unpacked& u : projections) {
         require(u.q.size(0) == k && u.groupSize == g, "fused projections must share K and the group size");
-        require(at::equal(u.group, first.group), "fused projections must share g_idx");
+        sameGroups = sameGroups && at::equal(u.group, first.group);
         require(int4LayoutFits(k, u.q.size(1), g, kind), "shape does not fit the int4 layout (K%32, G%32, tinygemm N%8)");
     }
-    // Act-order: sort input features by group so that each run of G rows is one group.
-    at::Tensor perm = std::get<1>(first.group.sort(/*stable=*/true, /*dim=*/0, /*descending=*/false));
+    require(sameGroups || fusesDifferentGroups(projections, kind),
+            "fused projections must share g_idx (mma: up to 4 with N % 32 == 0 may differ)");
+    // Act-order: sort input features by group so that each run of G rows is one group; per projection
+    // where their groups differ (each then reads its own gathered copy of the input).
     at::Tensor inOrder = groupsInOrder(k, g, first.q.device());
-    require(at::equal(first.group.index_select(0, perm), inOrder),
-            "g_idx must give every group exactly G input features");
-    const bool identity = at::equal(perm, at::arange(k, perm.options()));
+    std::vector<at::Tensor> perms;
+    for (const Unpacked& u : projections) {
+        if (sameGroups && !perms.empty()) {
+            perms.push_back(perms.front());
+            continue;
+        }
+        at::Tensor perm = std::get<1>(u.group.sort(/*stable=*/true, /*dim=*/0, /*descending=*/false));
+        require(at::equal(u.group.index_select(0, perm), inOrder), "g_idx must give every group exactly G input features");
+        perms.push_back(perm);
+    }
+    const bool identity = sameGroups && at::equal(perms.front(), at::arange(k, perms.front().options()));
     // The kernels take G in {32..256}: larger groups repeat their scales.
     const int64_t kernelG = kernelGroupSize(g);
     const int64_t repeat = g / kernelG;
 
     std::vector<at::Tensor> rows, sz;
-    for (const Unpacked& u : projections) {
-        at::Tensor q = identity ? u.q : u.q.index_select(0, perm);
+    for (size_t i = 0; i < projections.size(); ++i) {
+        const Unpacked& u = projections[i];
+        at::Tensor q = identity ? u.q : u.q.index_select(0, perms[i]);
         rows.push_back(q.t());
         at::Tensor s = u.scales.repeat_interleave(repeat, 0);
         at::Tensor zero = (8.0 - u.zeros.to(at::kFloat).repeat_interleave(repeat, 0)) * s;
@@ -153,9 +165,20 @@ LinearPart repackInt4(const std::vector<Unpacked>& projections, PartKind kind) {
     at::Tensor q = at::cat(rows, 0).contiguous();  // uint8 [N, K]
     LinearPart part;
     part.kind = kind;
-    part.perm = identity ? at::Tensor() : perm;
+    part.perm = identity ? at::Tensor() : sameGroups ? perms.front() : at::stack(perms);
+    if (!sameGroups) {
+        std::vector<int64_t> starts;
+        int64_t column = 0;
+        for (const Unpacked& u : projections) {
+            starts.push_back(column);
+            column += u.q.size(1);
+        }
+        part.partStarts = at::tensor(starts, at::kLong);
+    }
     part.groupSize = kernelG;
-    at::Tensor scalesZeros = at::cat(sz, 1).to(at::kBFloat16);  // [K/G, N, 2]
+    // [K/G, N, 2]: fp16 where our kernel applies them to float sums (the checkpoint's precision), else bf16.
+    const bool half = kind == PartKind::Mma && kernels::mmaScalesAreHalf(kernelG);
+    at::Tensor scalesZeros = at::cat(sz, 1).to(half ? at::kHalf : at::kBFloat16);
     if (kind == PartKind::Mma) {
         // int4_mma.h's layout: q[n][k] with n = 8j + g, k = 128b + 32t + 8w + 4c + 2h + e goes to
         // nibble 4e + 2c + h of word w of lane 4g + t in [j][b]; disjoint bit fields, so the sum is their OR.
@@ -176,11 +199,25 @@ LinearPart repackInt4(const std::vector<Unpacked>& projections, PartKind kind) {
     return part;
 }
 
+bool fusesDifferentGroups(const std::vector<Unpacked>& projections, PartKind kind) {
+    if (kind != PartKind::Mma || projections.size() < 2 ||
+        projections.size() > static_cast<size_t>(kernels::kMaxInputParts))
+        return false;
+    for (const Unpacked& u : projections) {
+        if (u.q.size(1) % 32 != 0) return false;  // a block of 4 n-tiles must not straddle two input copies
+    }
+    return true;
+}
+
 at::Tensor inversePermutation(const at::Tensor& perm) {
     if (!perm.defined()) return perm;
     at::Tensor scatter = at::empty_like(perm);
-    scatter.index_put_({perm}, at::arange(perm.numel(), perm.options()));
+    scatter.scatter_(-1, perm, at::arange(perm.size(-1), perm.options()).expand_as(perm).contiguous());
     return scatter;
+}
+
+at::Tensor Linear::inputScatter() const {
+    return parts.size() == 1 ? inversePermutation(parts.front().perm) : at::Tensor();
 }
 
 LinearPart denseFused(const std::vector<at::Tensor>& weights) {
@@ -199,23 +236,53 @@ LinearPart buildPart(const std::vector<Unpacked>& projections, int64_t bits, Par
     return denseFused(dense);
 }
 
+std::vector<LinearPart> buildParts(const std::vector<Unpacked>& projections, int64_t bits, PartKind kind) {
+    require(!projections.empty(), "no projection to build");
+    bool sameGroups = true;
+    for (const Unpacked& u : projections) sameGroups = sameGroups && at::equal(u.group, projections.front().group);
+    bool int4 = bits == 4 && kind != PartKind::Dense;
+    for (const Unpacked& u : projections) int4 = int4 && int4LayoutFits(u.q.size(0), u.q.size(1), u.groupSize, kind);
+    if (sameGroups || (int4 && fusesDifferentGroups(projections, kind))) return {buildPart(projections, bits, kind)};
+    // Consecutive runs with equal groups, one part each (outputs stay in projection order).
+    std::vector<LinearPart> parts;
+    std::vector<Unpacked> run;
+    for (const Unpacked& u : projections) {
+        if (!run.empty() && !at::equal(u.group, run.front().group)) {
+            parts.push_back(buildPart(run, bits, kind));
+            run.clear();
+        }
+        run.push_back(u);
+    }
+    parts.push_back(buildPart(run, bits, kind));
+    return parts;
+}
+
 namespace {
 
 __nv_bfloat16* bf16Data(const at::Tensor& t) {
     return reinterpret_cast<__nv_bfloat16*>(t.data_ptr());
 }
 
-// y = a W^T (an mma part) into y [M, N], with a folded norm's epilogue when given.
+// y = a W^T (an mma part) into y [M, N], a = the part's gather of x (its input copies, [copies * M, K]),
+// with a folded norm's epilogue when given.
 void int4MmaInto(const LinearPart& part, const at::Tensor& a, at::Tensor& y, const kernels::NormOutput& out = {},
                  const kernels::NormInput& in = {}) {
-    const int64_t n = part.weight.size(0) * 8, k = part.weight.size(1) * 128;
-    require(a.is_contiguous() && a.size(1) == k && y.is_contiguous() && y.size(0) == a.size(0) && y.size(1) == n,
-            "int4 matmul: x must be contiguous [M, K] and y [M, N]");
+    const int64_t n = part.weight.size(0) * 8, k = part.weight.size(1) * 128, copies = part.inputCopies();
+    const int64_t m = y.size(0);
+    require(a.is_contiguous() && a.size(1) == k && y.is_contiguous() && a.size(0) == copies * m && y.size(1) == n,
+            "int4 matmul: x must be contiguous [copies * M, K] and y [M, N]");
+    kernels::InputParts parts;
+    parts.count = static_cast<int>(copies);
+    for (int64_t p = 0; p < copies && copies > 1; ++p) {
+        const int64_t start = part.partStarts.data_ptr<int64_t>()[p];  // on the host
+        require(start % 8 == 0, "input copy boundaries must lie on n-tiles");
+        parts.firstTile[p] = static_cast<int>(start / 8);
+    }
     checkCuda(kernels::int4Mma(bf16Data(a), part.weight.data_ptr<int32_t>(),
                                reinterpret_cast<const __nv_bfloat162*>(part.scalesZeros.data_ptr()), bf16Data(y),
-                               static_cast<int>(a.size(0)), static_cast<int>(n), static_cast<int>(k),
+                               static_cast<int>(m), static_cast<int>(n), static_cast<int>(k),
                                static_cast<int>(part.groupSize), 0,
-                               c10::cuda::getCurrentCUDAStream(a.device().index()).stream(), out, in),
+                               c10::cuda::getCurrentCUDAStream(a.device().index()).stream(), out, in, parts),
               "int4Mma");
 }
 
@@ -230,15 +297,18 @@ FoldedNorm LinearPart::addToResidual(const at::Tensor& x, bool permuted, at::Ten
                 residual.size(0) == x.size(0) && residual.size(1) == n, "residual must be contiguous bf16 [M, N]");
     require(normWeight.scalar_type() == at::kBFloat16 && normWeight.is_contiguous() && normWeight.numel() == n,
             "norm weight must be bf16 [N]");
-    require(!scatter.defined() || (scatter.scalar_type() == at::kLong && scatter.numel() == n), "scatter must be int64 [N]");
-    at::Tensor a = (perm.defined() && !permuted ? x.index_select(1, perm) : x).contiguous();
+    require(!scatter.defined() || (scatter.scalar_type() == at::kLong && scatter.is_contiguous() && scatter.size(-1) == n &&
+                                   scatter.dim() <= 2), "scatter must be int64 [N] or [copies, N]");
+    const int64_t copies = scatter.defined() && scatter.dim() == 2 ? scatter.size(0) : 1;
+    at::Tensor a = permuted ? x.contiguous() : gather(x);
     FoldedNorm folded;
-    folded.scaled = at::empty_like(residual);
+    folded.scaled = at::empty({copies, n}, residual.options());
     folded.squares = at::empty({residual.size(0), kernels::normParts(static_cast<int>(n))}, residual.options().dtype(at::kFloat));
     folded.eps = eps;
     kernels::NormOutput out;
     out.weight = bf16Data(normWeight);
     out.scatter = scatter.defined() ? scatter.data_ptr<int64_t>() : nullptr;
+    out.copies = static_cast<int>(copies);
     out.scaled = bf16Data(folded.scaled);
     out.squares = folded.squares.data_ptr<float>();
     int4MmaInto(*this, a, residual, out);
@@ -247,8 +317,9 @@ FoldedNorm LinearPart::addToResidual(const at::Tensor& x, bool permuted, at::Ten
 
 at::Tensor LinearPart::forwardNormed(const FoldedNorm& folded) const {
     require(kind == PartKind::Mma, "a folded norm needs an mma part");
-    require(folded.scaled.size(0) == 1 && folded.squares.scalar_type() == at::kFloat && folded.squares.is_contiguous() &&
-                folded.squares.size(0) == 1, "a folded norm takes one row: squares float [1, parts]");
+    require(folded.scaled.size(0) == inputCopies() && folded.squares.scalar_type() == at::kFloat &&
+                folded.squares.is_contiguous() && folded.squares.size(0) == 1,
+            "a folded norm takes one row (one per input copy): squares float [1, parts]");
     const int width = static_cast<int>(folded.scaled.size(1));
     require(folded.squares.size(1) == kernels::normParts(width), "squares must hold normParts(H) sums per row");
     kernels::NormInput in;
@@ -256,20 +327,27 @@ at::Tensor LinearPart::forwardNormed(const FoldedNorm& folded) const {
     in.parts = static_cast<int>(folded.squares.size(1));
     in.width = width;
     in.eps = static_cast<float>(folded.eps);
-    at::Tensor y = at::empty({folded.scaled.size(0), weight.size(0) * 8}, folded.scaled.options());
+    at::Tensor y = at::empty({1, weight.size(0) * 8}, folded.scaled.options());
     int4MmaInto(*this, folded.scaled, y, {}, in);
     return y;
 }
 
+at::Tensor LinearPart::gather(const at::Tensor& x) const {
+    if (!perm.defined()) return x.contiguous();
+    if (perm.dim() == 1) return x.index_select(1, perm).contiguous();
+    return x.index_select(1, perm.view({-1})).view({x.size(0), perm.size(0), perm.size(1)}).transpose(0, 1)
+        .reshape({perm.size(0) * x.size(0), perm.size(1)});
+}
+
 at::Tensor LinearPart::forward(const at::Tensor& x, bool permuted) const {
-    const bool gather = perm.defined() && !permuted;
     if (kind == PartKind::Mma) {
-        at::Tensor a = (gather ? x.index_select(1, perm) : x).contiguous();
-        at::Tensor y = at::empty({a.size(0), weight.size(0) * 8}, a.options());
+        at::Tensor a = permuted ? x.contiguous() : gather(x);
+        at::Tensor y = at::empty({a.size(0) / inputCopies(), weight.size(0) * 8}, a.options());
         int4MmaInto(*this, a, y);
         return y;
     }
-    at::Tensor a = gather ? x.index_select(1, perm) : x;
+    require(inputCopies() == 1, "input copies need an mma part");
+    at::Tensor a = perm.defined() && !permuted ? x.index_select(1, perm) : x;
     if (kind == PartKind::Tinygemm) return at::_weight_int4pack_mm(a.contiguous(), weight, groupSize, scalesZeros);
     return at::matmul(a, weight.t());
 }

@@ -13,7 +13,7 @@ namespace llmops {
 enum class PartKind : int64_t {
     Dense = 0,     // weight bf16 [N, K]
     Tinygemm = 1,  // torch's int4 layout: weight from _convert_weight_to_int4pack, scalesZeros bf16 [K/G, N, 2]
-    Mma = 2,       // ours (int4_mma.h): weight int32 [N/8, K/128, 32, 4], scalesZeros bf16 [K/G, N, 2]
+    Mma = 2,       // ours (int4_mma.h): weight int32 [N/8, K/128, 32, 4], scalesZeros [K/G, N, 2] (fp16 for G >= 128)
 };
 
 // Which int4 kind repacking builds: LLM_OPS_INT4_KERNEL=mma|tinygemm. Default mma: as fast as
@@ -28,20 +28,27 @@ struct FoldedNorm {
     double eps = 0;
 };
 
-// One projection (or several fused along N that share their input order).
+// One projection, or several fused along N. Fused projections share their input order, or (mma only,
+// GPTQ act-order with a permutation per projection) each reads its own gathered copy of the input:
+// perm [P, K] and partStarts, kernels::InputParts.
 struct LinearPart {
     at::Tensor weight;
     at::Tensor scalesZeros;  // int4 kinds: (scale, zero) with w = (q - 8) * scale + zero; dense: undefined
-    at::Tensor perm;         // int64 [K]: activation columns to gather (act-order); undefined = identity
+    at::Tensor perm;         // int64 [K] (or [P, K]): activation columns to gather (act-order); undefined = identity
     int64_t groupSize = 0;   // int4 kinds: input features per scale
     PartKind kind = PartKind::Dense;
+    at::Tensor partStarts;   // int64 [P] on the host: the first output column of each input copy; undefined: one copy
 
     bool isInt4() const { return kind != PartKind::Dense; }
-    // x bf16 [M, K] -> bf16 [M, N]; permuted: x's columns are already gathered by perm.
+    // Gathered copies of the input the matmul reads (P for a [P, K] perm, else 1).
+    int64_t inputCopies() const { return perm.defined() && perm.dim() == 2 ? perm.size(0) : 1; }
+    // x [M, K] -> the matmul's input: [M, K] gathered by perm, or the P copies back to back [P * M, K].
+    at::Tensor gather(const at::Tensor& x) const;
+    // x bf16 [M, K] -> bf16 [M, N]; permuted: x is already gather(x).
     at::Tensor forward(const at::Tensor& x, bool permuted = false) const;
     // Mma parts and one row only (a folded RMSNorm, int4_mma.h). residual += x W^T in place (as bf16(residual +
-    // bf16(x W^T))); returns the next norm's input: normWeight * residual, column c at scatter[c]
-    // (scatter may be undefined).
+    // bf16(x W^T))); returns the next norm's input: normWeight * residual, column c of copy p at scatter[p][c]
+    // (scatter [K] or [P, K], the consumer's inputScatter(); may be undefined).
     FoldedNorm addToResidual(const at::Tensor& x, bool permuted, at::Tensor& residual, const at::Tensor& normWeight,
                              const at::Tensor& scatter, double eps) const;
     // The forward pass on a folded norm's input (already in this part's input order).
@@ -53,8 +60,12 @@ struct LinearPart {
 struct Linear {
     std::vector<LinearPart> parts;
     at::Tensor forward(const at::Tensor& x) const;
-    // The gather the producer of the input may fuse (one part only; undefined otherwise) ...
-    at::Tensor inputPermutation() const { return parts.size() == 1 ? parts.front().perm : at::Tensor(); }
+    // The gather the producer of the input may fuse (one part, one input copy; undefined otherwise) ...
+    at::Tensor inputPermutation() const {
+        return parts.size() == 1 && parts.front().inputCopies() == 1 ? parts.front().perm : at::Tensor();
+    }
+    // Where a folded norm writes this linear's input copies (one part; inverse of its perm, undefined if none).
+    at::Tensor inputScatter() const;
     // ... and the forward pass on an input already gathered by it.
     at::Tensor forwardPermuted(const at::Tensor& x) const;
     // Whether an RMSNorm can be folded into this linear's epilogue or scaling (one mma part).
@@ -86,21 +97,28 @@ struct Unpacked {
 Unpacked unpackGptq(const GptqTensors& t, int64_t bits, int64_t groupSize, bool v2);
 Unpacked unpackAwq(const AwqTensors& t, int64_t groupSize);
 
-// Projections fused along N into one int4 part. All must have the same input-feature groups.
+// Projections fused along N into one int4 part. All must have the same input-feature groups, except for
+// mma parts (up to kernels::kMaxInputParts, each N a multiple of 32: one input copy per projection).
 LinearPart repackInt4(const std::vector<Unpacked>& projections, PartKind kind);
+// Whether projections with different groups fuse into one part of this kind (mma: input copies).
+bool fusesDifferentGroups(const std::vector<Unpacked>& projections, PartKind kind);
 // Dequantized bf16 [N, K] (fallback where the int4 layout does not fit, and 8-bit GPTQ).
 at::Tensor dequantize(const Unpacked& u);
 LinearPart denseFused(const std::vector<at::Tensor>& weights);  // each [N_i, K], any float type
 
 // The part the fast path uses: int4 where the layout fits and bits == 4, else dequantized bf16.
 LinearPart buildPart(const std::vector<Unpacked>& projections, int64_t bits, PartKind kind = defaultInt4Kind());
+// Projections over one input as few parts as their storage allows: one (equal groups, or mma input
+// copies), else one per run of projections with equal groups.
+std::vector<LinearPart> buildParts(const std::vector<Unpacked>& projections, int64_t bits,
+                                   PartKind kind = defaultInt4Kind());
 
 // Whether the int4 kind takes this shape. Both need N % 8 == 0, K % 32 == 0 and a group size (K where
 // -1) that is a multiple of 32 dividing K and divisible by one of 32..256; mma also K % 128 == 0.
 bool int4LayoutFits(int64_t k, int64_t n, int64_t groupSize, PartKind kind);
 
-// The scatter that undoes a part's input permutation (column perm[i] goes to i): where a folded
-// norm's producer writes the consumer's input (addToResidual). Undefined for an undefined perm.
+// The scatter that undoes a part's input permutation (column perm[i] goes to i), row by row for [P, K]:
+// where a folded norm's producer writes the consumer's input (addToResidual). Undefined for an undefined perm.
 at::Tensor inversePermutation(const at::Tensor& perm);
 
 }  // namespace llmops

@@ -2,6 +2,8 @@
 
 #include "dependent_launch.cuh"
 
+#include <cuda_fp16.h>
+
 #include <cstdlib>
 #include <cstring>
 
@@ -48,12 +50,11 @@ __device__ __forceinline__ uint32_t component(const uint4& v, int i) {
     return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w;
 }
 
-__device__ __forceinline__ float lowFloat(uint32_t pair) {
-    return __uint_as_float(pair << 16);
-}
-
-__device__ __forceinline__ float highFloat(uint32_t pair) {
-    return __uint_as_float(pair & 0xFFFF0000u);
+// Raw kinds (G >= 128) keep the checkpoint's fp16 precision: (scale, zero) as half2 (int4_mma.h).
+__device__ __forceinline__ float2 halfPair(uint32_t pair) {
+    __half2 h;
+    memcpy(&h, &pair, sizeof(h));
+    return __half22float2(h);
 }
 
 // Asynchronous copies global -> shared (cp.async): they need no registers while in flight, so a
@@ -154,7 +155,8 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
                                                                           const __nv_bfloat162* __restrict__ scalesZeros,
                                                                           __nv_bfloat16* __restrict__ y, int m, int n,
                                                                           int k, NormOutput normOut, NormInput normIn,
-                                                                          int prefetchBytes, int prefetchBlocks) {
+                                                                          InputParts parts, int prefetchBytes,
+                                                                          int prefetchBlocks) {
     static_assert(!(StagedX && Tall), "activations go through the ring for one row only");
     static_assert(Folded == kNoFold || StagedX, "norms fold into one-row matmuls only");
     using R = Ring<NT, G, StagedX>;
@@ -166,6 +168,11 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
     const int nt0 = blockIdx.y * NT;
     const int row0 = blockIdx.x * 16 + g, row1 = row0 + 8;
     const bool has0 = row0 < m, has1 = Tall && row1 < m;
+    // The input copy of this block's part (a multiple of NT n-tiles wide, InputParts).
+    int part = 0;
+#pragma unroll
+    for (int p = 1; p < kMaxInputParts; ++p) part += p < parts.count && nt0 >= parts.firstTile[p];
+    x += static_cast<int64_t>(part) * m * k;
     const uint4* x0 = reinterpret_cast<const uint4*>(x + static_cast<int64_t>(has0 ? row0 : 0) * k + 32 * t);
     const uint4* x1 = reinterpret_cast<const uint4*>(x + static_cast<int64_t>(has1 ? row1 : 0) * k + 32 * t);
     unsigned char* ring = shared + static_cast<size_t>(warp) * R::kStages * R::kStageBytes;
@@ -179,11 +186,17 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
     const int foldColumn = nt0 * 8 + threadIdx.x;
     const bool foldsColumn = threadIdx.x < NT * 8 && foldColumn < n;
     float normWeight = 0.f;
-    int scaledColumn = foldColumn;
+    int scaledColumn[kMaxInputParts];  // of each copy: column foldColumn of copy p goes to scaled[p n + scaledColumn[p]]
+#pragma unroll
+    for (int p = 0; p < kMaxInputParts; ++p) scaledColumn[p] = p * n + foldColumn;
     if constexpr (Folded == kProduce) {
         if (foldsColumn) {
             normWeight = __bfloat162float(normOut.weight[foldColumn]);
-            if (normOut.scatter) scaledColumn = static_cast<int>(normOut.scatter[foldColumn]);
+            if (normOut.scatter) {
+#pragma unroll
+                for (int p = 0; p < kMaxInputParts; ++p)
+                    if (p < normOut.copies) scaledColumn[p] = p * n + static_cast<int>(normOut.scatter[p * n + foldColumn]);
+            }
         }
     }
 
@@ -257,8 +270,8 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
             // This lane's (scale, zero) of n-tile i, column col, for its inputs of the k-block.
             auto scaleZero = [&](int i, int col) { return ss[(kRaw ? 0 : 32 * t / G) * NT * 8 + i * 8 + col]; };
             auto correct = [&](float& out, float part, float sum, uint32_t sz) {  // raw: apply (s, z) to the sums
-                const float scale = lowFloat(sz);
-                out = fmaf(scale, part, fmaf(fmaf(-136.f, scale, highFloat(sz)), sum, out));
+                const float2 scaleZero = halfPair(sz);
+                out = fmaf(scaleZero.x, part, fmaf(fmaf(-136.f, scaleZero.x, scaleZero.y), sum, out));
             };
             if constexpr (!Tall) {
                 // A: n-tiles 2p (rows 0-7) and 2p + 1 (rows 8-15) at column g; B: activation row g.
@@ -407,7 +420,10 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
                 const __nv_bfloat16 v = __float2bfloat16(__bfloat162float(y[foldColumn]) + __bfloat162float(__float2bfloat16(sum)));
                 y[foldColumn] = v;
                 h = __bfloat162float(v);
-                normOut.scaled[scaledColumn] = __float2bfloat16(normWeight * h);
+                const __nv_bfloat16 scaled = __float2bfloat16(normWeight * h);
+#pragma unroll
+                for (int p = 0; p < kMaxInputParts; ++p)
+                    if (p < normOut.copies) normOut.scaled[scaledColumn[p]] = scaled;
             }
             if (warp == 0) {  // the block's NT * 8 <= 32 columns
                 const float squares = warpSum(h * h);
@@ -450,6 +466,7 @@ int firstWaveBlocks() {
 struct Epilogue {
     NormOutput out;
     NormInput in;
+    InputParts parts;
 };
 
 template <int NT, int G, bool Tall, int Work = 0, int MinBlocks = (NT == 2 ? 3 : 2), bool StagedX = false,
@@ -471,7 +488,7 @@ cudaError_t launchTiled(const __nv_bfloat16* x, const uint4* w, const __nv_bfloa
     }
     const dim3 grid((m + 15) / 16, (n / 8 + NT - 1) / NT);
     return launchDependent(kernel, grid, dim3(kThreads), bytes, stream, x, w, sz, y, m, n, k, epilogue.out, epilogue.in,
-                           m == 1 && Work == 0 ? prefetchBytesPerTile() : 0, firstWaveBlocks());
+                           epilogue.parts, m == 1 && Work == 0 ? prefetchBytesPerTile() : 0, firstWaveBlocks());
 }
 
 template <int NT, int G>
@@ -484,15 +501,15 @@ cudaError_t launchRows(const __nv_bfloat16* x, const uint4* w, const __nv_bfloat
         if (m == 1) {
             if (e.out.weight != nullptr) return launchTiled<NT, G, false, 0, 2, true, kProduce>(x, w, sz, y, m, n, k, stream, e);
             if (e.in.squares != nullptr) return launchTiled<NT, G, false, 0, 2, true, kConsume>(x, w, sz, y, m, n, k, stream, e);
-            return launchTiled<NT, G, false, 0, 2, true>(x, w, sz, y, m, n, k, stream);
+            return launchTiled<NT, G, false, 0, 2, true>(x, w, sz, y, m, n, k, stream, e);
         }
     }
     if (e.out.weight != nullptr || e.in.squares != nullptr) return cudaErrorInvalidValue;  // one row only
-    if (m > 8) return launchTiled<NT, G, true>(x, w, sz, y, m, n, k, stream);
+    if (m > 8) return launchTiled<NT, G, true>(x, w, sz, y, m, n, k, stream, e);
     // More blocks than two per SM take: three per SM (80 registers) fit them in one wave (qkv: +10%);
     // with fewer, three per SM would leave SMs idle (o, down: -30%).
-    if ((n / 8 + NT - 1) / NT > firstWaveBlocks()) return launchTiled<NT, G, false, 0, 3>(x, w, sz, y, m, n, k, stream);
-    return launchTiled<NT, G, false>(x, w, sz, y, m, n, k, stream);
+    if ((n / 8 + NT - 1) / NT > firstWaveBlocks()) return launchTiled<NT, G, false, 0, 3>(x, w, sz, y, m, n, k, stream, e);
+    return launchTiled<NT, G, false>(x, w, sz, y, m, n, k, stream, e);
 }
 
 template <int NT>
@@ -525,8 +542,14 @@ int normParts(int n) {
 
 cudaError_t int4Mma(const __nv_bfloat16* x, const int32_t* qweight, const __nv_bfloat162* scalesZeros,
                     __nv_bfloat16* y, int m, int n, int k, int groupSize, int tilesPerBlock, cudaStream_t stream,
-                    const NormOutput& out, const NormInput& in) {
+                    const NormOutput& out, const NormInput& in, const InputParts& parts) {
     if (m <= 0 || !int4MmaFits(n, k, groupSize)) return cudaErrorInvalidValue;
+    const int tiles = tilesPerBlock != 0 ? tilesPerBlock : defaultTilesPerBlock(m);
+    if (parts.count < 1 || parts.count > kMaxInputParts || parts.firstTile[0] != 0) return cudaErrorInvalidValue;
+    for (int p = 1; p < parts.count; ++p)
+        if (parts.firstTile[p] <= parts.firstTile[p - 1] || parts.firstTile[p] % tiles != 0 || parts.firstTile[p] >= n / 8)
+            return cudaErrorInvalidValue;
+    if (out.copies < 1 || out.copies > kMaxInputParts || (out.copies > 1 && out.scatter == nullptr)) return cudaErrorInvalidValue;
     const bool folded = out.weight != nullptr || in.squares != nullptr;
     // One row and the default tiles: the partial sums are one per block of those (normParts).
     if (folded && (m != 1 || (tilesPerBlock != 0 && tilesPerBlock != defaultTilesPerBlock(m)) || (out.weight && in.squares)))
@@ -534,7 +557,7 @@ cudaError_t int4Mma(const __nv_bfloat16* x, const int32_t* qweight, const __nv_b
     if (out.weight != nullptr && (out.scaled == nullptr || out.squares == nullptr)) return cudaErrorInvalidValue;
     if (in.squares != nullptr && (in.parts <= 0 || in.width <= 0)) return cudaErrorInvalidValue;
     const uint4* w = reinterpret_cast<const uint4*>(qweight);
-    const Epilogue e{out, in};
+    const Epilogue e{out, in, parts};
     switch (tilesPerBlock != 0 ? tilesPerBlock : defaultTilesPerBlock(m)) {
         case 2: return launch<2>(x, w, scalesZeros, y, m, n, k, groupSize, stream, e);
         case 4: return launch<4>(x, w, scalesZeros, y, m, n, k, groupSize, stream, e);

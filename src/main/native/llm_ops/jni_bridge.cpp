@@ -1,7 +1,7 @@
 // JNI entry points of dev.inferless.llm.ops.NativeLlm. Tensor handles are DJL's: a pointer to a
 // heap-allocated torch::Tensor (DJL deletes it when the Java NDArray closes). A linear part crosses
-// as five longs: weight handle, scalesZeros handle (0 = dense), perm handle (0 = none), group size,
-// kind (llmops::PartKind).
+// as six longs: weight handle, scalesZeros handle (0 = dense), perm handle (0 = none), group size,
+// kind (llmops::PartKind), partStarts handle (0 = one input copy).
 #include "host_upload.h"
 #include "int4_linear.h"
 #include "sampling_decoder.h"
@@ -56,19 +56,24 @@ std::vector<int64_t> ints(JNIEnv* env, jintArray array) {
     return std::vector<int64_t>(raw.begin(), raw.end());
 }
 
-jlongArray partArray(JNIEnv* env, const LinearPart& p) {
-    jlong values[5] = {newHandle(p.weight), newHandle(p.scalesZeros), newHandle(p.perm), p.groupSize,
-                       static_cast<jlong>(p.kind)};
-    jlongArray out = env->NewLongArray(5);
-    env->SetLongArrayRegion(out, 0, 5, values);
+constexpr size_t kPartLongs = 6;
+
+jlongArray partArray(JNIEnv* env, const std::vector<LinearPart>& parts) {
+    std::vector<jlong> values;
+    for (const LinearPart& p : parts) {
+        values.insert(values.end(), {newHandle(p.weight), newHandle(p.scalesZeros), newHandle(p.perm), p.groupSize,
+                                     static_cast<jlong>(p.kind), newHandle(p.partStarts)});
+    }
+    jlongArray out = env->NewLongArray(static_cast<jsize>(values.size()));
+    env->SetLongArrayRegion(out, 0, static_cast<jsize>(values.size()), values.data());
     return out;
 }
 
 llmops::Linear linearOf(JNIEnv* env, jlongArray array) {
     std::vector<jlong> v = longs(env, array);
-    if (v.empty() || v.size() % 5 != 0) throw std::invalid_argument("a linear is one or more 5-long parts");
+    if (v.empty() || v.size() % kPartLongs != 0) throw std::invalid_argument("a linear is one or more 6-long parts");
     llmops::Linear linear;
-    for (size_t i = 0; i < v.size(); i += 5) {
+    for (size_t i = 0; i < v.size(); i += kPartLongs) {
         LinearPart p;
         p.weight = tensorAt(v[i]);
         p.scalesZeros = optionalTensorAt(v[i + 1]);
@@ -76,6 +81,7 @@ llmops::Linear linearOf(JNIEnv* env, jlongArray array) {
         p.groupSize = v[i + 3];
         if (v[i + 4] < 0 || v[i + 4] > 2) throw std::invalid_argument("unknown linear part kind");
         p.kind = static_cast<llmops::PartKind>(v[i + 4]);
+        p.partStarts = optionalTensorAt(v[i + 5]);
         linear.parts.push_back(p);
     }
     return linear;
@@ -130,7 +136,7 @@ JNIEXPORT jlongArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_repackGptq(
         std::vector<llmops::Unpacked> unpacked;
         for (size_t i = 0; i < qw.size(); ++i)
             unpacked.push_back(llmops::unpackGptq({qw[i], qz[i], sc[i], gi[i]}, bits, groupSize, v2));
-        return partArray(env, llmops::buildPart(unpacked, bits));
+        return partArray(env, llmops::buildParts(unpacked, bits));
     });
 }
 
@@ -142,12 +148,12 @@ JNIEXPORT jlongArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_repackAwq(
             throw std::invalid_argument("qweight, qzeros and scales lists must have equal lengths");
         std::vector<llmops::Unpacked> unpacked;
         for (size_t i = 0; i < qw.size(); ++i) unpacked.push_back(llmops::unpackAwq({qw[i], qz[i], sc[i]}, groupSize));
-        return partArray(env, llmops::buildPart(unpacked, 4));
+        return partArray(env, {llmops::buildPart(unpacked, 4)});
     });
 }
 
 JNIEXPORT jlongArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_denseLinear(JNIEnv* env, jclass, jlongArray weights) {
-    return guarded<jlongArray>(env, nullptr, [&] { return partArray(env, llmops::denseFused(tensors(env, weights, false))); });
+    return guarded<jlongArray>(env, nullptr, [&] { return partArray(env, {llmops::denseFused(tensors(env, weights, false))}); });
 }
 
 JNIEXPORT jlong JNICALL Java_dev_inferless_llm_ops_NativeLlm_linearForward(JNIEnv* env, jclass, jlong x, jlongArray parts) {

@@ -52,8 +52,7 @@ LlamaDecoder::LlamaDecoder(const LlamaDims& dims, at::Tensor embed, at::Tensor f
 void LlamaDecoder::addLayer(DecoderLayer layer) {
     layer.inputNorm = layer.inputNorm.to(at::kBFloat16).contiguous();
     layer.postNorm = layer.postNorm.to(at::kBFloat16).contiguous();
-    scatters_.push_back({inversePermutation(layer.qkv.inputPermutation()), inversePermutation(layer.o.inputPermutation()),
-                         inversePermutation(layer.gateUp.inputPermutation())});
+    scatters_.push_back({layer.qkv.inputScatter(), inversePermutation(layer.o.inputPermutation()), layer.gateUp.inputScatter()});
     layers_.push_back(std::move(layer));
     buckets_.clear();
     // Repacking leaves large freed blocks in torch's cache: give them back once the model is whole.

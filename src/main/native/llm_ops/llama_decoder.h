@@ -96,7 +96,7 @@ class LlamaDecoder {
     at::Tensor cos_, sin_;  // f32 [maxPositions, D]
     std::vector<DecoderLayer> layers_;
     // Per layer, the inverse of a matmul's act-order gather (undefined where it has none): the
-    // producer of its input writes column c to scatter[c].
+    // producer of its input writes column c to scatter[c] (qkv, gateUp: [copies, H] for input copies).
     struct Scatters {
         at::Tensor qkv, o, gateUp;
     };

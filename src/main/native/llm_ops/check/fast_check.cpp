@@ -69,6 +69,11 @@ std::string num(double v) {
 
 const at::Device cuda(at::kCUDA, 0);
 
+std::string envOr(const char* name, const std::string& fallback) {
+    const char* v = std::getenv(name);
+    return v != nullptr ? v : fallback;
+}
+
 Unpacked unpackOnDevice(const QuantProjection& p, bool awq) {
     if (awq) {
         PackedAwq a = packAwq(p);
@@ -99,11 +104,7 @@ void checkLinear(PartKind kind, const std::string& name, int64_t k, std::vector<
         dense.push_back(p.dense());
     }
     Linear linear;
-    if (sharedGroup) {
-        linear.parts.push_back(buildPart(unpacked, 4, kind));
-    } else {
-        for (const auto& u : unpacked) linear.parts.push_back(buildPart({u}, 4, kind));
-    }
+    linear.parts = buildParts(unpacked, 4, kind);  // unshared g_idx: one mma part reading input copies
     at::Tensor w = at::cat(dense, 0);
     double worst = 0;
     for (int64_t m : {1, 7, 16, 37}) {  // decode buckets, and prefill over several 16-row tiles
@@ -215,11 +216,7 @@ TinyModel tinyModel(const std::string& format, const LlamaDims& d, PartKind kind
             *exactOuts[i] = p.dense();
             group.push_back(unpackOnDevice(p, awq));
         }
-        if (shared) {
-            linear.parts.push_back(buildPart(group, 4, kind));
-        } else {
-            for (const auto& u : group) linear.parts.push_back(buildPart({u}, 4, kind));
-        }
+        linear.parts = buildParts(group, 4, kind);  // unshared: one mma part reading input copies
         return linear;
     };
     m.exact = r;
@@ -676,7 +673,9 @@ int64_t bytesOf(const Linear& l) {
 }
 
 void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyTBs) {
-    const std::string tag = kindName(kind);
+    const std::string tag = std::string(kindName(kind)) + (std::getenv("FAST_CHECK_BENCH_PERM") == nullptr ? "" :
+        "/g" + envOr("FAST_CHECK_BENCH_GROUP", "128") + "_" + envOr("FAST_CHECK_BENCH_ZEROS", "sym") + "_" +
+        envOr("FAST_CHECK_BENCH_ORDER", "actorder") + "_perm_" + envOr("FAST_CHECK_BENCH_PERM", "shared"));
     const LlamaDims d{8192, 22016, layers, 64, 8, 128, 32000, 16384, 1e-5, 1e6, 1.0};
     auto bf16 = at::TensorOptions().dtype(at::kBFloat16).device(cuda);
     auto i32 = at::TensorOptions().dtype(at::kInt).device(cuda);
@@ -686,17 +685,37 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
     const auto loadStart = std::chrono::steady_clock::now();
     int64_t weightBytes = static_cast<int64_t>(d.vocab) * d.hidden * 2;  // lm_head
     std::vector<Linear> allLinears;
-    // Random GPTQ v1 tensors of the exact shapes (sym: qzeros 0x77777777), act-order g_idx shared per input.
+    // Random GPTQ v1 tensors of the exact shapes (sym: qzeros 0x77777777), act-order g_idx shared per input
+    // as GPTQ quantizes (one Hessian per input); FAST_CHECK_BENCH_PERM=copies gives each projection its own
+    // permutation (one part reading input copies), =split the same as one part per projection.
+    // The variant table's other knobs: FAST_CHECK_BENCH_GROUP (32, 64, 128, -1), FAST_CHECK_BENCH_ZEROS=asym
+    // (random zero points), FAST_CHECK_BENCH_ORDER=inorder (no act-order).
+    const std::string perm = envOr("FAST_CHECK_BENCH_PERM", "shared");
+    const int64_t groupSize = std::stoll(envOr("FAST_CHECK_BENCH_GROUP", "128"));
+    const bool asym = envOr("FAST_CHECK_BENCH_ZEROS", "sym") == "asym";
+    const bool actOrder = envOr("FAST_CHECK_BENCH_ORDER", "actorder") != "inorder";
+    auto randomGroup = [&](int64_t k) {
+        at::Tensor inOrder = at::floor_divide(at::arange(k, i32), groupSize <= 0 ? k : groupSize);
+        return actOrder ? inOrder.index_select(0, at::randperm(k, i32.dtype(at::kLong))) : inOrder;
+    };
     auto gptq = [&](int64_t k, std::vector<int64_t> ns) {
-        at::Tensor group = at::floor_divide(at::arange(k, i32), 128).index_select(0, at::randperm(k, i32.dtype(at::kLong)));
+        at::Tensor group = randomGroup(k);
+        const int64_t groups = groupSize <= 0 ? 1 : k / groupSize;
         std::vector<Unpacked> us;
         for (int64_t n : ns) {
-            GptqTensors t{at::randint(INT32_MIN, INT32_MAX, {k / 8, n}, i32), at::full({k / 128, n / 8}, 0x77777777, i32),
-                          (at::rand({k / 128, n}, bf16.dtype(at::kHalf)) * 0.002 + 0.001), group};
-            us.push_back(unpackGptq(t, 4, 128, false));
+            GptqTensors t{at::randint(INT32_MIN, INT32_MAX, {k / 8, n}, i32),
+                          asym ? at::randint(INT32_MIN, INT32_MAX, {groups, n / 8}, i32)
+                               : at::full({groups, n / 8}, 0x77777777, i32),
+                          (at::rand({groups, n}, bf16.dtype(at::kHalf)) * 0.002 + 0.001),
+                          perm == "shared" || us.empty() ? group : randomGroup(k)};
+            us.push_back(unpackGptq(t, 4, groupSize, false));
         }
         Linear l;
-        l.parts.push_back(buildPart(us, 4, kind));
+        if (perm == "split") {
+            for (const auto& u : us) l.parts.push_back(buildPart({u}, 4, kind));
+        } else {
+            l.parts = buildParts(us, 4, kind);
+        }
         weightBytes += bytesOf(l);
         allLinears.push_back(l);
         return l;
@@ -743,6 +762,9 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
                    num(std::chrono::duration<double, std::milli>(t2 - t1).count()) + ",\"tokens_per_s\":" + num(tps) +
                    ",\"bandwidth_limit_tokens_per_s\":" + num(limit) + ",\"ratio_to_limit\":" + num(tps / limit));
     }
+
+    // FAST_CHECK_BENCH_QUICK: the decode rate only (A/B of weight layouts within one device call).
+    if (std::getenv("FAST_CHECK_BENCH_QUICK") != nullptr) return;
 
     // Dependent launch against plain launches, same model and prompt, one sequence, graphs.
     for (bool overlapped : {false, true}) {
@@ -818,7 +840,15 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
     at::Tensor sequence0 = at::zeros({1}, bf16.dtype(at::kLong));
     const double stepMs = timeMs([&] { model.decode({0}, {7}); }, 50);
     at::Tensor h = at::randn({1, d.hidden}, bf16), a = at::randn({1, d.intermediate}, bf16);
-    auto stepLinear = [&](size_t i) { return allLinears[i].forwardPermuted(i % 4 == 3 ? a : h); };
+    std::vector<at::Tensor> stepInputs;  // gathered beforehand (one part; split parts gather each)
+    for (size_t i = 0; i < allLinears.size(); ++i) {
+        const at::Tensor& x = i % 4 == 3 ? a : h;
+        stepInputs.push_back(allLinears[i].parts.size() == 1 ? allLinears[i].parts.front().gather(x) : x);
+    }
+    auto stepLinear = [&](size_t i) {
+        const Linear& l = allLinears[i];
+        return l.parts.size() == 1 ? l.parts.front().forward(stepInputs[i], true) : l.forward(stepInputs[i]);
+    };
     const double int4Ms = graphMs([&] { for (size_t i = 0; i < allLinears.size(); ++i) stepLinear(i); }, 20);
     at::Tensor lm = at::randn({d.vocab, d.hidden}, bf16);
     const double lmHeadMs = graphMs([&] { at::matmul(h, lm.t()); }, 50);
@@ -841,7 +871,10 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
         const Linear& l = allLinears[j];
         at::Tensor x = j == 3 ? a : h;
         const double ms = graphMs([&] { for (int r = 0; r < 10; ++r) l.forward(x); }, 20) / 10;
-        const double msNoGather = graphMs([&] { for (int r = 0; r < 10; ++r) l.forwardPermuted(x); }, 20) / 10;
+        // Without the gather: on inputs gathered beforehand (one part only; split parts gather each).
+        const at::Tensor gathered = l.parts.size() == 1 ? l.parts.front().gather(x) : x;
+        const double msNoGather = l.parts.size() != 1 ? ms
+            : graphMs([&] { for (int r = 0; r < 10; ++r) l.parts.front().forward(gathered, true); }, 20) / 10;
         report("bench/" + tag + "/matmul_" + names[j],
                "\"ms\":" + num(ms) + ",\"bytes\":" + std::to_string(bytesOf(l)) +
                    ",\"tb_per_s\":" + num(bytesOf(l) / (ms * 1e-3) / 1e12) + ",\"ms_without_gather\":" + num(msNoGather));
@@ -851,7 +884,7 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
     for (int j = 0; j < 4; ++j) {
         const LinearPart& p = allLinears[j].parts.front();
         for (int64_t rows : {1, 2, 4, 8, 16}) {
-            at::Tensor x = at::randn({rows, j == 3 ? d.intermediate : d.hidden}, bf16);
+            at::Tensor x = p.gather(at::randn({rows, j == 3 ? d.intermediate : d.hidden}, bf16));
             const double ms = graphMs([&] { for (int r = 0; r < 10; ++r) p.forward(x, true); }, 20) / 10;
             std::string json = "\"rows\":" + std::to_string(rows) + ",\"ms\":" + num(ms) +
                                ",\"tb_per_s\":" + num(bytesOf(allLinears[j]) / (ms * 1e-3) / 1e12);
@@ -1021,6 +1054,8 @@ int main(int argc, char** argv) {
                 checkLinear(kind, "gptq_g256_actorder", 1024, {256}, 256, true, false, true);
                 checkLinear(kind, "gptq_fused_qkv_g128_actorder", 1024, {512, 128, 128}, 128, true, false, true);
                 checkLinear(kind, "gptq_unshared_gidx_parts", 512, {256, 64}, 64, true, false, false);
+                checkLinear(kind, "gptq_unshared_qkv_g128", 1024, {512, 128, 128}, 128, true, false, false);
+                checkLinear(kind, "gptq_unshared_n40_split", 256, {64, 40}, 64, true, false, false);
                 checkLinear(kind, "gptq_dense_fallback_k200", 200, {64}, -1, false, false, true);
                 checkLinear(kind, "gptq_k22016_g128_actorder", 22016, {96}, 128, true, false, true);
                 checkLinear(kind, "awq_g128", 512, {512}, 128, false, true, true);
@@ -1032,6 +1067,8 @@ int main(int argc, char** argv) {
             checkNormFold("awq_g128", 128, true);
             for (const char* f : {"gptq-g64-actorder", "gptq-g64-actorder-unshared", "gptq-g-1", "awq-g128", "bf16"})
                 checkModel(PartKind::Mma, f);
+            checkModel(PartKind::Mma, "gptq-g64-actorder-unshared", 128);
+            checkBatch(PartKind::Mma, "gptq-g64-actorder-unshared", 64);
             checkModel(PartKind::Tinygemm, "gptq-g64-actorder");
             for (PartKind kind : {PartKind::Tinygemm, PartKind::Mma}) checkModel(kind, "gptq-g64-actorder", 128);
             checkModel(PartKind::Tinygemm, "awq-g128", 128);

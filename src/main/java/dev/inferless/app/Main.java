@@ -18,6 +18,7 @@ import picocli.CommandLine;
             InitCommand.class,
             dev.inferless.llm.checkpoint.synthetic.MakeCheckpointCommand.class,
             dev.inferless.bench.BenchCommand.class,
+            dev.inferless.bench.LogitsCommand.class,
             dev.inferless.bench.LoadTest.class,
             dev.inferless.deploy.BuildImageCommand.class,
         })

@@ -107,7 +107,7 @@ public final class CheckpointReader {
         int groups = gptqGroups(prefix, in, q.groupSize());
         TensorInfo qweight = expect(t, prefix + ".qweight", DType.I32, in / perWord, out);
         TensorInfo qzeros = expect(t, prefix + ".qzeros", DType.I32, groups, out / perWord);
-        TensorInfo scales = expect(t, prefix + ".scales", DType.F16, groups, out);
+        TensorInfo scales = expectScales(t, prefix + ".scales", groups, out);
         TensorInfo gIdx = null;
         if (t.names().contains(prefix + ".g_idx")) {
             gIdx = expect(t, prefix + ".g_idx", DType.I32, in);
@@ -140,7 +140,7 @@ public final class CheckpointReader {
         return new LinearWeight.Awq(in, out, q,
                 expect(t, prefix + ".qweight", DType.I32, in, out / 8),
                 expect(t, prefix + ".qzeros", DType.I32, groups, out / 8),
-                expect(t, prefix + ".scales", DType.F16, groups, out),
+                expectScales(t, prefix + ".scales", groups, out),
                 bias);
     }
 
@@ -150,6 +150,15 @@ public final class CheckpointReader {
             throw mismatch(info, "F32, F16 or BF16 " + Arrays.toString(shape));
         }
         if (!Arrays.equals(info.shape(), shape)) throw mismatch(info, info.dtype() + " " + Arrays.toString(shape));
+        return info;
+    }
+
+    /** Scales: F16 as AutoGPTQ and AutoAWQ write them, or BF16 (some exporters); kept at that precision. */
+    private static TensorInfo expectScales(TensorStore t, String name, long... shape) {
+        TensorInfo info = t.info(name);
+        if ((info.dtype() != DType.F16 && info.dtype() != DType.BF16) || !Arrays.equals(info.shape(), shape)) {
+            throw mismatch(info, "F16 or BF16 " + Arrays.toString(shape));
+        }
         return info;
     }
 

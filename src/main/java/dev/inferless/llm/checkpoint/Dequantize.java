@@ -164,11 +164,13 @@ public final class Dequantize {
         return values;
     }
 
+    /** F16 or BF16 values (scales) as floats, exactly. */
     public static float[] halves(TensorStore store, TensorInfo info) {
         short[] raw = new short[Math.toIntExact(info.elements())];
         store.bytes(info.name()).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(raw);
         float[] values = new float[raw.length];
-        for (int i = 0; i < raw.length; i++) values[i] = Fp16.toFloat(raw[i]);
+        boolean bf16 = info.dtype() == DType.BF16;
+        for (int i = 0; i < raw.length; i++) values[i] = bf16 ? Bf16.toFloat(raw[i]) : Fp16.toFloat(raw[i]);
         return values;
     }
 }

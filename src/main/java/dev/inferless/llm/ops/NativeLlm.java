@@ -11,9 +11,10 @@ import java.util.Optional;
  * The JNI declarations of {@code libllm_ops.so} (src/main/native/llm_ops): the fast decode path.
  * Tensor arguments and results are DJL PyTorch handles ({@code PtNDArray.getHandle()}: a pointer to a
  * heap-allocated torch::Tensor; wrap a returned one with {@code new PtNDArray(manager, handle)} so
- * that DJL frees it). A linear "part" is five longs: weight handle, scales-and-zeros handle (0: dense
- * bf16 weight), activation permutation handle (0: none), int4 group size, kind (0 dense, 1 torch's
- * int4 layout, 2 our tensor-core layout; LLM_OPS_INT4_KERNEL=mma picks 2). A model is an opaque
+ * that DJL frees it). A linear "part" is six longs: weight handle, scales-and-zeros handle (0: dense
+ * bf16 weight), activation permutation handle (0: none; [P, K] for P input copies), int4 group size,
+ * kind (0 dense, 1 torch's int4 layout, 2 our tensor-core layout; LLM_OPS_INT4_KERNEL=mma picks 2),
+ * first output column of each input copy (a handle, 0: one copy). A model is an opaque
  * native pointer freed by {@link #freeModel}. Errors: IllegalArgumentException for bad input,
  * IllegalStateException for failures inside torch.
  */
@@ -79,8 +80,10 @@ public final class NativeLlm {
     public static native long upload(java.nio.ByteBuffer data, String dtype, long[] shape, int device);
 
     /**
-     * GPTQ projections sharing one input (and one g_idx), fused along N into one part: int4 for
-     * 4-bit where torch's layout fits, else dequantized bf16. gIdx entries may be 0 (k / G).
+     * GPTQ projections sharing one input, fused along N into as few parts as their g_idx allow (one
+     * for our int4 kernel, which reads one gathered input copy per permutation; else one per run of
+     * equal g_idx): int4 for 4-bit where the layout fits, else dequantized bf16. gIdx entries may be 0
+     * (k / G). Six longs per part (DeviceTensors.PART_LONGS).
      */
     public static native long[] repackGptq(long[] qweight, long[] qzeros, long[] scales, long[] gIdx,
                                            int bits, int groupSize, boolean v2);
@@ -103,7 +106,7 @@ public final class NativeLlm {
     public static native long createModel(int[] dims, double[] params, long embed, long finalNorm, long lmHead,
                                           int sequences, boolean cudaGraphs);
 
-    /** Appends the next layer; each linear is one or more parts (5 longs each). */
+    /** Appends the next layer; each linear is one or more parts (6 longs each). */
     public static native void addLayer(long model, long inputNorm, long postNorm, long[] qkv, long[] o,
                                        long[] gateUp, long[] down);
 

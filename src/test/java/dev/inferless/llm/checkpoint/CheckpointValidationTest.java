@@ -66,7 +66,17 @@ class CheckpointValidationTest {
         rewrite(e -> e.name().equals("model.layers.1.mlp.down_proj.scales")
                 ? new SafetensorsWriter.Entry(e.name(), DType.F32, e.shape()) : e);
         assertThatThrownBy(() -> Checkpoint.open(dir))
-                .hasMessageContaining("'model.layers.1.mlp.down_proj.scales'").hasMessageContaining("expected F16");
+                .hasMessageContaining("'model.layers.1.mlp.down_proj.scales'").hasMessageContaining("expected F16 or BF16");
+    }
+
+    @Test
+    void bf16ScalesAreAccepted() {
+        CheckpointMaker.make("tiny", "awq", 4, 32, false, 1, dir);
+        rewrite(e -> e.name().endsWith(".scales") ? new SafetensorsWriter.Entry(e.name(), DType.BF16, e.shape()) : e);
+        try (Checkpoint ckpt = Checkpoint.open(dir)) {
+            LinearWeight.Awq w = (LinearWeight.Awq) ckpt.linear("model.layers.0.mlp.down_proj", 384, 128);
+            assertThat(w.scales().dtype()).isEqualTo(DType.BF16);
+        }
     }
 
     @Test

@@ -51,6 +51,29 @@ class DequantizeLayoutTest {
     }
 
     @Test
+    void bf16ScalesAreReadAsBf16() {
+        // 0.5 and 0.375 in bfloat16 (0x3F00, 0x3EC0); read as fp16 they would be 1.75 and 1.6875.
+        short[] scales = new short[8];
+        for (int n = 0; n < 8; n++) scales[n] = Bf16.fromFloat(n % 2 == 0 ? 0.5f : 0.375f);
+        int[] qweight = new int[8];
+        for (int n = 0; n < 8; n++) {
+            for (int j = 0; j < 8; j++) qweight[n] |= ((j + 2 * n) % 16) << (4 * j);
+        }
+        try (MappedTensorStore store = new TestTensors()
+                .ints("l.qweight", qweight, 1, 8).ints("l.qzeros", new int[] {0x77777777}, 1, 1)
+                .bf16s("l.scales", scales, 1, 8).ints("l.g_idx", new int[8], 8).open(dir)) {
+            float[] w = Dequantize.toFloat(store, new LinearWeight.Gptq(8, 8, new Quantization.Gptq(4, -1, false, true, false),
+                    store.info("l.qweight"), store.info("l.qzeros"), store.info("l.scales"), store.info("l.g_idx"), null));
+            for (int n = 0; n < 8; n++) {
+                for (int k = 0; k < 8; k++) {
+                    assertThat(w[n * 8 + k]).as("w[%d][%d]", n, k)
+                            .isEqualTo((((k + 2 * n) % 16) - 8) * (n % 2 == 0 ? 0.5f : 0.375f));
+                }
+            }
+        }
+    }
+
+    @Test
     void gptqV1AddsOneToStoredZerosAndShiftsUnsigned() {
         float[] w = gptq4(false, 7, new int[8], filled(8, 0.5f), 1);
         for (int n = 0; n < 8; n++) {

@@ -28,6 +28,10 @@ final class TestTensors {
         return add(name, DType.F16, shape, TensorBytes.of(values));
     }
 
+    TestTensors bf16s(String name, short[] values, long... shape) {
+        return add(name, DType.BF16, shape, TensorBytes.of(values));
+    }
+
     MappedTensorStore open(Path dir) {
         try (SafetensorsWriter w = SafetensorsWriter.create(dir.resolve("model.safetensors"), entries)) {
             for (int i = 0; i < entries.size(); i++) w.write(entries.get(i).name(), data.get(i));

@@ -41,11 +41,24 @@ final class DeviceTensors {
         return new PtNDArray(manager, handle);
     }
 
-    /** Wraps the handles of a returned part (3 handles, then group size and kind) so DJL frees them. */
-    static long[] adopt(PtNDManager manager, long[] part) {
-        for (int i = 0; i < 3; i++) {
-            if (part[i] != 0) new PtNDArray(manager, part[i]);
+    /** Handle of an optional tensor: 0 when absent. */
+    static long handleOrZero(PtNDManager manager, TensorStore store, TensorInfo info) {
+        return info == null ? 0 : upload(manager, store, info).getHandle();
+    }
+
+    /** Longs per native linear part: weight, scalesZeros, perm handles, group size, kind, partStarts handle. */
+    static final int PART_LONGS = 6;
+
+    /** Wraps the tensor handles of returned parts (PART_LONGS each) so DJL frees them. */
+    static long[] adopt(PtNDManager manager, long[] parts) {
+        if (parts.length == 0 || parts.length % PART_LONGS != 0) {
+            throw new IllegalStateException("native parts must be " + PART_LONGS + " longs each, got " + parts.length);
         }
-        return part;
+        for (int p = 0; p < parts.length; p += PART_LONGS) {
+            for (int i : new int[] {0, 1, 2, 5}) {
+                if (parts[p + i] != 0) new PtNDArray(manager, parts[p + i]);
+            }
+        }
+        return parts;
     }
 }

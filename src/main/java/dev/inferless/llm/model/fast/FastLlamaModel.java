@@ -105,7 +105,7 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
         }
     }
 
-    /** Projections over one input as native parts (5 longs each), fused where their storage allows. */
+    /** Projections over one input as native parts (6 longs each), fused where their storage allows. */
     private static long[] linear(PtNDManager scratch, Checkpoint ckpt, List<LinearWeight> projections,
                                  LoadProgress progress) {
         TensorStore store = ckpt.tensors();
@@ -113,30 +113,26 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
         List<long[]> parts = new ArrayList<>();
         LinearWeight first = projections.get(0);
         if (first instanceof LinearWeight.Gptq g0) {
-            List<int[]> gIdx = new ArrayList<>();
-            for (LinearWeight w : projections) {
-                LinearWeight.Gptq g = (LinearWeight.Gptq) w;
+            // All projections in one call: the library fuses them into as few parts as their g_idx allow
+            // (one, with a gathered input copy per act-order permutation, for its own int4 kernel).
+            int n = projections.size();
+            long[] qw = new long[n], qz = new long[n], sc = new long[n], gi = new long[n];
+            for (int j = 0; j < n; j++) {
+                LinearWeight.Gptq g = (LinearWeight.Gptq) projections.get(j);
                 int groups = (int) g.scales().shape()[0];
                 int[] groupOf = g.gIdx() == null ? null
                         : GroupIndex.read(store.bytes(g.gIdx().name()), g.in(), groups, g.gIdx().name());
                 int groupSize = g0.format().groupSize() <= 0 ? g.in() : g0.format().groupSize();
-                gIdx.add(groupOf == null || GroupIndex.inOrder(groupOf, groupSize) ? null : groupOf);
+                boolean permuted = groupOf != null && !GroupIndex.inOrder(groupOf, groupSize);
+                qw[j] = DeviceTensors.upload(scratch, store, g.qweight()).getHandle();
+                qz[j] = DeviceTensors.upload(scratch, store, g.qzeros()).getHandle();
+                sc[j] = DeviceTensors.upload(scratch, store, g.scales()).getHandle();
+                gi[j] = permuted ? DeviceTensors.upload(scratch, store, g.gIdx()).getHandle() : 0;
             }
-            for (List<Integer> run : ProjectionFusion.runs(gIdx)) {
-                long[] qw = new long[run.size()], qz = new long[run.size()], sc = new long[run.size()], gi = new long[run.size()];
-                for (int j = 0; j < run.size(); j++) {
-                    LinearWeight.Gptq g = (LinearWeight.Gptq) projections.get(run.get(j));
-                    qw[j] = DeviceTensors.upload(scratch, store, g.qweight()).getHandle();
-                    qz[j] = DeviceTensors.upload(scratch, store, g.qzeros()).getHandle();
-                    sc[j] = DeviceTensors.upload(scratch, store, g.scales()).getHandle();
-                    gi[j] = gIdx.get(run.get(j)) == null ? 0 : DeviceTensors.upload(scratch, store, g.gIdx()).getHandle();
-                }
-                var fmt = g0.format();
-                long start = System.nanoTime();
-                parts.add(DeviceTensors.adopt(scratch,
-                        NativeLlm.repackGptq(qw, qz, sc, gi, fmt.bits(), fmt.groupSize(), fmt.v2())));
-                progress.repacked(System.nanoTime() - start);
-            }
+            var fmt = g0.format();
+            long start = System.nanoTime();
+            parts.add(DeviceTensors.adopt(scratch, NativeLlm.repackGptq(qw, qz, sc, gi, fmt.bits(), fmt.groupSize(), fmt.v2())));
+            progress.repacked(System.nanoTime() - start);
         } else if (first instanceof LinearWeight.Awq a0) {
             int n = projections.size();
             long[] qw = new long[n], qz = new long[n], sc = new long[n];
