@@ -8,7 +8,8 @@ import java.util.function.DoubleSupplier;
 /**
  * What the runtime gives a model: where its repo is, its {@code model:} configuration (from
  * config.yaml, after command-line and environment overrides), the device to use, a logger, and
- * the cancellation signal of the current request.
+ * the cancellation signal of the current request, and the runtime's LLM engine for repos that
+ * name a checkpoint.
  */
 public interface ModelContext {
 
@@ -55,4 +56,13 @@ public interface ModelContext {
      * {@code inferless_kv_cache_usage_perc}; call once, in {@code initialize}.
      */
     default void kvCacheUsage(DoubleSupplier usage) {}
+
+    /**
+     * The runtime's LLM engine for this repo's {@code model:} section (checkpoint and settings),
+     * loaded on the first call (call it in {@code initialize}) and closed by the runtime after
+     * {@code finalize}.
+     */
+    default TextGeneration textGeneration() {
+        throw new UnsupportedOperationException("this runtime has no LLM engine");
+    }
 }

@@ -1,6 +1,7 @@
 package dev.inferless.app;
 
 import dev.inferless.config.ConfigException;
+import dev.inferless.deploy.BuildSpec;
 import dev.inferless.repo.ModelRepoTemplate;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +26,7 @@ public final class InitCommand implements Callable<Integer> {
         if (Files.exists(dir) && (!Files.isDirectory(dir) || Files.list(dir).findAny().isPresent())) {
             throw new ConfigException("init: " + dir + " already exists and is not empty");
         }
-        ModelRepoTemplate.write(dir);
+        ModelRepoTemplate.write(dir, BuildSpec.CUDA_MINOR);
         spec.commandLine().getOut().println("created model repo " + dir + "; try: scripts/serve --model " + dir);
         return 0;
     }

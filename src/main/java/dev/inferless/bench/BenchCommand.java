@@ -1,14 +1,10 @@
 package dev.inferless.bench;
 
-import dev.inferless.llm.checkpoint.Checkpoint;
-import dev.inferless.llm.checkpoint.LlamaConfig;
 import dev.inferless.llm.checkpoint.Quantization;
 import dev.inferless.llm.engine.CheckpointLocation;
-import dev.inferless.llm.engine.Engines;
 import dev.inferless.llm.engine.Generator;
+import dev.inferless.llm.engine.LoadedModel;
 import dev.inferless.llm.engine.TextGenerationSettings;
-import dev.inferless.llm.model.LanguageModel;
-import dev.inferless.llm.tokenizer.Tokenizer;
 import dev.inferless.repo.RepoConfigFile;
 import java.io.IOException;
 import java.io.Reader;
@@ -128,18 +124,10 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private static Benchmark.Loaded load(Path checkpointDir, String device, List<AutoCloseable> resources) {
-        Checkpoint checkpoint = Checkpoint.open(checkpointDir);
-        resources.add(checkpoint);
-        LanguageModel model = Engines.load(checkpoint, device, 1);
-        resources.add(model);
-        LlamaConfig config = checkpoint.config();
-        if (checkpoint.tokenizerJson() == null) {
-            throw new IllegalArgumentException("checkpoint " + checkpointDir + " has no tokenizer.json");
-        }
-        Tokenizer tokenizer = Tokenizer.load(checkpoint.tokenizerJson(), config.bosTokenId(), config.eosTokenId());
-        resources.add(tokenizer);
-        Generator generator = new Generator(model, tokenizer, 0);
-        return new Benchmark.Loaded(generator::generate, describe(checkpoint.quantization()), model.device());
+        LoadedModel loaded = LoadedModel.open(checkpointDir, device, 1);
+        resources.add(loaded);
+        Generator generator = new Generator(loaded.model(), loaded.tokenizer(), 0);
+        return new Benchmark.Loaded(generator::generate, describe(loaded.checkpoint().quantization()), loaded.model().device());
     }
 
     static String describe(Quantization q) {

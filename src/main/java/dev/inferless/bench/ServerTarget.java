@@ -92,11 +92,11 @@ public final class ServerTarget {
         body.put("model", model);
         body.put("prompt", request.prompt());
         body.put("max_tokens", request.maxTokens());
-        body.put("temperature", request.temperature());
-        body.put("top_p", request.topP());
+        body.put("temperature", request.sampling().temperature());
+        body.put("top_p", request.sampling().topP());
         // Fields at their neutral value stay out, so a server without them still answers.
-        if (request.topK() > 0) body.put("top_k", request.topK());
-        if (request.repetitionPenalty() != 1.0) body.put("repetition_penalty", request.repetitionPenalty());
+        if (request.sampling().topK() > 0) body.put("top_k", request.sampling().topK());
+        if (request.sampling().repetitionPenalty() != 1.0) body.put("repetition_penalty", request.sampling().repetitionPenalty());
         if (request.seed() != null) body.put("seed", request.seed());
         if (!request.stop().isEmpty()) body.put("stop", request.stop());
         if (request.ignoreEos()) body.put("ignore_eos", true);

@@ -1,6 +1,5 @@
 package dev.inferless.repo;
 
-import dev.inferless.deploy.BuildSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,15 +13,18 @@ public final class ModelRepoTemplate {
 
     private ModelRepoTemplate() {}
 
-    /** Relative path -> content, for a repo whose directory is named {@code name}. */
-    public static Map<String, String> files(String name) {
+    /**
+     * Relative path -> content, for a repo whose directory is named {@code name}; {@code cudaMinor} is
+     * the GPU image's CUDA (deploy's cudaMinor: passed in, so repo does not depend on deploy).
+     */
+    public static Map<String, String> files(String name, String cudaMinor) {
         String pkg = packageName(name);
         String cls = className(name);
         Map<String, String> files = new LinkedHashMap<>();
         files.put("config.yaml", ""
                 + "# A model repo for the Inferless Java runtime: see docs/model-repo.md.\n"
                 + "build:\n"
-                + "  cuda_version: \"\"        # the GPU image's CUDA: \"" + BuildSpec.CUDA_MINOR + "\" or \"" + BuildSpec.CUDA_MINOR + ".N\"; empty = its default\n"
+                + "  cuda_version: \"\"        # the GPU image's CUDA: \"" + cudaMinor + "\" or \"" + cudaMinor + ".N\"; empty = its default\n"
                 + "  system_packages: []     # apt packages installed in the image\n"
                 + "  run: []                 # shell commands run at image build\n"
                 + "  maven_packages: []      # extra \"group:artifact:version\" jars (Inferless's python_packages)\n"
@@ -79,8 +81,8 @@ public final class ModelRepoTemplate {
         return files;
     }
 
-    public static void write(Path dir) throws IOException {
-        for (Map.Entry<String, String> f : files(dir.toAbsolutePath().normalize().getFileName().toString()).entrySet()) {
+    public static void write(Path dir, String cudaMinor) throws IOException {
+        for (Map.Entry<String, String> f : files(dir.toAbsolutePath().normalize().getFileName().toString(), cudaMinor).entrySet()) {
             Path target = dir.resolve(f.getKey());
             Files.createDirectories(target.getParent());
             Files.writeString(target, f.getValue());

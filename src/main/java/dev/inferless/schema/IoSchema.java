@@ -70,6 +70,11 @@ public record IoSchema(Map<String, TensorSpec> specs) {
         if (specs.put(spec.name(), spec) != null) {
             throw new IllegalArgumentException(source + ": '" + spec.name() + "' is declared twice");
         }
+        if (spec.textGeneration() != null && specs.values().stream()
+                .filter(s -> spec.textGeneration().equals(s.textGeneration())).count() > 1) {
+            throw new IllegalArgumentException(source + ": " + spec.name() + ".text_generation: \""
+                    + spec.textGeneration() + "\" is declared on more than one tensor");
+        }
     }
 
     private static TensorSpec spec(String name, JsonNode node, String where) {
@@ -78,8 +83,9 @@ public record IoSchema(Map<String, TensorSpec> specs) {
         }
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String field = it.next();
-            if (!List.of("name", "datatype", "required", "shape", "example").contains(field)) {
-                throw new IllegalArgumentException(where + "." + field + ": unknown field (expected datatype, shape, required, example)");
+            if (!List.of("name", "datatype", "required", "shape", "example", "text_generation").contains(field)) {
+                throw new IllegalArgumentException(where + "." + field
+                        + ": unknown field (expected datatype, shape, required, example, text_generation)");
             }
         }
         JsonNode dt = node.get("datatype");
@@ -108,7 +114,13 @@ public record IoSchema(Map<String, TensorSpec> specs) {
             shape.add(d.longValue());
         }
         JsonNode example = node.get("example");
-        TensorSpec spec = new TensorSpec(name, datatype, req == null || req.booleanValue(), shape, example);
+        JsonNode use = node.get("text_generation");
+        if (use != null && !(use.isTextual() && List.of(TextGenerationIo.PROMPT, TextGenerationIo.TEXT).contains(use.textValue()))) {
+            throw new IllegalArgumentException(where + ".text_generation: \"" + TextGenerationIo.PROMPT + "\" (the input taking"
+                    + " the prompt) or \"" + TextGenerationIo.TEXT + "\" (the output carrying the text), got " + use);
+        }
+        TensorSpec spec = new TensorSpec(name, datatype, req == null || req.booleanValue(), shape, example,
+                use == null ? null : use.textValue());
         if (example != null) {
             try {
                 InputValidator.exampleOf(spec);

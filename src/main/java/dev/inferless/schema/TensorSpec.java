@@ -5,9 +5,11 @@ import java.util.List;
 
 /**
  * One input or output of a model's schema: name, datatype, whether it is required, its shape
- * (-1 = any length) and an optional example (used for the warm-up inference).
+ * (-1 = any length), an optional example (used for the warm-up inference) and, for a text-generation
+ * model, the optional {@code text_generation} use ({@link TextGenerationIo}; null when not declared).
  */
-public record TensorSpec(String name, Datatype datatype, boolean required, List<Long> shape, JsonNode example) {
+public record TensorSpec(String name, Datatype datatype, boolean required, List<Long> shape, JsonNode example,
+                         String textGeneration) {
 
     public TensorSpec {
         shape = List.copyOf(shape);

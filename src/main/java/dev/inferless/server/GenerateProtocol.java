@@ -1,11 +1,10 @@
 package dev.inferless.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.inferless.schema.Datatype;
 import dev.inferless.schema.InvalidInputException;
 import dev.inferless.schema.IoSchema;
 import dev.inferless.schema.RequestInput;
-import dev.inferless.schema.TensorSpec;
+import dev.inferless.schema.TextGenerationIo;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -17,8 +16,7 @@ import java.util.Set;
  * The Open Inference Protocol's generate extension for text models: {@code {"text_input": "...",
  * "parameters": {...}}} in, {@code {"model_name", "model_version", "text_output"}} out (one object
  * from {@code generate}, one Server-Sent Event per chunk from {@code generate_stream}). The text
- * goes to the model's input {@code text_input}, else {@code prompt}, else its only text input;
- * {@code text_output} is the model's {@code text_output}, else its {@code generated_result}.
+ * goes to the model's prompt input and {@code text_output} is its text output ({@link TextGenerationIo}).
  * Parameters and other top-level fields naming model inputs supply those inputs; the model's other
  * outputs ride along as fields.
  */
@@ -29,8 +27,8 @@ final class GenerateProtocol {
 
     private GenerateProtocol() {}
 
-    static List<RequestInput> parse(JsonNode root, IoSchema schema, boolean streaming) {
-        String textInput = textInputName(schema);
+    static List<RequestInput> parse(JsonNode root, IoSchema schema, TextGenerationIo io, boolean streaming) {
+        String textInput = io.promptInput();
         List<RequestInput> inputs = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> field = it.next();
@@ -74,35 +72,16 @@ final class GenerateProtocol {
         return inputs;
     }
 
-    /** The model input the text goes to; a model without a text input has no generate route. */
-    private static String textInputName(IoSchema schema) {
-        if (schema.spec(TEXT_INPUT).isPresent()) {
-            return TEXT_INPUT;
-        }
-        if (schema.spec("prompt").isPresent()) {
-            return "prompt";
-        }
-        List<String> text = schema.specs().values().stream().filter(s -> s.datatype() == Datatype.STRING)
-                .map(TensorSpec::name).toList();
-        if (text.size() != 1) {
-            throw new ApiError(400, "generate: the model has no single text input to take text_input (its inputs: "
-                    + String.join(", ", schema.specs().keySet()) + ")");
-        }
-        return text.get(0);
-    }
-
     /** A response object (or one stream event) from the model's outputs (or one chunk). */
-    static Map<String, Object> response(String modelName, Map<String, Object> outputs) {
+    static Map<String, Object> response(String modelName, TextGenerationIo io, Map<String, Object> outputs) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("model_name", modelName);
         body.put("model_version", "1");
-        if (outputs.containsKey(TEXT_OUTPUT)) {
-            body.put(TEXT_OUTPUT, outputs.get(TEXT_OUTPUT));
-        } else if (outputs.containsKey("generated_result")) {
-            body.put(TEXT_OUTPUT, outputs.get("generated_result"));
+        if (outputs.containsKey(io.textOutput())) {
+            body.put(TEXT_OUTPUT, outputs.get(io.textOutput()));
         }
         outputs.forEach((name, value) -> {
-            if (!name.equals("generated_result") || outputs.containsKey(TEXT_OUTPUT)) {
+            if (!name.equals(io.textOutput())) {
                 body.putIfAbsent(name, value);
             }
         });

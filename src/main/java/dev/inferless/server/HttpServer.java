@@ -8,6 +8,7 @@ import dev.inferless.config.ServerConfig;
 import dev.inferless.repo.ModelRepo;
 import dev.inferless.schema.RequestInput;
 import dev.inferless.schema.TensorSpec;
+import dev.inferless.schema.TextGenerationIo;
 import dev.inferless.serving.InferenceService;
 import dev.inferless.serving.ServingState;
 import io.javalin.Javalin;
@@ -242,15 +243,16 @@ public final class HttpServer {
     private void generate(Context ctx, boolean stream) throws Exception {
         ModelRepo repo = model(ctx);
         service.requireReady();
-        List<RequestInput> inputs = GenerateProtocol.parse(Json.parseObject(body(ctx)), repo.inputs(), stream);
+        TextGenerationIo io = textGeneration(repo, "generate");
+        List<RequestInput> inputs = GenerateProtocol.parse(Json.parseObject(body(ctx)), repo.inputs(), io, stream);
         if (!stream) {
-            json(ctx, 200, GenerateProtocol.response(repo.name(), service.infer(inputs)));
+            json(ctx, 200, GenerateProtocol.response(repo.name(), io, service.infer(inputs)));
             return;
         }
         stream(ctx, inputs, sse -> new StreamOutputHandler() {
             @Override
             public void send(Map<String, Object> chunk) {
-                sse.data(GenerateProtocol.response(repo.name(), chunk));
+                sse.data(GenerateProtocol.response(repo.name(), io, chunk));
             }
 
             @Override
@@ -300,14 +302,24 @@ public final class HttpServer {
         service.requireReady();
         String name = service.repo().name();
         JsonNode body = Json.parseObject(body(ctx));
+        TextGenerationIo io = textGeneration(service.repo(), ctx.path());
         java.util.Set<String> modelInputs = service.repo().inputs().specs().keySet();
-        OpenAiRequest r = chat ? OpenAiRequest.chat(body, name, modelInputs) : OpenAiRequest.completions(body, name, modelInputs);
+        OpenAiRequest r = chat ? OpenAiRequest.chat(body, name, modelInputs, io.promptInput())
+                : OpenAiRequest.completions(body, name, modelInputs, io.promptInput());
         long created = System.currentTimeMillis() / 1000;
         if (r.stream()) {
-            stream(ctx, r.inputs(), sse -> OpenAiProtocol.stream(sse, r, name, created));
+            stream(ctx, r.inputs(), sse -> OpenAiProtocol.stream(sse, r, name, created, io));
         } else {
-            json(ctx, 200, OpenAiProtocol.response(r, name, created, service.infer(r.inputs())));
+            json(ctx, 200, OpenAiProtocol.response(r, name, created, io, service.infer(r.inputs())));
         }
+    }
+
+    /** The model's prompt input and text output; a model without them serves no text protocol. */
+    private static TextGenerationIo textGeneration(ModelRepo repo, String route) {
+        return TextGenerationIo.of(repo.inputs(), repo.outputs()).orElseThrow(() -> new ApiError(400, route
+                + ": the model has no text-generation prompt input and text output (declare \"text_generation\": \""
+                + TextGenerationIo.PROMPT + "\" on an input and \"" + TextGenerationIo.TEXT + "\" on an output; its inputs: "
+                + String.join(", ", repo.inputs().specs().keySet()) + ")"));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.inferless.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.inferless.api.StreamOutputHandler;
+import dev.inferless.schema.TextGenerationIo;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,7 +11,7 @@ import java.util.Map;
 
 /**
  * OpenAI's answers ({@code /v1/completions}, {@code /v1/chat/completions}, {@code /v1/models}) built
- * from a text model's outputs: {@code generated_result}, and when the model reports them
+ * from a text model's outputs: its text output ({@link TextGenerationIo}), and when the model reports them
  * {@code prompt_tokens}, {@code output_tokens}, {@code finish_reason} and {@code logprobs} (a JSON list
  * of {"token", "logprob", "top": [{"token", "logprob"}]}, one per generated token). The request side
  * is {@link OpenAiRequest}.
@@ -20,8 +21,9 @@ final class OpenAiProtocol {
     private OpenAiProtocol() {}
 
     /** The non-streaming answer. */
-    static Map<String, Object> response(OpenAiRequest r, String model, long created, Map<String, Object> outputs) {
-        String text = text(outputs);
+    static Map<String, Object> response(OpenAiRequest r, String model, long created, TextGenerationIo io,
+                                        Map<String, Object> outputs) {
+        String text = text(outputs, io);
         Map<String, Object> choice = r.chat()
                 ? chatChoice("message", message(text), logprobs(r, outputs, new int[1]), finishReason(outputs))
                 : completionChoice(text, logprobs(r, outputs, new int[1]), finishReason(outputs));
@@ -35,7 +37,7 @@ final class OpenAiProtocol {
      * text piece one chunk, the last the finish reason (none when the request was cancelled), then
      * with {@code stream_options.include_usage} one chunk with no choices and the usage.
      */
-    static StreamOutputHandler stream(SseWriter sse, OpenAiRequest r, String model, long created) {
+    static StreamOutputHandler stream(SseWriter sse, OpenAiRequest r, String model, long created, TextGenerationIo io) {
         String object = r.chat() ? "chat.completion.chunk" : "text_completion";
         return new StreamOutputHandler() {
             private final Map<String, Object> totals = new LinkedHashMap<>();
@@ -51,7 +53,7 @@ final class OpenAiProtocol {
                     event(chatChoice("delta", role, null, null));
                 }
                 started = true;
-                String text = text(chunk);
+                String text = text(chunk, io);
                 Object logprobs = logprobs(r, chunk, textOffset);
                 if (!text.isEmpty() || logprobs != null) {
                     event(r.chat() ? chatChoice("delta", Map.of("content", text), logprobs, null)
@@ -199,8 +201,8 @@ final class OpenAiProtocol {
         return m;
     }
 
-    private static String text(Map<String, Object> outputs) {
-        Object t = outputs.get("generated_result");
+    private static String text(Map<String, Object> outputs, TextGenerationIo io) {
+        Object t = outputs.get(io.textOutput());
         return t instanceof String s ? s : t == null ? "" : String.valueOf(t);
     }
 

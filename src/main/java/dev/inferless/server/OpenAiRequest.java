@@ -38,15 +38,16 @@ record OpenAiRequest(String id, boolean chat, List<RequestInput> inputs, boolean
             "response_format", "service_tier", "modalities", "audio", "prediction", "reasoning_effort",
             "web_search_options", "store", "metadata");
 
-    static OpenAiRequest completions(JsonNode body, String modelName, Set<String> modelInputs) {
-        return parse(body, false, modelName, modelInputs);
+    static OpenAiRequest completions(JsonNode body, String modelName, Set<String> modelInputs, String promptInput) {
+        return parse(body, false, modelName, modelInputs, promptInput);
     }
 
-    static OpenAiRequest chat(JsonNode body, String modelName, Set<String> modelInputs) {
-        return parse(body, true, modelName, modelInputs);
+    static OpenAiRequest chat(JsonNode body, String modelName, Set<String> modelInputs, String promptInput) {
+        return parse(body, true, modelName, modelInputs, promptInput);
     }
 
-    private static OpenAiRequest parse(JsonNode body, boolean chat, String modelName, Set<String> modelInputs) {
+    private static OpenAiRequest parse(JsonNode body, boolean chat, String modelName, Set<String> modelInputs,
+                                       String promptInput) {
         List<RequestInput> inputs = new ArrayList<>();
         boolean stream = false;
         boolean includeUsage = false;
@@ -92,7 +93,7 @@ record OpenAiRequest(String id, boolean chat, List<RequestInput> inputs, boolean
                 case "user" -> text(v, name); // an end-user id for the caller's own records: no effect on output
                 case "prompt" -> {
                     if (chat) throw unknown(name, modelName, true);
-                    inputs.add(input(name, prompt(v)));
+                    inputs.add(input(promptInput, prompt(v)));
                     sawText = true;
                 }
                 case "messages" -> {

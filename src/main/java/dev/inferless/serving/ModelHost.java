@@ -138,7 +138,7 @@ public final class ModelHost {
         }
     }
 
-    /** Calls the model's finalize the first time only; later calls do nothing. */
+    /** Calls the model's finalize, then closes the LLM engine it used, the first time only; later calls do nothing. */
     public void finalizeOnce() throws ModelLoadException {
         if (!finalized.compareAndSet(false, true)) {
             return;
@@ -150,6 +150,8 @@ public final class ModelHost {
             });
         } catch (Exception e) {
             throw new ModelLoadException("model '" + repo.name() + "' failed to finalize: " + describe(e), e);
+        } finally {
+            context.closeEngine();
         }
     }
 

@@ -1,18 +1,24 @@
 package dev.inferless.serving;
 
 import dev.inferless.api.ModelContext;
+import dev.inferless.api.TextGeneration;
+import dev.inferless.llm.engine.LlmEngine;
 import dev.inferless.repo.ModelRepo;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
-/** The runtime's ModelContext: the repo, its merged model config, the device, a logger, cancellation, counters. */
+/**
+ * The runtime's ModelContext: the repo, its merged model config, the device, a logger, cancellation,
+ * counters, and the LLM engine, started on the first request for it.
+ */
 final class RuntimeModelContext implements ModelContext {
 
     private final ModelRepo repo;
     private final String device;
     private final System.Logger logger;
     private final CounterSink counters;
+    private LlmEngine engine; // guarded by this
     private volatile int contextLength;
 
     RuntimeModelContext(ModelRepo repo, String device, CounterSink counters) {
@@ -81,5 +87,20 @@ final class RuntimeModelContext implements ModelContext {
     @Override
     public void kvCacheUsage(java.util.function.DoubleSupplier usage) {
         counters.kvCacheUsage(repo.name(), usage);
+    }
+
+    @Override
+    public synchronized TextGeneration textGeneration() {
+        if (engine == null) {
+            engine = LlmEngine.start(this);
+        }
+        return engine;
+    }
+
+    synchronized void closeEngine() {
+        if (engine != null) {
+            engine.close();
+            engine = null;
+        }
     }
 }

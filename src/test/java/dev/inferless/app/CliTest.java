@@ -2,6 +2,7 @@ package dev.inferless.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.inferless.deploy.BuildSpec;
 import dev.inferless.repo.ModelRepoTemplate;
 import dev.inferless.serving.testmodel.ControllableModel;
 import dev.inferless.serving.testmodel.TestRepos;
@@ -44,7 +45,7 @@ class CliTest {
 
     @Test
     void initNamesThePackageAndClassAfterTheRepo() {
-        Map<String, String> files = ModelRepoTemplate.files("my-model");
+        Map<String, String> files = ModelRepoTemplate.files("my-model", BuildSpec.CUDA_MINOR);
         assertThat(files).containsKey("app/mymodel/MyModelModel.java");
         assertThat(files.get("app/META-INF/services/dev.inferless.api.InferlessModel")).isEqualTo("mymodel.MyModelModel\n");
         assertThat(ModelRepoTemplate.packageName("2fast")).isEqualTo("model2fast");

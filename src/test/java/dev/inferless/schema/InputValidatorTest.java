@@ -83,10 +83,10 @@ class InputValidatorTest {
 
     @Test
     void examplesBecomeWarmupInputs() throws Exception {
-        TensorSpec spec = new TensorSpec("ids", Datatype.INT64, true, List.of(2L, -1L), json("[1, 2, 3, 4, 5, 6]"));
+        TensorSpec spec = new TensorSpec("ids", Datatype.INT64, true, List.of(2L, -1L), json("[1, 2, 3, 4, 5, 6]"), null);
         RequestInput example = InputValidator.exampleOf(spec);
         assertThat(example.shape()).containsExactly(2L, 3L);
-        TensorSpec bad = new TensorSpec("ids", Datatype.INT64, true, List.of(2L, -1L), json("[1, 2, 3]"));
+        TensorSpec bad = new TensorSpec("ids", Datatype.INT64, true, List.of(2L, -1L), json("[1, 2, 3]"), null);
         assertThatThrownBy(() -> InputValidator.exampleOf(bad)).hasMessageContaining("needs");
     }
 

@@ -1,116 +1,52 @@
 package dev.inferless.models.codellama;
 
-import dev.inferless.api.BadInputException;
 import dev.inferless.api.InferlessModel;
 import dev.inferless.api.ModelContext;
 import dev.inferless.api.StreamOutputHandler;
-import dev.inferless.llm.checkpoint.Checkpoint;
-import dev.inferless.llm.checkpoint.LlamaConfig;
-import dev.inferless.llm.engine.BatchLimits;
-import dev.inferless.llm.engine.CheckpointLocation;
-import dev.inferless.llm.engine.ContinuousBatcher;
-import dev.inferless.llm.engine.Engines;
-import dev.inferless.llm.engine.GenerationRequest;
-import dev.inferless.llm.engine.GenerationResult;
-import dev.inferless.llm.engine.Generator;
-import dev.inferless.llm.engine.LogprobsCollector;
-import dev.inferless.llm.engine.TextGenerationModel;
-import dev.inferless.llm.engine.TextGenerationSettings;
-import dev.inferless.llm.model.LanguageModel;
-import dev.inferless.llm.tokenizer.ChatTemplate;
-import dev.inferless.llm.tokenizer.Tokenizer;
-import java.nio.file.Path;
+import dev.inferless.api.TextGeneration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * CodeLlama-34B-Python on the project's engine: loads the checkpoint, then maps requests to
- * generations. Concurrent requests (up to the runtime's container_concurrency) share decode steps
- * through a {@link ContinuousBatcher} of at most {@code model.max_batch_size} sequences.
+ * CodeLlama-34B-Python: the runtime loads the checkpoint config.yaml names and runs the batch;
+ * this class maps the generation to this repo's outputs (output_schema.json).
  */
 public class CodeLlamaPythonModel implements InferlessModel {
 
     private ModelContext context;
-    private Checkpoint checkpoint;
-    private LanguageModel model;
-    private Tokenizer tokenizer;
-    private TextGenerationModel generation;
-    private ContinuousBatcher batcher;
+    private TextGeneration engine;
 
     @Override
     public void initialize(ModelContext context) {
         this.context = context;
-        TextGenerationSettings settings = TextGenerationSettings.from(context.config());
-        CheckpointLocation location = CheckpointLocation.resolve(context.repoDir(), settings,
-                TextGenerationSettings.defaultCacheRoot());
-        if (location.random()) context.logger().log(System.Logger.Level.WARNING, location.randomWarning());
-        Path weights = location.dir();
-        context.logger().log(System.Logger.Level.INFO, "loading checkpoint " + weights + " on device " + context.device());
-        checkpoint = Checkpoint.open(weights);
-        if (checkpoint.tokenizerJson() == null) {
-            throw new IllegalArgumentException("checkpoint " + weights + " has no tokenizer.json");
-        }
-        BatchLimits limits = BatchLimits.from(context.config());
-        model = Engines.load(checkpoint, context.device(), limits.maxBatchSize());
-        LlamaConfig config = checkpoint.config();
-        tokenizer = Tokenizer.load(checkpoint.tokenizerJson(), config.bosTokenId(), config.eosTokenId());
-        generation = new TextGenerationModel(new Generator(model, tokenizer, settings.maxContext()), settings,
-                ChatTemplate.of(weights));
-        context.contextLength(generation.generator().contextWindow());
-        batcher = new ContinuousBatcher(model, tokenizer, settings.maxContext(), limits,
-                size -> context.observe("inferless_batch_size", "Sequences in each decode step", size));
-        context.gauge("inferless_batch_running", "Sequences in the continuous batch (prefilling or decoding)",
-                batcher::running);
-        context.gauge("inferless_batch_waiting", "Requests waiting to join the continuous batch", batcher::waiting);
-        context.kvCacheUsage(batcher::kvCacheUsage);
+        this.engine = context.textGeneration();
     }
 
     @Override
     public Map<String, Object> infer(Map<String, Object> inputs) {
-        LogprobsCollector logprobs = new LogprobsCollector(tokenizer);
-        GenerationRequest request = request(inputs, logprobs);
-        return TextGenerationModel.withLogprobs(recorded(batcher.generate(request, context.cancelled(), piece -> {})),
-                request, logprobs);
+        TextGeneration.Completion c = engine.generate(inputs, context.cancelled(), null);
+        return outputs(c.text(), c.logprobs(), c);
     }
 
-    /**
-     * One chunk per text piece (with its tokens' logprobs when asked), then a last chunk with no
-     * text and the counts, finish reason and remaining logprobs.
-     */
+    /** One chunk per text piece (with its tokens' logprobs when asked), then a last chunk with no text and the counts. */
     @Override
     public void infer(Map<String, Object> inputs, StreamOutputHandler out) {
-        LogprobsCollector logprobs = new LogprobsCollector(tokenizer);
-        GenerationRequest request = request(inputs, logprobs); // bad inputs fail before anything is sent
-        Map<String, Object> last = new LinkedHashMap<>(recorded(batcher.generate(request, context.cancelled(),
-                piece -> out.send(TextGenerationModel.withLogprobs(new LinkedHashMap<>(Map.of("generated_result", piece)),
-                        request, logprobs)))));
-        last.put("generated_result", "");
-        out.send(TextGenerationModel.withLogprobs(last, request, logprobs));
+        TextGeneration.Completion c = engine.generate(inputs, context.cancelled(),
+                piece -> out.send(outputs(piece.text(), piece.logprobs(), null)));
+        out.send(outputs("", c.logprobs(), c));
         out.finish();
     }
 
-    @Override
-    public void finalize(ModelContext context) {
-        if (batcher != null) batcher.close();
-        if (model != null) model.close();
-        if (tokenizer != null) tokenizer.close();
-        if (checkpoint != null) checkpoint.close();
-    }
-
-    /** The request, or a client error naming the input (max_tokens 0, top_p 7: GenerationRequest's checks). */
-    private GenerationRequest request(Map<String, Object> inputs, LogprobsCollector logprobs) {
-        try {
-            return generation.request(inputs, logprobs);
-        } catch (BadInputException e) {
-            throw e;
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(e.getMessage());
+    /** generated_result, logprobs when asked, and the counts and finish reason when {@code c} is given. */
+    private static Map<String, Object> outputs(String text, String logprobs, TextGeneration.Completion c) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("generated_result", text);
+        if (c != null) {
+            out.put("prompt_tokens", c.promptTokens());
+            out.put("output_tokens", c.outputTokens());
+            out.put("finish_reason", c.finishReason());
         }
-    }
-
-    /** Hands the generation's figures to the runtime's LLM metrics, then maps it to outputs. */
-    private Map<String, Object> recorded(GenerationResult result) {
-        context.generation(result.stats());
-        return TextGenerationModel.outputs(result);
+        if (logprobs != null) out.put("logprobs", logprobs);
+        return out;
     }
 }

@@ -4,17 +4,15 @@ import dev.inferless.llm.sampling.SamplingParams;
 import java.util.List;
 
 /**
- * One completion to generate. {@code seed} null means a random seed; {@code stop} holds texts that
+ * One completion to generate: the prompt, the token budget and how to pick each token
+ * ({@link SamplingParams}, validated there). {@code seed} null means a random seed; {@code stop} holds texts that
  * end generation and are not part of the output; {@code ignoreEos} keeps going past EOS (benchmarks);
  * {@code logprobs} null asks for no log-probabilities.
  */
 public record GenerationRequest(
         String prompt,
         int maxTokens,
-        double temperature,
-        double topP,
-        int topK,
-        double repetitionPenalty,
+        SamplingParams sampling,
         Long seed,
         List<String> stop,
         boolean ignoreEos,
@@ -23,6 +21,14 @@ public record GenerationRequest(
     public GenerationRequest(String prompt, int maxTokens, double temperature, double topP, int topK,
                              double repetitionPenalty, Long seed, List<String> stop, boolean ignoreEos) {
         this(prompt, maxTokens, temperature, topP, topK, repetitionPenalty, seed, stop, ignoreEos, null);
+    }
+
+    /** The sampling fields one by one, as requests name them; a bad one throws naming it. */
+    public GenerationRequest(String prompt, int maxTokens, double temperature, double topP, int topK,
+                             double repetitionPenalty, Long seed, List<String> stop, boolean ignoreEos,
+                             LogprobsRequest logprobs) {
+        this(prompt, maxTokens, new SamplingParams(temperature, topK, topP, repetitionPenalty), seed, stop, ignoreEos,
+                logprobs);
     }
 
     public GenerationRequest {
@@ -36,19 +42,11 @@ public record GenerationRequest(
         if (stop.stream().anyMatch(String::isEmpty)) {
             throw new IllegalArgumentException("stop sequences must not be empty strings");
         }
-        samplingParams(temperature, topK, topP, repetitionPenalty); // validates, naming the field
+        if (sampling == null) throw new IllegalArgumentException("sampling is required");
     }
 
     /** Greedy, no stop sequences: the shape tests and benchmarks use most. */
     public static GenerationRequest greedy(String prompt, int maxTokens) {
         return new GenerationRequest(prompt, maxTokens, 0, 1, 0, 1, null, List.of(), false);
-    }
-
-    public SamplingParams samplingParams() {
-        return samplingParams(temperature, topK, topP, repetitionPenalty);
-    }
-
-    private static SamplingParams samplingParams(double temperature, int topK, double topP, double repetitionPenalty) {
-        return new SamplingParams(temperature, topK, topP, repetitionPenalty);
     }
 }

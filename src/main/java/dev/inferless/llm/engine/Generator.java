@@ -3,6 +3,7 @@ package dev.inferless.llm.engine;
 import dev.inferless.api.BadInputException;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.tokenizer.Tokenizer;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -38,18 +39,43 @@ public final class Generator {
         PromptTokens checked = PromptTokens.of(tokenizer, request.prompt(), request.maxTokens(), contextWindow);
         Sequence sequence = new Sequence(request, checked.tokens(), checked.budget(), tokenizer, cancelled, onText);
         try {
-            sequence.runAlone(model);
+            run(sequence);
         } finally {
             sequence.closeSession();
         }
         return sequence.complete();
     }
 
-    public Tokenizer tokenizer() {
-        return tokenizer;
-    }
-
     public int contextWindow() {
         return contextWindow;
+    }
+
+    /** The prompt, then one token per step until it finishes; device-sampled steps run one ahead, as in a batch. */
+    private void run(Sequence sequence) {
+        sequence.prefillChunk(model, Integer.MAX_VALUE);
+        if (!sequence.samplesOnDevice()) {
+            while (!sequence.finished()) {
+                sequence.accept(sequence.session().decode(sequence.nextToken()));
+            }
+            return;
+        }
+        DeviceSampledSteps steps = new DeviceSampledSteps(model, size -> {});
+        StepRunner.Batch alone = new StepRunner.Batch() {
+            public boolean live(Sequence s) {
+                return true;
+            }
+
+            public void failed(Sequence s, RuntimeException e) {
+                throw e;
+            }
+        };
+        try {
+            while (!sequence.cancelIfRequested() && !sequence.finished()) {
+                steps.step(List.of(sequence), alone);
+            }
+            steps.finishInFlight(alone);
+        } finally {
+            steps.abandonInFlight(); // after a failure: wait out the step in flight, deliver nothing
+        }
     }
 }

@@ -3,8 +3,6 @@ package dev.inferless.llm.engine;
 import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.model.fast.DeviceSampling;
-import dev.inferless.llm.model.fast.DeviceSamplingModel;
-import dev.inferless.llm.model.fast.SamplingSettings;
 import dev.inferless.llm.sampling.Sampler;
 import dev.inferless.llm.sampling.SamplingParams;
 import dev.inferless.llm.sampling.TokenLogprobs;
@@ -12,7 +10,6 @@ import dev.inferless.llm.tokenizer.IncrementalDetokenizer;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -20,8 +17,9 @@ import java.util.function.Consumer;
 /**
  * One request being generated: its session, sampler, detokenizer and stop sequences, fed one set
  * of logits (or one device-sampled token) per step. The {@link ContinuousBatcher} steps many of
- * them together; the {@link Generator} runs one alone; both decide token by token here, so a
- * sequence's output does not depend on what it was batched with.
+ * them together; the {@link Generator} runs one alone; both step it through the same
+ * {@link StepRunner}s and it decides token by token here, so a sequence's output does not depend on
+ * what it was batched with.
  */
 final class Sequence {
 
@@ -61,15 +59,11 @@ final class Sequence {
         this.tokenizer = tokenizer;
         this.cancelled = cancelled;
         this.onText = onText;
-        this.sampler = new Sampler(request.samplingParams(), request.seed());
+        this.sampler = new Sampler(request.sampling(), request.seed());
         this.seen = new BitSet(tokenizer.vocabSize());
         for (int t : prompt) seen.set(t);
         this.detokenizer = tokenizer.newDetokenizer();
         this.stops = new StopSequences(request.stop());
-    }
-
-    int promptLength() {
-        return prompt.length;
     }
 
     /** KV positions the sequence reserves: prompt + its output budget. */
@@ -95,7 +89,7 @@ final class Sequence {
             // The device samples the first token from the whole prompt's last position: no chunks.
             int n = prompt.length - fed;
             fed = prompt.length;
-            if (!cancelIfRequested()) accept(device.prefillAndSample(prompt, deviceSamplingSettings()));
+            if (!cancelIfRequested()) accept(device.prefillAndSample(prompt, request.sampling(), deviceSeed()));
             return n;
         }
         int n = Math.min(maxTokens, prompt.length - fed);
@@ -126,47 +120,6 @@ final class Sequence {
             finish = GenerationResult.CANCELLED;
         }
         return GenerationResult.CANCELLED.equals(finish);
-    }
-
-    /** Runs the whole sequence by itself in {@code model}: the prompt, then one token per step until it finishes. */
-    void runAlone(LanguageModel model) {
-        prefillChunk(model, Integer.MAX_VALUE);
-        if (model instanceof DeviceSamplingModel device && samplesOnDevice()) {
-            runAhead(device);
-        }
-        while (!finished()) {
-            if (samplesOnDevice()) {
-                decodeOnDevice();
-            } else {
-                accept(session.decode(nextToken));
-            }
-        }
-    }
-
-    /**
-     * Its decode steps one ahead, as the {@link ContinuousBatcher} runs batches: step i + 1 is launched,
-     * fed on the device, before step i's token is taken. Returns with no step in flight.
-     */
-    private void runAhead(DeviceSamplingModel device) {
-        List<DecodeSession> alone = List.of(session);
-        try {
-            while (!cancelIfRequested() && (canLaunchAhead() || launched > 0)) {
-                if (canLaunchAhead()) {
-                    device.submitDecode(alone, new int[] {launch(DeviceSamplingModel.TOKEN_ON_DEVICE)});
-                }
-                if (launched > 1 || !canLaunchAhead()) {
-                    acceptLaunched(device.collectDecode()[0]);
-                }
-            }
-        } finally {
-            for (; launched > 0; launched--) {
-                try {
-                    device.collectDecode(); // after a stop or a failure: wait the step out, deliver nothing
-                } catch (RuntimeException e) {
-                    // the failure already on its way up, or its step is gone with it
-                }
-            }
-        }
     }
 
     /**
@@ -211,10 +164,8 @@ final class Sequence {
         if (finish == null) acceptSampled(token);
     }
 
-    private SamplingSettings deviceSamplingSettings() {
-        SamplingParams p = request.samplingParams();
-        long seed = request.seed() != null ? request.seed() : new SplittableRandom().nextLong();
-        return new SamplingSettings(p.temperature(), p.topK(), p.topP(), p.repetitionPenalty(), seed);
+    private long deviceSeed() {
+        return request.seed() != null ? request.seed() : new SplittableRandom().nextLong();
     }
 
     /** Marks the moment the sequence joined the running batch (its queue time ends). */

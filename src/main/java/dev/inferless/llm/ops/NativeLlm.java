@@ -72,10 +72,6 @@ public final class NativeLlm {
         }
     }
 
-    public static boolean isLoaded() {
-        return loaded;
-    }
-
     /**
      * A new tensor on CUDA device {@code device} holding the direct buffer's bytes (its whole
      * capacity) as {@code dtype} (a safetensors name: F16, BF16, F32, I32, ...) of {@code shape},

@@ -152,10 +152,6 @@ public final class Tokenizer implements AutoCloseable {
         return vocabSize;
     }
 
-    public int bosId() {
-        return bosId;
-    }
-
     public int eosId() {
         return eosId;
     }

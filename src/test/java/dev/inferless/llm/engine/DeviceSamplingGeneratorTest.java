@@ -8,7 +8,7 @@ import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.model.fast.DeviceSampling;
 import dev.inferless.llm.model.fast.DeviceSamplingModel;
-import dev.inferless.llm.model.fast.SamplingSettings;
+import dev.inferless.llm.sampling.SamplingParams;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import dev.inferless.llm.tokenizer.WrittenTokenizer;
 import java.nio.file.Path;
@@ -47,10 +47,13 @@ class DeviceSamplingGeneratorTest {
         tok.close();
     }
 
+    /** What the device sampler was given for a prompt. */
+    record Given(SamplingParams params, long seed) {}
+
     /** Returns the script for the prompt token by token, then EOS; records what it was given. */
     static class DeviceSampledModel implements LanguageModel {
         final int[] script;
-        final List<SamplingSettings> settings = new ArrayList<>();
+        final List<Given> settings = new ArrayList<>();
         final List<Integer> fedBack = new ArrayList<>();
 
         DeviceSampledModel(int[] script) {
@@ -92,8 +95,8 @@ class DeviceSamplingGeneratorTest {
             }
 
             @Override
-            public int prefillAndSample(int[] tokens, SamplingSettings s) {
-                settings.add(s);
+            public int prefillAndSample(int[] tokens, SamplingParams params, long seed) {
+                settings.add(new Given(params, seed));
                 own = scriptFor(tokens);
                 positions = tokens.length;
                 return next();
@@ -145,7 +148,7 @@ class DeviceSamplingGeneratorTest {
         assertThat(result.text()).isEqualTo(tok.decode(script));
         assertThat(result.finishReason()).isEqualTo(GenerationResult.STOP);
         assertThat(result.outputTokens()).isEqualTo(script.length + 1); // EOS counted
-        assertThat(model.settings).containsExactly(new SamplingSettings(0.8, 40, 0.95, 1.1, 7L));
+        assertThat(model.settings).containsExactly(new Given(new SamplingParams(0.8, 40, 0.95, 1.1), 7L));
         assertThat(model.fedBack).containsExactlyElementsOf(Arrays.stream(script).boxed().toList());
     }
 
@@ -163,7 +166,7 @@ class DeviceSamplingGeneratorTest {
             assertThat(batched.outputTokens()).isEqualTo(alone.outputTokens());
             assertThat(batched.finishReason()).isEqualTo(GenerationResult.STOP);
         }
-        assertThat(model.settings).containsExactly(new SamplingSettings(0.8, 40, 0.95, 1.1, 7L));
+        assertThat(model.settings).containsExactly(new Given(new SamplingParams(0.8, 40, 0.95, 1.1), 7L));
         assertThat(model.fedBack).containsExactlyElementsOf(Arrays.stream(script).boxed().toList());
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.inferless.api.BadInputException;
+import dev.inferless.llm.tokenizer.ChatTemplate;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import dev.inferless.llm.tokenizer.WrittenTokenizer;
 import java.nio.file.Path;
@@ -56,7 +57,7 @@ class RequestBoundsTest {
 
     @Test
     void stopStringsAreBoundedInCountAndTotalSize() {
-        TextGenerationModel model = new TextGenerationModel(generator(), TextGenerationSettings.from(Map.of()));
+        GenerationInputs model = new GenerationInputs(TextGenerationSettings.from(Map.of()), new ChatTemplate(ChatTemplate.PLAIN, "", ""), tok, CONTEXT);
         List<String> many = Collections.nCopies(100_000, "x");
         assertThatThrownBy(() -> model.request(Map.of("prompt", "p", "stop", many)))
                 .isInstanceOf(BadInputException.class).hasMessageContaining("stop: at most 16 strings");

@@ -1,5 +1,7 @@
 package dev.inferless.llm.model.fast;
 
+import dev.inferless.llm.sampling.SamplingParams;
+
 /**
  * A narrow addition to {@link dev.inferless.llm.model.DecodeSession}: sampling on the device, so the
  * only per-token transfer is the chosen token id. Same semantics as Hugging Face's processors
@@ -8,8 +10,8 @@ package dev.inferless.llm.model.fast;
  */
 public interface DeviceSampling {
 
-    /** Runs the prompt and returns the first sampled token. Only once, first. */
-    int prefillAndSample(int[] tokens, SamplingSettings settings);
+    /** Runs the prompt and returns the first sampled token; {@code seed} seeds the device's sampler. Only once, first. */
+    int prefillAndSample(int[] tokens, SamplingParams params, long seed);
 
     /** Appends {@code token} and returns the next sampled token. */
     int decodeAndSample(int token);

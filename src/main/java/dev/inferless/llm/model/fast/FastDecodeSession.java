@@ -1,6 +1,7 @@
 package dev.inferless.llm.model.fast;
 
 import dev.inferless.llm.model.DecodeSession;
+import dev.inferless.llm.sampling.SamplingParams;
 
 import java.util.List;
 
@@ -33,9 +34,9 @@ final class FastDecodeSession implements DecodeSession, DeviceSampling {
     }
 
     @Override
-    public int prefillAndSample(int[] tokens, SamplingSettings s) {
+    public int prefillAndSample(int[] tokens, SamplingParams params, long seed) {
         checkPrefill(tokens);
-        int next = model.prefillSample(sequence, tokens, s);
+        int next = model.prefillSample(sequence, tokens, params, seed);
         position = tokens.length;
         return next;
     }

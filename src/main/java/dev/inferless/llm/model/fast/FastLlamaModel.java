@@ -11,6 +11,7 @@ import dev.inferless.llm.checkpoint.TensorStore;
 import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.ops.NativeLlm;
+import dev.inferless.llm.sampling.SamplingParams;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -195,9 +196,9 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
         return NativeLlm.prefill(open(), sequence, tokens);
     }
 
-    synchronized int prefillSample(int sequence, int[] tokens, SamplingSettings s) {
+    synchronized int prefillSample(int sequence, int[] tokens, SamplingParams s, long seed) {
         return NativeLlm.prefillSample(open(), sequence, tokens, s.temperature(), s.topK(), s.topP(),
-                s.repetitionPenalty(), s.seed());
+                s.repetitionPenalty(), seed);
     }
 
     @Override

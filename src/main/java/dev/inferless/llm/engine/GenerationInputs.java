@@ -5,25 +5,23 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.inferless.api.BadInputException;
 import dev.inferless.llm.sampling.TokenLogprobs;
 import dev.inferless.llm.tokenizer.ChatTemplate;
+import dev.inferless.llm.tokenizer.Tokenizer;
 import java.io.IOException;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * The protocol-free core of a text-generation model repo: request inputs (prompt or chat messages,
- * max_tokens, temperature, top_p, top_k, repetition_penalty, seed, stop, ignore_eos, logprobs) to a
- * {@link GenerationRequest}, and the result to outputs (generated_result, prompt_tokens,
- * output_tokens, finish_reason, and when asked logprobs).
+ * Request inputs of a text-generation repo (prompt or chat messages, max_tokens, temperature, top_p,
+ * top_k, repetition_penalty, seed, stop, ignore_eos, logprobs) to a {@link GenerationRequest}; absent
+ * options take the repo's defaults, a bad one is a {@link BadInputException} naming it.
  *
  * <p>{@code messages} (a JSON list of {"role", "content"}) becomes the prompt through the
  * checkpoint's {@link ChatTemplate}. An explicit max_tokens that does not fit the context window
  * after the prompt is refused ({@link BadInputException#CONTEXT_LENGTH_EXCEEDED}); the configured
  * default is clipped to the room left.
  */
-public final class TextGenerationModel {
+public final class GenerationInputs {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -31,45 +29,18 @@ public final class TextGenerationModel {
     static final int MAX_STOP_STRINGS = 16;
     static final int MAX_STOP_CHARS = 4096;
 
-    private final Generator generator;
+    private final Tokenizer tokenizer;
+    private final int contextWindow;
     private final TextGenerationSettings settings;
     private final ChatTemplate chatTemplate;
 
-    public TextGenerationModel(Generator generator, TextGenerationSettings settings) {
-        this(generator, settings, new ChatTemplate(ChatTemplate.PLAIN, "", ""));
-    }
-
-    public TextGenerationModel(Generator generator, TextGenerationSettings settings, ChatTemplate chatTemplate) {
-        this.generator = generator;
+    /** {@code contextWindow}: the prompt plus output tokens the model takes (an explicit max_tokens must fit). */
+    public GenerationInputs(TextGenerationSettings settings, ChatTemplate chatTemplate, Tokenizer tokenizer,
+                            int contextWindow) {
+        this.tokenizer = tokenizer;
+        this.contextWindow = contextWindow;
         this.settings = settings;
         this.chatTemplate = chatTemplate;
-    }
-
-    public Map<String, Object> infer(Map<String, Object> inputs, BooleanSupplier cancelled) {
-        LogprobsCollector logprobs = new LogprobsCollector(generator.tokenizer());
-        GenerationRequest request = request(inputs, logprobs);
-        return withLogprobs(outputs(generator.generate(request, cancelled, piece -> {})), request, logprobs);
-    }
-
-    /**
-     * Sends one chunk {generated_result: piece} per text piece (with the logprobs of the tokens
-     * taken since the previous chunk, when asked); returns the final outputs (full text, counts and
-     * the logprobs not sent yet).
-     */
-    public Map<String, Object> inferStreaming(Map<String, Object> inputs, BooleanSupplier cancelled,
-                                              Consumer<Map<String, Object>> send) {
-        LogprobsCollector logprobs = new LogprobsCollector(generator.tokenizer());
-        GenerationRequest request = request(inputs, logprobs); // bad inputs fail before anything is sent
-        GenerationResult result = generator.generate(request, cancelled,
-                piece -> send.accept(withLogprobs(new LinkedHashMap<>(Map.of("generated_result", piece)), request, logprobs)));
-        return withLogprobs(outputs(result), request, logprobs);
-    }
-
-    /** Adds the {@code logprobs} output (the tokens gathered since the last call) when the request asked for it. */
-    public static Map<String, Object> withLogprobs(Map<String, Object> outputs, GenerationRequest request,
-                                                   LogprobsCollector logprobs) {
-        if (request.logprobs() != null) outputs.put("logprobs", logprobs.drainJson());
-        return outputs;
     }
 
     /** A request without log-probabilities: a {@code logprobs} input is refused. */
@@ -131,27 +102,13 @@ public final class TextGenerationModel {
 
     /** An explicit max_tokens must fit after the prompt: refused, as OpenAI does, rather than clipped. */
     private void checkFits(String prompt, int maxTokens) {
-        int window = generator.contextWindow();
-        int promptTokens = generator.tokenizer().encode(prompt).length;
+        int window = contextWindow;
+        int promptTokens = tokenizer.encode(prompt).length;
         if ((long) promptTokens + maxTokens > window) {
             throw new BadInputException("This model's maximum context length is " + window + " tokens. However, you requested "
                     + ((long) promptTokens + maxTokens) + " tokens (" + promptTokens + " in the prompt, " + maxTokens
                     + " for the completion). Please reduce the prompt or max_tokens.", BadInputException.CONTEXT_LENGTH_EXCEEDED);
         }
-    }
-
-    public static Map<String, Object> outputs(GenerationResult result) {
-        // mutable: withLogprobs may add to it
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("generated_result", result.text());
-        out.put("prompt_tokens", result.promptTokens());
-        out.put("output_tokens", result.outputTokens());
-        out.put("finish_reason", result.finishReason());
-        return out;
-    }
-
-    public Generator generator() {
-        return generator;
     }
 
     /** An input of shape [1] arrives as a plain value; a one-element list is accepted too. */

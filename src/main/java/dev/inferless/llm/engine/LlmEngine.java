@@ -1,0 +1,93 @@
+package dev.inferless.llm.engine;
+
+import dev.inferless.api.BadInputException;
+import dev.inferless.api.ModelContext;
+import dev.inferless.api.TextGeneration;
+import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.tokenizer.ChatTemplate;
+import dev.inferless.llm.tokenizer.Tokenizer;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * The runtime's LLM engine for one model repo: the checkpoint its config.yaml names, the tokenizer,
+ * the engine choice ({@link Engines}: fast native path or portable), the continuous batch every
+ * request joins, and the LLM metrics. Built by the runtime ({@link #start}); a repo's class reaches
+ * it as {@link TextGeneration} and only maps inputs and outputs.
+ */
+public final class LlmEngine implements TextGeneration, AutoCloseable {
+
+    private final GenerationInputs inputs;
+    private final Tokenizer tokenizer;
+    private final ContinuousBatcher batcher;
+    private final ModelContext metrics;
+    private final List<AutoCloseable> resources;
+
+    LlmEngine(LanguageModel model, Tokenizer tokenizer, TextGenerationSettings settings, ChatTemplate chatTemplate,
+              BatchLimits limits, ModelContext metrics, List<AutoCloseable> resources) {
+        int contextWindow = PromptTokens.contextWindow(settings.maxContext(), model.config().maxPositions());
+        this.inputs = new GenerationInputs(settings, chatTemplate, tokenizer, contextWindow);
+        this.tokenizer = tokenizer;
+        this.metrics = metrics;
+        this.resources = resources;
+        this.batcher = new ContinuousBatcher(model, tokenizer, settings.maxContext(), limits,
+                size -> metrics.observe("inferless_batch_size", "Sequences in each decode step", size));
+        metrics.gauge("inferless_batch_running", "Sequences in the continuous batch (prefilling or decoding)",
+                batcher::running);
+        metrics.gauge("inferless_batch_waiting", "Requests waiting to join the continuous batch", batcher::waiting);
+        metrics.kvCacheUsage(batcher::kvCacheUsage);
+        metrics.contextLength(contextWindow);
+    }
+
+    /**
+     * Loads the checkpoint of the context's {@code model:} section (see {@link CheckpointLocation})
+     * on its device, and starts the batch. Metrics, logs and the context window go to the context.
+     */
+    public static LlmEngine start(ModelContext context) {
+        TextGenerationSettings settings = TextGenerationSettings.from(context.config());
+        BatchLimits limits = BatchLimits.from(context.config());
+        CheckpointLocation location = CheckpointLocation.resolve(context.repoDir(), settings,
+                TextGenerationSettings.defaultCacheRoot());
+        if (location.random()) context.logger().log(System.Logger.Level.WARNING, location.randomWarning());
+        context.logger().log(System.Logger.Level.INFO, "loading checkpoint " + location.dir() + " on device " + context.device());
+        LoadedModel loaded = LoadedModel.open(location.dir(), context.device(), limits.maxBatchSize());
+        return new LlmEngine(loaded.model(), loaded.tokenizer(), settings, ChatTemplate.of(location.dir()), limits,
+                context, List.of(loaded));
+    }
+
+    @Override
+    public Completion generate(Map<String, Object> requestInputs, BooleanSupplier cancelled, Consumer<Piece> onText) {
+        LogprobsCollector logprobs = new LogprobsCollector(tokenizer);
+        GenerationRequest request;
+        try {
+            request = inputs.request(requestInputs, logprobs);
+        } catch (IllegalArgumentException e) { // GenerationRequest's range checks (max_tokens 0, top_p 7)
+            throw e instanceof BadInputException ? e : new BadInputException(e.getMessage());
+        }
+        boolean withLogprobs = request.logprobs() != null;
+        GenerationResult result = batcher.generate(request, cancelled, onText == null ? piece -> {}
+                : piece -> onText.accept(new Piece(piece, withLogprobs ? logprobs.drainJson() : null)));
+        metrics.generation(result.stats());
+        return new Completion(result.text(), result.promptTokens(), result.outputTokens(), result.finishReason(),
+                withLogprobs ? logprobs.drainJson() : null);
+    }
+
+    /** Stops the batch, then frees the model, tokenizer and checkpoint. */
+    @Override
+    public void close() {
+        batcher.close();
+        closeAll(resources);
+    }
+
+    private static void closeAll(List<AutoCloseable> resources) {
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                System.getLogger(LlmEngine.class.getName()).log(System.Logger.Level.WARNING, "closing " + r + ": " + e);
+            }
+        }
+    }
+}

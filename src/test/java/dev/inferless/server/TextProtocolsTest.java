@@ -1,0 +1,35 @@
+package dev.inferless.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.inferless.schema.RequestInput;
+import dev.inferless.schema.TextGenerationIo;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The text protocols map to the model's declared prompt input and text output, whatever they are named. */
+class TextProtocolsTest {
+
+    private static final TextGenerationIo IO = new TextGenerationIo("question", "answer");
+
+    @Test
+    void openAiSendsThePromptToThePromptInputAndReadsTheTextOutput() throws Exception {
+        OpenAiRequest r = OpenAiRequest.completions(new ObjectMapper().readTree("{\"prompt\": \"2+2?\"}"), "m",
+                Set.of("question"), IO.promptInput());
+        assertThat(r.inputs()).extracting(RequestInput::name).contains("question").doesNotContain("prompt");
+        Map<String, Object> body = OpenAiProtocol.response(r, "m", 0, IO,
+                Map.of("answer", "4", "generated_result", "not the text"));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> choices = (List<Map<String, Object>>) body.get("choices");
+        assertThat(choices.get(0).get("text")).isEqualTo("4");
+    }
+
+    @Test
+    void generateMapsTheTextOutputToTextOutputAndKeepsTheOthers() {
+        Map<String, Object> body = GenerateProtocol.response("m", IO, Map.of("answer", "4", "generated_result", "x"));
+        assertThat(body).containsEntry("text_output", "4").containsEntry("generated_result", "x").doesNotContainKey("answer");
+    }
+}
