@@ -40,7 +40,7 @@ RUN --mount=type=cache,target=/root/.m2/repository mvn -B -q -Dmaven.test.skip=t
 
 # ---- jre: only the modules the runtime needs (jdk.compiler: model repos given as sources are compiled at start)
 FROM build AS jre
-RUN jlink --add-modules java.base,java.logging,java.management,java.naming,java.net.http,java.sql,java.xml,jdk.unsupported,jdk.crypto.ec,jdk.zipfs,jdk.httpserver,jdk.management,jdk.compiler \
+RUN jlink --add-modules java.base,java.desktop,java.logging,java.management,java.naming,java.net.http,java.sql,java.xml,jdk.unsupported,jdk.crypto.ec,jdk.zipfs,jdk.httpserver,jdk.management,jdk.compiler \
       --strip-debug --no-header-files --no-man-pages --compress=2 --output /opt/jre
 
 # ---- libtorch: PyTorch's libtorch archive (it carries its CUDA libraries), or a torch wheel's torch/ ----------

@@ -99,7 +99,7 @@ public final class ServingRuntime {
             long t1 = System.nanoTime();
             try {
                 host.infer(host.warmupInputs());
-            } catch (Exception e) {
+            } catch (Exception | LinkageError e) {
                 finalizeQuietly();
                 stopListening();
                 throw e instanceof ModelLoadException ? (ModelLoadException) e

@@ -72,7 +72,7 @@ public final class ModelHost {
                 model.initialize(context);
                 return null;
             });
-        } catch (Exception e) {
+        } catch (Exception | LinkageError e) { // a class missing from the runtime is the model's failure to load too
             throw new ModelLoadException("model '" + repo.name() + "' failed to initialize: " + describe(e), e);
         }
     }

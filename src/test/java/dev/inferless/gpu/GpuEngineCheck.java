@@ -58,6 +58,7 @@ public final class GpuEngineCheck {
 
     public static void main(String[] args) throws Exception {
         TorchBinding.configure(); // as Main does: DJL on the installed torch with our binding
+        if (System.getenv("RUST_FLAVOR") == null) System.setProperty("RUST_FLAVOR", "cpu"); // as Main: CPU tokenizers
         Path out = Path.of(args[0]);
         Path tmp = Files.createTempDirectory("gpu-engine-check");
         List<Map<String, Object>> results = new ArrayList<>();

@@ -189,6 +189,15 @@ class ModelRepoLoadingTest {
     }
 
     @Test
+    void aLinkageErrorInInitializeIsALoadFailureNotAnUncaughtError() throws Exception {
+        // Uncaught, it killed the main thread while the HTTP server kept answering 503 forever.
+        Path repo = TestRepos.controllable(tmp, ControllableModel.class);
+        ModelHost host = ModelHost.load(repo, Map.of("initialize_linkage_error", true), CounterSink.NONE);
+        assertThatThrownBy(host::initialize).isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("failed to initialize").hasMessageContaining("java/beans/IntrospectionException");
+    }
+
+    @Test
     void outputsMustBeFlatValues() {
         assertThatThrownBy(() -> ModelHost.checkOutputs(Map.of("x", Map.of("a", 1))))
                 .hasMessageContaining("output 'x'");

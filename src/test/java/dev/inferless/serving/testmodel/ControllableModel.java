@@ -42,6 +42,10 @@ public class ControllableModel implements InferlessModel {
         if (Boolean.TRUE.equals(config.get("fail_initialize"))) {
             throw new IllegalStateException("weights not found at " + config.get("weights"));
         }
+        if (Boolean.TRUE.equals(config.get("initialize_linkage_error"))) {
+            // What a library missing from the Java runtime looks like (e.g. java.beans in a jlink'ed one).
+            throw new NoClassDefFoundError("java/beans/IntrospectionException");
+        }
         Object hold = config.get("initialize_hold");
         if (hold != null) {
             holdUntil(Path.of(hold.toString()), () -> false);
