@@ -14,7 +14,8 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="${1:-$root/.gpu-bundle}"
 cd "$root"
 java_home="$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")"
-modules=java.base,java.desktop,java.logging,java.management,java.naming,java.net.http,java.sql,java.xml,jdk.unsupported,jdk.crypto.ec,jdk.zipfs,jdk.httpserver,jdk.compiler
+# The image's module list (one list: the Dockerfile's jlink).
+modules="$(grep -o -- '--add-modules [^ ]*' Dockerfile | cut -d' ' -f2)"
 
 rm -rf "$out"
 mkdir -p "$out"
