@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -208,7 +209,7 @@ public final class HttpServer {
         KServeProtocol.Request request = KServeProtocol.parse(Json.parseObject(Arrays.copyOf(body, jsonLength)),
                 ByteBuffer.wrap(body, jsonLength, body.length - jsonLength), repo.inputs());
         KServeProtocol.checkRequestedOutputs(request, repo.outputs());
-        Map<String, Object> outputs = service.infer(request.inputs());
+        Map<String, Object> outputs = infer(ctx, request.inputs());
         KServeProtocol.Response response = KServeProtocol.response(repo.name(), request, outputs, repo.outputs());
         if (response.binary().isEmpty()) {
             json(ctx, 200, response.json());
@@ -246,7 +247,7 @@ public final class HttpServer {
         TextGenerationIo io = textGeneration(repo, "generate");
         List<RequestInput> inputs = GenerateProtocol.parse(Json.parseObject(body(ctx)), repo.inputs(), io, stream);
         if (!stream) {
-            json(ctx, 200, GenerateProtocol.response(repo.name(), io, service.infer(inputs)));
+            json(ctx, 200, GenerateProtocol.response(repo.name(), io, infer(ctx, inputs)));
             return;
         }
         stream(ctx, inputs, sse -> new StreamOutputHandler() {
@@ -290,7 +291,7 @@ public final class HttpServer {
                 }
             });
         } else {
-            json(ctx, 200, service.infer(inputs));
+            json(ctx, 200, infer(ctx, inputs));
         }
     }
 
@@ -310,7 +311,7 @@ public final class HttpServer {
         if (r.stream()) {
             stream(ctx, r.inputs(), sse -> OpenAiProtocol.stream(sse, r, name, created, io));
         } else {
-            json(ctx, 200, OpenAiProtocol.response(r, name, created, io, service.infer(r.inputs())));
+            json(ctx, 200, OpenAiProtocol.response(r, name, created, io, infer(ctx, r.inputs())));
         }
     }
 
@@ -402,6 +403,22 @@ public final class HttpServer {
             throw new ApiError(404, "unknown version '" + ctx.pathParam("version") + "' of model '" + name + "' (versions: 1)");
         }
         return repo;
+    }
+
+    /** The model's answer to a non-streaming request; a client that hangs up meanwhile cancels it. */
+    private Map<String, Object> infer(Context ctx, List<RequestInput> inputs) throws Exception {
+        AtomicBoolean cancelled = new AtomicBoolean();
+        try (ClientHangup hangup = ClientHangup.watch(ctx.req(), cancelled)) {
+            Map<String, Object> outputs = service.infer(inputs, cancelled);
+            hangup.close();
+            if (hangup.clientGone()) {
+                LOG.info("{} {}: the client closed its connection; the model was cancelled", ctx.method(), ctx.path());
+            }
+            if (hangup.pipelined()) {
+                ctx.header("Connection", "close");
+            }
+            return outputs;
+        }
     }
 
     /** Reads the body, refusing it past the limit even when no Content-Length announced its size (chunked). */

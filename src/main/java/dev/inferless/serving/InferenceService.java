@@ -7,6 +7,7 @@ import dev.inferless.schema.InvalidInputException;
 import dev.inferless.schema.RequestInput;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -55,10 +56,16 @@ public final class InferenceService {
 
     public Map<String, Object> infer(List<RequestInput> inputs) throws InvalidInputException, NotServingException,
             OverCapacityException, DeadlineExceededException, ModelFailureException, InterruptedException {
+        return infer(inputs, new AtomicBoolean());
+    }
+
+    /** As {@link #infer(List)}, with the request's cancellation flag, which the caller may flip (client gone). */
+    public Map<String, Object> infer(List<RequestInput> inputs, AtomicBoolean cancelled) throws InvalidInputException,
+            NotServingException, OverCapacityException, DeadlineExceededException, ModelFailureException, InterruptedException {
         requireReady();
         Map<String, Object> validated = InputValidator.validate(host.repo().inputs(), inputs);
         // With dynamic batching, requests holding slots meet in the batcher (streaming ones do not).
-        return scheduler.run(() -> batcher != null ? batcher.infer(validated) : host.infer(validated));
+        return scheduler.run(() -> batcher != null ? batcher.infer(validated) : host.infer(validated), cancelled);
     }
 
     /**

@@ -9,7 +9,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.inferless.config.ConfigException;
 import dev.inferless.serving.testmodel.ControllableModel;
 import dev.inferless.serving.testmodel.TestRepos;
+import java.net.Socket;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -57,6 +59,23 @@ class HttpLimitsTest {
             assertThat(ok(server.post("/infer", "{\"prompt\": \"next\"}")).get("generated_result").asText()).isEqualTo("next");
             assertThat(value(server.get("/metrics").body(), "inferless_http_requests_total{route=\"/infer\",status=\"504\"}"))
                     .isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aClientThatHangsUpOnAnAnswerCancelsTheModelAndFreesItsSlot() throws Exception {
+        int cancelledBefore = ControllableModel.CANCELLATIONS_SEEN.get();
+        try (TestServer server = TestServer.start(repo(), "server.container_concurrency=1")) {
+            String body = "{\"prompt\": \"slow\", \"sleep_ms\": 600000}";
+            try (Socket socket = new Socket("127.0.0.1", server.runtime.port())) {
+                socket.getOutputStream().write(("POST /infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                waitFor(() -> metric(server, "inferless_requests_in_flight") == 1, "the request to reach the model");
+            }
+            waitFor(() -> ControllableModel.CANCELLATIONS_SEEN.get() > cancelledBefore, "the model to see its cancellation");
+            // One slot only: this succeeds only if the abandoned request gave it back.
+            assertThat(ok(server.post("/infer", "{\"prompt\": \"next\"}")).get("generated_result").asText()).isEqualTo("next");
         }
     }
 
