@@ -14,7 +14,10 @@ import java.util.function.IntConsumer;
  * loop: the {@link Scheduler} admits, prefills and retires at each step boundary; a
  * {@link StepRunner} runs the decode step of every decoding sequence (sampled on the host, or on
  * the device and launched ahead). Each request keeps its own sampling parameters, seed and stop
- * sequences ({@link Sequence}). Knows no tensors: the model does.
+ * sequences ({@link Sequence}). Knows no tensors: the model does. With
+ * {@link BatchLimits#batchInvariant()} a request's tokens and logits are bit for bit those it gets
+ * alone: the model computes each row as it would alone ({@link LanguageModel#setBatchInvariant}) and
+ * prompts are cut into chunks at fixed places ({@link Scheduler#prefillChunks}).
  */
 public final class ContinuousBatcher implements AutoCloseable {
 
@@ -36,6 +39,7 @@ public final class ContinuousBatcher implements AutoCloseable {
         this.model = model;
         this.tokenizer = tokenizer;
         this.contextWindow = PromptTokens.contextWindow(contextWindow, model.config().maxPositions());
+        model.setBatchInvariant(limits.batchInvariant());
         this.scheduler = new Scheduler(limits, model.maxSessions());
         this.onHost = new HostSampledSteps(model, batchSizes);
         this.onDevice = new DeviceSampledSteps(model, batchSizes);

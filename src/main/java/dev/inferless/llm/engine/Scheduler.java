@@ -90,12 +90,20 @@ final class Scheduler implements StepRunner.Batch {
         }
     }
 
-    /** This step's share of prompt work: up to maxPrefillTokens, to the earliest-admitted prompts first. */
+    /**
+     * This step's share of prompt work: up to maxPrefillTokens, to the earliest-admitted prompts first.
+     * Batch-invariant: a prompt runs in whole chunks of maxPrefillTokens from its start (the last one
+     * shorter), never in what another prompt left of the budget, so where it is cut does not depend on
+     * its neighbours; a chunk that does not fit waits for the next step.
+     */
     void prefillChunks(LanguageModel model) {
         int budget = limits.maxPrefillTokens();
         for (Iterator<Entry> it = running.iterator(); it.hasNext() && budget > 0; ) {
             Entry r = it.next();
             if (!r.sequence.prefilling()) {
+                continue;
+            }
+            if (limits.batchInvariant() && Math.min(limits.maxPrefillTokens(), r.sequence.promptLeft()) > budget) {
                 continue;
             }
             try {

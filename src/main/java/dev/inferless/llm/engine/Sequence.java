@@ -71,6 +71,11 @@ final class Sequence {
         return prompt.length + budget;
     }
 
+    /** Prompt tokens not in the cache yet. */
+    int promptLeft() {
+        return finish == null ? prompt.length - fed : 0;
+    }
+
     /** True while part of the prompt is not in the cache yet. */
     boolean prefilling() {
         return finish == null && fed < prompt.length;

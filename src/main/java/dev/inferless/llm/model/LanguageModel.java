@@ -31,6 +31,15 @@ public interface LanguageModel extends AutoCloseable {
         return logits;
     }
 
+    /**
+     * With {@code on}, every row of a decode step ({@link #decodeBatch}, and a device model's batched
+     * steps) is computed bit for bit as it would be alone, whatever else the step holds
+     * ({@code model.batch_invariant}). Batched rows may otherwise differ in the last bits, since the
+     * order of a row's sums may depend on the batch's size. The default {@link #decodeBatch} steps
+     * sessions one by one, so a model that keeps it has nothing to do; one that batches rows overrides this.
+     */
+    default void setBatchInvariant(boolean on) {}
+
     /** How many sessions may be open at once (a batch cannot be larger). */
     default int maxSessions() {
         return Integer.MAX_VALUE;

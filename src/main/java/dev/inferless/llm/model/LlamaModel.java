@@ -33,6 +33,7 @@ public final class LlamaModel implements LanguageModel {
     private final NDArray normEps;
     private final NDArray attentionScale;
     private volatile boolean closed;
+    private volatile boolean batchInvariant;
 
     /** Takes ownership of {@code manager}, which holds {@code weights}. */
     LlamaModel(LlamaConfig cfg, NDManager manager, Placement placement, LlamaWeights weights) {
@@ -171,8 +172,19 @@ public final class LlamaModel implements LanguageModel {
     }
 
     /**
-     * One decode step of B sequences: every projection and the MLP run once over [B, hidden];
-     * attention runs per sequence over its own cache (positions differ, so do cache lengths).
+     * Batch-invariant: each row of a step runs as a batch of one. A CPU matmul over B rows sums a
+     * row's products in an order that depends on B (a row's logits differ from its logits alone by
+     * ~1e-6), so rows that must not depend on their neighbours cannot share the projections.
+     */
+    @Override
+    public void setBatchInvariant(boolean on) {
+        batchInvariant = on;
+    }
+
+    /**
+     * One decode step of B sequences: every projection and the MLP run once over [B, hidden] (over
+     * [1, hidden] per sequence when batch-invariant); attention runs per sequence over its own cache
+     * (positions differ, so do cache lengths).
      */
     @Override
     public float[][] decodeBatch(List<DecodeSession> sessions, int[] tokens) {
@@ -193,16 +205,32 @@ public final class LlamaModel implements LanguageModel {
             caches[i] = s.readyForBatchedDecode(this, tokens[i]);
             positions[i] = s.position();
         }
+        float[][] out;
+        if (batchInvariant) {
+            out = new float[b][];
+            for (int i = 0; i < b; i++) {
+                out[i] = stepRows(new int[] {tokens[i]}, new int[] {positions[i]}, new KvCache[] {caches[i]})[0];
+            }
+        } else {
+            out = stepRows(tokens, positions, caches);
+        }
+        for (int i = 0; i < b; i++) {
+            ((LlamaDecodeSession) sessions.get(i)).advanceOne();
+        }
+        return out;
+    }
+
+    /** One forwardBatch over these rows: float logits per row. */
+    private float[][] stepRows(int[] tokens, int[] positions, KvCache[] caches) {
         float[] flat;
         try (NDManager step = manager.newSubManager()) {
             NDArray logits = forwardBatch(step, embed(step, tokens), positions, caches);
             flat = logits.toType(DataType.FLOAT32, false).toDevice(ai.djl.Device.cpu(), false).toFloatArray();
         }
         int vocab = cfg.vocabSize();
-        float[][] out = new float[b][];
-        for (int i = 0; i < b; i++) {
+        float[][] out = new float[tokens.length][];
+        for (int i = 0; i < tokens.length; i++) {
             out[i] = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
-            ((LlamaDecodeSession) sessions.get(i)).advanceOne();
         }
         return out;
     }

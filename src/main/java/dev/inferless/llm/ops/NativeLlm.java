@@ -110,6 +110,14 @@ public final class NativeLlm {
     public static native void addLayer(long model, long inputNorm, long postNorm, long[] qkv, long[] o,
                                        long[] gateUp, long[] down);
 
+    /**
+     * With {@code on}, each row of a decode step is computed bit for bit as it would be alone, whatever
+     * the step's size and other rows: every reduction a row sees runs in an order fixed by the model
+     * alone (the attention's split of the positions, the int4 matmuls' kernel, lm_head at one row count,
+     * no RMSNorm folded into one-row steps). Off by default (faster at one row).
+     */
+    public static native void setBatchInvariant(long model, boolean on);
+
     /** Starts sequence {@code sequence} over with room for {@code capacity} positions. */
     public static native void begin(long model, int sequence, int capacity);
 

@@ -186,6 +186,12 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
         return new FastDecodeSession(this, sequence, maxTokens);
     }
 
+    /** The library's batch-invariant decode steps (see NativeLlm.setBatchInvariant). */
+    @Override
+    public synchronized void setBatchInvariant(boolean on) {
+        NativeLlm.setBatchInvariant(open(), on);
+    }
+
     /** One KV cache per sequence; a decode step takes any subset of them. */
     @Override
     public int maxSessions() {
