@@ -13,6 +13,9 @@
 #             cold start from the server's /metrics), SIGTERM
 #   load    serve it with 64 slots and model.max_batch_size=$MAX_BATCH (16), then LoadTest at concurrency
 #             $LOAD_LEVELS (1,4,16), $LOAD_REQUESTS (2) requests per client, $LOAD_TOKENS (128) tokens each
+#   batchinv  serve it with model.batch_invariant false, then true: 16 concurrent copies of a seeded
+#             temperature-1 request against it alone (scripts/gpu/batch_invariance.py; with true every
+#             line must read 16/16), then LoadTest at 1 and 16 clients, $LOAD_TOKENS tokens: the cost
 #   fastbench fast_check bench: the native decoder alone on random 34B-shaped weights (both int4
 #             kernels, batch buckets 1-16, per-matmul timings, a step profile, copy bandwidth)
 #   hf      HF transformers bf16 on the same shape (scripts/gpu/hf_baseline.py)
@@ -120,6 +123,17 @@ for phase in "$@"; do
         --out "$OUT/load-$(basename "$CKPT").md" > "$OUT/load-$(basename "$CKPT").log" 2>&1; echo "loadtest exit $?"
       cat "$OUT/load-$(basename "$CKPT").md" 2>/dev/null
       stop_server ;;
+    batchinv)
+      for mode in false true; do
+        start_server "$OUT/batchinv-$mode-serve.log" --set logging.request_log=false --set model.batch_invariant=$mode
+        python3 "$root/scripts/gpu/batch_invariance.py" | sed "s/^/batch_invariant=$mode /"
+        echo "batch_invariant=$mode check exit ${PIPESTATUS[0]}"
+        "$java" -Xmx4g -cp "$jar" dev.inferless.bench.LoadTest --url http://127.0.0.1:8080 --concurrency 1,16 \
+          --requests-per-client 2 --max-tokens "${LOAD_TOKENS:-128}" --out "$OUT/batchinv-$mode-load.md" \
+          > "$OUT/batchinv-$mode-load.log" 2>&1; echo "batch_invariant=$mode loadtest exit $?"
+        cat "$OUT/batchinv-$mode-load.md" 2>/dev/null
+        stop_server
+      done ;;
     fastbench)
       /tmp/llm_ops_build/fast_check bench 48 512 "$OUT/fastbench.jsonl" > "$OUT/fastbench.log" 2>&1; echo "fast_check bench exit $?"
       grep -E "copy_bandwidth|decode_graph|batch_|step_profile" "$OUT/fastbench.log" | cut -c1-260 ;;
