@@ -3,6 +3,7 @@
 #include "dependent_launch.cuh"
 
 #include <algorithm>
+#include <limits>
 
 namespace llmops::kernels {
 namespace {
@@ -337,6 +338,10 @@ int decodeAttentionSplits(int m, int hq, int capacity) {
     const int wanted = (2 * sms + hq * m - 1) / (hq * m);
     const int byLength = capacity / 64 > 1 ? capacity / 64 : 1;
     return std::max(1, std::min({wanted, byLength, 16}));
+}
+
+int batchInvariantAttentionSplits(int hq) {
+    return decodeAttentionSplits(1, hq, std::numeric_limits<int>::max());
 }
 
 cudaError_t decodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* kCache, const __nv_bfloat16* vCache,

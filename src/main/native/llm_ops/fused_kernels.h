@@ -56,4 +56,9 @@ cudaError_t decodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* kCache,
 // Splits of the positions that keep the device busy for m rows of hq heads over a cache of capacity.
 int decodeAttentionSplits(int m, int hq, int capacity);
 
+// The splits of batch-invariant steps (model.batch_invariant): the one-row choice, bounded by nothing
+// that changes from step to step (the rows, the caches' capacity), so that every step cuts a row's
+// positions at the same places and joins the parts in the same order.
+int batchInvariantAttentionSplits(int hq);
+
 }  // namespace llmops::kernels

@@ -80,7 +80,7 @@ at::Tensor ropeAndCacheWrite(const at::Tensor& qkv, const at::Tensor& positions,
 
 at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
                            const at::Tensor& positions, const at::Tensor& sequences, int64_t hq,
-                           const at::Tensor& scatter) {
+                           const at::Tensor& scatter, bool batchInvariant) {
     const int64_t hkv = keys.size(1), capacity = keys.size(2), d = keys.size(3), m = positions.numel();
     require(kernels::decodeAttentionSupports(static_cast<int>(d)), "decodeAttention takes head_dim 32, 64 or 128");
     require(q.is_contiguous() && q.size(1) == hkv && q.size(2) == (hq / hkv) * m && keys.is_contiguous() &&
@@ -89,7 +89,9 @@ at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& keys, const at
             (sequences.scalar_type() == at::kLong && sequences.numel() == m)), "positions and sequences must be int64 [M]");
     require(!scatter.defined() || (scatter.scalar_type() == at::kLong && scatter.numel() == hq * d), "scatter must be int64 [hq * d]");
     at::Tensor out = at::empty({m, hq * d}, q.options());
-    const int splits = kernels::decodeAttentionSplits(static_cast<int>(m), static_cast<int>(hq), static_cast<int>(capacity));
+    const int splits = batchInvariant ? kernels::batchInvariantAttentionSplits(static_cast<int>(hq))
+                                      : kernels::decodeAttentionSplits(static_cast<int>(m), static_cast<int>(hq),
+                                                                       static_cast<int>(capacity));
     at::Tensor partials = splits > 1 ? at::empty({m, hq, splits, d + 2}, q.options().dtype(at::kFloat)) : at::Tensor();
     checkCuda(kernels::decodeAttention(bf16(q), bf16(keys), bf16(values), positions.data_ptr<int64_t>(), indexes(sequences),
                                    indexes(scatter), bf16(out), splits > 1 ? partials.data_ptr<float>() : nullptr, splits,

@@ -25,9 +25,10 @@ at::Tensor ropeAndCacheWrite(const at::Tensor& qkv, const at::Tensor& positions,
 // Attention of M new tokens, row i over positions 0..positions[i] of sequence sequences[i]'s cache:
 // q [1, hkv, group * M, d] -> [M, hq * d], its columns scattered by `scatter` when defined (the
 // inverse of the next matmul's act-order gather). The decode step's replacement for SDPA with a mask.
+// batchInvariant: the positions split the same way whatever M and the caches' capacity are.
 at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
                            const at::Tensor& positions, const at::Tensor& sequences, int64_t hq,
-                           const at::Tensor& scatter);
+                           const at::Tensor& scatter, bool batchInvariant = false);
 
 // silu(gate) * up of gateUp [M, 2F], columns gathered by perm when defined: bf16 [M, F].
 at::Tensor siluMul(const at::Tensor& gateUp, const at::Tensor& perm);

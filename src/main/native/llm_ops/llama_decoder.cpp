@@ -70,6 +70,13 @@ void LlamaDecoder::omitForTiming(int kernels) {
     buckets_.clear();
 }
 
+void LlamaDecoder::setBatchInvariant(bool on) {
+    if (on == batchInvariant_) return;
+    if (device_.is_cuda()) c10::cuda::device_synchronize();  // no step launched ahead may still run the graphs about to go
+    batchInvariant_ = on;
+    buckets_.clear();  // captured with the other kernels
+}
+
 void LlamaDecoder::checkSequence(int64_t sequence) const {
     require(sequence >= 0 && sequence < sequences(),
             "sequence " + std::to_string(sequence) + " outside [0, " + std::to_string(sequences()) + ")");
@@ -141,7 +148,8 @@ at::Tensor LlamaDecoder::attention(size_t layer, const at::Tensor& qkv, const at
     if (!mask.defined()) {
         // GQA without copying the cache: the query heads of one KV head become rows (g * M + i).
         at::Tensor q = ropeAndCacheWrite(qkv, positions, sequences, cos_, sin_, keys_[layer], values_[layer], hq, hkv);
-        return decodeAttention(q, keys_[layer], values_[layer], positions, sequences, hq, scatters_[layer].o);
+        return decodeAttention(q, keys_[layer], values_[layer], positions, sequences, hq, scatters_[layer].o,
+                               batchInvariant_);
     }
     at::Tensor keys = keys_[layer].narrow(0, prefillSequence, 1), values = values_[layer].narrow(0, prefillSequence, 1);
     at::Tensor q = ropeAndCacheWrite(qkv, positions, at::Tensor(), cos_, sin_, keys, values, hq, hkv);
@@ -166,7 +174,10 @@ at::Tensor LlamaDecoder::forward(const at::Tensor& tokens, const at::Tensor& pos
         // norm kernel between the matmuls. Measured (docs/fast-path.md): at one row the step 7.61 ->
         // 7.30 ms (H100); folded at 4 to 16 rows it lost 4-6%, the kernels giving L1 to the sums of
         // squares. Act-order gathers ride on the kernels that produce each input (single-part linears).
-        const bool fold = decoding && x.size(0) == 1 && !(omit & kOmitNorms);
+        // Batch-invariant steps never fold: a folded norm rounds differently, and a row alone would not
+        // give what it gives beside others. (The int4 kernel itself sums a row in one order at every
+        // row count: 8 warps over fixed k-blocks, no split of K across blocks.)
+        const bool fold = decoding && x.size(0) == 1 && !(omit & kOmitNorms) && !batchInvariant_;
         at::Tensor permQkv = l.qkv.inputPermutation();
         at::Tensor qkv;
         if (inputNorm.scaled.defined()) {
@@ -201,6 +212,14 @@ at::Tensor LlamaDecoder::forward(const at::Tensor& tokens, const at::Tensor& pos
     }
     at::Tensor normed = addRmsNorm(x, delta, finalNorm_, eps, at::Tensor());
     at::Tensor rows = decoding ? normed : normed.narrow(0, x.size(0) - 1, 1);
+    if (decoding && batchInvariant_) {
+        // cuBLAS picks its kernel (and its split of K) by the row count: every step at the largest
+        // bucket's, so that a row's logits do not depend on how many rows share its step.
+        const int64_t m = rows.size(0);
+        at::Tensor padded = at::zeros({this->sequences(), rows.size(1)}, rows.options());
+        padded.narrow(0, 0, m).copy_(rows);
+        return at::matmul(padded, lmHead_.t()).narrow(0, 0, m).to(at::kFloat);
+    }
     return at::matmul(rows, lmHead_.t()).to(at::kFloat);
 }
 

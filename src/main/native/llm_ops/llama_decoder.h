@@ -42,6 +42,11 @@ class LlamaDecoder {
     // OmittedKernels) and compute nothing meaningful until this is called with 0.
     enum OmittedKernels : int { kOmitAttention = 1, kOmitNorms = 2, kOmitSiluMul = 4 };
     void omitForTiming(int kernels);
+    // model.batch_invariant: each row of a decode step is computed bit for bit as it would be alone,
+    // whatever else the step holds (forward: every reduction in an order the step's rows do not
+    // change). Off: one-row steps fold the norms and lm_head runs at the step's row count (faster).
+    void setBatchInvariant(bool on);
+    bool batchInvariant() const { return batchInvariant_; }
     // Sequence `sequence` starts over with room for `capacity` positions. Grows every cache when
     // needed (copying what they hold; the graphs are captured again).
     void begin(int64_t sequence, int64_t capacity);
@@ -108,6 +113,7 @@ class LlamaDecoder {
     std::vector<bool> sampled_;              // per sequence: lastTokens_ holds its next token
     at::Tensor lastTokens_, stepSequences_;
     bool useGraphs_ = false;
+    bool batchInvariant_ = false;
     int omitted_ = 0;
     int64_t capacity_ = 0;
 };

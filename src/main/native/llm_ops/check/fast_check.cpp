@@ -466,6 +466,92 @@ void checkDeviceFedSteps(PartKind kind, const std::string& format) {
            differing == 0 && compared > 0);
 }
 
+// ---- batch invariance (model.batch_invariant) ----------------------------------------------------
+
+// The premise of batch-invariant steps: our int4 matmul sums each row in one order at every row
+// count, so row r of an M-row product equals row r's product alone, bit for bit (M = 2 to 16: the
+// one-row, up-to-8-row and 16-row kernels; G >= 128 sums scaled per group, G = 64 dequantized).
+void checkInt4RowInvariance(const std::string& name, int64_t k, int64_t n, int64_t groupSize, bool actOrder, bool awq) {
+    QuantProjection p = randomQuantProjection(k, n, groupSize, actOrder, at::Tensor(), 1.0 / (6.3 * std::sqrt(k)));
+    Linear linear;
+    linear.parts = {buildPart({unpackOnDevice(p, awq)}, 4, PartKind::Mma)};
+    const at::Tensor x = at::randn({16, k}, at::kFloat).to(at::kBFloat16).to(cuda);
+    std::vector<at::Tensor> alone;
+    for (int64_t r = 0; r < 16; ++r) alone.push_back(linear.forward(x.narrow(0, r, 1)).to(at::kCPU, at::kFloat));
+    int compared = 0, differing = 0;
+    for (int64_t m : {2, 5, 8, 9, 16}) {
+        const at::Tensor y = linear.forward(x.narrow(0, 0, m)).to(at::kCPU, at::kFloat);
+        for (int64_t r = 0; r < m; ++r, ++compared) differing += at::equal(y.narrow(0, r, 1), alone[r]) ? 0 : 1;
+    }
+    report("batch_invariant/int4_rows/" + name,
+           "\"rows_compared\":" + std::to_string(compared) + ",\"rows_differing\":" + std::to_string(differing),
+           differing == 0 && compared > 0);
+}
+
+// model.batch_invariant: one sequence's logits decoded alone and beside 1, 4 and 15 others (steps of
+// 2, 5 and 16 rows: buckets 2, 8 and 16; fresh neighbours of other lengths, one of them growing the
+// caches; the sequence's row moving through the step) are equal bit for bit, its prefill's too.
+// Teacher-forced on the same tokens, graphs as served. The same runs without the option are reported
+// beside it: the rows that differ there are what the option fixes.
+void checkBatchInvariance(const std::string& format, int64_t headDim) {
+    LlamaDims d{256, 512, 2, 8, 2, headDim, 512, 2048, 1e-5, 10000.0, 1.0};
+    TinyModel m = tinyModel(format, d, PartKind::Mma, 16);
+    LlamaDecoder& model = *m.fast;
+    model.useGraphs(true);
+    auto randomTokens = [&](int64_t n) {
+        std::vector<int64_t> t;
+        for (int64_t i = 0; i < n; ++i) t.push_back(at::randint(0, d.vocab, {1}, at::kLong).item<int64_t>());
+        return t;
+    };
+    const std::vector<int64_t> prompt = randomTokens(45), fed = randomTokens(20);
+    // Sequence 0's prefill logits, then its row of each decode step, beside `others` sequences.
+    auto run = [&](int64_t others) {
+        std::vector<at::Tensor> out;
+        model.begin(0, 128);
+        out.push_back(model.prefill(0, prompt).to(at::kCPU));
+        for (int64_t s = 1; s <= others; ++s) {
+            const int64_t room = s == others && others > 1 ? std::min(model.capacity() + 256, d.maxPositions) : 128;
+            model.begin(s, room);
+            model.prefill(s, randomTokens(1 + at::randint(0, 90, {1}, at::kLong).item<int64_t>()));
+        }
+        for (size_t step = 0; step < fed.size(); ++step) {
+            const int64_t row = static_cast<int64_t>(step) % (others + 1);
+            std::vector<int64_t> ids, tokens;
+            for (int64_t s = 1; s <= others; ++s) {
+                ids.push_back(s);
+                tokens.push_back(randomTokens(1).front());
+            }
+            ids.insert(ids.begin() + row, 0);
+            tokens.insert(tokens.begin() + row, fed[step]);
+            out.push_back(model.decode(ids, tokens)[row].to(at::kCPU));
+        }
+        return out;
+    };
+    std::map<bool, int> rowsDiffering;
+    std::map<bool, bool> prefillEqual;
+    int compared = 0;
+    for (bool invariant : {true, false}) {
+        model.setBatchInvariant(invariant);
+        prefillEqual[invariant] = true;
+        const std::vector<at::Tensor> alone = run(0);
+        for (int64_t others : {1, 4, 15}) {
+            const std::vector<at::Tensor> beside = run(others);
+            prefillEqual[invariant] = prefillEqual[invariant] && at::equal(alone.front(), beside.front());
+            for (size_t i = 1; i < alone.size(); ++i) {
+                rowsDiffering[invariant] += at::equal(alone[i], beside[i]) ? 0 : 1;
+                compared += invariant ? 1 : 0;
+            }
+        }
+    }
+    model.setBatchInvariant(false);
+    report("batch_invariant/mma/" + format + "/head_dim_" + std::to_string(headDim),
+           "\"rows_compared\":" + std::to_string(compared) + ",\"rows_differing\":" + std::to_string(rowsDiffering[true]) +
+               ",\"prefill_equal\":" + (prefillEqual[true] ? "true" : "false") +
+               ",\"default_rows_differing\":" + std::to_string(rowsDiffering[false]) +
+               ",\"default_prefill_equal\":" + (prefillEqual[false] ? "true" : "false"),
+           rowsDiffering[true] == 0 && prefillEqual[true] && compared > 0);
+}
+
 // ---- sampling ------------------------------------------------------------------------------------
 
 // Expected distribution, computed independently in double with plain loops (HF semantics).
@@ -829,6 +915,39 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
                    ",\"ratio_to_host_fed\":" + num(seconds / aheadSeconds));
     }
 
+    // model.batch_invariant (our kernel's guarantee): steps launched ahead as above at 1 and 16
+    // sequences with the option on, against the same steps without it, back to back.
+    if (kind == PartKind::Mma) {
+        for (int64_t b : {1, 16}) {
+            std::map<bool, double> tps;
+            for (bool invariant : {false, true}) {
+                model.setBatchInvariant(invariant);
+                std::vector<int64_t> ids, tokens;
+                for (int64_t s = 0; s < b; ++s) {
+                    model.begin(s, capacity);
+                    ids.push_back(s);
+                    tokens.push_back(sampling.prefillSample(s, prompt, {1.0, 0, 1.0, 1.0}, static_cast<uint64_t>(s)));
+                }
+                tokens = sampling.step(ids, tokens);  // capture
+                const int64_t steps = 128;
+                const std::vector<int64_t> onDevice(ids.size(), -1);
+                c10::cuda::device_synchronize();
+                const auto t0 = std::chrono::steady_clock::now();
+                sampling.submit(ids, tokens);
+                for (int64_t i = 1; i < steps; ++i) {
+                    sampling.submit(ids, onDevice);
+                    tokens = sampling.collect();
+                }
+                tokens = sampling.collect();
+                tps[invariant] = b * steps / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            }
+            model.setBatchInvariant(false);
+            report("bench/" + tag + "/batch_invariant_batch_" + std::to_string(b),
+                   "\"sequences\":" + std::to_string(b) + ",\"tokens_per_s\":" + num(tps[true]) +
+                       ",\"default_tokens_per_s\":" + num(tps[false]) + ",\"ratio_to_default\":" + num(tps[true] / tps[false]));
+        }
+    }
+
     // Profile of one decode step, each piece captured alone in a graph and timed by replay. The
     // matmuls run as in the step: their act-order gathers happen in the kernels upstream.
     model.useGraphs(true);
@@ -1080,6 +1199,11 @@ int main(int argc, char** argv) {
             }
             checkBatch(PartKind::Tinygemm, "bf16", 64);
             checkModel(PartKind::Mma, "awq-g128", 128);
+            checkInt4RowInvariance("gptq_g128_actorder", 2048, 768, 128, true, false);
+            checkInt4RowInvariance("gptq_g64_actorder", 2048, 768, 64, true, false);
+            checkInt4RowInvariance("awq_g128", 1024, 512, 128, false, true);
+            for (const char* f : {"gptq-g64-actorder", "gptq-g-1", "awq-g128"}) checkBatchInvariance(f, 64);
+            checkBatchInvariance("gptq-g64-actorder-unshared", 128);
             checkSampler();
             checkFusedSampling();
             for (PartKind kind : {PartKind::Tinygemm, PartKind::Mma}) checkDeviceFedSteps(kind, "gptq-g64-actorder");
