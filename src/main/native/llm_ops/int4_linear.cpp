@@ -348,8 +348,15 @@ at::Tensor LinearPart::forward(const at::Tensor& x, bool permuted) const {
     }
     require(inputCopies() == 1, "input copies need an mma part");
     at::Tensor a = perm.defined() && !permuted ? x.index_select(1, perm) : x;
-    if (kind == PartKind::Tinygemm) return at::_weight_int4pack_mm(a.contiguous(), weight, groupSize, scalesZeros);
-    return at::matmul(a, weight.t());
+    const int64_t m = a.size(0);
+    if (m < minRows) {
+        at::Tensor padded = at::zeros({minRows, a.size(1)}, a.options());
+        padded.narrow(0, 0, m).copy_(a);
+        a = padded;
+    }
+    at::Tensor y = kind == PartKind::Tinygemm ? at::_weight_int4pack_mm(a.contiguous(), weight, groupSize, scalesZeros)
+                                              : at::matmul(a, weight.t());
+    return y.size(0) == m ? y : y.narrow(0, 0, m);
 }
 
 at::Tensor Linear::forwardPermuted(const at::Tensor& x) const {

@@ -38,6 +38,9 @@ struct LinearPart {
     int64_t groupSize = 0;   // int4 kinds: input features per scale
     PartKind kind = PartKind::Dense;
     at::Tensor partStarts;   // int64 [P] on the host: the first output column of each input copy; undefined: one copy
+    // Dense and tinygemm parts: an input of fewer rows runs padded to this many (0: as it is). Their
+    // kernels (cuBLAS, torch's) are chosen by the row count, so batch-invariant steps run them at one.
+    int64_t minRows = 0;
 
     bool isInt4() const { return kind != PartKind::Dense; }
     // Gathered copies of the input the matmul reads (P for a [P, K] perm, else 1).

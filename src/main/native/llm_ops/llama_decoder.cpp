@@ -16,6 +16,16 @@
 #include <string>
 
 namespace llmops {
+namespace {
+
+// Batch-invariant steps run the parts whose kernel is chosen by the row count (dense: cuBLAS; torch's
+// tinygemm) at `rows` rows (0: as they come). Our mma kernel sums a row the same way at any count.
+void padRowsOf(DecoderLayer& layer, int64_t rows) {
+    for (Linear* linear : {&layer.qkv, &layer.o, &layer.gateUp, &layer.down})
+        for (LinearPart& part : linear->parts) part.minRows = part.kind == PartKind::Mma ? 0 : rows;
+}
+
+}  // namespace
 
 int64_t cacheCapacityFor(int64_t tokens) {
     const int64_t step = 256;
@@ -53,6 +63,7 @@ void LlamaDecoder::addLayer(DecoderLayer layer) {
     layer.inputNorm = layer.inputNorm.to(at::kBFloat16).contiguous();
     layer.postNorm = layer.postNorm.to(at::kBFloat16).contiguous();
     scatters_.push_back({layer.qkv.inputScatter(), inversePermutation(layer.o.inputPermutation()), layer.gateUp.inputScatter()});
+    padRowsOf(layer, batchInvariant_ ? sequences() : 0);
     layers_.push_back(std::move(layer));
     buckets_.clear();
     // Repacking leaves large freed blocks in torch's cache: give them back once the model is whole.
@@ -74,6 +85,7 @@ void LlamaDecoder::setBatchInvariant(bool on) {
     if (on == batchInvariant_) return;
     if (device_.is_cuda()) c10::cuda::device_synchronize();  // no step launched ahead may still run the graphs about to go
     batchInvariant_ = on;
+    for (DecoderLayer& layer : layers_) padRowsOf(layer, on ? sequences() : 0);
     buckets_.clear();  // captured with the other kernels
 }
 

@@ -1202,7 +1202,7 @@ int main(int argc, char** argv) {
             checkInt4RowInvariance("gptq_g128_actorder", 2048, 768, 128, true, false);
             checkInt4RowInvariance("gptq_g64_actorder", 2048, 768, 64, true, false);
             checkInt4RowInvariance("awq_g128", 1024, 512, 128, false, true);
-            for (const char* f : {"gptq-g64-actorder", "gptq-g-1", "awq-g128"}) checkBatchInvariance(f, 64);
+            for (const char* f : {"gptq-g64-actorder", "gptq-g-1", "awq-g128", "bf16"}) checkBatchInvariance(f, 64);
             checkBatchInvariance("gptq-g64-actorder-unshared", 128);
             checkSampler();
             checkFusedSampling();
