@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.inferless.llm.checkpoint.Checkpoint;
 import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
+import dev.inferless.llm.engine.BatchLimits;
+import dev.inferless.llm.engine.ContinuousBatcher;
 import dev.inferless.llm.engine.GenerationRequest;
 import dev.inferless.llm.engine.Generator;
 import dev.inferless.llm.engine.LogprobsRequest;
@@ -18,10 +20,16 @@ import dev.inferless.llm.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Run on the GPU host (scripts/gpu/run.sh): the portable engine on CUDA against the same engine on
@@ -35,6 +43,9 @@ import java.util.Random;
  * prompts, other lengths; one joins late), through LanguageModel.decodeBatch.
  * "fast-logprobs": a request asking for logprobs (top 5) on the native path, through the Generator,
  * against CPU float32's, within 0.1 over the steps where both chose the same greedy tokens.
+ * "fast-batch-invariant": model.batch_invariant on the native path, through the continuous batcher:
+ * 16 concurrent copies of a seeded temperature-1 request equal the request alone, bit for bit,
+ * without logprobs (sampled on the device) and with them (logits to the host).
  * Usage: GpuEngineCheck OUT_JSON
  */
 public final class GpuEngineCheck {
@@ -110,6 +121,10 @@ public final class GpuEngineCheck {
                     allPass &= Boolean.TRUE.equals(r.get("pass"));
                     System.out.printf("%-26s %-9s %s%n", f.name(), "logprobs", r);
                     results.add(r);
+                    r = fastBatchInvariant(ckpt, f.name(), seed);
+                    allPass &= Boolean.TRUE.equals(r.get("pass"));
+                    System.out.printf("%-26s %-9s %s%n", f.name(), "invariant", r);
+                    results.add(r);
                 }
             }
         }
@@ -173,6 +188,63 @@ public final class GpuEngineCheck {
             r.put("pass", false);
         }
         return r;
+    }
+
+    static final int COPIES = 16;
+
+    /**
+     * model.batch_invariant on the native path: a seeded temperature-1 request alone through the
+     * continuous batcher, then 16 copies of it at once; every copy's text (and logprobs, asked in a
+     * second pass) must equal the request's alone.
+     */
+    static Map<String, Object> fastBatchInvariant(Checkpoint ckpt, String name, long seed) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("format", name);
+        r.put("dtype", "fast-batch-invariant");
+        boolean pass = true;
+        try (Tokenizer tokenizer = Tokenizer.load(ckpt.tokenizerJson(), ckpt.config().bosTokenId(), ckpt.config().eosTokenId());
+             LanguageModel m = FastLlamaModel.load(ckpt, COPIES, true);
+             ContinuousBatcher batcher = new ContinuousBatcher(m, tokenizer, 0, new BatchLimits(COPIES, 512, 0, true), b -> {})) {
+            for (boolean logprobs : new boolean[] {false, true}) {
+                String alone = seededOutput(batcher, seed, logprobs);
+                ExecutorService pool = Executors.newFixedThreadPool(COPIES);
+                int equal = 0;
+                try {
+                    CountDownLatch go = new CountDownLatch(1);
+                    List<Future<String>> copies = new ArrayList<>();
+                    for (int i = 0; i < COPIES; i++) {
+                        copies.add(pool.submit(() -> {
+                            go.await();
+                            return seededOutput(batcher, seed, logprobs);
+                        }));
+                    }
+                    go.countDown();
+                    for (Future<String> c : copies) equal += c.get(120, TimeUnit.SECONDS).equals(alone) ? 1 : 0;
+                } finally {
+                    pool.shutdownNow();
+                }
+                r.put(logprobs ? "copiesEqualWithLogprobs" : "copiesEqual", equal + "/" + COPIES);
+                pass &= equal == COPIES;
+            }
+        } catch (Exception e) {
+            r.put("error", String.valueOf(e));
+            pass = false;
+        }
+        r.put("pass", pass);
+        return r;
+    }
+
+    /** The text of a seeded temperature-1 request, then its tokens' logprobs (top 5) when asked, exactly. */
+    private static String seededOutput(ContinuousBatcher batcher, long seed, boolean logprobs) {
+        List<TokenLogprobs> sink = new ArrayList<>();
+        GenerationRequest request = new GenerationRequest("def fib(n):", STEPS, 1.0, 1, 0, 1, seed, List.of(), true,
+                logprobs ? new LogprobsRequest(5, sink::add) : null);
+        StringBuilder out = new StringBuilder(batcher.generate(request, () -> false, piece -> {}).text());
+        for (TokenLogprobs t : sink) {
+            out.append('\n').append(t.token()).append(' ').append(t.logprob()).append(' ')
+                    .append(Arrays.toString(t.topTokens())).append(Arrays.toString(t.topLogprobs()));
+        }
+        return out.toString();
     }
 
     private static GenerationRequest logprobsRequest(List<TokenLogprobs> sink) {
