@@ -130,7 +130,14 @@ at::Tensor DeviceSampler::sampleOnDevice(const at::Tensor& logits, const std::ve
         rows.push_back(p);
     }
     at::Tensor l = logits.to(at::kFloat).contiguous();
-    if (truncates) l = processLogits(l, seen_.index_select(0, ids), rows).contiguous();
+    if (truncates && batchInvariant_ && n > 1) {
+        std::vector<at::Tensor> processed;
+        for (int64_t i = 0; i < n; ++i)
+            processed.push_back(processLogits(l.narrow(0, i, 1), seen_.index_select(0, ids.narrow(0, i, 1)), {rows[i]}));
+        l = at::cat(processed).contiguous();
+    } else if (truncates) {
+        l = processLogits(l, seen_.index_select(0, ids), rows).contiguous();
+    }
     at::Tensor tokens = at::empty({n}, ids.options());
     const at::Tensor rowsOf = ids.contiguous();
     const kernels::SamplingState state{temperature_.data_ptr<float>(), penalty_.data_ptr<float>(),

@@ -39,6 +39,9 @@ class DeviceSampler {
     // int64 [n] on the device; no host synchronization unless a row uses top-k or top-p.
     at::Tensor sampleOnDevice(const at::Tensor& logits, const std::vector<int64_t>& sequences, const at::Tensor& ids,
                               const at::Tensor& lastTokens);
+    // model.batch_invariant: rows with top-k or top-p are processed one by one, as each would be alone
+    // (torch's sort and cumsum may take another algorithm for one row than for several).
+    void setBatchInvariant(bool on) { batchInvariant_ = on; }
 
   private:
     int64_t vocab_;
@@ -46,6 +49,7 @@ class DeviceSampler {
     at::Tensor temperature_, penalty_;  // float [sequences]; temperature 0 = greedy
     at::Tensor seeds_, steps_;         // int64 [sequences]
     std::vector<SamplingParams> params_;
+    bool batchInvariant_ = false;
 };
 
 }  // namespace llmops

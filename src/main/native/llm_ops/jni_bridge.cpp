@@ -213,7 +213,7 @@ JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_addLayer(
 JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_setBatchInvariant(JNIEnv* env, jclass, jlong model,
                                                                               jboolean on) {
     guarded<int>(env, 0, [&] {
-        modelAt(model).decoder.setBatchInvariant(on == JNI_TRUE);
+        modelAt(model).setBatchInvariant(on == JNI_TRUE);
         return 0;
     });
 }

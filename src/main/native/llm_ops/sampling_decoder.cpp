@@ -59,6 +59,11 @@ std::vector<int64_t> SamplingDecoder::collect() {
     return std::vector<int64_t>(t, t + step.tokens.numel());
 }
 
+void SamplingDecoder::setBatchInvariant(bool on) {
+    decoder.setBatchInvariant(on);
+    sampler.setBatchInvariant(on);
+}
+
 std::vector<int64_t> SamplingDecoder::step(const std::vector<int64_t>& sequences, const std::vector<int64_t>& tokens) {
     require(launched_.empty(), "decode steps are in flight; collect them first");
     submit(sequences, tokens);

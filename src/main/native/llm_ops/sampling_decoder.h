@@ -35,6 +35,8 @@ class SamplingDecoder {
     // submit then collect, with nothing else in flight.
     std::vector<int64_t> step(const std::vector<int64_t>& sequences, const std::vector<int64_t>& tokens);
     size_t inFlight() const { return launched_.size(); }
+    // model.batch_invariant for the decoder's steps and the sampler's processing (see both).
+    void setBatchInvariant(bool on);
 
     LlamaDecoder decoder;
     DeviceSampler sampler;

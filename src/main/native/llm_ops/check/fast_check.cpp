@@ -921,7 +921,7 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
         for (int64_t b : {1, 16}) {
             std::map<bool, double> tps;
             for (bool invariant : {false, true}) {
-                model.setBatchInvariant(invariant);
+                sampling.setBatchInvariant(invariant);
                 std::vector<int64_t> ids, tokens;
                 for (int64_t s = 0; s < b; ++s) {
                     model.begin(s, capacity);
@@ -941,7 +941,7 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
                 tokens = sampling.collect();
                 tps[invariant] = b * steps / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             }
-            model.setBatchInvariant(false);
+            sampling.setBatchInvariant(false);
             report("bench/" + tag + "/batch_invariant_batch_" + std::to_string(b),
                    "\"sequences\":" + std::to_string(b) + ",\"tokens_per_s\":" + num(tps[true]) +
                        ",\"default_tokens_per_s\":" + num(tps[false]) + ",\"ratio_to_default\":" + num(tps[true] / tps[false]));
