@@ -39,7 +39,9 @@ public final class ContinuousBatcher implements AutoCloseable {
         this.model = model;
         this.tokenizer = tokenizer;
         this.contextWindow = PromptTokens.contextWindow(contextWindow, model.config().maxPositions());
-        model.setBatchInvariant(limits.batchInvariant());
+        if (limits.batchInvariant()) {
+            model.setBatchInvariant(true);
+        }
         this.scheduler = new Scheduler(limits, model.maxSessions());
         this.onHost = new HostSampledSteps(model, batchSizes);
         this.onDevice = new DeviceSampledSteps(model, batchSizes);
