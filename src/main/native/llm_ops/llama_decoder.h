@@ -46,7 +46,6 @@ class LlamaDecoder {
     // whatever else the step holds (forward: every reduction in an order the step's rows do not
     // change). Off: one-row steps fold the norms and lm_head runs at the step's row count (faster).
     void setBatchInvariant(bool on);
-    bool batchInvariant() const { return batchInvariant_; }
     // Sequence `sequence` starts over with room for `capacity` positions. Grows every cache when
     // needed (copying what they hold; the graphs are captured again).
     void begin(int64_t sequence, int64_t capacity);
