@@ -340,6 +340,12 @@ at::Tensor LinearPart::gather(const at::Tensor& x) const {
 }
 
 at::Tensor LinearPart::forward(const at::Tensor& x, bool permuted) const {
+    const int64_t m = x.size(0);
+    if (m < minRows) {
+        at::Tensor padded = at::zeros({minRows, x.size(1)}, x.options());
+        padded.narrow(0, 0, m).copy_(x);
+        return forward(padded, permuted).narrow(0, 0, m);
+    }
     if (kind == PartKind::Mma) {
         at::Tensor a = permuted ? x.contiguous() : gather(x);
         at::Tensor y = at::empty({a.size(0) / inputCopies(), weight.size(0) * 8}, a.options());
@@ -348,15 +354,8 @@ at::Tensor LinearPart::forward(const at::Tensor& x, bool permuted) const {
     }
     require(inputCopies() == 1, "input copies need an mma part");
     at::Tensor a = perm.defined() && !permuted ? x.index_select(1, perm) : x;
-    const int64_t m = a.size(0);
-    if (m < minRows) {
-        at::Tensor padded = at::zeros({minRows, a.size(1)}, a.options());
-        padded.narrow(0, 0, m).copy_(a);
-        a = padded;
-    }
-    at::Tensor y = kind == PartKind::Tinygemm ? at::_weight_int4pack_mm(a.contiguous(), weight, groupSize, scalesZeros)
-                                              : at::matmul(a, weight.t());
-    return y.size(0) == m ? y : y.narrow(0, 0, m);
+    if (kind == PartKind::Tinygemm) return at::_weight_int4pack_mm(a.contiguous(), weight, groupSize, scalesZeros);
+    return at::matmul(a, weight.t());
 }
 
 at::Tensor Linear::forwardPermuted(const at::Tensor& x) const {

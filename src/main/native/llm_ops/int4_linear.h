@@ -38,8 +38,8 @@ struct LinearPart {
     int64_t groupSize = 0;   // int4 kinds: input features per scale
     PartKind kind = PartKind::Dense;
     at::Tensor partStarts;   // int64 [P] on the host: the first output column of each input copy; undefined: one copy
-    // Dense and tinygemm parts: an input of fewer rows runs padded to this many (0: as it is). Their
-    // kernels (cuBLAS, torch's) are chosen by the row count, so batch-invariant steps run them at one.
+    // An input of fewer rows runs padded to this many (0: as it is). Batch-invariant steps set it on
+    // parts whose kernel is chosen by the row count (dense: cuBLAS; tinygemm: torch's), to run them at one.
     int64_t minRows = 0;
 
     bool isInt4() const { return kind != PartKind::Dense; }
