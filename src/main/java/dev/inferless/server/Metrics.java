@@ -46,6 +46,11 @@ public final class Metrics implements CounterSink {
     private final Gauge coldStart = Gauge.builder().name("inferless_cold_start_seconds")
             .help("Cold start by phase: runtime_start (process start to model loaded), initialize, warmup, total")
             .labelNames("phase").register(registry);
+    private final Gauge startupStart = Gauge.builder().name("inferless_startup_phase_start_seconds")
+            .help("Start timeline: when each phase began, in seconds since process start (phases may overlap)")
+            .labelNames("phase").register(registry);
+    private final Gauge startupDuration = Gauge.builder().name("inferless_startup_phase_seconds")
+            .help("Start timeline: how long each phase took").labelNames("phase").register(registry);
     private final Gauge ready = Gauge.builder().name("inferless_model_ready").help("1 when the model serves requests")
             .register(registry);
     private final Histogram e2e = Histogram.builder().name("inferless_e2e_request_latency_seconds")
@@ -105,6 +110,12 @@ public final class Metrics implements CounterSink {
         if (INFERENCE_ROUTES.contains(route)) {
             e2e.labelValues(route, Integer.toString(status)).observe(seconds);
         }
+    }
+
+    /** One phase of the start timeline: when it began after process start, and how long it took. */
+    public void startupPhase(String phase, double startSeconds, double seconds) {
+        startupStart.labelValues(phase).set(startSeconds);
+        startupDuration.labelValues(phase).set(seconds);
     }
 
     public void coldStart(String phase, double seconds) {
