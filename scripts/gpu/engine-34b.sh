@@ -8,6 +8,10 @@
 #   make      a CodeLlama-34B-shaped checkpoint in $CKPT (default /dev/shm/cl34-gptq), format $FORMAT
 #             (default "gptq --group-size 128 --act-order"); REUSE_CKPT=1 keeps one already there
 #   serve   serve it through HTTP: cold start (process start -> ready), one /infer, GPU memory, SIGTERM
+#   coldstart start the server $COLD_STARTS (5) times on $CKPT (in /dev/shm: the page cache): each start's
+#             process start -> ready as the script sees it (ready polled every 20 ms) and the server's start
+#             timeline (its "start timeline:" line), then the median of both and the per-phase table
+#             (scripts/gpu/timeline_table.py) in $OUT/coldstart.md
 #   bench   the bench command on it (N=1 pass over the prompts, $MAX_TOKENS tokens, EOS ignored)
 #   httpbench the same bench through the server: serve it, `bench --url` (streaming /v1/completions,
 #             cold start from the server's /metrics), SIGTERM
@@ -99,6 +103,26 @@ for phase in "$@"; do
       echo; echo "/infer 64 tokens: $(( $(date +%s%3N) - s )) ms"
       curl -s localhost:8080/metrics | grep -E "^inferless_cold_start|^inferless_generated_tokens" | tee "$OUT/metrics.txt"
       kill -TERM $pid; wait $pid; echo "serve exit: $?" ;;
+    coldstart)
+      logs=(); rm -f "$OUT/coldstart-ms.txt"
+      for i in $(seq 1 "${COLD_STARTS:-5}"); do
+        log="$OUT/coldstart-$i.log"; logs+=("$log"); cd "$root"
+        s=$(date +%s%3N)
+        "$java" "${JAVA_OPTS[@]}" -jar "$jar" serve --model models/codellama-34b-python --port 8080 \
+          --set model.weights="$CKPT" --set model.device=gpu > "$log" 2>&1 &
+        pid=$!
+        until curl -sf localhost:8080/v2/health/ready >/dev/null; do
+          kill -0 $pid 2>/dev/null || break; sleep 0.02
+        done
+        ms=$(( $(date +%s%3N) - s ))
+        if ! kill -0 $pid 2>/dev/null; then echo "start $i: the server exited; log:"; tail -20 "$log"; exit 1; fi
+        echo "$ms" >> "$OUT/coldstart-ms.txt"
+        echo "start $i: process start -> ready $ms ms (script); $(grep -o 'start timeline: .*' "$log" | cut -c1-600)"
+        grep -E "engine:|fast path: [0-9]+/[0-9]+ layers" "$log" | tail -2 | cut -c1-200
+        stop_server > /dev/null
+      done
+      echo "median process start -> ready (script): $(sort -n "$OUT/coldstart-ms.txt" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}') ms over ${#logs[@]} starts"
+      python3 "$root/scripts/gpu/timeline_table.py" "${logs[@]}" | tee "$OUT/coldstart.md" ;;
     bench)
       "$java" "${JAVA_OPTS[@]}" -jar "$jar" bench --weights "$CKPT" --device gpu --runs 1 --max-tokens "$MAX_TOKENS" \
         --out "$OUT/bench-$(basename "$CKPT")" > "$OUT/bench-$(basename "$CKPT").log" 2>&1; echo "bench exit $?"
