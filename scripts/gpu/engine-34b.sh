@@ -11,7 +11,7 @@
 #   coldstart start the server $COLD_STARTS (5) times on $CKPT (in /dev/shm: the page cache): each start's
 #             process start -> ready as the script sees it (ready polled every 20 ms) and the server's start
 #             timeline (its "start timeline:" line), then the median of both and the per-phase table
-#             (scripts/gpu/timeline_table.py) in $OUT/coldstart.md
+#             (scripts/gpu/timeline_table.py) in $OUT/coldstart.md; APPCDS=1 starts them with an AppCDS archive
 #   bench   the bench command on it (N=1 pass over the prompts, $MAX_TOKENS tokens, EOS ignored)
 #   httpbench the same bench through the server: serve it, `bench --url` (streaming /v1/completions,
 #             cold start from the server's /metrics), SIGTERM
@@ -58,6 +58,24 @@ start_server() {
   else echo "server not ready; log:"; tail -20 "$log"; fi
 }
 stop_server() { kill -TERM $pid 2>/dev/null; wait $pid; echo "serve exit: $?"; }
+# One measured start for `coldstart`: start i, its log, extra JVM options; the server is stopped after it.
+cold_start() {
+  local i="$1" log="$2"; shift 2
+  cd "$root"
+  local s=$(date +%s%3N)
+  "$java" "${JAVA_OPTS[@]}" "$@" -jar "$jar" serve --model models/codellama-34b-python --port 8080 \
+    --set model.weights="$CKPT" --set model.device=gpu > "$log" 2>&1 &
+  pid=$!
+  until curl -sf localhost:8080/v2/health/ready >/dev/null; do
+    kill -0 $pid 2>/dev/null || break; sleep 0.02
+  done
+  local ms=$(( $(date +%s%3N) - s ))
+  if ! kill -0 $pid 2>/dev/null; then echo "start $i: the server exited; log:"; tail -20 "$log"; return 1; fi
+  (( i > 0 )) && echo "$ms" >> "$OUT/coldstart-ms.txt"
+  echo "start $i: process start -> ready $ms ms (script); $(grep -o 'start timeline: .*' "$log" | cut -c1-700)"
+  grep -E "engine:|fast path: [0-9]+/[0-9]+ layers" "$log" | tail -2 | cut -c1-200
+  stop_server > /dev/null
+}
 
 for phase in "$@"; do
   echo "== $phase $(date -u +%T)"
@@ -104,22 +122,23 @@ for phase in "$@"; do
       curl -s localhost:8080/metrics | grep -E "^inferless_cold_start|^inferless_generated_tokens" | tee "$OUT/metrics.txt"
       kill -TERM $pid; wait $pid; echo "serve exit: $?" ;;
     coldstart)
+      # APPCDS=1: class data sharing for the runtime's classes; one start, not measured, records them
+      # (-XX:ArchiveClassesAtExit) on top of the JRE's base archive (made here once: the bundle's has none).
+      cds=()
+      if [[ -n "${APPCDS:-}" ]]; then
+        # With JAVA_OPTS' heap (over 32 GB: no compressed oops) the JVM reads classes_nocoops.jsa.
+        [[ -f "$work/jre/lib/server/classes_nocoops.jsa" ]] || "$java" "${JAVA_OPTS[@]}" -Xshare:dump > "$OUT/cds-dump.log" 2>&1
+        archive="$work/app-cds-$(stat -c %Y "$jar").jsa"
+        if [[ ! -f "$archive" ]]; then
+          cold_start 0 "$OUT/coldstart-cds-training.log" -XX:ArchiveClassesAtExit="$archive" > /dev/null
+          [[ -f "$archive" ]] || { echo "no CDS archive written; log:"; tail -5 "$OUT/coldstart-cds-training.log"; exit 1; }
+        fi
+        cds=(-XX:SharedArchiveFile="$archive"); echo "AppCDS: $archive ($(du -h "$archive" | cut -f1))"
+      fi
       logs=(); rm -f "$OUT/coldstart-ms.txt"
       for i in $(seq 1 "${COLD_STARTS:-5}"); do
-        log="$OUT/coldstart-$i.log"; logs+=("$log"); cd "$root"
-        s=$(date +%s%3N)
-        "$java" "${JAVA_OPTS[@]}" -jar "$jar" serve --model models/codellama-34b-python --port 8080 \
-          --set model.weights="$CKPT" --set model.device=gpu > "$log" 2>&1 &
-        pid=$!
-        until curl -sf localhost:8080/v2/health/ready >/dev/null; do
-          kill -0 $pid 2>/dev/null || break; sleep 0.02
-        done
-        ms=$(( $(date +%s%3N) - s ))
-        if ! kill -0 $pid 2>/dev/null; then echo "start $i: the server exited; log:"; tail -20 "$log"; exit 1; fi
-        echo "$ms" >> "$OUT/coldstart-ms.txt"
-        echo "start $i: process start -> ready $ms ms (script); $(grep -o 'start timeline: .*' "$log" | cut -c1-600)"
-        grep -E "engine:|fast path: [0-9]+/[0-9]+ layers" "$log" | tail -2 | cut -c1-200
-        stop_server > /dev/null
+        logs+=("$OUT/coldstart-$i.log")
+        cold_start "$i" "$OUT/coldstart-$i.log" "${cds[@]}" || exit 1
       done
       echo "median process start -> ready (script): $(sort -n "$OUT/coldstart-ms.txt" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}') ms over ${#logs[@]} starts"
       python3 "$root/scripts/gpu/timeline_table.py" "${logs[@]}" | tee "$OUT/coldstart.md" ;;
