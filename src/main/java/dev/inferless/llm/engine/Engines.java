@@ -28,7 +28,10 @@ public final class Engines {
         try (var phase = timeline.start("djl engine")) {
             Engine.getEngine("PyTorch"); // libtorch loads here: timed apart from the weights
         }
-        Optional<String> whyNot = FastLlamaModel.whyNotFast(ckpt, device);
+        Optional<String> whyNot;
+        try (var phase = timeline.start("gpu check")) {
+            whyNot = FastLlamaModel.whyNotFast(ckpt, device); // loads libllm_ops; counting GPUs starts the CUDA driver
+        }
         LanguageModel model;
         try (var phase = timeline.start("weights")) {
             model = whyNot.isEmpty() ? FastLlamaModel.load(ckpt, sequences, true) : LlamaModel.load(ckpt, device);
