@@ -17,8 +17,8 @@ import java.util.Map;
  * its tokens) and stays findable after its sequence leaves. A new sequence takes the longest run of
  * cached full blocks its tokens start with (reference counts share them); only the rest is computed.
  * Unreferenced cached blocks wait in least-recently-used order and are taken back only when no free
- * block is left. Knows no tensors: the engine's cache follows the block ids. Not thread-safe: the
- * batch's thread alone calls it.
+ * block is left. Knows no tensors: the engine's cache follows the block ids. The batch's thread
+ * alone changes it; the usage and the counters may be read from any thread.
  */
 final class BlockManager {
 
@@ -83,8 +83,9 @@ final class BlockManager {
     private final ArrayDeque<Integer> free = new ArrayDeque<>();      // blocks holding nothing
     private final LinkedHashSet<Integer> evictable = new LinkedHashSet<>(); // cached, unreferenced, oldest first
     private final Map<BlockKey, Integer> cached = new HashMap<>();
-    private long queriedTokens;
-    private long hitTokens;
+    private volatile int used;          // blocks referenced by a table
+    private volatile long queriedTokens;
+    private volatile long hitTokens;
 
     BlockManager(int totalBlocks, int blockSize, boolean prefixCaching) {
         if (totalBlocks < 1) throw new IllegalArgumentException("the KV cache needs at least one block, got " + totalBlocks);
@@ -112,7 +113,7 @@ final class BlockManager {
 
     /** Blocks referenced by sequences, as a share of the pool, 0 to 1 (cached unreferenced blocks count as free). */
     double usage() {
-        return (double) (totalBlocks - free.size() - evictable.size()) / totalBlocks;
+        return (double) used / totalBlocks;
     }
 
     /** Prompt tokens looked up in the prefix cache so far (vLLM's prefix_cache_queries). */
@@ -145,7 +146,10 @@ final class BlockManager {
         if (!canAllocate(tokens)) return null;
         BlockTable table = new BlockTable();
         for (int id : lookup(tokens)) {
-            if (refs[id]++ == 0) evictable.remove(id);
+            if (refs[id]++ == 0) {
+                evictable.remove(id);
+                used++;
+            }
             table.add(id);
             table.lastKey = keyOf[id].hash();
         }
@@ -190,6 +194,7 @@ final class BlockManager {
         for (int i = table.count - 1; i >= 0; i--) { // tail first: a prefix outlives its continuations in LRU order
             int id = table.ids[i];
             if (--refs[id] > 0) continue;
+            used--;
             if (keyOf[id] != null) {
                 evictable.add(id);
             } else {
@@ -228,6 +233,7 @@ final class BlockManager {
             keyOf[id] = null;
         }
         refs[id] = 1;
+        used++;
         return id;
     }
 }

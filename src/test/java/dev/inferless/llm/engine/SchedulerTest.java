@@ -1,0 +1,168 @@
+package dev.inferless.llm.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.inferless.llm.checkpoint.Checkpoint;
+import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
+import dev.inferless.llm.model.LlamaModel;
+import dev.inferless.llm.tokenizer.Tokenizer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The scheduler's KV block accounting, driven step by step on this thread (the batcher's loop,
+ * without its thread) over a tiny random checkpoint on CPU: admission by free blocks, preemption by
+ * recompute when the pool runs out, prefix reuse; each request's answer stays what it is alone.
+ */
+class SchedulerTest {
+
+    private static final int WINDOW = 64;
+    private static final int BLOCK = 4;
+
+    private static Checkpoint checkpoint;
+    private static LlamaModel model;
+    private static Tokenizer tokenizer;
+
+    @BeforeAll
+    static void load(@TempDir Path dir) throws Exception {
+        CheckpointMaker.make("tiny", "fp32", 16, 0, false, 5, dir.resolve("ckpt"));
+        checkpoint = Checkpoint.open(dir.resolve("ckpt"));
+        model = LlamaModel.load(checkpoint, "cpu");
+        tokenizer = Tokenizer.load(checkpoint.tokenizerJson(), checkpoint.config().bosTokenId(),
+                checkpoint.config().eosTokenId());
+    }
+
+    @AfterAll
+    static void close() {
+        tokenizer.close();
+        model.close();
+        checkpoint.close();
+    }
+
+    private static Scheduler scheduler(int maxBatch, int blocks, boolean prefixCaching) {
+        return new Scheduler(new BatchLimits(maxBatch, 8, 0), Integer.MAX_VALUE,
+                new KvCacheSettings(BLOCK, blocks, prefixCaching), WINDOW);
+    }
+
+    private static Scheduler.Entry entry(GenerationRequest request) {
+        PromptTokens checked = PromptTokens.of(tokenizer, request.prompt(), request.maxTokens(), WINDOW);
+        Scheduler.Entry e = new Scheduler.Entry();
+        e.sequence = new Sequence(request, checked.tokens(), checked.budget(), tokenizer, () -> false, e.events::add);
+        return e;
+    }
+
+    private static GenerationRequest greedy(String prompt, int maxTokens) {
+        return new GenerationRequest(prompt, maxTokens, 0, 1, 0, 1, null, List.of(), true);
+    }
+
+    /** One pass of the batcher's loop: admit, prefill, grow (preempting), decode, retire. */
+    private static void step(Scheduler s) throws InterruptedException {
+        s.admit();
+        s.retireFinished();
+        s.prefillChunks(model);
+        s.retireFinished();
+        s.growForDecode(() -> {});
+        List<Sequence> decoding = s.decoding();
+        if (!decoding.isEmpty()) new HostSampledSteps(model, b -> {}).step(decoding, s);
+        s.retireFinished();
+    }
+
+    private static List<GenerationResult> runAll(Scheduler s, List<Scheduler.Entry> entries) throws InterruptedException {
+        entries.forEach(s::add);
+        for (int guard = 0; guard < 5_000 && entries.stream().anyMatch(e -> !done(e)); guard++) {
+            step(s);
+        }
+        List<GenerationResult> results = new ArrayList<>();
+        for (Scheduler.Entry e : entries) {
+            Object last = null;
+            for (Object event : e.events) last = event;
+            if (last instanceof RuntimeException failure) throw failure;
+            results.add((GenerationResult) last);
+        }
+        return results;
+    }
+
+    private static boolean done(Scheduler.Entry e) {
+        return e.events.stream().anyMatch(ev -> !(ev instanceof String));
+    }
+
+    private static List<GenerationRequest> requests() {
+        List<GenerationRequest> list = new ArrayList<>();
+        String[] prompts = {"def fib(n):", " return x + 1", "class Foo:\n", " if x", "import os\n", "世界 é def"};
+        for (int i = 0; i < prompts.length; i++) {
+            boolean seeded = i % 2 == 1;
+            list.add(new GenerationRequest(prompts[i], 30 + i, seeded ? 0.8 : 0, seeded ? 0.9 : 1, seeded ? 40 : 0,
+                    1.0, seeded ? 7L + i : null, List.of(), true));
+        }
+        return list;
+    }
+
+    @Test
+    void whenThePoolRunsOutTheYoungestIsPreemptedAndRecomputedWithTheSameAnswer() throws Exception {
+        Generator alone = new Generator(model, tokenizer, WINDOW);
+        List<GenerationRequest> requests = requests();
+        Scheduler s = scheduler(4, WINDOW / BLOCK, true); // one context window for four sequences
+        List<GenerationResult> got = runAll(s, requests.stream().map(SchedulerTest::entry).toList());
+        for (int i = 0; i < requests.size(); i++) {
+            GenerationResult want = alone.generate(requests.get(i));
+            assertThat(got.get(i).text()).as("request " + i).isEqualTo(want.text());
+            assertThat(got.get(i).outputTokens()).as("request " + i).isEqualTo(want.outputTokens());
+            assertThat(got.get(i).finishReason()).as("request " + i).isEqualTo(want.finishReason());
+        }
+        assertThat(s.preemptions()).isPositive();
+        assertThat(s.blocks().usage()).as("every block given back").isZero();
+    }
+
+    @Test
+    void aPoolLargeEnoughForEveryoneNeverPreempts() throws Exception {
+        Scheduler s = scheduler(4, 0, true); // 0: four context windows
+        runAll(s, requests().stream().map(SchedulerTest::entry).toList());
+        assertThat(s.preemptions()).isZero();
+    }
+
+    @Test
+    void admissionWaitsForFreeBlocks() throws Exception {
+        String prompt = "def fib(n): return fib(n - 1) + fib(n - 2) if n > 1 else n";
+        int promptTokens = tokenizer.encode(prompt).length;
+        int blocks = WINDOW / BLOCK;
+        assertThat(2 * ((promptTokens + BLOCK - 1) / BLOCK)).as("two prompts do not fit the pool").isGreaterThan(blocks);
+        Scheduler s = scheduler(4, blocks, false);
+        s.add(entry(greedy(prompt, 4)));
+        s.add(entry(greedy(prompt + " ", 4)));
+        s.admit();
+        assertThat(s.running()).hasSize(1);
+        assertThat(s.waitingCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aRepeatedPromptFindsItsFullBlocksCachedAndAnswersTheSame() throws Exception {
+        String prefix = "def fib(n): return fib(n - 1) + fib(n - 2) if n > 1 else n\n";
+        GenerationRequest first = greedy(prefix + "print(fib(3))", 6);
+        GenerationRequest second = greedy(prefix + "class Foo:", 6);
+        Scheduler s = scheduler(4, 0, true);
+        runAll(s, List.of(entry(first)));
+        assertThat(s.blocks().hitTokens()).isZero();
+        GenerationResult got = runAll(s, List.of(entry(second))).get(0);
+
+        int[] a = tokenizer.encode(first.prompt()), b = tokenizer.encode(second.prompt());
+        int common = 0;
+        while (common < Math.min(a.length, b.length) && a[common] == b[common]) common++;
+        assertThat(s.blocks().hitTokens()).isEqualTo(common / BLOCK * BLOCK).isPositive();
+        assertThat(s.blocks().queriedTokens()).isEqualTo(a.length + b.length);
+        assertThat(got.text()).isEqualTo(new Generator(model, tokenizer, WINDOW).generate(second).text());
+    }
+
+    @Test
+    void withPrefixCachingOffNothingIsFound() throws Exception {
+        GenerationRequest r = greedy("def fib(n): return fib(n - 1) + fib(n - 2) if n > 1 else n", 4);
+        Scheduler s = scheduler(4, 0, false);
+        runAll(s, List.of(entry(r)));
+        runAll(s, List.of(entry(r)));
+        assertThat(s.blocks().hitTokens()).isZero();
+    }
+}
