@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.inferless.llm.checkpoint.Checkpoint;
 import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
+import dev.inferless.llm.model.DecodeSession;
+import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.model.LlamaModel;
+import dev.inferless.llm.model.fast.DeviceSampling;
+import dev.inferless.llm.model.fast.DeviceSamplingModel;
+import dev.inferless.llm.sampling.SamplingParams;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,21 +66,27 @@ class SchedulerTest {
     }
 
     /** One pass of the batcher's loop: admit, prefill, grow (preempting), decode, retire. */
-    private static void step(Scheduler s) throws InterruptedException {
+    private static void step(Scheduler s, LanguageModel m, StepRunner runner) throws InterruptedException {
         s.admit();
         s.retireFinished();
-        s.prefillChunks(model);
+        s.prefillChunks(m);
         s.retireFinished();
-        s.growForDecode(() -> {});
+        s.growForDecode(() -> runner.finishInFlight(s));
         List<Sequence> decoding = s.decoding();
-        if (!decoding.isEmpty()) new HostSampledSteps(model, b -> {}).step(decoding, s);
+        if (!decoding.isEmpty()) runner.step(decoding, s);
         s.retireFinished();
+        if (s.running().isEmpty()) runner.finishInFlight(s);
     }
 
     private static List<GenerationResult> runAll(Scheduler s, List<Scheduler.Entry> entries) throws InterruptedException {
+        return runAll(s, model, new HostSampledSteps(model, b -> {}), entries);
+    }
+
+    private static List<GenerationResult> runAll(Scheduler s, LanguageModel m, StepRunner runner,
+                                                 List<Scheduler.Entry> entries) throws InterruptedException {
         entries.forEach(s::add);
         for (int guard = 0; guard < 5_000 && entries.stream().anyMatch(e -> !done(e)); guard++) {
-            step(s);
+            step(s, m, runner);
         }
         List<GenerationResult> results = new ArrayList<>();
         for (Scheduler.Entry e : entries) {
@@ -116,6 +127,131 @@ class SchedulerTest {
         }
         assertThat(s.preemptions()).isPositive();
         assertThat(s.blocks().usage()).as("every block given back").isZero();
+    }
+
+    @Test
+    void stepsLaunchedAheadOnTheDeviceAreTakenBeforeAPreemptionAndAnswersStayTheSame() throws Exception {
+        List<GenerationRequest> requests = new ArrayList<>();
+        String[] prompts = {"def fib(n):", " return x + 1", "class Foo:\n", " if x", "import os\n"};
+        for (String p : prompts) requests.add(greedy(p, 40));
+        List<GenerationResult> alone = new ArrayList<>();
+        for (GenerationRequest r : requests) {
+            ContentSampledModel m = new ContentSampledModel();
+            alone.add(runAll(scheduler(4, 0, true), m, new DeviceSampledSteps(m, b -> {}), List.of(entry(r))).get(0));
+        }
+        ContentSampledModel m = new ContentSampledModel();
+        Scheduler s = scheduler(4, WINDOW / BLOCK, true);
+        List<GenerationResult> got = runAll(s, m, new DeviceSampledSteps(m, b -> {}),
+                requests.stream().map(SchedulerTest::entry).toList());
+        for (int i = 0; i < requests.size(); i++) {
+            assertThat(got.get(i).text()).as("request " + i).isEqualTo(alone.get(i).text());
+            assertThat(got.get(i).outputTokens()).isEqualTo(40);
+        }
+        assertThat(s.preemptions()).isPositive();
+        assertThat(m.maxInFlight).as("steps did run ahead").isEqualTo(2);
+    }
+
+    /**
+     * A device-sampling model whose next token is a hash of all tokens in the session's cache (so a
+     * recomputed cache gives the same tokens), with steps launched ahead; closing a session with a
+     * step in flight fails, as freeing its blocks would corrupt that step.
+     */
+    static final class ContentSampledModel implements LanguageModel, DeviceSamplingModel {
+        private final java.util.ArrayDeque<int[]> inFlight = new java.util.ArrayDeque<>();
+        private final java.util.ArrayDeque<List<Session>> inFlightSessions = new java.util.ArrayDeque<>();
+        int maxInFlight;
+
+        final class Session implements DecodeSession, DeviceSampling {
+            final List<Integer> cache = new ArrayList<>();
+            int last;
+
+            int sample() {
+                long h = 17;
+                for (int t : cache) h = h * 31 + t;
+                last = 3 + (int) Math.floorMod(h ^ (h >>> 17), ScriptedModel.VOCAB - 3L);
+                return last;
+            }
+
+            @Override
+            public int prefillAndSample(int[] tokens, SamplingParams params, long seed) {
+                if (!cache.isEmpty()) throw new IllegalStateException("prefill runs once, first");
+                for (int t : tokens) cache.add(t);
+                return sample();
+            }
+
+            @Override
+            public int decodeAndSample(int token) {
+                return ContentSampledModel.this.decodeAndSample(List.of(this), new int[] {token})[0];
+            }
+
+            @Override
+            public float[] prefill(int[] tokens) {
+                throw new AssertionError("host logits asked of a device-sampling session");
+            }
+
+            @Override
+            public float[] decode(int token) {
+                throw new AssertionError("host logits asked of a device-sampling session");
+            }
+
+            @Override
+            public int position() {
+                return cache.size();
+            }
+
+            @Override
+            public void close() {
+                for (List<Session> step : inFlightSessions) {
+                    if (step.contains(this)) throw new IllegalStateException("closed with a step in flight");
+                }
+            }
+        }
+
+        @Override
+        public DecodeSession newSession(int maxTokens) {
+            return new Session();
+        }
+
+        @Override
+        public int[] decodeAndSample(List<? extends DecodeSession> sessions, int[] tokens) {
+            submitDecode(sessions, tokens);
+            return collectDecode();
+        }
+
+        @Override
+        public void submitDecode(List<? extends DecodeSession> sessions, int[] tokens) {
+            if (inFlight.size() == 2) throw new IllegalStateException("two steps in flight already");
+            int[] next = new int[tokens.length];
+            List<Session> step = new ArrayList<>();
+            for (int i = 0; i < tokens.length; i++) {
+                Session session = (Session) sessions.get(i);
+                session.cache.add(tokens[i] == TOKEN_ON_DEVICE ? session.last : tokens[i]);
+                next[i] = session.sample();
+                step.add(session);
+            }
+            inFlight.add(next);
+            inFlightSessions.add(step);
+            maxInFlight = Math.max(maxInFlight, inFlight.size());
+        }
+
+        @Override
+        public int[] collectDecode() {
+            inFlightSessions.poll();
+            return inFlight.poll();
+        }
+
+        @Override
+        public dev.inferless.llm.checkpoint.LlamaConfig config() {
+            return model.config();
+        }
+
+        @Override
+        public String device() {
+            return "gpu(0)";
+        }
+
+        @Override
+        public void close() {}
     }
 
     @Test
