@@ -2,6 +2,7 @@ package dev.inferless.llm.engine;
 
 import dev.inferless.api.BadInputException;
 import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.model.PagedKvModel;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +43,10 @@ public final class ContinuousBatcher implements AutoCloseable {
         this.model = model;
         this.tokenizer = tokenizer;
         this.contextWindow = PromptTokens.contextWindow(contextWindow, model.config().maxPositions());
-        this.scheduler = new Scheduler(limits, model.maxSessions(), kv, this.contextWindow);
+        // A paged model's pool is the one its cache was sized to.
+        KvCacheSettings pool = model instanceof PagedKvModel paged
+                ? new KvCacheSettings(paged.kvBlockSize(), paged.kvBlocks(), kv.prefixCaching()) : kv;
+        this.scheduler = new Scheduler(limits, model.maxSessions(), pool, this.contextWindow);
         this.onHost = new HostSampledSteps(model, batchSizes);
         this.onDevice = new DeviceSampledSteps(model, batchSizes);
         this.loop = new Thread(this::run, "continuous-batcher");
@@ -119,7 +123,7 @@ public final class ContinuousBatcher implements AutoCloseable {
                     scheduler.retireFinished();
                     scheduler.prefillChunks(model);
                     scheduler.retireFinished();
-                    scheduler.growForDecode(() -> onDevice.finishInFlight(scheduler));
+                    scheduler.growForDecode(model, () -> onDevice.finishInFlight(scheduler));
                     step();
                     scheduler.retireFinished();
                     if (scheduler.running().isEmpty()) {

@@ -1,6 +1,7 @@
 package dev.inferless.llm.engine;
 
 import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.model.PagedKvModel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -111,7 +112,7 @@ final class Scheduler implements StepRunner.Batch {
                 continue;
             }
             try {
-                budget -= r.sequence.prefillChunk(model, budget);
+                budget -= r.sequence.prefillChunk(model, budget, r.blocks);
                 blocks.cacheComputed(r.blocks, r.sequence.fillTokens(), r.sequence.filled());
             } catch (RuntimeException e) {
                 it.remove();
@@ -128,7 +129,7 @@ final class Scheduler implements StepRunner.Batch {
      * preemption {@code finishInFlight} takes the tokens of the steps launched ahead, so no step in
      * flight writes to freed blocks.
      */
-    void growForDecode(Runnable finishInFlight) {
+    void growForDecode(LanguageModel model, Runnable finishInFlight) {
         boolean drained = false;
         for (int i = 0; i < running.size(); i++) {
             Entry r = running.get(i);
@@ -136,6 +137,7 @@ final class Scheduler implements StepRunner.Batch {
             if (s.prefilling() || !s.canLaunchAhead()) {
                 continue;
             }
+            int held = r.blocks.blocks();
             while (!blocks.grow(r.blocks, s.cachedPositions() + 1)) {
                 if (!drained) {
                     drained = true;
@@ -150,6 +152,9 @@ final class Scheduler implements StepRunner.Batch {
                     i--;
                     break;
                 }
+            }
+            if (r.blocks != null && r.blocks.blocks() > held && model instanceof PagedKvModel paged) {
+                paged.grow(s.session(), r.blocks.ids());
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.inferless.llm.engine;
 
 import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.model.PagedKvModel;
 import dev.inferless.llm.model.fast.DeviceSampling;
 import dev.inferless.llm.sampling.Sampler;
 import dev.inferless.llm.sampling.SamplingParams;
@@ -110,12 +111,19 @@ final class Sequence {
     }
 
     /**
-     * Runs the next chunk of the prompt, at most {@code maxTokens} (opening the session first); after
-     * the last chunk takes the first token. Returns the prompt tokens run.
+     * Runs the next chunk of the prompt, at most {@code maxTokens} (opening the session first, on
+     * {@code blocks} where the model's cache is paged, else {@code blocks} may be null); after the last chunk takes the first token.
+     * Returns the prompt tokens run.
      */
-    int prefillChunk(LanguageModel model, int maxTokens) {
+    int prefillChunk(LanguageModel model, int maxTokens, BlockManager.BlockTable blocks) {
         if (session == null) {
-            session = model.newSession(prompt.length + budget);
+            if (model instanceof PagedKvModel paged) {
+                // The cached prefix's KV is in its blocks already: computing starts after it.
+                session = paged.newSession(prompt.length + budget, blocks.ids(), blocks.cachedTokens());
+                fed = blocks.cachedTokens();
+            } else {
+                session = model.newSession(prompt.length + budget);
+            }
         }
         boolean recompute = outputs > 0; // after a preemption: the next token is known already
         if (samplesOnDevice()) {

@@ -7,6 +7,7 @@ import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
 import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.model.LlamaModel;
+import dev.inferless.llm.model.PagedKvModel;
 import dev.inferless.llm.model.fast.DeviceSampling;
 import dev.inferless.llm.model.fast.DeviceSamplingModel;
 import dev.inferless.llm.sampling.SamplingParams;
@@ -71,7 +72,7 @@ class SchedulerTest {
         s.retireFinished();
         s.prefillChunks(m);
         s.retireFinished();
-        s.growForDecode(() -> runner.finishInFlight(s));
+        s.growForDecode(m, () -> runner.finishInFlight(s));
         List<Sequence> decoding = s.decoding();
         if (!decoding.isEmpty()) runner.step(decoding, s);
         s.retireFinished();
@@ -82,8 +83,10 @@ class SchedulerTest {
         return runAll(s, model, new HostSampledSteps(model, b -> {}), entries);
     }
 
+    /** {@code runner} null: steps sampled on the host. */
     private static List<GenerationResult> runAll(Scheduler s, LanguageModel m, StepRunner runner,
                                                  List<Scheduler.Entry> entries) throws InterruptedException {
+        if (runner == null) runner = new HostSampledSteps(m, b -> {});
         entries.forEach(s::add);
         for (int guard = 0; guard < 5_000 && entries.stream().anyMatch(e -> !done(e)); guard++) {
             step(s, m, runner);
@@ -248,6 +251,140 @@ class SchedulerTest {
         @Override
         public String device() {
             return "gpu(0)";
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    @Test
+    void onAPagedModelACachedPrefixIsNotComputedAgainAndTheAnswerIsTheSame() throws Exception {
+        String prefix = "def fib(n): return fib(n - 1) + fib(n - 2) if n > 1 else n\n";
+        GenerationRequest first = greedy(prefix + "print(fib(3))", 12);
+        GenerationRequest second = greedy(prefix + "class Foo:", 12);
+        GenerationResult secondAlone = runAll(scheduler(4, 0, true), new PagedModel(64), null, List.of(entry(second))).get(0);
+
+        PagedModel paged = new PagedModel(64);
+        Scheduler s = scheduler(4, 0, true);
+        runAll(s, paged, null, List.of(entry(first)));
+        paged.appended = 0;
+        GenerationResult got = runAll(s, paged, null, List.of(entry(second))).get(0);
+
+        int promptTokens = tokenizer.encode(second.prompt()).length;
+        long hit = s.blocks().hitTokens();
+        assertThat(hit).isPositive();
+        assertThat(paged.appended).as("the tail of the prompt and the decode steps' tokens")
+                .isEqualTo(promptTokens - hit + got.outputTokens() - 1);
+        assertThat(got.text()).isEqualTo(secondAlone.text());
+    }
+
+    @Test
+    void onAPagedModelPreemptionAndGrowthKeepEveryAnswer() throws Exception {
+        List<GenerationRequest> requests = new ArrayList<>();
+        for (String p : new String[] {"def fib(n):", " return x + 1", "class Foo:\n", " if x", "import os\n"}) {
+            requests.add(greedy(p, 40));
+        }
+        List<GenerationResult> alone = new ArrayList<>();
+        for (GenerationRequest r : requests) {
+            alone.add(runAll(scheduler(4, 0, true), new PagedModel(64), null, List.of(entry(r))).get(0));
+        }
+        Scheduler s = new Scheduler(new BatchLimits(4, 8, 0), Integer.MAX_VALUE, new KvCacheSettings(BLOCK, 16, true), WINDOW);
+        List<GenerationResult> got = runAll(s, new PagedModel(16), null, requests.stream().map(SchedulerTest::entry).toList());
+        for (int i = 0; i < requests.size(); i++) {
+            assertThat(got.get(i).text()).as("request " + i).isEqualTo(alone.get(i).text());
+        }
+        assertThat(s.preemptions()).isPositive();
+    }
+
+    /**
+     * A paged model on the host: one pool of token slots in blocks of {@link #BLOCK}, each session
+     * writing and reading through its block table, its logits a function of the tokens it reads (so
+     * a wrong table or a stale block changes the answer). Counts the tokens it computes.
+     */
+    static final class PagedModel implements LanguageModel, PagedKvModel {
+        private final int[] pool;
+        int appended;
+
+        PagedModel(int blocks) {
+            pool = new int[blocks * BLOCK];
+            java.util.Arrays.fill(pool, -1);
+        }
+
+        final class Session implements DecodeSession {
+            int[] table;
+            int position;
+
+            Session(int[] table, int position) {
+                this.table = table;
+                this.position = position;
+            }
+
+            @Override
+            public float[] append(int[] tokens) {
+                for (int t : tokens) {
+                    pool[table[position / BLOCK] * BLOCK + position % BLOCK] = t; // out of the table: an exception
+                    position++;
+                    appended++;
+                }
+                long h = 17;
+                for (int p = 0; p < position; p++) h = h * 31 + pool[table[p / BLOCK] * BLOCK + p % BLOCK];
+                float[] logits = new float[ScriptedModel.VOCAB];
+                logits[3 + (int) Math.floorMod(h ^ (h >>> 17), ScriptedModel.VOCAB - 3L)] = 1;
+                return logits;
+            }
+
+            @Override
+            public float[] prefill(int[] tokens) {
+                return append(tokens);
+            }
+
+            @Override
+            public float[] decode(int token) {
+                return append(new int[] {token});
+            }
+
+            @Override
+            public int position() {
+                return position;
+            }
+
+            @Override
+            public void close() {}
+        }
+
+        @Override
+        public int kvBlockSize() {
+            return BLOCK;
+        }
+
+        @Override
+        public int kvBlocks() {
+            return pool.length / BLOCK;
+        }
+
+        @Override
+        public DecodeSession newSession(int maxTokens, int[] blocks, int cachedTokens) {
+            return new Session(blocks, cachedTokens);
+        }
+
+        @Override
+        public void grow(DecodeSession session, int[] blocks) {
+            ((Session) session).table = blocks;
+        }
+
+        @Override
+        public DecodeSession newSession(int maxTokens) {
+            throw new AssertionError("a paged model's sessions open on blocks");
+        }
+
+        @Override
+        public dev.inferless.llm.checkpoint.LlamaConfig config() {
+            return model.config();
+        }
+
+        @Override
+        public String device() {
+            return "cpu";
         }
 
         @Override
