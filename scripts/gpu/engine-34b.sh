@@ -17,6 +17,10 @@
 #             cold start from the server's /metrics), SIGTERM
 #   load    serve it with 64 slots and model.max_batch_size=$MAX_BATCH (16), then LoadTest at concurrency
 #             $LOAD_LEVELS (1,4,16), $LOAD_REQUESTS (2) requests per client, $LOAD_TOKENS (128) tokens each
+#   prefix  TTFT on a $PREFIX_TOKENS (2000)-token shared prefix, prefix caching on (hits) and off (misses):
+#             LoadTest --mode shared-prefix at concurrency 1, then the prefix-cache and KV metrics
+#   kvload  $KV_LEVELS (16,64) concurrent sequences of $KV_TOKENS (512) tokens with model.max_batch_size=64:
+#             errors, preemptions, the highest KV cache usage seen (sampled each second), GPU memory
 #   fastbench fast_check bench: the native decoder alone on random 34B-shaped weights (both int4
 #             kernels, batch buckets 1-16, per-matmul timings, a step profile, copy bandwidth)
 #   hf      HF transformers bf16 on the same shape (scripts/gpu/hf_baseline.py)
@@ -163,6 +167,37 @@ for phase in "$@"; do
         --out "$OUT/load-$(basename "$CKPT").md" > "$OUT/load-$(basename "$CKPT").log" 2>&1; echo "loadtest exit $?"
       cat "$OUT/load-$(basename "$CKPT").md" 2>/dev/null
       stop_server ;;
+    prefix)
+      for caching in true false; do
+        name="prefix-$caching-$(basename "$CKPT")"
+        start_server "$OUT/$name-serve.log" --set logging.request_log=false --set model.prefix_caching=$caching
+        "$java" -Xmx4g -cp "$jar" dev.inferless.bench.LoadTest --url http://127.0.0.1:8080 --mode shared-prefix \
+          --prompt-tokens "${PREFIX_TOKENS:-2000}" --concurrency 1 --requests-per-client "${PREFIX_REQUESTS:-8}" \
+          --max-tokens 16 --out "$OUT/$name.md" > "$OUT/$name.log" 2>&1; echo "prefix_caching=$caching loadtest exit $?"
+        cat "$OUT/$name.md" 2>/dev/null
+        curl -s localhost:8080/metrics | grep -E "^inferless_(prefix_cache|num_preemptions|kv_cache_usage|time_to_first_token_seconds_(sum|count))" \
+          | tee "$OUT/$name-metrics.txt"
+        stop_server
+      done ;;
+    kvload)
+      name="kvload-$(basename "$CKPT")"
+      start_server "$OUT/$name-serve.log" --set server.container_concurrency=128 --set server.queue_size=256 \
+        --set logging.request_log=false --set model.max_batch_size=64
+      ( peak=0; while kill -0 $pid 2>/dev/null; do
+          u=$(curl -s localhost:8080/metrics | awk '/^inferless_kv_cache_usage_perc/{print $2}')
+          m=$(gpu_mem)
+          echo "$(date +%s) ${u:-0} ${m:-0}"; sleep 1
+        done ) > "$OUT/$name-usage.txt" &
+      sampler=$!
+      "$java" -Xmx4g -cp "$jar" dev.inferless.bench.LoadTest --url http://127.0.0.1:8080 \
+        --concurrency "${KV_LEVELS:-16,64}" --requests-per-client 1 --max-tokens "${KV_TOKENS:-512}" --temperature 0 \
+        --out "$OUT/$name.md" > "$OUT/$name.log" 2>&1; echo "loadtest exit $?"
+      cat "$OUT/$name.md" 2>/dev/null
+      curl -s localhost:8080/metrics | grep -E "^inferless_(num_preemptions|kv_cache_usage)" | tee "$OUT/$name-metrics.txt"
+      stop_server
+      kill $sampler 2>/dev/null; wait $sampler 2>/dev/null
+      awk 'BEGIN{u=0;m=0} {if ($2>u) u=$2; if ($3>m) m=$3} END{print "highest kv_cache_usage " u ", highest GPU memory " m " MiB"}' \
+        "$OUT/$name-usage.txt" ;;
     fastbench)
       /tmp/llm_ops_build/fast_check bench 48 512 "$OUT/fastbench.jsonl" > "$OUT/fastbench.log" 2>&1; echo "fast_check bench exit $?"
       grep -E "copy_bandwidth|decode_graph|batch_|step_profile" "$OUT/fastbench.log" | cut -c1-260 ;;

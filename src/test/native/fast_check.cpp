@@ -10,6 +10,7 @@
 #include "llama_decoder.h"
 #include "sampling_decoder.h"
 #include "sampling_kernels.h"
+#include "paged_attention_check.h"
 #include "reference_llama.h"
 #include "stream_read.h"
 
@@ -553,6 +554,26 @@ std::vector<double> expectedDistribution(std::vector<double> l, const std::vecto
     for (size_t i = 0; i < v; ++i) if (keep[i]) total += (probs[i] = std::exp(l[i]));
     for (double& x : probs) x /= total;
     return probs;
+}
+
+// The paged KV cache's kernels: on the same contents under shuffled block ids, the same attention
+// output, cache rows and rotated queries as the contiguous kernels, bit for bit.
+void checkPagedKernels() {
+    for (int d : {64, 128}) {
+        for (int blockSize : {16, 32}) {
+            for (int splits : {1, 4}) {
+                const auto kernelSeed = static_cast<unsigned>(at::randint(0, 1 << 30, {1}, at::kLong).item<int64_t>());
+                PagedAttentionResult r{};
+                cudaCheck(checkPagedAttention(d, blockSize, splits, kernelSeed, &r));
+                report("paged_kernels/head_dim_" + std::to_string(d) + "/block_" + std::to_string(blockSize) + "/splits_" +
+                           std::to_string(splits),
+                       std::string("\"attention_equal\":") + (r.attentionEqual ? "true" : "false") + ",\"cache_write_equal\":" +
+                           (r.cacheWriteEqual ? "true" : "false") + ",\"queries_equal\":" + (r.queriesEqual ? "true" : "false") +
+                           ",\"rows\":" + std::to_string(r.rows),
+                       r.attentionEqual && r.cacheWriteEqual && r.queriesEqual);
+            }
+        }
+    }
 }
 
 void checkSampler() {
@@ -1141,6 +1162,7 @@ int main(int argc, char** argv) {
             }
             checkBatch(PartKind::Tinygemm, "bf16", 64);
             checkModel(PartKind::Mma, "awq-g128", 128);
+            checkPagedKernels();
             checkSampler();
             checkFusedSampling();
             for (PartKind kind : {PartKind::Tinygemm, PartKind::Mma}) checkDeviceFedSteps(kind, "gptq-g64-actorder");

@@ -5,6 +5,7 @@ import dev.inferless.serving.CounterSink;
 import dev.inferless.serving.PeakMemory;
 import dev.inferless.serving.RequestScheduler;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -164,6 +165,16 @@ public final class Metrics implements CounterSink {
         GaugeWithCallback.builder().name(metric).help(help).callback(cb -> cb.call(value.getAsDouble())).register(registry);
     }
 
+    /** A model's own counter read at every scrape (ModelContext.counter), exported as {@code <metric>_total}. */
+    @Override
+    public void counter(String metric, String help, java.util.function.DoubleSupplier total) {
+        String name = metric.endsWith("_total") ? metric.substring(0, metric.length() - "_total".length()) : metric;
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("metric name '" + metric + "' must match [a-zA-Z_][a-zA-Z0-9_]*");
+        }
+        CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(total.getAsDouble())).register(registry);
+    }
+
     private Histogram llmSeconds(String name, String help) {
         return Histogram.builder().name(name).help(help).labelNames("model_name").classicOnly()
                 .classicUpperBounds(SECONDS_BUCKETS).register(registry);
@@ -193,7 +204,7 @@ public final class Metrics implements CounterSink {
     @Override
     public void kvCacheUsage(String model, DoubleSupplier usage) {
         GaugeWithCallback.builder().name("inferless_kv_cache_usage_perc")
-                .help("Share of the KV cache's positions reserved by running sequences, 0 to 1").labelNames("model_name")
+                .help("Share of the KV cache's blocks held by running sequences, 0 to 1").labelNames("model_name")
                 .callback(cb -> cb.call(usage.getAsDouble(), model)).register(registry);
     }
 

@@ -74,6 +74,11 @@ final class RuntimeModelContext implements ModelContext {
     }
 
     @Override
+    public void counter(String metric, String help, java.util.function.DoubleSupplier total) {
+        counters.counter(metric, help, total);
+    }
+
+    @Override
     public void contextLength(int tokens) {
         if (tokens < 1) throw new IllegalArgumentException("context length must be at least 1 token, got " + tokens);
         contextLength = tokens;
