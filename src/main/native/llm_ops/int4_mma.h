@@ -72,9 +72,4 @@ cudaError_t int4Mma(const __nv_bfloat16* x, const int32_t* qweight, const __nv_b
                     __nv_bfloat16* y, int m, int n, int k, int groupSize, int tilesPerBlock, cudaStream_t stream,
                     const NormOutput& out = {}, const NormInput& in = {}, const InputParts& parts = {});
 
-// fast_check's kernel lab: the kernel's weight stream alone (no activations, no MMA; group size 128,
-// one row), the ceiling of its data path. tilesPerBlock 2 or 4.
-cudaError_t int4MmaStreamOnly(const int32_t* qweight, const __nv_bfloat162* scalesZeros, __nv_bfloat16* y, int n,
-                              int k, int tilesPerBlock, cudaStream_t stream);
-
 }  // namespace llmops::kernels

@@ -38,10 +38,6 @@ class LlamaDecoder {
     void addLayer(DecoderLayer layer);
     // CUDA graphs: the decode step of each batch-size bucket is captured once and replayed.
     void useGraphs(bool on);
-    // Timing only (fast_check's step profile): decode steps leave these kernels out (bits of
-    // OmittedKernels) and compute nothing meaningful until this is called with 0.
-    enum OmittedKernels : int { kOmitAttention = 1, kOmitNorms = 2, kOmitSiluMul = 4 };
-    void omitForTiming(int kernels);
     // Sequence `sequence` starts over with room for `capacity` positions. Grows every cache when
     // needed (copying what they hold; the graphs are captured again).
     void begin(int64_t sequence, int64_t capacity);
@@ -108,7 +104,6 @@ class LlamaDecoder {
     std::vector<bool> sampled_;              // per sequence: lastTokens_ holds its next token
     at::Tensor lastTokens_, stepSequences_;
     bool useGraphs_ = false;
-    int omitted_ = 0;
     int64_t capacity_ = 0;
 };
 
