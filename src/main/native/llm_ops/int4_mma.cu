@@ -4,7 +4,6 @@
 
 #include <cuda_fp16.h>
 
-#include <cstdlib>
 #include <cstring>
 
 namespace llmops::kernels {
@@ -435,14 +434,8 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
 }
 
 // The L2 prefetch at one row (see the kernel): 8 KB per n-tile, by the blocks of the first wave (2 per
-// SM). LLM_OPS_L2_PREFETCH_KB sets the size (0: off), for A/B measurement.
-int prefetchBytesPerTile() {
-    static const int bytes = [] {
-        const char* v = std::getenv("LLM_OPS_L2_PREFETCH_KB");
-        return (v != nullptr ? std::atoi(v) : 8) * 1024;
-    }();
-    return bytes;
-}
+// SM). Measured on an H100 (docs/fast-path.md): 12 KB and more compete with the running kernel.
+constexpr int kL2PrefetchBytesPerTile = 8 * 1024;
 
 // Blocks of 4 n-tiles the GPU runs at once (2 per SM): one wave.
 int firstWaveBlocks() {
@@ -479,7 +472,7 @@ cudaError_t launchTiled(const __nv_bfloat16* x, const uint4* w, const __nv_bfloa
     }
     const dim3 grid((m + 15) / 16, (n / 8 + NT - 1) / NT);
     return launchDependent(kernel, grid, dim3(kThreads), bytes, stream, x, w, sz, y, m, n, k, epilogue.out, epilogue.in,
-                           epilogue.parts, m == 1 ? prefetchBytesPerTile() : 0, firstWaveBlocks());
+                           epilogue.parts, m == 1 ? kL2PrefetchBytesPerTile : 0, firstWaveBlocks());
 }
 
 template <int NT, int G>

@@ -136,7 +136,7 @@ JNIEXPORT jlongArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_repackGptq(
         std::vector<llmops::Unpacked> unpacked;
         for (size_t i = 0; i < qw.size(); ++i)
             unpacked.push_back(llmops::unpackGptq({qw[i], qz[i], sc[i], gi[i]}, bits, groupSize, v2));
-        return partArray(env, llmops::buildParts(unpacked, bits));
+        return partArray(env, llmops::buildParts(unpacked, bits, llmops::kServingInt4Kind));
     });
 }
 
@@ -148,7 +148,7 @@ JNIEXPORT jlongArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_repackAwq(
             throw std::invalid_argument("qweight, qzeros and scales lists must have equal lengths");
         std::vector<llmops::Unpacked> unpacked;
         for (size_t i = 0; i < qw.size(); ++i) unpacked.push_back(llmops::unpackAwq({qw[i], qz[i], sc[i]}, groupSize));
-        return partArray(env, {llmops::buildPart(unpacked, 4)});
+        return partArray(env, {llmops::buildPart(unpacked, 4, llmops::kServingInt4Kind)});
     });
 }
 

@@ -13,7 +13,7 @@ import java.util.Optional;
  * heap-allocated torch::Tensor; wrap a returned one with {@code new PtNDArray(manager, handle)} so
  * that DJL frees it). A linear "part" is six longs: weight handle, scales-and-zeros handle (0: dense
  * bf16 weight), activation permutation handle (0: none; [P, K] for P input copies), int4 group size,
- * kind (0 dense, 1 torch's int4 layout, 2 our tensor-core layout; LLM_OPS_INT4_KERNEL=mma picks 2),
+ * kind (0 dense, 1 torch's int4 layout, 2 our tensor-core layout: the one repacking builds),
  * first output column of each input copy (a handle, 0: one copy). A model is an opaque
  * native pointer freed by {@link #freeModel}. Errors: IllegalArgumentException for bad input,
  * IllegalStateException for failures inside torch.
