@@ -71,11 +71,6 @@ void LlamaDecoder::checkSequence(int64_t sequence) const {
             "sequence " + std::to_string(sequence) + " outside [0, " + std::to_string(sequences()) + ")");
 }
 
-int64_t LlamaDecoder::position(int64_t sequence) const {
-    checkSequence(sequence);
-    return positions_[sequence];
-}
-
 void LlamaDecoder::growCache(int64_t capacity) {
     buckets_.clear();  // their graphs point at the old caches
     auto bf16 = at::TensorOptions().dtype(at::kBFloat16).device(device_);

@@ -63,7 +63,6 @@ class LlamaDecoder {
     at::Tensor attention(size_t layer, const at::Tensor& qkv, const at::Tensor& positions, const at::Tensor& sequences,
                          const at::Tensor& mask, int64_t prefillSequence = 0);
 
-    int64_t position(int64_t sequence) const;
     // Throws std::invalid_argument unless 0 <= sequence < sequences().
     void checkSequence(int64_t sequence) const;
     int64_t sequences() const { return static_cast<int64_t>(positions_.size()); }

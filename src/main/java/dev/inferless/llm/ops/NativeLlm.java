@@ -94,9 +94,6 @@ public final class NativeLlm {
     /** Dense [N_i, K] weights (any float type) fused along N into one bf16 part. */
     public static native long[] denseLinear(long[] weights);
 
-    /** y = x W^T through the given parts (concatenated); a new bf16 tensor handle. */
-    public static native long linearForward(long x, long[] parts);
-
     /**
      * dims: hidden, intermediate, layers, heads, kvHeads, headDim, vocab, maxPositions;
      * params: rmsNormEps, ropeTheta, ropeScalingFactor. Tensors: embed [V, H], final norm [H], lm_head [V, H].
@@ -138,9 +135,6 @@ public final class NativeLlm {
 
     /** Waits for the oldest step launched by submitDecode; its tokens, in its sequences' order. */
     public static native int[] collectDecode(long model);
-
-    /** Tokens in a sequence's cache. */
-    public static native int position(long model, int sequence);
 
     public static native void freeModel(long model);
 }
