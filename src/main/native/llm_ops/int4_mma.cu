@@ -111,7 +111,7 @@ __device__ __forceinline__ void waitCopiesAtMost(int pending) {
 template <int NT, int G, bool StagedX = false>
 struct Ring {
     static constexpr int kGroups = G >= 128 ? 1 : 128 / G;  // groups of scales per k-block
-    // Measured on an H100 (docs/fast-path.md): with 4 n-tiles, 3 stages (2 in flight while one is
+    // Measured on an H100 (docs/fast-path.md, "The int4 matmul"): with 4 n-tiles, 3 stages (2 in flight while one is
     // multiplied) beat 4-6: the smaller ring leaves more L1 for the activations.
     static constexpr int kStages = NT == 4 ? 3 : 8;
     static constexpr int kWeightWords = NT * 32;          // uint4
@@ -133,7 +133,7 @@ enum Fold : int { kNoFold = 0, kProduce = 1, kConsume = 2 };
 // stream starts while the kernel before (norm, attention) still runs.
 //
 // Lane (g, t) multiplies inputs 32t .. 32t + 31 of each k-block (int4_mma.h): 64 contiguous bytes of
-// an activation row. Instructions per weight byte bound this kernel (docs/fast-path.md), hence:
+// an activation row. Instructions per weight byte bound this kernel (docs/fast-path.md, "The int4 matmul"), hence:
 // - Up to 8 rows, the weights are mma's A operand (16 output features of two n-tiles by 16 inputs)
 //   and the activations its B (8 rows): half the MMAs of the other way round, and the activation
 //   registers feed B as loaded. With more rows (Tall) the activations are A (16 rows) and each
@@ -342,8 +342,9 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
     // One row: the blocks of the first wave also ask the L2 for each n-tile's next prefetchBytes
     // beyond the ring's prologue, so that while they wait for the kernel before (attention, SiLU, the
     // last wave of a matmul) the memory bus is busy, and after it their first k-blocks hit the L2.
-    // Measured on an H100 (docs/fast-path.md): 8 KB per n-tile -0.3 ms a step; 16 KB and more, or
-    // every block of a many-wave matmul prefetching, slower (they evict what the running kernel reads).
+    // Measured on an H100 (docs/fast-path.md, "The next weights into the L2 while waiting"): 8 KB per
+    // n-tile -0.3 ms a step; 16 KB and more, or every block of a many-wave matmul prefetching, slower
+    // (they evict what the running kernel reads).
     if (prefetchBytes > 0 && blockIdx.y < prefetchBlocks && warp == 0 && lane < NT && nt0 + lane < tiles) {
         const int64_t ahead = static_cast<int64_t>(R::kStages - 1) * kWarps * 512;
         const int64_t left = tileWords * 16 - ahead;
@@ -434,7 +435,8 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
 }
 
 // The L2 prefetch at one row (see the kernel): 8 KB per n-tile, by the blocks of the first wave (2 per
-// SM). Measured on an H100 (docs/fast-path.md): 12 KB and more compete with the running kernel.
+// SM). Measured on an H100 (docs/fast-path.md, "The next weights into the L2 while waiting"): 12 KB and
+// more compete with the running kernel.
 constexpr int kL2PrefetchBytesPerTile = 8 * 1024;
 
 // Blocks of 4 n-tiles the GPU runs at once (2 per SM): one wave.
@@ -479,7 +481,7 @@ template <int NT, int G>
 cudaError_t launchRows(const __nv_bfloat16* x, const uint4* w, const __nv_bfloat162* sz, __nv_bfloat16* y, int m, int n,
                        int k, cudaStream_t stream, const Epilogue& e) {
     // One row (batch-1 decode): the activations through the ring too, measured +5% tokens/s on the
-    // 34B shape (docs/fast-path.md). With more rows each warp would copy up to 16 rows per k-block,
+    // 34B shape (docs/fast-path.md, "The int4 matmul"). With more rows each warp would copy up to 16 rows per k-block,
     // as many bytes as its weights: batch 16 halved. There L1 serves them better.
     if constexpr (NT == 4) {
         if (m == 1) {
@@ -515,8 +517,8 @@ bool int4MmaFits(int64_t n, int64_t k, int64_t groupSize) {
 }
 
 int defaultTilesPerBlock(int) {
-    // Measured on an H100 over the CodeLlama-34B shapes at 1 to 16 rows (docs/fast-path.md): 4 n-tiles
-    // per block fastest or within 4% (qkv at up to 8 rows: 2 by 4%) in every case.
+    // Measured on an H100 over the CodeLlama-34B shapes at 1 to 16 rows (docs/fast-path.md, "The int4
+    // matmul"): 4 n-tiles per block fastest or within 4% (qkv at up to 8 rows: 2 by 4%) in every case.
     return 4;
 }
 

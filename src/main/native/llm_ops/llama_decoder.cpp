@@ -153,9 +153,10 @@ at::Tensor LlamaDecoder::forward(const at::Tensor& tokens, const at::Tensor& pos
         const DecoderLayer& l = layers_[i];
         const DecoderLayer* next = i + 1 < layers_.size() ? &layers_[i + 1] : nullptr;
         // One-row decode steps fold each RMSNorm between two mma matmuls into them (int4_mma.h): no
-        // norm kernel between the matmuls. Measured (docs/fast-path.md): at one row the step 7.61 ->
-        // 7.30 ms (H100); folded at 4 to 16 rows it lost 4-6%, the kernels giving L1 to the sums of
-        // squares. Act-order gathers ride on the kernels that produce each input (single-part linears).
+        // norm kernel between the matmuls. Measured (docs/fast-path.md, "The RMSNorm folded into the
+        // matmuls"): at one row the step 7.61 -> 7.30 ms (H100); folded at 4 to 16 rows it lost 4-6%, the
+        // kernels giving L1 to the sums of squares. Act-order gathers ride on the kernels that produce
+        // each input (single-part linears).
         const bool fold = decoding && x.size(0) == 1;
         at::Tensor permQkv = l.qkv.inputPermutation();
         at::Tensor qkv;
