@@ -8,11 +8,19 @@
 #   make      a CodeLlama-34B-shaped checkpoint in $CKPT (default /dev/shm/cl34-gptq), format $FORMAT
 #             (default "gptq --group-size 128 --act-order"); REUSE_CKPT=1 keeps one already there
 #   serve   serve it through HTTP: cold start (process start -> ready), one /infer, GPU memory, SIGTERM
+#   coldstart start the server $COLD_STARTS (5) times on $CKPT (in /dev/shm: the page cache): each start's
+#             process start -> ready as the script sees it (ready polled every 20 ms) and the server's start
+#             timeline (its "start timeline:" line), then the median of both and the per-phase table
+#             (scripts/gpu/timeline_table.py) in $OUT/coldstart.md; APPCDS=1 starts them with an AppCDS archive
 #   bench   the bench command on it (N=1 pass over the prompts, $MAX_TOKENS tokens, EOS ignored)
 #   httpbench the same bench through the server: serve it, `bench --url` (streaming /v1/completions,
 #             cold start from the server's /metrics), SIGTERM
 #   load    serve it with 64 slots and model.max_batch_size=$MAX_BATCH (16), then LoadTest at concurrency
 #             $LOAD_LEVELS (1,4,16), $LOAD_REQUESTS (2) requests per client, $LOAD_TOKENS (128) tokens each
+#   prefix  TTFT on a $PREFIX_TOKENS (2000)-token shared prefix, prefix caching on (hits) and off (misses):
+#             LoadTest --mode shared-prefix at concurrency 1, then the prefix-cache and KV metrics
+#   kvload  $KV_LEVELS (16,64) concurrent sequences of $KV_TOKENS (512) tokens with model.max_batch_size=64:
+#             errors, preemptions, the highest KV cache usage seen (sampled each second), GPU memory
 #   fastbench fast_check bench: the native decoder alone on random 34B-shaped weights (both int4
 #             kernels, batch buckets 1-16, per-matmul timings, a step profile, copy bandwidth)
 #   hf      HF transformers bf16 on the same shape (scripts/gpu/hf_baseline.py)
@@ -54,6 +62,24 @@ start_server() {
   else echo "server not ready; log:"; tail -20 "$log"; fi
 }
 stop_server() { kill -TERM $pid 2>/dev/null; wait $pid; echo "serve exit: $?"; }
+# One measured start for `coldstart`: start i, its log, extra JVM options; the server is stopped after it.
+cold_start() {
+  local i="$1" log="$2"; shift 2
+  cd "$root"
+  local s=$(date +%s%3N)
+  "$java" "${JAVA_OPTS[@]}" "$@" -jar "$jar" serve --model models/codellama-34b-python --port 8080 \
+    --set model.weights="$CKPT" --set model.device=gpu > "$log" 2>&1 &
+  pid=$!
+  until curl -sf localhost:8080/v2/health/ready >/dev/null; do
+    kill -0 $pid 2>/dev/null || break; sleep 0.02
+  done
+  local ms=$(( $(date +%s%3N) - s ))
+  if ! kill -0 $pid 2>/dev/null; then echo "start $i: the server exited; log:"; tail -20 "$log"; return 1; fi
+  (( i > 0 )) && echo "$ms" >> "$OUT/coldstart-ms.txt"
+  echo "start $i: process start -> ready $ms ms (script); $(grep -o 'start timeline: .*' "$log" | cut -c1-700)"
+  grep -E "engine:|fast path: [0-9]+/[0-9]+ layers" "$log" | tail -2 | cut -c1-200
+  stop_server > /dev/null
+}
 
 for phase in "$@"; do
   echo "== $phase $(date -u +%T)"
@@ -99,6 +125,27 @@ for phase in "$@"; do
       echo; echo "/infer 64 tokens: $(( $(date +%s%3N) - s )) ms"
       curl -s localhost:8080/metrics | grep -E "^inferless_cold_start|^inferless_generated_tokens" | tee "$OUT/metrics.txt"
       kill -TERM $pid; wait $pid; echo "serve exit: $?" ;;
+    coldstart)
+      # APPCDS=1: class data sharing for the runtime's classes; one start, not measured, records them
+      # (-XX:ArchiveClassesAtExit) on top of the JRE's base archive (made here once: the bundle's has none).
+      cds=()
+      if [[ -n "${APPCDS:-}" ]]; then
+        # With JAVA_OPTS' heap (over 32 GB: no compressed oops) the JVM reads classes_nocoops.jsa.
+        [[ -f "$work/jre/lib/server/classes_nocoops.jsa" ]] || "$java" "${JAVA_OPTS[@]}" -Xshare:dump > "$OUT/cds-dump.log" 2>&1
+        archive="$work/app-cds-$(stat -c %Y "$jar").jsa"
+        if [[ ! -f "$archive" ]]; then
+          cold_start 0 "$OUT/coldstart-cds-training.log" -XX:ArchiveClassesAtExit="$archive" > /dev/null
+          [[ -f "$archive" ]] || { echo "no CDS archive written; log:"; tail -5 "$OUT/coldstart-cds-training.log"; exit 1; }
+        fi
+        cds=(-XX:SharedArchiveFile="$archive"); echo "AppCDS: $archive ($(du -h "$archive" | cut -f1))"
+      fi
+      logs=(); rm -f "$OUT/coldstart-ms.txt"
+      for i in $(seq 1 "${COLD_STARTS:-5}"); do
+        logs+=("$OUT/coldstart-$i.log")
+        cold_start "$i" "$OUT/coldstart-$i.log" "${cds[@]}" || exit 1
+      done
+      echo "median process start -> ready (script): $(sort -n "$OUT/coldstart-ms.txt" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}') ms over ${#logs[@]} starts"
+      python3 "$root/scripts/gpu/timeline_table.py" "${logs[@]}" | tee "$OUT/coldstart.md" ;;
     bench)
       "$java" "${JAVA_OPTS[@]}" -jar "$jar" bench --weights "$CKPT" --device gpu --runs 1 --max-tokens "$MAX_TOKENS" \
         --out "$OUT/bench-$(basename "$CKPT")" > "$OUT/bench-$(basename "$CKPT").log" 2>&1; echo "bench exit $?"
@@ -120,6 +167,37 @@ for phase in "$@"; do
         --out "$OUT/load-$(basename "$CKPT").md" > "$OUT/load-$(basename "$CKPT").log" 2>&1; echo "loadtest exit $?"
       cat "$OUT/load-$(basename "$CKPT").md" 2>/dev/null
       stop_server ;;
+    prefix)
+      for caching in true false; do
+        name="prefix-$caching-$(basename "$CKPT")"
+        start_server "$OUT/$name-serve.log" --set logging.request_log=false --set model.prefix_caching=$caching
+        "$java" -Xmx4g -cp "$jar" dev.inferless.bench.LoadTest --url http://127.0.0.1:8080 --mode shared-prefix \
+          --prompt-tokens "${PREFIX_TOKENS:-2000}" --concurrency 1 --requests-per-client "${PREFIX_REQUESTS:-8}" \
+          --max-tokens 16 --out "$OUT/$name.md" > "$OUT/$name.log" 2>&1; echo "prefix_caching=$caching loadtest exit $?"
+        cat "$OUT/$name.md" 2>/dev/null
+        curl -s localhost:8080/metrics | grep -E "^inferless_(prefix_cache|num_preemptions|kv_cache_usage|time_to_first_token_seconds_(sum|count))" \
+          | tee "$OUT/$name-metrics.txt"
+        stop_server
+      done ;;
+    kvload)
+      name="kvload-$(basename "$CKPT")"
+      start_server "$OUT/$name-serve.log" --set server.container_concurrency=128 --set server.queue_size=256 \
+        --set logging.request_log=false --set model.max_batch_size=64
+      ( peak=0; while kill -0 $pid 2>/dev/null; do
+          u=$(curl -s localhost:8080/metrics | awk '/^inferless_kv_cache_usage_perc/{print $2}')
+          m=$(gpu_mem)
+          echo "$(date +%s) ${u:-0} ${m:-0}"; sleep 1
+        done ) > "$OUT/$name-usage.txt" &
+      sampler=$!
+      "$java" -Xmx4g -cp "$jar" dev.inferless.bench.LoadTest --url http://127.0.0.1:8080 \
+        --concurrency "${KV_LEVELS:-16,64}" --requests-per-client 1 --max-tokens "${KV_TOKENS:-512}" --temperature 0 \
+        --out "$OUT/$name.md" > "$OUT/$name.log" 2>&1; echo "loadtest exit $?"
+      cat "$OUT/$name.md" 2>/dev/null
+      curl -s localhost:8080/metrics | grep -E "^inferless_(num_preemptions|kv_cache_usage)" | tee "$OUT/$name-metrics.txt"
+      stop_server
+      kill $sampler 2>/dev/null; wait $sampler 2>/dev/null
+      awk 'BEGIN{u=0;m=0} {if ($2>u) u=$2; if ($3>m) m=$3} END{print "highest kv_cache_usage " u ", highest GPU memory " m " MiB"}' \
+        "$OUT/$name-usage.txt" ;;
     fastbench)
       /tmp/llm_ops_build/fast_check bench 48 512 "$OUT/fastbench.jsonl" > "$OUT/fastbench.log" 2>&1; echo "fast_check bench exit $?"
       grep -E "copy_bandwidth|decode_graph|batch_|step_profile" "$OUT/fastbench.log" | cut -c1-260 ;;

@@ -6,9 +6,11 @@
 #include "fused_ops.h"
 #include "int4_linear.h"
 #include "int4_mma.h"
+#include "int4_repack.h"
 #include "llama_decoder.h"
 #include "sampling_decoder.h"
 #include "sampling_kernels.h"
+#include "paged_attention_check.h"
 #include "reference_llama.h"
 
 #include <ATen/ATen.h>
@@ -115,6 +117,65 @@ void checkLinear(PartKind kind, const std::string& name, int64_t k, std::vector<
     // bf16 activations, bf16 scales and zero terms, fp32 accumulation: about 3e-3 expected.
 report(std::string("linear/") + kindName(kind) + "/" + name, "\"rel_l2\":" + num(worst) + ",\"int4\":" + (int4 ? "true" : "false") +
                                  ",\"parts\":" + std::to_string(linear.parts.size()), worst <= 1e-2);
+}
+
+// int4_repack.h's two passes against the ATen chains they replaced (bit for bit), and both timed on the
+// 34B shape's gate_up (K 8192, N 2 x 22016): what a layer's repack at load costs.
+at::Tensor unpackRowsAten(const at::Tensor& packed, int64_t bits) {
+    const int64_t per = 32 / bits;
+    at::Tensor shifts = at::arange(0, 32, bits, packed.options()).view({1, per, 1});
+    return at::bitwise_and(at::bitwise_right_shift(packed.unsqueeze(1), shifts), (1 << bits) - 1)
+        .reshape({packed.size(0) * per, packed.size(1)})
+        .to(at::kByte);
+}
+
+at::Tensor mmaWordsAten(const at::Tensor& q) {
+    const int64_t n = q.size(0), k = q.size(1);
+    at::Tensor v = q.to(at::kLong).view({n / 8, 8, k / 128, 4, 4, 2, 2, 2}).permute({0, 2, 1, 3, 4, 7, 5, 6});
+    at::Tensor shifts = at::arange(0, 32, 4, q.options().dtype(at::kLong));
+    return at::bitwise_left_shift(v.reshape({n / 8, k / 128, 32, 4, 8}), shifts).sum(-1).to(at::kInt).contiguous();
+}
+
+void checkRepackKernels() {
+    const cudaStream_t stream = c10::cuda::getCurrentCUDAStream(cuda.index()).stream();
+    const auto i32 = at::TensorOptions().dtype(at::kInt).device(cuda);
+    const auto u8 = i32.dtype(at::kByte);
+    auto unpack = [&](const at::Tensor& packed, int64_t bits) {
+        at::Tensor out = at::empty({packed.size(0) * (32 / bits), packed.size(1)}, u8);
+        cudaCheck(kernels::unpackRows(packed.data_ptr<int32_t>(), packed.size(0), packed.size(1), static_cast<int>(bits),
+                                      out.data_ptr<uint8_t>(), stream));
+        return out;
+    };
+    auto words = [&](const at::Tensor& q) {
+        at::Tensor out = at::empty({q.size(0) / 8, q.size(1) / 128, 32, 4}, i32);
+        cudaCheck(kernels::packMmaWords(q.data_ptr<uint8_t>(), q.size(0), q.size(1), out.data_ptr<int32_t>(), stream));
+        return out;
+    };
+    auto ms = [](const std::function<void()>& f) {
+        f();  // kernels loaded, memory cached
+        c10::cuda::device_synchronize();
+        const auto t0 = std::chrono::steady_clock::now();
+        f();
+        c10::cuda::device_synchronize();
+        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    };
+    bool equal = true;
+    for (int64_t bits : {2, 4, 8}) {
+        at::Tensor packed = at::randint(INT32_MIN, INT32_MAX, {48, 200}, i32);
+        equal = equal && at::equal(unpack(packed, bits), unpackRowsAten(packed, bits));
+    }
+    at::Tensor q = at::randint(0, 16, {264, 640}, u8);
+    equal = equal && at::equal(words(q), mmaWordsAten(q));
+    const int64_t k = 8192, n = 2 * 22016;
+    at::Tensor packed = at::randint(INT32_MIN, INT32_MAX, {k / 8, n}, i32);
+    at::Tensor big = unpackRowsAten(packed, 4).t().contiguous();  // q [N, K] as repackInt4 makes it
+    equal = equal && at::equal(unpack(packed, 4), big.t()) && at::equal(words(big), mmaWordsAten(big));
+    const double unpackMs = ms([&] { unpack(packed, 4); }), unpackAtenMs = ms([&] { unpackRowsAten(packed, 4); });
+    const double wordsMs = ms([&] { words(big); }), wordsAtenMs = ms([&] { mmaWordsAten(big); });
+    report("repack/kernels", "\"equal\":" + std::string(equal ? "true" : "false") + ",\"gate_up_unpack_ms\":" + num(unpackMs) +
+                                 ",\"gate_up_unpack_aten_ms\":" + num(unpackAtenMs) + ",\"gate_up_words_ms\":" + num(wordsMs) +
+                                 ",\"gate_up_words_aten_ms\":" + num(wordsAtenMs),
+           equal);
 }
 
 // An RMSNorm folded into the matmuls around it (int4_mma.h) against the unfolded kernels and a
@@ -492,6 +553,26 @@ std::vector<double> expectedDistribution(std::vector<double> l, const std::vecto
     for (size_t i = 0; i < v; ++i) if (keep[i]) total += (probs[i] = std::exp(l[i]));
     for (double& x : probs) x /= total;
     return probs;
+}
+
+// The paged KV cache's kernels: on the same contents under shuffled block ids, the same attention
+// output, cache rows and rotated queries as the contiguous kernels, bit for bit.
+void checkPagedKernels() {
+    for (int d : {64, 128}) {
+        for (int blockSize : {16, 32}) {
+            for (int splits : {1, 4}) {
+                const auto kernelSeed = static_cast<unsigned>(at::randint(0, 1 << 30, {1}, at::kLong).item<int64_t>());
+                PagedAttentionResult r{};
+                cudaCheck(checkPagedAttention(d, blockSize, splits, kernelSeed, &r));
+                report("paged_kernels/head_dim_" + std::to_string(d) + "/block_" + std::to_string(blockSize) + "/splits_" +
+                           std::to_string(splits),
+                       std::string("\"attention_equal\":") + (r.attentionEqual ? "true" : "false") + ",\"cache_write_equal\":" +
+                           (r.cacheWriteEqual ? "true" : "false") + ",\"queries_equal\":" + (r.queriesEqual ? "true" : "false") +
+                           ",\"rows\":" + std::to_string(r.rows),
+                       r.attentionEqual && r.cacheWriteEqual && r.queriesEqual);
+            }
+        }
+    }
 }
 
 void checkSampler() {
@@ -974,6 +1055,7 @@ int main(int argc, char** argv) {
                 checkLinear(kind, "awq_g32", 256, {128}, 32, false, true, true);
             }
             checkLinear(PartKind::Mma, "gptq_n40_g64", 256, {40}, 64, true, false, true);
+            checkRepackKernels();
             checkNormFold("gptq_g128_actorder", 128, false);
             checkNormFold("gptq_g32_actorder", 32, false);
             checkNormFold("awq_g128", 128, true);
@@ -992,6 +1074,7 @@ int main(int argc, char** argv) {
             }
             checkBatch(PartKind::Tinygemm, "bf16", 64);
             checkModel(PartKind::Mma, "awq-g128", 128);
+            checkPagedKernels();
             checkSampler();
             checkFusedSampling();
             for (PartKind kind : {PartKind::Tinygemm, PartKind::Mma}) checkDeviceFedSteps(kind, "gptq-g64-actorder");

@@ -9,10 +9,11 @@
 namespace llmops::kernels {
 namespace {
 
+// Without a table the caches are [sequences, hkv, capacity, d]: block `sequence` of `capacity` positions.
 __global__ void ropeAndCacheWriteKernel(const __nv_bfloat16* qkv, const int64_t* positions, const int64_t* sequences,
                                         const float* cos, const float* sin, __nv_bfloat16* kCache,
                                         __nv_bfloat16* vCache, __nv_bfloat16* qOut, int m, int hq, int hkv, int d,
-                                        int capacity) {
+                                        int capacity, KvBlockTable blocks) {
     allowNextToStart();
     const int row = blockIdx.x;   // token i of the step
     const int head = blockIdx.y;  // q heads, then k heads, then v heads
@@ -22,12 +23,18 @@ __global__ void ropeAndCacheWriteKernel(const __nv_bfloat16* qkv, const int64_t*
     const int64_t sequence = sequences ? sequences[row] : 0;
     const float c = cos[pos * d + i], s = sin[pos * d + i];
     waitForPrevious();
+    int64_t block = sequence, offset = pos, blockSize = capacity;
+    if (blocks.table != nullptr) {
+        blockSize = blocks.blockSize;
+        block = blocks.table[sequence * blocks.maxBlocks + pos / blockSize];
+        offset = pos % blockSize;
+    }
     const int width = (hq + 2 * hkv) * d;
     const __nv_bfloat16* src = qkv + static_cast<int64_t>(row) * width + static_cast<int64_t>(head) * d;
     const int group = hq / hkv;
     if (head >= hq + hkv) {
         const int vh = head - hq - hkv;
-        vCache[((sequence * hkv + vh) * capacity + pos) * d + i] = src[i];
+        vCache[((block * hkv + vh) * blockSize + offset) * d + i] = src[i];
         return;
     }
     const int half = d / 2;
@@ -38,7 +45,7 @@ __global__ void ropeAndCacheWriteKernel(const __nv_bfloat16* qkv, const int64_t*
         const int kvh = head / group, g = head % group;
         qOut[(static_cast<int64_t>(kvh) * group * m + static_cast<int64_t>(g) * m + row) * d + i] = r;
     } else {
-        kCache[((sequence * hkv + head - hq) * capacity + pos) * d + i] = r;
+        kCache[((block * hkv + head - hq) * blockSize + offset) * d + i] = r;
     }
 }
 
@@ -79,12 +86,14 @@ __device__ __forceinline__ void loadLaneValues(const __nv_bfloat16* p, float (&f
 // position subset, D / 32 dims a lane, kValueUnroll positions in flight. Softmax in float32 (log2
 // domain), scores kept in shared memory. One split writes the output; several write their partial
 // sums (unnormalized output, max, sum) for combineSplits, so that a long cache is read by many blocks.
-template <int D>
+// Paged: the caches are pools read through blocks' table (capacity: a sequence's most positions);
+// else [sequences, hkv, capacity, D] and blocks is not read.
+template <int D, bool Paged>
 __global__ void __launch_bounds__(kAttnThreads) decodeAttentionKernel(
         const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ kCache,
         const __nv_bfloat16* __restrict__ vCache, const int64_t* __restrict__ positions,
         const int64_t* __restrict__ sequences, const int64_t* __restrict__ scatter, __nv_bfloat16* __restrict__ out,
-        float* __restrict__ partials, int m, int hkv, int group, int capacity, float scaleLog2) {
+        float* __restrict__ partials, int m, int hkv, int group, int capacity, float scaleLog2, KvBlockTable blocks) {
     allowNextToStart();
     // The step's positions and sequences are its inputs, not outputs of the kernel before.
     const int length = static_cast<int>(positions[blockIdx.y]) + 1;
@@ -101,16 +110,27 @@ __global__ void __launch_bounds__(kAttnThreads) decodeAttentionKernel(
     const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
     const int chunk = (length + splits - 1) / splits;
     const int begin = split * chunk, end = min(length, begin + chunk);
-    const int64_t base = (sequence * hkv + kvh) * static_cast<int64_t>(capacity) * D;
+    const int64_t base = Paged ? 0 : (sequence * hkv + kvh) * static_cast<int64_t>(capacity) * D;
     const __nv_bfloat16* k = kCache + base;
     const __nv_bfloat16* v = vCache + base;
+    const int32_t* tableRow = Paged ? blocks.table + sequence * blocks.maxBlocks : nullptr;
+    const int blockShift = Paged ? __ffs(blocks.blockSize) - 1 : 0;  // blockSize: a power of two
+    // Element offset of position t's row (of this KV head) from k and v.
+    auto rowAt = [&](int t) -> int64_t {
+        if constexpr (Paged) {
+            const int64_t block = __ldg(tableRow + (t >> blockShift));
+            return ((block * hkv + kvh) * blocks.blockSize + (t & (blocks.blockSize - 1))) * D;
+        } else {
+            return static_cast<int64_t>(t) * D;
+        }
+    };
     const __nv_bfloat16* qRow = q + ((static_cast<int64_t>(kvh) * group + g) * m + row) * D;
     for (int i = threadIdx.x; i < D; i += kAttnThreads) qs[i] = __bfloat162float(qRow[i]);
     __syncthreads();
 
     float localMax = -INFINITY;
     for (int t = begin + threadIdx.x; t < end; t += kAttnThreads) {
-        const uint4* keyRow = reinterpret_cast<const uint4*>(k + static_cast<int64_t>(t) * D);
+        const uint4* keyRow = reinterpret_cast<const uint4*>(k + rowAt(t));
         uint4 raw[D / 8];
 #pragma unroll
         for (int i = 0; i < D / 8; ++i) raw[i] = __ldg(keyRow + i);
@@ -138,7 +158,7 @@ __global__ void __launch_bounds__(kAttnThreads) decodeAttentionKernel(
         for (int u = 0; u < kValueUnroll; ++u) {
             const int t = t0 + u;
             if (t < end) {
-                loadLaneValues<D>(v + static_cast<int64_t>(t) * D + lane * kPerLane, vals[u]);
+                loadLaneValues<D>(v + rowAt(t) + lane * kPerLane, vals[u]);
             } else {
 #pragma unroll
                 for (int j = 0; j < kPerLane; ++j) vals[u][j] = 0.f;
@@ -199,11 +219,11 @@ __global__ void combineSplitsKernel(const float* __restrict__ partials, const in
     out[static_cast<int64_t>(row) * hq * D + column] = __float2bfloat16(o / total);
 }
 
-template <int D>
+template <int D, bool Paged>
 cudaError_t launchDecodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* kCache, const __nv_bfloat16* vCache,
                                   const int64_t* positions, const int64_t* sequences, const int64_t* scatter,
                                   __nv_bfloat16* out, float* partials, int splits, int m, int hq, int hkv, int capacity,
-                                  cudaStream_t stream) {
+                                  KvBlockTable blocks, cudaStream_t stream) {
     const int maxChunk = (capacity + splits - 1) / splits;
     const size_t smem = (static_cast<size_t>(maxChunk) + kAttnWarps * D + kAttnWarps + D) * sizeof(float);
     static bool raised = false;  // once per instantiation: the scores of long sequences need more than 48 KB
@@ -211,13 +231,13 @@ cudaError_t launchDecodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* k
         int device = 0, optin = 0;
         cudaGetDevice(&device);
         cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device);
-        cudaFuncSetAttribute(decodeAttentionKernel<D>, cudaFuncAttributeMaxDynamicSharedMemorySize, optin);
+        cudaFuncSetAttribute(decodeAttentionKernel<D, Paged>, cudaFuncAttributeMaxDynamicSharedMemorySize, optin);
         raised = true;
     }
     const float scaleLog2 = 1.4426950408889634f / sqrtf(static_cast<float>(D));
-    cudaError_t e = launchDependent(decodeAttentionKernel<D>, dim3(hq, m, splits), dim3(kAttnThreads), smem, stream, q,
-                                    kCache, vCache, positions, sequences, scatter, out, partials, m, hkv, hq / hkv,
-                                    capacity, scaleLog2);
+    cudaError_t e = launchDependent(decodeAttentionKernel<D, Paged>, dim3(hq, m, splits), dim3(kAttnThreads), smem,
+                                    stream, q, kCache, vCache, positions, sequences, scatter, out, partials, m, hkv,
+                                    hq / hkv, capacity, scaleLog2, blocks);
     if (e == cudaSuccess && splits > 1)
         e = launchDependent(combineSplitsKernel<D>, dim3(hq, m), dim3(D), 0, stream, partials, scatter, out, hq, splits);
     return e;
@@ -247,10 +267,31 @@ cudaError_t decodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* kCache,
                             __nv_bfloat16* out, float* partials, int splits, int m, int hq, int hkv, int d, int capacity,
                             cudaStream_t stream) {
     if (hq % hkv != 0 || splits < 1 || (splits > 1 && partials == nullptr)) return cudaErrorInvalidValue;
+    const KvBlockTable none{};
     switch (d) {
-        case 32: return launchDecodeAttention<32>(q, kCache, vCache, positions, sequences, scatter, out, partials, splits, m, hq, hkv, capacity, stream);
-        case 64: return launchDecodeAttention<64>(q, kCache, vCache, positions, sequences, scatter, out, partials, splits, m, hq, hkv, capacity, stream);
-        case 128: return launchDecodeAttention<128>(q, kCache, vCache, positions, sequences, scatter, out, partials, splits, m, hq, hkv, capacity, stream);
+        case 32: return launchDecodeAttention<32, false>(q, kCache, vCache, positions, sequences, scatter, out, partials, splits, m, hq, hkv, capacity, none, stream);
+        case 64: return launchDecodeAttention<64, false>(q, kCache, vCache, positions, sequences, scatter, out, partials, splits, m, hq, hkv, capacity, none, stream);
+        case 128: return launchDecodeAttention<128, false>(q, kCache, vCache, positions, sequences, scatter, out, partials, splits, m, hq, hkv, capacity, none, stream);
+        default: return cudaErrorInvalidValue;
+    }
+}
+
+bool kvBlockTableValid(const KvBlockTable& blocks) {
+    return blocks.table != nullptr && blocks.blockSize > 0 && (blocks.blockSize & (blocks.blockSize - 1)) == 0 &&
+           blocks.maxBlocks > 0;
+}
+
+cudaError_t decodeAttentionPaged(const __nv_bfloat16* q, const __nv_bfloat16* kPool, const __nv_bfloat16* vPool,
+                                 const int64_t* positions, const int64_t* sequences, KvBlockTable blocks,
+                                 const int64_t* scatter, __nv_bfloat16* out, float* partials, int splits, int m, int hq,
+                                 int hkv, int d, cudaStream_t stream) {
+    if (hq % hkv != 0 || splits < 1 || (splits > 1 && partials == nullptr) || !kvBlockTableValid(blocks))
+        return cudaErrorInvalidValue;
+    const int capacity = blocks.maxBlocks * blocks.blockSize;
+    switch (d) {
+        case 32: return launchDecodeAttention<32, true>(q, kPool, vPool, positions, sequences, scatter, out, partials, splits, m, hq, hkv, capacity, blocks, stream);
+        case 64: return launchDecodeAttention<64, true>(q, kPool, vPool, positions, sequences, scatter, out, partials, splits, m, hq, hkv, capacity, blocks, stream);
+        case 128: return launchDecodeAttention<128, true>(q, kPool, vPool, positions, sequences, scatter, out, partials, splits, m, hq, hkv, capacity, blocks, stream);
         default: return cudaErrorInvalidValue;
     }
 }
@@ -260,7 +301,16 @@ cudaError_t ropeAndCacheWrite(const __nv_bfloat16* qkv, const int64_t* positions
                               __nv_bfloat16* qOut, int m, int hq, int hkv, int d, int capacity, cudaStream_t stream) {
     if (d % 2 != 0 || d > 1024 || hq % hkv != 0) return cudaErrorInvalidValue;
     return launchDependent(ropeAndCacheWriteKernel, dim3(m, hq + 2 * hkv), dim3(d), 0, stream, qkv, positions, sequences,
-                           cos, sin, kCache, vCache, qOut, m, hq, hkv, d, capacity);
+                           cos, sin, kCache, vCache, qOut, m, hq, hkv, d, capacity, KvBlockTable{});
+}
+
+cudaError_t ropeAndCacheWritePaged(const __nv_bfloat16* qkv, const int64_t* positions, const int64_t* sequences,
+                                   KvBlockTable blocks, const float* cos, const float* sin, __nv_bfloat16* kPool,
+                                   __nv_bfloat16* vPool, __nv_bfloat16* qOut, int m, int hq, int hkv, int d,
+                                   cudaStream_t stream) {
+    if (d % 2 != 0 || d > 1024 || hq % hkv != 0 || !kvBlockTableValid(blocks)) return cudaErrorInvalidValue;
+    return launchDependent(ropeAndCacheWriteKernel, dim3(m, hq + 2 * hkv), dim3(d), 0, stream, qkv, positions, sequences,
+                           cos, sin, kPool, vPool, qOut, m, hq, hkv, d, blocks.maxBlocks * blocks.blockSize, blocks);
 }
 
 }  // namespace llmops::kernels

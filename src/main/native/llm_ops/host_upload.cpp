@@ -18,6 +18,7 @@ namespace {
 
 constexpr int64_t kChunk = 64LL << 20;  // bytes per staging buffer
 constexpr int64_t kCopyThreads = 8;
+constexpr int64_t kBytesPerThread = 1LL << 20;  // below this, starting a thread costs more than it copies
 
 at::ScalarType scalarTypeOf(const std::string& dtype) {
     static const std::map<std::string, at::ScalarType> types = {
@@ -28,10 +29,12 @@ at::ScalarType scalarTypeOf(const std::string& dtype) {
     return it->second;
 }
 
-// Two pinned buffers and their copy-done events, made once and reused for every upload.
+// Two pinned buffers and their copy-done events, made once and reused for every upload; `next` is the
+// one to fill next, so that consecutive small tensors alternate too.
 struct Staging {
     char* buffers[2] = {nullptr, nullptr};
     cudaEvent_t drained[2] = {nullptr, nullptr};
+    int next = 0;
 
     Staging() {
         for (int i = 0; i < 2; ++i) {
@@ -61,23 +64,28 @@ at::Tensor uploadHostBytes(const void* data, int64_t bytes, const std::string& d
     cudaStream_t stream = c10::cuda::getCurrentCUDAStream(device.index()).stream();
     const char* src = static_cast<const char*>(data);
     char* dst = static_cast<char*>(out.data_ptr());
-    for (int64_t offset = 0, i = 0; offset < bytes; offset += kChunk, i ^= 1) {
+    for (int64_t offset = 0; offset < bytes; offset += kChunk, staging.next ^= 1) {
+        const int i = staging.next;
         const int64_t n = std::min(kChunk, bytes - offset);
         checkCuda(cudaEventSynchronize(staging.drained[i]), "cudaEventSynchronize");  // its last copy is done
         char* buffer = staging.buffers[i];
         // Threads of our own: torch's intra-op pool may be a single thread in this process, and one
         // thread copies from a memory map at about the pageable-copy speed we are trying to beat.
+        const int64_t threads = std::min(kCopyThreads, (n + kBytesPerThread - 1) / kBytesPerThread);
+        const int64_t slice = (n + threads - 1) / threads;
         std::vector<std::thread> copiers;
-        const int64_t slice = (n + kCopyThreads - 1) / kCopyThreads;
-        for (int64_t begin = 0; begin < n; begin += slice) {
+        for (int64_t begin = slice; begin < n; begin += slice) {
             const int64_t end = std::min(n, begin + slice);
             copiers.emplace_back([=] { std::memcpy(buffer + begin, src + offset + begin, end - begin); });
         }
+        std::memcpy(buffer, src + offset, std::min(n, slice));  // the first slice on this thread
         for (std::thread& t : copiers) t.join();
         checkCuda(cudaMemcpyAsync(dst + offset, buffer, n, cudaMemcpyHostToDevice, stream), "cudaMemcpyAsync");
         checkCuda(cudaEventRecord(staging.drained[i], stream), "cudaEventRecord");
     }
-    for (cudaEvent_t e : staging.drained) checkCuda(cudaEventSynchronize(e), "cudaEventSynchronize");
+    // Not waited for here: the copies are ordered before anything later on this stream (the repack that
+    // reads the tensor), and a staging buffer is refilled only after its event, so the next tensor's
+    // host copy overlaps this one's last transfer.
     return out;
 }
 

@@ -3,6 +3,7 @@
 #include "checks.h"
 
 #include "int4_mma.h"
+#include "int4_repack.h"
 
 #include <c10/cuda/CUDAStream.h>
 
@@ -16,12 +17,20 @@ at::Tensor shiftsFor(int64_t bits, const at::Device& device) {
     return at::arange(0, 32, bits, at::TensorOptions().dtype(at::kInt).device(device));
 }
 
-// Rows packed along K: value j of word [r][n] (bits j*b ...) is row r * (32/b) + j.
+cudaStream_t streamOf(const at::Tensor& t) {
+    return c10::cuda::getCurrentCUDAStream(t.device().index()).stream();
+}
+
+// Rows packed along K: value j of word [r][n] (bits j*b ...) is row r * (32/b) + j. uint8, one pass on
+// the device (int4_repack.h).
 at::Tensor unpackAlongRows(const at::Tensor& packed, int64_t bits) {
-    const int64_t perWord = 32 / bits;
-    at::Tensor shifts = shiftsFor(bits, packed.device()).view({1, perWord, 1});
-    at::Tensor v = at::bitwise_and(at::bitwise_right_shift(packed.unsqueeze(1), shifts), (1 << bits) - 1);
-    return v.reshape({packed.size(0) * perWord, packed.size(1)});
+    require(packed.is_cuda() && packed.scalar_type() == at::kInt, "qweight must be an int32 tensor on the GPU");
+    const at::Tensor words = packed.contiguous();
+    at::Tensor out = at::empty({words.size(0) * (32 / bits), words.size(1)}, words.options().dtype(at::kByte));
+    checkCuda(kernels::unpackRows(words.data_ptr<int32_t>(), words.size(0), words.size(1), static_cast<int>(bits),
+                                  out.data_ptr<uint8_t>(), streamOf(words)),
+              "unpackRows");
+    return out;
 }
 
 // Columns packed along N: value j of word [r][c] is column c * (32/b) + j.
@@ -70,7 +79,7 @@ Unpacked unpackGptq(const GptqTensors& t, int64_t bits, int64_t groupSize, bool 
     require(t.scales.dim() == 2, "scales must be [groups, N]");
     const int64_t mask = (1 << bits) - 1;
     Unpacked u;
-    u.q = unpackAlongRows(t.qweight, bits).to(at::kByte);
+    u.q = unpackAlongRows(t.qweight, bits);
     const int64_t k = u.q.size(0);
     const int64_t n = u.q.size(1);
     u.groupSize = groupSize <= 0 ? k : groupSize;
@@ -174,12 +183,13 @@ LinearPart repackInt4(const std::vector<Unpacked>& projections, PartKind kind) {
     at::Tensor scalesZeros = at::cat(sz, 1).to(half ? at::kHalf : at::kBFloat16);
     if (kind == PartKind::Mma) {
         // int4_mma.h's layout: q[n][k] with n = 8j + g, k = 128b + 32t + 8w + 4c + 2h + e goes to
-        // nibble 4e + 2c + h of word w of lane 4g + t in [j][b]; disjoint bit fields, so the sum is their OR.
+        // nibble 4e + 2c + h of word w of lane 4g + t in [j][b]; one pass on the device (int4_repack.h).
+        require(q.is_cuda(), "the mma layout is made on the GPU");
         const int64_t n = q.size(0);
-        at::Tensor v = q.to(at::kLong).view({n / 8, 8, k / 128, 4, 4, 2, 2, 2}).permute({0, 2, 1, 3, 4, 7, 5, 6});
-        at::Tensor shifts = at::arange(0, 32, 4, q.options().dtype(at::kLong));
-        at::Tensor words = at::bitwise_left_shift(v.reshape({n / 8, k / 128, 32, 4, 8}), shifts).sum(-1);
-        part.weight = words.to(at::kInt).contiguous();
+        at::Tensor words = at::empty({n / 8, k / 128, 32, 4}, q.options().dtype(at::kInt));
+        checkCuda(kernels::packMmaWords(q.data_ptr<uint8_t>(), n, k, words.data_ptr<int32_t>(), streamOf(q)),
+                  "packMmaWords");
+        part.weight = words;
         part.scalesZeros = scalesZeros.contiguous();
         return part;
     }

@@ -43,6 +43,12 @@ public interface ModelContext {
     default void gauge(String metric, String help, DoubleSupplier value) {}
 
     /**
+     * Exports a counter read from {@code total} (never decreasing) at every scrape, as
+     * {@code <metric>_total} (e.g. preemptions); call once, in {@code initialize}.
+     */
+    default void counter(String metric, String help, DoubleSupplier total) {}
+
+    /**
      * Tells the runtime the model's context window in tokens (prompt plus output), which protocols
      * report to clients (OpenAI's {@code max_model_len}); call once, in {@code initialize}.
      */

@@ -6,6 +6,7 @@ import dev.inferless.repo.ModelLoadException;
 import dev.inferless.schema.InvalidInputException;
 import dev.inferless.serving.ModelFailureException;
 import dev.inferless.serving.ModelHost;
+import dev.inferless.startup.StartupTimeline;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
@@ -28,13 +29,14 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        StartupTimeline.process().sinceProcessStart("jvm");
         // Before any command touches DJL: on a host with its own libtorch (INFERLESS_TORCH_*), point DJL at it.
         // Tokenization runs on the CPU; without this, DJL's tokenizers look for a CUDA build of their
         // native library on a GPU host and try to download it.
         if (System.getenv("RUST_FLAVOR") == null && System.getProperty("RUST_FLAVOR") == null) {
             System.setProperty("RUST_FLAVOR", "cpu");
         }
-        try {
+        try (var phase = StartupTimeline.process().start("torch binding")) {
             TorchBinding.configure();
         } catch (RuntimeException e) {
             System.err.println("error: " + e.getMessage());

@@ -2,6 +2,7 @@ package dev.inferless.app;
 
 import dev.inferless.config.ConfigOptions;
 import dev.inferless.config.RuntimeConfig;
+import dev.inferless.startup.StartupTimeline;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        StartupTimeline.process().sinceEndOf("torch binding", "command line");
         List<String> extra = new ArrayList<>();
         if (model != null) {
             extra.add("model.repo=" + model);
@@ -32,8 +34,11 @@ public final class ServeCommand implements Callable<Integer> {
         if (port != null) {
             extra.add("server.port=" + port);
         }
-        RuntimeConfig c = config.load(extra);
-        LoggingSetup.apply(c.logging());
+        RuntimeConfig c;
+        try (var phase = StartupTimeline.process().start("config")) {
+            c = config.load(extra);
+            LoggingSetup.apply(c.logging());
+        }
         ServingRuntime runtime = ServingRuntime.create(c, System.getenv());
         // Installed before initialize: a signal during it waits for it, then drains and finalizes once.
         ShutdownSignals.onTermOrInt(runtime::shutdown);

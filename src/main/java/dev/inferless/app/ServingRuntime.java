@@ -10,6 +10,7 @@ import dev.inferless.serving.InferenceService;
 import dev.inferless.serving.ModelHost;
 import dev.inferless.serving.RequestScheduler;
 import dev.inferless.serving.ServingState;
+import dev.inferless.startup.StartupTimeline;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.Map;
@@ -59,10 +60,15 @@ public final class ServingRuntime {
     /** Loads the model repo and starts listening; the server is live but not ready. */
     public static ServingRuntime create(RuntimeConfig config, Map<String, String> env) throws ModelLoadException {
         String token = authToken(config.server(), env);
-        Metrics metrics = new Metrics();
+        Metrics metrics;
+        try (var phase = StartupTimeline.process().start("metrics")) {
+            metrics = new Metrics();
+        }
         ModelHost host = ModelHost.load(config.model().repo(), config.model().name(), config.modelOverrides(), metrics);
         ServingRuntime runtime = new ServingRuntime(config, host, metrics, token);
-        runtime.http.start();
+        try (var phase = StartupTimeline.process().start("http")) {
+            runtime.http.start();
+        }
         return runtime;
     }
 
@@ -84,8 +90,9 @@ public final class ServingRuntime {
     private void initializeAndWarmUp() throws ModelLoadException {
         long processStartMs = ManagementFactory.getRuntimeMXBean().getStartTime();
         double runtimeStart = Math.max(0, (System.currentTimeMillis() - processStartMs) / 1000.0);
+        StartupTimeline timeline = StartupTimeline.process();
         long t0 = System.nanoTime();
-        try {
+        try (var phase = timeline.start("initialize")) {
             host.initialize();
         } catch (ModelLoadException e) {
             stopListening();
@@ -97,7 +104,7 @@ public final class ServingRuntime {
         double warmup = 0;
         if (config.model().warmup()) {
             long t1 = System.nanoTime();
-            try {
+            try (var phase = timeline.start("warm-up")) {
                 host.infer(host.warmupInputs());
             } catch (Exception | LinkageError e) {
                 finalizeQuietly();
@@ -117,6 +124,9 @@ public final class ServingRuntime {
             return;
         }
         service.moveTo(ServingState.READY);
+        for (StartupTimeline.Phase p : timeline.ready()) {
+            metrics.startupPhase(p.name(), p.startMs() / 1000, p.ms() / 1000);
+        }
         metrics.ready(true);
         LOG.info("ready on port {}: cold start {} s = runtime start {} s + initialize {} s + warm-up {} s", http.port(),
                 f(coldStart.totalS()), f(runtimeStart), f(initialize), config.model().warmup() ? f(warmup) : "(off) 0");

@@ -5,6 +5,7 @@ import dev.inferless.serving.CounterSink;
 import dev.inferless.serving.PeakMemory;
 import dev.inferless.serving.RequestScheduler;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.DoubleSupplier;
 import java.util.regex.Pattern;
@@ -46,6 +48,11 @@ public final class Metrics implements CounterSink {
     private final Gauge coldStart = Gauge.builder().name("inferless_cold_start_seconds")
             .help("Cold start by phase: runtime_start (process start to model loaded), initialize, warmup, total")
             .labelNames("phase").register(registry);
+    private final Gauge startupStart = Gauge.builder().name("inferless_startup_phase_start_seconds")
+            .help("Start timeline: when each phase began, in seconds since process start (phases may overlap)")
+            .labelNames("phase").register(registry);
+    private final Gauge startupDuration = Gauge.builder().name("inferless_startup_phase_seconds")
+            .help("Start timeline: how long each phase took").labelNames("phase").register(registry);
     private final Gauge ready = Gauge.builder().name("inferless_model_ready").help("1 when the model serves requests")
             .register(registry);
     private final Histogram e2e = Histogram.builder().name("inferless_e2e_request_latency_seconds")
@@ -79,10 +86,17 @@ public final class Metrics implements CounterSink {
             "Time from the first token to the last");
     private final Map<String, Counter> modelCounters = new ConcurrentHashMap<>();
     private final Map<String, Histogram> modelHistograms = new ConcurrentHashMap<>();
+    private final CompletableFuture<Void> jvmMetrics;
 
     public Metrics() {
-        // jvm_* and process_* (memory, GC, threads, CPU, open files), as every JVM dashboard reads them.
-        JvmMetrics.builder().register(registry);
+        // jvm_* and process_* (memory, GC, threads, CPU, open files), as every JVM dashboard reads them. On a
+        // thread of their own: starting JMX takes 0.1-0.2 s that the LLM engine's load would otherwise wait
+        // for (it starts after this); a scrape waits for them.
+        jvmMetrics = CompletableFuture.runAsync(() -> JvmMetrics.builder().register(registry), work -> {
+            Thread t = new Thread(work, "jvm-metrics");
+            t.setDaemon(true);
+            t.start();
+        });
         // Peaks, as bench reports them, so a benchmark through HTTP can read them too.
         GaugeWithCallback.builder().name("inferless_jvm_peak_heap_bytes")
                 .help("Peak JVM heap so far (per-pool peaks summed)").callback(cb -> cb.call(PeakMemory.heapBytes()))
@@ -105,6 +119,12 @@ public final class Metrics implements CounterSink {
         if (INFERENCE_ROUTES.contains(route)) {
             e2e.labelValues(route, Integer.toString(status)).observe(seconds);
         }
+    }
+
+    /** One phase of the start timeline: when it began after process start, and how long it took. */
+    public void startupPhase(String phase, double startSeconds, double seconds) {
+        startupStart.labelValues(phase).set(startSeconds);
+        startupDuration.labelValues(phase).set(seconds);
     }
 
     public void coldStart(String phase, double seconds) {
@@ -145,6 +165,16 @@ public final class Metrics implements CounterSink {
         GaugeWithCallback.builder().name(metric).help(help).callback(cb -> cb.call(value.getAsDouble())).register(registry);
     }
 
+    /** A model's own counter read at every scrape (ModelContext.counter), exported as {@code <metric>_total}. */
+    @Override
+    public void counter(String metric, String help, java.util.function.DoubleSupplier total) {
+        String name = metric.endsWith("_total") ? metric.substring(0, metric.length() - "_total".length()) : metric;
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("metric name '" + metric + "' must match [a-zA-Z_][a-zA-Z0-9_]*");
+        }
+        CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(total.getAsDouble())).register(registry);
+    }
+
     private Histogram llmSeconds(String name, String help) {
         return Histogram.builder().name(name).help(help).labelNames("model_name").classicOnly()
                 .classicUpperBounds(SECONDS_BUCKETS).register(registry);
@@ -174,7 +204,7 @@ public final class Metrics implements CounterSink {
     @Override
     public void kvCacheUsage(String model, DoubleSupplier usage) {
         GaugeWithCallback.builder().name("inferless_kv_cache_usage_perc")
-                .help("Share of the KV cache's positions reserved by running sequences, 0 to 1").labelNames("model_name")
+                .help("Share of the KV cache's blocks held by running sequences, 0 to 1").labelNames("model_name")
                 .callback(cb -> cb.call(usage.getAsDouble(), model)).register(registry);
     }
 
@@ -183,6 +213,7 @@ public final class Metrics implements CounterSink {
     }
 
     public void write(OutputStream out) throws IOException {
+        jvmMetrics.join();
         PrometheusTextFormatWriter.create().write(out, registry.scrape());
     }
 }

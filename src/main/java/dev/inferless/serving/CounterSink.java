@@ -13,6 +13,8 @@ public interface CounterSink {
 
     default void gauge(String metric, String help, java.util.function.DoubleSupplier value) {}
 
+    default void counter(String metric, String help, java.util.function.DoubleSupplier total) {}
+
     /** A model's finished generation, for the LLM metrics labelled with its name. */
     default void generation(String model, dev.inferless.api.GenerationStats stats) {}
 

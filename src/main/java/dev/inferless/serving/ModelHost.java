@@ -10,6 +10,7 @@ import dev.inferless.schema.InputValidator;
 import dev.inferless.schema.InvalidInputException;
 import dev.inferless.schema.RequestInput;
 import dev.inferless.schema.TensorSpec;
+import dev.inferless.startup.StartupTimeline;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,11 @@ import org.slf4j.LoggerFactory;
 public final class ModelHost {
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelHost.class);
+    /**
+     * A {@code model:} key naming a checkpoint ({@code weights}, empty for the repo's weights/): such a
+     * repo's LLM engine starts loading before its code is compiled (see RuntimeModelContext).
+     */
+    static final String CHECKPOINT_KEY = "weights";
 
     private final ModelRepo repo;
     private final InferlessModel model;
@@ -48,13 +54,27 @@ public final class ModelHost {
     public static ModelHost load(Path repoDir, String name, Map<String, Object> modelOverrides, CounterSink counters)
             throws ModelLoadException {
         long start = System.nanoTime();
-        ModelRepo repo = ModelRepo.load(repoDir, modelOverrides).named(name);
-        String device = repo.device();
-        repo.streamingOutput(); // checked here, so that a bad value stops the start, not a request
-        ModelCodeLoader.LoadedCode code = ModelCodeLoader.load(repo.dir());
+        ModelRepo repo;
+        String device;
+        try (var phase = StartupTimeline.process().start("repo")) {
+            repo = ModelRepo.load(repoDir, modelOverrides).named(name);
+            device = repo.device();
+            repo.streamingOutput(); // checked here, so that a bad value stops the start, not a request
+        }
+        RuntimeModelContext context = new RuntimeModelContext(repo, device, counters);
+        if (repo.modelConfig().containsKey(CHECKPOINT_KEY)) {
+            context.startEngineLoad();
+        }
+        ModelCodeLoader.LoadedCode code;
+        try (var phase = StartupTimeline.process().start("model code")) {
+            code = ModelCodeLoader.load(repo.dir());
+        } catch (ModelLoadException | RuntimeException | Error e) {
+            context.closeEngine();
+            throw e;
+        }
         LOG.info("loaded model repo '{}' ({}) in {} ms: {}", repo.name(), repo.dir(), (System.nanoTime() - start) / 1_000_000,
                 code.model().getClass().getName());
-        return new ModelHost(repo, code.model(), code.loader(), new RuntimeModelContext(repo, device, counters));
+        return new ModelHost(repo, code.model(), code.loader(), context);
     }
 
     public ModelRepo repo() {

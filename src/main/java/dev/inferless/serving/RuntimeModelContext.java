@@ -4,13 +4,17 @@ import dev.inferless.api.ModelContext;
 import dev.inferless.api.TextGeneration;
 import dev.inferless.llm.engine.LlmEngine;
 import dev.inferless.repo.ModelRepo;
+import dev.inferless.startup.StartupTimeline;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
 
 /**
  * The runtime's ModelContext: the repo, its merged model config, the device, a logger, cancellation,
- * counters, and the LLM engine, started on the first request for it.
+ * counters, and the LLM engine: started on the first request for it, or earlier by
+ * {@link #startEngineLoad} while the runtime compiles the repo's code and starts listening.
  */
 final class RuntimeModelContext implements ModelContext {
 
@@ -19,6 +23,7 @@ final class RuntimeModelContext implements ModelContext {
     private final System.Logger logger;
     private final CounterSink counters;
     private LlmEngine engine; // guarded by this
+    private CompletableFuture<LlmEngine> loading; // guarded by this
     private volatile int contextLength;
 
     RuntimeModelContext(ModelRepo repo, String device, CounterSink counters) {
@@ -69,6 +74,11 @@ final class RuntimeModelContext implements ModelContext {
     }
 
     @Override
+    public void counter(String metric, String help, java.util.function.DoubleSupplier total) {
+        counters.counter(metric, help, total);
+    }
+
+    @Override
     public void contextLength(int tokens) {
         if (tokens < 1) throw new IllegalArgumentException("context length must be at least 1 token, got " + tokens);
         contextLength = tokens;
@@ -89,15 +99,52 @@ final class RuntimeModelContext implements ModelContext {
         counters.kvCacheUsage(repo.name(), usage);
     }
 
+    /**
+     * Starts loading the LLM engine on a thread of its own; {@link #textGeneration} then waits for it.
+     * The checkpoint's load does not need the repo's code, so it runs beside compiling that code.
+     */
+    synchronized void startEngineLoad() {
+        if (engine != null || loading != null) return;
+        loading = CompletableFuture.supplyAsync(() -> {
+            try (var phase = StartupTimeline.process().start("llm engine")) {
+                return LlmEngine.start(this);
+            }
+        }, work -> {
+            Thread t = new Thread(work, "llm-engine-load");
+            t.setDaemon(true); // a failed start exits without waiting for the weights
+            t.start();
+        });
+    }
+
     @Override
     public synchronized TextGeneration textGeneration() {
         if (engine == null) {
-            engine = LlmEngine.start(this);
+            engine = loading != null ? takeLoaded() : LlmEngine.start(this);
         }
         return engine;
     }
 
+    /** The engine startEngineLoad began; its failure is thrown as LlmEngine.start would have thrown it. */
+    private LlmEngine takeLoaded() {
+        CompletableFuture<LlmEngine> load = loading;
+        loading = null; // after a failure, the next call starts again
+        try {
+            return load.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw e;
+        }
+    }
+
     synchronized void closeEngine() {
+        if (loading != null) {
+            try {
+                engine = takeLoaded(); // not taken by the model: wait for it, so that it is freed
+            } catch (RuntimeException | Error e) {
+                logger.log(System.Logger.Level.WARNING, "the LLM engine loaded for this repo failed: " + e.getMessage());
+            }
+        }
         if (engine != null) {
             engine.close();
             engine = null;

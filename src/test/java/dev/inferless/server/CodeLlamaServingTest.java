@@ -80,6 +80,8 @@ class CodeLlamaServingTest {
         assertThat(value(metrics, "inferless_batch_running")).isZero();
         assertThat(value(metrics, "inferless_batch_waiting")).isZero();
         assertThat(value(metrics, "inferless_kv_cache_usage_perc" + model)).isZero();
+        assertThat(value(metrics, "inferless_prefix_cache_queries_total")).isGreaterThan(0);
+        assertThat(value(metrics, "inferless_num_preemptions_total")).as("the default pool holds every sequence").isZero();
         double generations = value(metrics, "inferless_time_to_first_token_seconds_count" + model);
         assertThat(generations).isGreaterThanOrEqualTo(8);
         assertThat(value(metrics, "inferless_time_per_output_token_seconds_count" + model)).isGreaterThan(0);

@@ -27,6 +27,7 @@ class MetricsExpositionTest {
         metrics.generation("codellama", new GenerationStats(9, 4, "length", 0.01, 0.05, 0.03, new double[] {0.01, 0.01, 0.01}));
         metrics.generation("codellama", new GenerationStats(5, 0, "cancelled", 0.2, 0, 0, new double[0]));
         metrics.kvCacheUsage("codellama", () -> 0.25);
+        metrics.counter("inferless_num_preemptions", "Sequences preempted", () -> 3);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         metrics.write(out);
         return out.toString(StandardCharsets.UTF_8);
@@ -46,6 +47,8 @@ class MetricsExpositionTest {
         assertThat(HttpApiTest.value(text, "inferless_time_to_first_token_seconds_sum{model_name=\"codellama\"}"))
                 .isCloseTo(0.06, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(HttpApiTest.value(text, "inferless_kv_cache_usage_perc{model_name=\"codellama\"}")).isEqualTo(0.25);
+        assertThat(HttpApiTest.value(text, "inferless_num_preemptions_total")).isEqualTo(3);
+        assertThat(text).contains("# TYPE inferless_num_preemptions_total counter");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.inferless.llm.engine;
 
 import dev.inferless.api.BadInputException;
 import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.model.PagedKvModel;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,10 +34,19 @@ public final class ContinuousBatcher implements AutoCloseable {
      */
     public ContinuousBatcher(LanguageModel model, Tokenizer tokenizer, int contextWindow, BatchLimits limits,
                              IntConsumer batchSizes) {
+        this(model, tokenizer, contextWindow, limits, KvCacheSettings.DEFAULT, batchSizes);
+    }
+
+    /** @param kv the KV cache's blocks the scheduler admits, grows and preempts by */
+    public ContinuousBatcher(LanguageModel model, Tokenizer tokenizer, int contextWindow, BatchLimits limits,
+                             KvCacheSettings kv, IntConsumer batchSizes) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.contextWindow = PromptTokens.contextWindow(contextWindow, model.config().maxPositions());
-        this.scheduler = new Scheduler(limits, model.maxSessions());
+        // A paged model's pool is the one its cache was sized to.
+        KvCacheSettings pool = model instanceof PagedKvModel paged
+                ? new KvCacheSettings(paged.kvBlockSize(), paged.kvBlocks(), kv.prefixCaching()) : kv;
+        this.scheduler = new Scheduler(limits, model.maxSessions(), pool, this.contextWindow);
         this.onHost = new HostSampledSteps(model, batchSizes);
         this.onDevice = new DeviceSampledSteps(model, batchSizes);
         this.loop = new Thread(this::run, "continuous-batcher");
@@ -76,10 +86,24 @@ public final class ContinuousBatcher implements AutoCloseable {
         }
     }
 
-    /** The share of the KV cache's positions (sessions x context window) that running sequences reserve, 0 to 1. */
+    /** The share of the KV cache's blocks that running sequences hold, 0 to 1. */
     public double kvCacheUsage() {
-        long capacity = (long) scheduler.maxSequences() * contextWindow;
-        return capacity == 0 ? 0 : Math.min(1.0, (double) scheduler.reserved() / capacity);
+        return scheduler.blocks().usage();
+    }
+
+    /** Sequences preempted so far because the KV cache ran out (recomputed later; their clients see no difference). */
+    public long preemptions() {
+        return scheduler.preemptions();
+    }
+
+    /** Prompt tokens looked up in the prefix cache so far. */
+    public long prefixCacheQueries() {
+        return scheduler.blocks().queriedTokens();
+    }
+
+    /** Of those, tokens found cached. */
+    public long prefixCacheHits() {
+        return scheduler.blocks().hitTokens();
     }
 
     /** Sequences in the running batch now. */
@@ -99,6 +123,7 @@ public final class ContinuousBatcher implements AutoCloseable {
                     scheduler.retireFinished();
                     scheduler.prefillChunks(model);
                     scheduler.retireFinished();
+                    scheduler.growForDecode(model, () -> onDevice.finishInFlight(scheduler));
                     step();
                     scheduler.retireFinished();
                     if (scheduler.running().isEmpty()) {

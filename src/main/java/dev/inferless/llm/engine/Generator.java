@@ -2,6 +2,7 @@ package dev.inferless.llm.engine;
 
 import dev.inferless.api.BadInputException;
 import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.model.PagedKvModel;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -50,9 +51,23 @@ public final class Generator {
         return contextWindow;
     }
 
+    /** On a paged model: blocks for every position the sequence may take, its own pool's (it runs alone); else null. */
+    private BlockManager.BlockTable wholeTable(Sequence sequence) {
+        if (!(model instanceof PagedKvModel paged)) {
+            return null;
+        }
+        BlockManager blocks = new BlockManager(paged.kvBlocks(), paged.kvBlockSize(), false);
+        BlockManager.BlockTable table = blocks.allocate(sequence.fillTokens());
+        if (table == null || !blocks.grow(table, sequence.capacity())) {
+            throw new IllegalStateException("the KV cache's " + paged.kvBlocks() + " blocks of " + paged.kvBlockSize()
+                    + " positions cannot hold " + sequence.capacity() + " positions");
+        }
+        return table;
+    }
+
     /** The prompt, then one token per step until it finishes; device-sampled steps run one ahead, as in a batch. */
     private void run(Sequence sequence) {
-        sequence.prefillChunk(model, Integer.MAX_VALUE);
+        sequence.prefillChunk(model, Integer.MAX_VALUE, wholeTable(sequence));
         if (!sequence.samplesOnDevice()) {
             while (!sequence.finished()) {
                 sequence.accept(sequence.session().decode(sequence.nextToken()));

@@ -26,18 +26,24 @@ public final class LlmEngine implements TextGeneration, AutoCloseable {
     private final List<AutoCloseable> resources;
 
     LlmEngine(LanguageModel model, Tokenizer tokenizer, TextGenerationSettings settings, ChatTemplate chatTemplate,
-              BatchLimits limits, ModelContext metrics, List<AutoCloseable> resources) {
+              BatchLimits limits, KvCacheSettings kv, ModelContext metrics, List<AutoCloseable> resources) {
         int contextWindow = PromptTokens.contextWindow(settings.maxContext(), model.config().maxPositions());
         this.inputs = new GenerationInputs(settings, chatTemplate, tokenizer, contextWindow);
         this.tokenizer = tokenizer;
         this.metrics = metrics;
         this.resources = resources;
-        this.batcher = new ContinuousBatcher(model, tokenizer, settings.maxContext(), limits,
+        this.batcher = new ContinuousBatcher(model, tokenizer, settings.maxContext(), limits, kv,
                 size -> metrics.observe("inferless_batch_size", "Sequences in each decode step", size));
         metrics.gauge("inferless_batch_running", "Sequences in the continuous batch (prefilling or decoding)",
                 batcher::running);
         metrics.gauge("inferless_batch_waiting", "Requests waiting to join the continuous batch", batcher::waiting);
         metrics.kvCacheUsage(batcher::kvCacheUsage);
+        metrics.counter("inferless_num_preemptions", "Sequences preempted because the KV cache ran out (recomputed later)",
+                batcher::preemptions);
+        metrics.counter("inferless_prefix_cache_queries", "Prompt tokens looked up in the prefix cache",
+                batcher::prefixCacheQueries);
+        metrics.counter("inferless_prefix_cache_hits", "Prompt tokens found in the prefix cache (their KV reused)",
+                batcher::prefixCacheHits);
         metrics.contextLength(contextWindow);
     }
 
@@ -48,12 +54,13 @@ public final class LlmEngine implements TextGeneration, AutoCloseable {
     public static LlmEngine start(ModelContext context) {
         TextGenerationSettings settings = TextGenerationSettings.from(context.config());
         BatchLimits limits = BatchLimits.from(context.config());
+        KvCacheSettings kv = KvCacheSettings.from(context.config());
         CheckpointLocation location = CheckpointLocation.resolve(context.repoDir(), settings,
                 TextGenerationSettings.defaultCacheRoot());
         if (location.random()) context.logger().log(System.Logger.Level.WARNING, location.randomWarning());
         context.logger().log(System.Logger.Level.INFO, "loading checkpoint " + location.dir() + " on device " + context.device());
         LoadedModel loaded = LoadedModel.open(location.dir(), context.device(), limits.maxBatchSize());
-        return new LlmEngine(loaded.model(), loaded.tokenizer(), settings, ChatTemplate.of(location.dir()), limits,
+        return new LlmEngine(loaded.model(), loaded.tokenizer(), settings, ChatTemplate.of(location.dir()), limits, kv,
                 context, List.of(loaded));
     }
 

@@ -4,6 +4,7 @@ import dev.inferless.llm.checkpoint.Checkpoint;
 import dev.inferless.llm.checkpoint.LlamaConfig;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.tokenizer.Tokenizer;
+import dev.inferless.startup.StartupTimeline;
 import java.nio.file.Path;
 
 /**
@@ -14,7 +15,11 @@ public record LoadedModel(Checkpoint checkpoint, LanguageModel model, Tokenizer 
 
     /** Opens the checkpoint in {@code dir} and loads it on {@code device} for up to {@code sequences} at once. */
     public static LoadedModel open(Path dir, String device, int sequences) {
-        Checkpoint checkpoint = Checkpoint.open(dir);
+        StartupTimeline timeline = StartupTimeline.process();
+        Checkpoint checkpoint;
+        try (var phase = timeline.start("checkpoint mapping")) {
+            checkpoint = Checkpoint.open(dir);
+        }
         LanguageModel model = null;
         try {
             if (checkpoint.tokenizerJson() == null) {
@@ -22,7 +27,10 @@ public record LoadedModel(Checkpoint checkpoint, LanguageModel model, Tokenizer 
             }
             model = Engines.load(checkpoint, device, sequences);
             LlamaConfig config = checkpoint.config();
-            Tokenizer tokenizer = Tokenizer.load(checkpoint.tokenizerJson(), config.bosTokenId(), config.eosTokenId());
+            Tokenizer tokenizer;
+            try (var phase = timeline.start("tokenizer")) {
+                tokenizer = Tokenizer.load(checkpoint.tokenizerJson(), config.bosTokenId(), config.eosTokenId());
+            }
             return new LoadedModel(checkpoint, model, tokenizer);
         } catch (RuntimeException e) {
             if (model != null) model.close();

@@ -1,6 +1,7 @@
 package dev.inferless.llm.engine;
 
 import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.model.PagedKvModel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -12,9 +13,11 @@ import java.util.concurrent.LinkedBlockingQueue;
 /**
  * What runs next in the continuous batch, and the LLM's only queue: at each step boundary it
  * admits waiting requests in arrival order within the {@link BatchLimits} (sequences, KV positions
- * in flight), gives the prefilling sequences this step's prompt-token budget (chunked prefill: a
- * long prompt delays running decodes by a bounded chunk per step), and retires the finished and
- * the cancelled. Knows no tensors. All but {@link #add} and {@link #waitingCount} run on the batch's thread.
+ * in flight) and the free KV blocks ({@link BlockManager}: a prompt's cached prefix costs none),
+ * gives the prefilling sequences this step's prompt-token budget (chunked prefill: a long prompt
+ * delays running decodes by a bounded chunk per step), grows the decoding sequences' blocks,
+ * preempting the youngest when the pool runs out, and retires the finished and the cancelled.
+ * Knows no tensors. All but {@link #add}, {@link #waitingCount} and the counters run on the batch's thread.
  */
 final class Scheduler implements StepRunner.Batch {
 
@@ -23,6 +26,7 @@ final class Scheduler implements StepRunner.Batch {
         final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
         volatile boolean abandoned;
         Sequence sequence;
+        BlockManager.BlockTable blocks; // while running
     }
 
     private final BatchLimits limits;
@@ -32,10 +36,22 @@ final class Scheduler implements StepRunner.Batch {
     private boolean closed;                                  // guarded by lock
     private final List<Entry> running = new ArrayList<>();
     private volatile long reserved;                          // KV positions of the running; written by the batch's thread
+    private final BlockManager blocks;
+    private volatile long preemptions;
 
-    Scheduler(BatchLimits limits, int maxSessions) {
+    Scheduler(BatchLimits limits, int maxSessions, KvCacheSettings kv, int contextWindow) {
         this.limits = limits;
         this.maxSequences = Math.min(limits.maxBatchSize(), maxSessions);
+        this.blocks = kv.newBlockManager(maxSequences, contextWindow);
+    }
+
+    BlockManager blocks() {
+        return blocks;
+    }
+
+    /** Sequences preempted so far (their blocks freed, recomputed later). */
+    long preemptions() {
+        return preemptions;
     }
 
     void add(Entry entry) {
@@ -46,15 +62,6 @@ final class Scheduler implements StepRunner.Batch {
             waiting.add(entry);
             lock.notifyAll();
         }
-    }
-
-    /** KV positions the running sequences reserve (prompt + output budget each). */
-    long reserved() {
-        return reserved;
-    }
-
-    int maxSequences() {
-        return maxSequences;
     }
 
     int waitingCount() {
@@ -77,9 +84,15 @@ final class Scheduler implements StepRunner.Batch {
                 return false;
             }
             while (running.size() < maxSequences && !waiting.isEmpty()) {
-                Sequence next = waiting.peek().sequence;
+                Entry entry = waiting.peek();
+                Sequence next = entry.sequence;
                 if (!running.isEmpty() && limits.maxTokensInFlight() > 0
                         && reserved + next.capacity() > limits.maxTokensInFlight()) {
+                    break;
+                }
+                // The pool holds at least one context window, so with nothing running this succeeds.
+                entry.blocks = blocks.allocate(next.fillTokens());
+                if (entry.blocks == null) {
                     break;
                 }
                 next.admitted();
@@ -99,12 +112,60 @@ final class Scheduler implements StepRunner.Batch {
                 continue;
             }
             try {
-                budget -= r.sequence.prefillChunk(model, budget);
+                budget -= r.sequence.prefillChunk(model, budget, r.blocks);
+                blocks.cacheComputed(r.blocks, r.sequence.fillTokens(), r.sequence.filled());
             } catch (RuntimeException e) {
                 it.remove();
-                reserved -= r.sequence.capacity();
+                release(r);
                 fail(r, e);
             }
+        }
+    }
+
+    /**
+     * Gives every sequence that decodes next a block for its new position, oldest first. When the
+     * pool runs out, the youngest running sequence is preempted (blocks freed, back to the head of
+     * the queue, recomputed when admitted again), down to the needy one itself. Before the first
+     * preemption {@code finishInFlight} takes the tokens of the steps launched ahead, so no step in
+     * flight writes to freed blocks.
+     */
+    void growForDecode(LanguageModel model, Runnable finishInFlight) {
+        boolean drained = false;
+        for (int i = 0; i < running.size(); i++) {
+            Entry r = running.get(i);
+            Sequence s = r.sequence;
+            if (s.prefilling() || !s.canLaunchAhead()) {
+                continue;
+            }
+            int held = r.blocks.blocks();
+            while (!blocks.grow(r.blocks, s.cachedPositions() + 1)) {
+                if (!drained) {
+                    drained = true;
+                    finishInFlight.run();
+                    retireFinished(); // what finished meanwhile frees its blocks first
+                    i = -1;           // positions and the running list changed: start over
+                    break;
+                }
+                Entry victim = running.get(running.size() - 1);
+                preempt(victim);
+                if (victim == r) {
+                    i--;
+                    break;
+                }
+            }
+            if (r.blocks != null && r.blocks.blocks() > held && model instanceof PagedKvModel paged) {
+                paged.grow(s.session(), r.blocks.ids());
+            }
+        }
+    }
+
+    private void preempt(Entry r) {
+        running.remove(r);
+        release(r);
+        r.sequence.preempt();
+        preemptions++;
+        synchronized (lock) {
+            waiting.addFirst(r);
         }
     }
 
@@ -136,7 +197,7 @@ final class Scheduler implements StepRunner.Batch {
     void drop(Entry r, RuntimeException e) {
         fail(r, e);
         running.remove(r);
-        reserved -= r.sequence.capacity();
+        release(r);
     }
 
     /** Sends the finished (and the cancelled) their results and frees their sessions. */
@@ -146,7 +207,7 @@ final class Scheduler implements StepRunner.Batch {
             r.sequence.cancelIfRequested();
             if (r.sequence.finished()) {
                 it.remove();
-                reserved -= r.sequence.capacity();
+                release(r);
                 try {
                     r.events.add(r.sequence.complete());
                 } catch (RuntimeException e) {
@@ -158,9 +219,11 @@ final class Scheduler implements StepRunner.Batch {
 
     /** Closes the queue; every running and waiting request fails with {@code e}. */
     void closeAndFailAll(RuntimeException e) {
-        running.forEach(r -> fail(r, e));
+        running.forEach(r -> {
+            fail(r, e);
+            release(r);
+        });
         running.clear();
-        reserved = 0;
         synchronized (lock) {
             closed = true;
             waiting.forEach(r -> fail(r, e));
@@ -174,6 +237,13 @@ final class Scheduler implements StepRunner.Batch {
             closed = true;
             lock.notifyAll();
         }
+    }
+
+    /** Gives back what a running entry holds: its blocks and its reservation. */
+    private void release(Entry r) {
+        blocks.free(r.blocks);
+        r.blocks = null;
+        reserved -= r.sequence.capacity();
     }
 
     private Entry entryOf(Sequence sequence) {

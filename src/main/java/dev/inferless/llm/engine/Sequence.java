@@ -2,6 +2,7 @@ package dev.inferless.llm.engine;
 
 import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.model.PagedKvModel;
 import dev.inferless.llm.model.fast.DeviceSampling;
 import dev.inferless.llm.sampling.Sampler;
 import dev.inferless.llm.sampling.SamplingParams;
@@ -44,7 +45,9 @@ final class Sequence {
     private int gapCount;
     private int nextToken = -1;
     private int launched; // decode steps launched ahead for it whose tokens are not taken yet
-    private int fed;
+    private int[] fill;   // the tokens whose KV must be computed before decoding: the prompt, or after a preemption prompt + output
+    private int fed;      // of fill, the tokens in the cache
+    private int[] output = new int[16]; // the tokens taken so far, to recompute after a preemption
     private String finish;
     private TokenLogprobs logprobs; // of the token being taken, when the request asks for them
     private TokenLogprobs heldLogprobs; // of the newest token, until the next one or the end
@@ -55,6 +58,7 @@ final class Sequence {
         this.start = System.nanoTime();
         this.request = request;
         this.prompt = prompt;
+        this.fill = prompt;
         this.budget = budget;
         this.tokenizer = tokenizer;
         this.cancelled = cancelled;
@@ -71,31 +75,73 @@ final class Sequence {
         return prompt.length + budget;
     }
 
-    /** True while part of the prompt is not in the cache yet. */
+    /** True while part of the prompt (or, after a preemption, of prompt + output) is not in the cache yet. */
     boolean prefilling() {
-        return finish == null && fed < prompt.length;
+        return finish == null && fed < fill.length;
+    }
+
+    /** The tokens whose KV the sequence needs before its next decode step: the prompt, or prompt + output but the newest. */
+    int[] fillTokens() {
+        return fill;
+    }
+
+    /** Of {@link #fillTokens}, how many are in the cache. */
+    int filled() {
+        return fed;
+    }
+
+    /** Positions in its cache, those of steps launched ahead included (0 before the session opens). */
+    int cachedPositions() {
+        return session == null ? 0 : session.position();
     }
 
     /**
-     * Runs the next chunk of the prompt, at most {@code maxTokens} (opening the session first); after
-     * the last chunk takes the first token. Returns the prompt tokens run.
+     * Preemption by recompute: drops its cache (session closed, none of its steps in flight) and will
+     * run prompt + output but the newest token as a prompt; the newest is fed at the next decode
+     * step, so the sampler, detokenizer and stops go on as if nothing happened.
      */
-    int prefillChunk(LanguageModel model, int maxTokens) {
-        if (session == null) {
-            session = model.newSession(prompt.length + budget);
+    void preempt() {
+        if (launched != 0) throw new IllegalStateException("preempting a sequence with steps in flight");
+        closeSession();
+        if (outputs > 0) {
+            fill = java.util.Arrays.copyOf(prompt, prompt.length + outputs - 1);
+            System.arraycopy(output, 0, fill, prompt.length, outputs - 1);
         }
+        fed = 0;
+    }
+
+    /**
+     * Runs the next chunk of the prompt, at most {@code maxTokens} (opening the session first, on
+     * {@code blocks} where the model's cache is paged, else {@code blocks} may be null); after the last chunk takes the first token.
+     * Returns the prompt tokens run.
+     */
+    int prefillChunk(LanguageModel model, int maxTokens, BlockManager.BlockTable blocks) {
+        if (session == null) {
+            if (model instanceof PagedKvModel paged) {
+                // The cached prefix's KV is in its blocks already: computing starts after it.
+                session = paged.newSession(prompt.length + budget, blocks.ids(), blocks.cachedTokens());
+                fed = blocks.cachedTokens();
+            } else {
+                session = model.newSession(prompt.length + budget);
+            }
+        }
+        boolean recompute = outputs > 0; // after a preemption: the next token is known already
         if (samplesOnDevice()) {
             DeviceSampling device = (DeviceSampling) session;
             // The device samples the first token from the whole prompt's last position: no chunks.
-            int n = prompt.length - fed;
-            fed = prompt.length;
-            if (!cancelIfRequested()) accept(device.prefillAndSample(prompt, request.sampling(), deviceSeed()));
+            int n = fill.length - fed;
+            fed = fill.length;
+            if (cancelIfRequested()) return n;
+            // A recompute re-seeds the device's sampler (seed + outputs): seeded sampling stays
+            // reproducible, but its stream after a preemption is not the one it would have had.
+            int token = device.prefillAndSample(fill, request.sampling(), deviceSeed() + outputs);
+            if (!recompute) accept(token);
             return n;
         }
-        int n = Math.min(maxTokens, prompt.length - fed);
-        float[] logits = session.append(Arrays.copyOfRange(prompt, fed, fed + n));
+        int n = Math.min(maxTokens, fill.length - fed);
+        float[] logits = session.append(Arrays.copyOfRange(fill, fed, fed + n));
         fed += n;
-        if (fed == prompt.length) {
+        if (fed == fill.length && !recompute) {
             accept(logits);
         }
         return n;
@@ -183,7 +229,8 @@ final class Sequence {
 
     /** Takes the next token, however it was chosen: ends at EOS, a stop sequence or the budget. */
     private void accept(int token) {
-        outputs++;
+        if (outputs == output.length) output = Arrays.copyOf(output, outputs * 2);
+        output[outputs++] = token;
         long now = System.nanoTime();
         if (outputs > 1) {
             if (gapCount == gaps.length) gaps = java.util.Arrays.copyOf(gaps, gapCount * 2);

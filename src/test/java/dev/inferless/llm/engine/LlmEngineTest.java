@@ -48,7 +48,8 @@ class LlmEngineTest {
     private static LlmEngine engine(String completion) {
         int[] ids = tok.encode(completion);
         ScriptedModel scripted = ScriptedModel.scripted(256, Arrays.copyOfRange(ids, 1, ids.length));
-        return new LlmEngine(scripted, tok, SETTINGS, PLAIN, new BatchLimits(4, 64, 0), NO_METRICS, List.of());
+        return new LlmEngine(scripted, tok, SETTINGS, PLAIN, new BatchLimits(4, 64, 0), KvCacheSettings.DEFAULT, NO_METRICS,
+                List.of());
     }
 
     private static Completion generate(String completion, Map<String, Object> inputs, List<String> pieces) {

@@ -8,6 +8,7 @@ import dev.inferless.llm.checkpoint.DType;
 import dev.inferless.llm.checkpoint.TensorInfo;
 import dev.inferless.llm.checkpoint.TensorStore;
 import dev.inferless.llm.ops.NativeLlm;
+import dev.inferless.startup.StartupTimeline;
 
 import java.nio.ByteBuffer;
 
@@ -37,7 +38,9 @@ final class DeviceTensors {
         if (!bytes.isDirect() || bytes.position() != 0 || bytes.capacity() != info.length()) {
             return (PtNDArray) manager.create(bytes, new Shape(info.shape()), dataTypeOf(info.dtype()));
         }
+        long start = System.nanoTime();
         long handle = NativeLlm.upload(bytes, info.dtype().name(), info.shape(), manager.getDevice().getDeviceId());
+        StartupTimeline.process().addPart("weights", "upload", System.nanoTime() - start);
         return new PtNDArray(manager, handle);
     }
 

@@ -3,6 +3,7 @@ package dev.inferless.llm.model.fast;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDManager;
 import dev.inferless.llm.checkpoint.Checkpoint;
 import dev.inferless.llm.checkpoint.LinearWeight;
@@ -12,11 +13,14 @@ import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.ops.NativeLlm;
 import dev.inferless.llm.sampling.SamplingParams;
+import dev.inferless.startup.StartupTimeline;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The fast path: the whole Llama forward pass in libllm_ops on a CUDA device, 4-bit weights repacked
@@ -29,6 +33,7 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
     private final LlamaConfig config;
     private final PtNDManager manager;
     private final boolean[] inUse; // guarded by this
+    private final Set<String> firstCalls = new HashSet<>(); // guarded by this
     private long model;            // guarded by this
 
     private FastLlamaModel(LlamaConfig config, PtNDManager manager, long model, int sequences) {
@@ -56,6 +61,9 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
         PtNDManager manager = (PtNDManager) NDManager.newBaseManager(Device.gpu(), "PyTorch");
         FastLlamaModel fast = null;
         try {
+            try (var phase = StartupTimeline.process().start("cuda context")) {
+                manager.zeros(new Shape(1)).close(); // the first tensor on the device creates its context
+            }
             TensorStore store = ckpt.tensors();
             long model;
             try (PtNDManager scratch = (PtNDManager) manager.newSubManager()) {
@@ -193,18 +201,25 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
     }
 
     synchronized float[] prefill(int sequence, int[] tokens) {
-        return NativeLlm.prefill(open(), sequence, tokens);
+        try (var phase = firstCall("first prefill")) {
+            return NativeLlm.prefill(open(), sequence, tokens);
+        }
     }
 
     synchronized int prefillSample(int sequence, int[] tokens, SamplingParams s, long seed) {
-        return NativeLlm.prefillSample(open(), sequence, tokens, s.temperature(), s.topK(), s.topP(),
-                s.repetitionPenalty(), seed);
+        try (var phase = firstCall("first prefill")) {
+            return NativeLlm.prefillSample(open(), sequence, tokens, s.temperature(), s.topK(), s.topP(),
+                    s.repetitionPenalty(), seed);
+        }
     }
 
     @Override
     public synchronized float[][] decodeBatch(List<DecodeSession> sessions, int[] tokens) {
         List<FastDecodeSession> own = sessionsOf(sessions, tokens);
-        float[] flat = NativeLlm.decode(open(), sequencesOf(own), tokens);
+        float[] flat;
+        try (var phase = firstCall("graph capture")) {
+            flat = NativeLlm.decode(open(), sequencesOf(own), tokens);
+        }
         own.forEach(FastDecodeSession::advance);
         int vocab = flat.length / tokens.length;
         float[][] logits = new float[tokens.length][];
@@ -217,7 +232,10 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
     @Override
     public synchronized int[] decodeAndSample(List<? extends DecodeSession> sessions, int[] tokens) {
         List<FastDecodeSession> own = sessionsOf(sessions, tokens);
-        int[] next = NativeLlm.decodeSample(open(), sequencesOf(own), tokens);
+        int[] next;
+        try (var phase = firstCall("graph capture")) {
+            next = NativeLlm.decodeSample(open(), sequencesOf(own), tokens);
+        }
         own.forEach(FastDecodeSession::advance);
         return next;
     }
@@ -225,7 +243,9 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
     @Override
     public synchronized void submitDecode(List<? extends DecodeSession> sessions, int[] tokens) {
         List<FastDecodeSession> own = sessionsOf(sessions, tokens);
-        NativeLlm.submitDecode(open(), sequencesOf(own), tokens);
+        try (var phase = firstCall("graph capture")) {
+            NativeLlm.submitDecode(open(), sequencesOf(own), tokens);
+        }
         own.forEach(FastDecodeSession::advance);
     }
 
@@ -256,6 +276,14 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
 
     private static int[] sequencesOf(List<FastDecodeSession> sessions) {
         return sessions.stream().mapToInt(FastDecodeSession::sequence).toArray();
+    }
+
+    /**
+     * A start phase for the first call of its kind: the first prefill (kernels load, cuBLAS starts) and
+     * the first decode step (it captures its batch-size bucket's CUDA graph); later calls time nothing.
+     */
+    private StartupTimeline.Span firstCall(String phase) {
+        return firstCalls.add(phase) ? StartupTimeline.process().start(phase) : () -> {};
     }
 
     private long open() {

@@ -1,5 +1,7 @@
 package dev.inferless.llm.model.fast;
 
+import dev.inferless.startup.StartupTimeline;
+
 /**
  * Load progress for the operator: a log line at each quarter of the layers with the time so far and
  * how much of it went to repacking 4-bit weights on the device (the rest is mostly reading the
@@ -20,6 +22,7 @@ final class LoadProgress {
 
     void repacked(long nanos) {
         repackNanos += nanos;
+        StartupTimeline.process().addPart("weights", "repack", nanos);
     }
 
     void layerDone(int done) {

@@ -1,0 +1,60 @@
+package dev.inferless.llm.engine;
+
+import java.util.Map;
+
+/**
+ * The KV cache's shape as the scheduler accounts for it: positions per block, blocks in the pool
+ * (0 = enough for every sequence of the batch at the full context window, which never preempts),
+ * and whether full blocks are shared between sequences with the same leading tokens.
+ */
+public record KvCacheSettings(int blockSize, int blocks, boolean prefixCaching) {
+
+    public static final KvCacheSettings DEFAULT = new KvCacheSettings(16, 0, true);
+
+    public KvCacheSettings {
+        if (blockSize < 1 || blockSize > 1024) {
+            throw new IllegalArgumentException("model.kv_block_size must be in [1, 1024], got " + blockSize);
+        }
+        if (blocks < 0) {
+            throw new IllegalArgumentException("model.kv_cache_blocks must be >= 0 (0 = sized from the batch), got " + blocks);
+        }
+    }
+
+    /** From a model repo's {@code model:} section: kv_block_size (16), kv_cache_blocks (0), prefix_caching (true). */
+    public static KvCacheSettings from(Map<String, Object> model) {
+        return new KvCacheSettings(integer(model, "kv_block_size", DEFAULT.blockSize),
+                integer(model, "kv_cache_blocks", DEFAULT.blocks), bool(model, "prefix_caching", DEFAULT.prefixCaching));
+    }
+
+    /** The pool for {@code sequences} sequences of up to {@code contextWindow} positions each. */
+    BlockManager newBlockManager(int sequences, int contextWindow) {
+        int perSequence = (contextWindow + blockSize - 1) / blockSize;
+        if (blocks > 0 && blocks < perSequence) {
+            throw new IllegalArgumentException("model.kv_cache_blocks: " + blocks + " blocks of " + blockSize
+                    + " positions cannot hold one sequence of the context window (" + contextWindow + " positions, "
+                    + perSequence + " blocks)");
+        }
+        long all = (long) perSequence * sequences;
+        return new BlockManager(blocks > 0 ? blocks : (int) Math.min(all, Integer.MAX_VALUE / 2), blockSize, prefixCaching);
+    }
+
+    private static int integer(Map<String, Object> m, String key, int fallback) {
+        Object v = m.get(key);
+        if (v == null) return fallback;
+        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && Math.abs(n.doubleValue()) < 1e9) {
+            return n.intValue();
+        }
+        if (v instanceof String s && s.trim().matches("-?[0-9]{1,9}")) return Integer.parseInt(s.trim());
+        throw new IllegalArgumentException("model." + key + " must be an integer, got " + v);
+    }
+
+    private static boolean bool(Map<String, Object> m, String key, boolean fallback) {
+        Object v = m.get(key);
+        if (v == null) return fallback;
+        if (v instanceof Boolean b) return b;
+        if (v instanceof String s && (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false"))) {
+            return Boolean.parseBoolean(s);
+        }
+        throw new IllegalArgumentException("model." + key + " must be true or false, got " + v);
+    }
+}
