@@ -3,8 +3,7 @@
 # (scripts/build-native.sh with -DINFERLESS_LLM_OPS=ON), run the checks (fast path vs float64 references)
 # and the CodeLlama-34B-shaped decode benchmark. Builds this script's own source tree.
 # Writes build.log, check.log, bench.log, results.jsonl and gpu.txt under $OUT.
-#   scripts/gpu/fast-check.sh [check|bench|all|lab|build] [layers] [decode_tokens]
-# (lab: the int4 matmul's variants on the 34B shapes against a plain streaming read, lab.log; build: only build)
+#   scripts/gpu/fast-check.sh [check|bench|all|build] [layers] [decode_tokens]   (build: only build)
 # Env: JNI_INCLUDE (a JDK include dir, for the JNI library; without it only fast_check is built),
 # BUILD (build dir, default /tmp/llm_ops_build), FAST_CHECK_BENCH_KIND=mma (bench our int4 kernel only,
 # without the same-run tinygemm baseline), CUDA_ARCHS (CMAKE_CUDA_ARCHITECTURES; default the library's
@@ -40,9 +39,6 @@ fi
 rc=0
 if [ "$MODE" = check ] || [ "$MODE" = all ]; then
     "$BUILD/fast_check" check "$OUT/results.jsonl" 2>&1 | tee "$OUT/check.log" || rc=1
-fi
-if [ "$MODE" = lab ]; then
-    "$BUILD/fast_check" lab "$OUT/results.jsonl" 2>&1 | tee "$OUT/lab.log" || rc=1
 fi
 if [ "$MODE" = bench ] || [ "$MODE" = all ]; then
     "$BUILD/fast_check" bench "${2:-48}" "${3:-512}" "$OUT/results.jsonl" 2>&1 | tee "$OUT/bench.log" || rc=1

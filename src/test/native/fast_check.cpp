@@ -12,7 +12,6 @@
 #include "sampling_kernels.h"
 #include "paged_attention_check.h"
 #include "reference_llama.h"
-#include "stream_read.h"
 
 #include <ATen/ATen.h>
 #include <ATen/cuda/CUDAGeneratorImpl.h>
@@ -1110,99 +1109,12 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
         }
     }
     const double rest = stepMs - int4Ms - lmHeadMs - attnMs - normsMs - siluMs;
-    // What each kind of small kernel costs inside the step (where dependent launch overlaps it with
-    // the matmuls' weight streams), against what it costs alone above: the step with it left out.
-    // Each pair timed back to back: the cache positions advance with every step.
-    auto costInStep = [&](int kernels) {
-        const double full = timeMs([&] { model.decode({0}, {7}); }, 30);
-        model.omitForTiming(kernels);
-        const double without = timeMs([&] { model.decode({0}, {7}); }, 30);
-        model.omitForTiming(0);
-        return full - without;
-    };
-    const double attnInStep = costInStep(LlamaDecoder::kOmitAttention);
-    const double normsInStep = costInStep(LlamaDecoder::kOmitNorms);
-    const double siluInStep = costInStep(LlamaDecoder::kOmitSiluMul);
     report("bench/" + tag + "/step_profile",
            "\"cache_capacity\":" + std::to_string(capacity) + ",\"step_ms\":" + num(stepMs) + ",\"int4_matmuls_ms\":" +
                num(int4Ms) + ",\"lm_head_ms\":" + num(lmHeadMs) + ",\"attention_ms\":" + num(attnMs) +
                ",\"norms_ms\":" + num(normsMs) + ",\"silu_mul_ms\":" + num(siluMs) +
-               ",\"rest_ms\":" + num(rest) + ",\"in_step_attention_ms\":" + num(attnInStep) +
-               ",\"in_step_norms_ms\":" + num(normsInStep) + ",\"in_step_silu_mul_ms\":" + num(siluInStep) +
-               ",\"int4_share\":" + num(int4Ms / stepMs) +
+               ",\"rest_ms\":" + num(rest) + ",\"int4_share\":" + num(int4Ms / stepMs) +
                ",\"attention_share\":" + num(attnMs / stepMs));
-}
-
-// Kernel lab: each 34B matmul shape at one row, our kernel's variants against a plain streaming read
-// of the same bytes (the ceiling), launched plainly so each kernel is timed alone.
-void kernelLab() {
-    c10::cuda::CUDAGuard guard(0);
-    kernels::setDependentLaunch(false);
-    auto bf16 = at::TensorOptions().dtype(at::kBFloat16).device(cuda);
-    auto i32 = at::TensorOptions().dtype(at::kInt).device(cuda);
-    at::Tensor sink = at::zeros({1}, i32);
-    auto stream = [] { return c10::cuda::getCurrentCUDAStream(0).stream(); };  // the capturing stream, when capturing
-    struct Shape { const char* name; int n, k; };
-    for (const Shape& s : {Shape{"qkv", 10240, 8192}, Shape{"o", 8192, 8192}, Shape{"gate_up", 44032, 8192},
-                           Shape{"down", 8192, 22016}}) {
-        // One shape only (e.g. under Nsight Compute): FAST_CHECK_LAB_SHAPE=gate_up.
-        const char* only = std::getenv("FAST_CHECK_LAB_SHAPE");
-        if (only != nullptr && std::string(only) != s.name) continue;
-        at::Tensor w = at::randint(INT32_MIN, INT32_MAX, {s.n / 8, s.k / 128, 32, 4}, i32);
-        at::Tensor sz = (at::rand({s.k / 128, s.n, 2}, bf16) * 0.002 + 0.001);
-        at::Tensor x = at::randn({1, s.k}, bf16), y = at::empty({1, s.n}, bf16);
-        const double bytes = static_cast<double>(w.nbytes() + sz.nbytes());
-        auto tbs = [&](double ms) { return bytes / (ms * 1e-3) / 1e12; };
-        // The plain reads below read the weights only (not the scales): their TB/s count what they read.
-        auto readTbs = [&](double ms) { return static_cast<double>(w.nbytes()) / (ms * 1e-3) / 1e12; };
-        auto timed = [&](const std::function<cudaError_t()>& call) {
-            return graphMs([&] { for (int r = 0; r < 10; ++r) cudaCheck(call()); }, 20) / 10;
-        };
-        std::string json = "\"bytes\":" + std::to_string(static_cast<int64_t>(bytes));
-        auto sinkPtr = reinterpret_cast<unsigned int*>(sink.data_ptr());
-        for (int perSm : {4, 8}) {
-            const double ms = timed([&] {
-                return lab::streamRead(w.data_ptr(), w.nbytes(), sinkPtr, perSm, stream());
-            });
-            json += ",\"stream_read_" + std::to_string(perSm) + "_per_sm_tb_per_s\":" + num(readTbs(ms));
-        }
-        for (int tiles : {2, 4}) {
-            const double ms = timed([&] {
-                return kernels::int4MmaStreamOnly(w.data_ptr<int32_t>(), reinterpret_cast<const __nv_bfloat162*>(sz.data_ptr()),
-                                                  reinterpret_cast<__nv_bfloat16*>(y.data_ptr()), s.n, s.k, tiles, stream());
-            });
-            json += ",\"tiles_" + std::to_string(tiles) + "_stream_only_tb_per_s\":" + num(tbs(ms));
-        }
-        for (bool overlapped : {false, true}) {  // launched alone, then as in the step
-            kernels::setDependentLaunch(overlapped);
-            for (int tiles : {2, 4}) {
-                const double ms = timed([&] {
-                    return kernels::int4Mma(reinterpret_cast<const __nv_bfloat16*>(x.data_ptr()), w.data_ptr<int32_t>(),
-                                            reinterpret_cast<const __nv_bfloat162*>(sz.data_ptr()),
-                                            reinterpret_cast<__nv_bfloat16*>(y.data_ptr()), 1, s.n, s.k, 128, tiles, stream());
-                });
-                json += ",\"tiles_" + std::to_string(tiles) + (overlapped ? "_dependent_launch" : "") + "_tb_per_s\":" + num(tbs(ms));
-            }
-        }
-        kernels::setDependentLaunch(false);
-        {
-            // One row, cold: the L2 flushed by a 256 MB read in the same graph (its time subtracted),
-            // as in a decode step, where no weight is left in the L2 from the step before.
-            static at::Tensor flush = at::empty({256 << 20}, i32.dtype(at::kByte));
-            auto flushL2 = [&] { cudaCheck(lab::streamRead(flush.data_ptr(), flush.nbytes(), sinkPtr, 4, stream())); };
-            const double f = graphMs(flushL2, 30);
-            auto cold = [&](const std::function<cudaError_t()>& call) {
-                return tbs(graphMs([&] { flushL2(); cudaCheck(call()); }, 30) - f);
-            };
-            json += ",\"cold_tb_per_s\":" + num(cold([&] {
-                return kernels::int4Mma(reinterpret_cast<const __nv_bfloat16*>(x.data_ptr()), w.data_ptr<int32_t>(),
-                                        reinterpret_cast<const __nv_bfloat162*>(sz.data_ptr()),
-                                        reinterpret_cast<__nv_bfloat16*>(y.data_ptr()), 1, s.n, s.k, 128, 0, stream());
-            }));
-        }
-        report(std::string("lab/") + s.name, json);
-    }
-    kernels::setDependentLaunch(true);
 }
 
 void bench(int64_t layers, int64_t decodeTokens) {
@@ -1290,8 +1202,6 @@ int main(int argc, char** argv) {
             checkSampler();
             checkFusedSampling();
             for (PartKind kind : {PartKind::Tinygemm, PartKind::Mma}) checkDeviceFedSteps(kind, "gptq-g64-actorder");
-        } else if (mode == "lab") {
-            kernelLab();
         } else if (mode == "bench") {
             bench(argc > 3 ? std::stoll(argv[2]) : 48, argc > 4 ? std::stoll(argv[3]) : 512);
         } else {

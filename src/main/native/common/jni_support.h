@@ -1,10 +1,11 @@
-// JNI plumbing shared by the project's native libraries: C++ exceptions become Java
-// ai.djl.engine.EngineException, Java arrays become std::vector.
+// JNI plumbing shared by the project's native libraries: C++ exceptions become Java exceptions
+// (guarded), Java arrays become std::vector and back.
 #pragma once
 
 #include <jni.h>
 
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -23,8 +24,10 @@ inline void throwJava(JNIEnv* env, const char* className, const std::string& mes
   env->DeleteLocalRef(type);
 }
 
+inline constexpr const char* kEngineException = "ai/djl/engine/EngineException";
+
 inline void throwEngineException(JNIEnv* env, const std::string& message) {
-  throwJava(env, "ai/djl/engine/EngineException", message);
+  throwJava(env, kEngineException, message);
 }
 
 inline void throwNotAvailable(JNIEnv* env, const char* name) {
@@ -38,16 +41,26 @@ inline std::string messageOf(const std::exception& e) {
   return cut == std::string::npos ? m : m.substr(0, cut);
 }
 
-// Runs body; a C++ exception becomes a pending EngineException and a zero result.
+// The Java exception classes a library's C++ exceptions become: bad input (std::invalid_argument)
+// and every other failure. DJL's binding throws ai.djl.engine.EngineException for both, as DJL's own does.
+struct JavaExceptions {
+  const char* badInput;
+  const char* failure;
+};
+inline constexpr JavaExceptions kDjlExceptions{kEngineException, kEngineException};
+
+// Runs body; a C++ exception becomes a pending Java exception (of `classes`) and a zero result.
 template <typename Body>
-auto guarded(JNIEnv* env, Body&& body) -> decltype(body()) {
+auto guarded(JNIEnv* env, Body&& body, const JavaExceptions& classes = kDjlExceptions) -> decltype(body()) {
   using Result = decltype(body());
   try {
     return body();
+  } catch (const std::invalid_argument& e) {
+    throwJava(env, classes.badInput, messageOf(e));
   } catch (const std::exception& e) {
-    throwEngineException(env, messageOf(e));
+    throwJava(env, classes.failure, messageOf(e));
   } catch (...) {
-    throwEngineException(env, "unknown native error");
+    throwJava(env, classes.failure, "unknown native error");
   }
   if constexpr (!std::is_void_v<Result>) {
     return Result{};

@@ -3,8 +3,6 @@
 #include <cuda_runtime_api.h>
 
 #include <atomic>
-#include <cstdlib>
-#include <cstring>
 
 namespace llmops::kernels {
 
@@ -25,10 +23,7 @@ bool deviceTakesIt() {
 }
 
 std::atomic<bool>& flag() {
-    static std::atomic<bool> on{[] {
-        const char* v = std::getenv("LLM_OPS_PDL");
-        return (v == nullptr || std::strcmp(v, "0") != 0) && deviceTakesIt();
-    }()};
+    static std::atomic<bool> on{deviceTakesIt()};
     return on;
 }
 

@@ -1,5 +1,5 @@
 // Small fused CUDA kernels for the decode step: each replaces a chain of 5-20 ATen kernels whose
-// launches dominated the step (see docs/fast-path.md). Plain pointers and a stream; no torch here.
+// launches dominated the step (docs/fast-path.md, "What runs in a step"). Plain pointers and a stream; no torch here.
 #pragma once
 
 #include <cuda_bf16.h>

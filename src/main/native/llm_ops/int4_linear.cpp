@@ -7,8 +7,6 @@
 
 #include <c10/cuda/CUDAStream.h>
 
-#include <cstdlib>
-
 #include <stdexcept>
 #include <string>
 
@@ -67,11 +65,6 @@ int64_t innerKTiles(int64_t k) {
 }
 
 }  // namespace
-
-PartKind defaultInt4Kind() {
-    const char* v = std::getenv("LLM_OPS_INT4_KERNEL");
-    return v != nullptr && std::string(v) == "tinygemm" ? PartKind::Tinygemm : PartKind::Mma;
-}
 
 bool int4LayoutFits(int64_t k, int64_t n, int64_t groupSize, PartKind kind) {
     const int64_t g = groupSize <= 0 ? k : groupSize;

@@ -16,9 +16,10 @@ enum class PartKind : int64_t {
     Mma = 2,       // ours (int4_mma.h): weight int32 [N/8, K/128, 32, 4], scalesZeros [K/G, N, 2] (fp16 for G >= 128)
 };
 
-// Which int4 kind repacking builds: LLM_OPS_INT4_KERNEL=mma|tinygemm. Default mma: as fast as
-// torch's kernel for one sequence, 1.9x its throughput for 16, and more accurate (docs/fast-path.md).
-PartKind defaultInt4Kind();
+// The int4 kind the server's repacking builds: ours, as fast as torch's kernel for one sequence, 1.9x
+// its throughput for 16, and more accurate (docs/fast-path.md, "The int4 matmul"). Tinygemm is built
+// only by fast_check, as the kernel ours is checked and timed against.
+constexpr PartKind kServingInt4Kind = PartKind::Mma;
 
 // The input of a matmul whose RMSNorm was folded into the matmul before it (int4_mma.h): w * h,
 // its columns in the consumer's input order, and the sums of h^2 the consumer's 1 / rms(h) comes from.
@@ -110,11 +111,10 @@ at::Tensor dequantize(const Unpacked& u);
 LinearPart denseFused(const std::vector<at::Tensor>& weights);  // each [N_i, K], any float type
 
 // The part the fast path uses: int4 where the layout fits and bits == 4, else dequantized bf16.
-LinearPart buildPart(const std::vector<Unpacked>& projections, int64_t bits, PartKind kind = defaultInt4Kind());
+LinearPart buildPart(const std::vector<Unpacked>& projections, int64_t bits, PartKind kind);
 // Projections over one input as few parts as their storage allows: one (equal groups, or mma input
 // copies), else one per run of projections with equal groups.
-std::vector<LinearPart> buildParts(const std::vector<Unpacked>& projections, int64_t bits,
-                                   PartKind kind = defaultInt4Kind());
+std::vector<LinearPart> buildParts(const std::vector<Unpacked>& projections, int64_t bits, PartKind kind);
 
 // Whether the int4 kind takes this shape. Both need N % 8 == 0, K % 32 == 0 and a group size (K where
 // -1) that is a multiple of 32 dividing K and divisible by one of 32..256; mma also K % 128 == 0.

@@ -4,7 +4,6 @@
 
 #include <cuda_fp16.h>
 
-#include <cstdlib>
 #include <cstring>
 
 namespace llmops::kernels {
@@ -112,7 +111,7 @@ __device__ __forceinline__ void waitCopiesAtMost(int pending) {
 template <int NT, int G, bool StagedX = false>
 struct Ring {
     static constexpr int kGroups = G >= 128 ? 1 : 128 / G;  // groups of scales per k-block
-    // Measured on an H100 (docs/fast-path.md): with 4 n-tiles, 3 stages (2 in flight while one is
+    // Measured on an H100 (docs/fast-path.md, "The int4 matmul"): with 4 n-tiles, 3 stages (2 in flight while one is
     // multiplied) beat 4-6: the smaller ring leaves more L1 for the activations.
     static constexpr int kStages = NT == 4 ? 3 : 8;
     static constexpr int kWeightWords = NT * 32;          // uint4
@@ -134,7 +133,7 @@ enum Fold : int { kNoFold = 0, kProduce = 1, kConsume = 2 };
 // stream starts while the kernel before (norm, attention) still runs.
 //
 // Lane (g, t) multiplies inputs 32t .. 32t + 31 of each k-block (int4_mma.h): 64 contiguous bytes of
-// an activation row. Instructions per weight byte bound this kernel (docs/fast-path.md), hence:
+// an activation row. Instructions per weight byte bound this kernel (docs/fast-path.md, "The int4 matmul"), hence:
 // - Up to 8 rows, the weights are mma's A operand (16 output features of two n-tiles by 16 inputs)
 //   and the activations its B (8 rows): half the MMAs of the other way round, and the activation
 //   registers feed B as loaded. With more rows (Tall) the activations are A (16 rows) and each
@@ -147,9 +146,7 @@ enum Fold : int { kNoFold = 0, kProduce = 1, kConsume = 2 };
 // A folded RMSNorm (one row only) changes only the end: the consumer's sums of squares come into
 // shared memory behind the ring (copied with the first activations), and the producer's norm weight
 // and scatter indexes load before waitForPrevious, so neither adds a dependent load to the epilogue.
-// Work (fast_check's kernel lab only): 0 the matmul, 1 the weight stream alone.
-template <int NT, int G, bool Tall, int Work = 0, int MinBlocks = (NT == 2 ? 3 : 2), bool StagedX = false,
-          int Folded = kNoFold>
+template <int NT, int G, bool Tall, int MinBlocks = (NT == 2 ? 3 : 2), bool StagedX = false, int Folded = kNoFold>
 __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_bfloat16* __restrict__ x,
                                                                           const uint4* __restrict__ w,
                                                                           const __nv_bfloat162* __restrict__ scalesZeros,
@@ -248,99 +245,93 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
         uint4 q[NT];
 #pragma unroll
         for (int i = 0; i < NT; ++i) q[i] = ws[i * 32 + lane];
-        if constexpr (Work == 1) {
+        // Words 2c and 2c + 1 of a lane's 32 inputs (rows g and, Tall, g + 8) are chunk c's.
+        uint4 xa[4], xb[4];
 #pragma unroll
-            for (int i = 0; i < NT; ++i)
-                acc[i / 2][0] = __uint_as_float(__float_as_uint(acc[i / 2][0]) ^ q[i].x ^ q[i].y ^ q[i].z ^ q[i].w ^ ss[i * 8 + g]);
-        } else {
-            // Words 2c and 2c + 1 of a lane's 32 inputs (rows g and, Tall, g + 8) are chunk c's.
-            uint4 xa[4], xb[4];
+        for (int u = 0; u < 4; ++u) {
+            if constexpr (StagedX) {
+                xa[u] = has0 ? xOf(slot)[lane * 4 + u] : make_uint4(0, 0, 0, 0);
+                xb[u] = make_uint4(0, 0, 0, 0);
+            } else {
+                xa[u] = has0 ? __ldg(x0 + kb * 16 + u) : make_uint4(0, 0, 0, 0);
+                xb[u] = has1 ? __ldg(x1 + kb * 16 + u) : make_uint4(0, 0, 0, 0);
+            }
+        }
+        auto low = [&](const uint4 (&v)[4], int c) { return component(v[c / 2], 2 * (c % 2)); };
+        auto high = [&](const uint4 (&v)[4], int c) { return component(v[c / 2], 2 * (c % 2) + 1); };
+        // This lane's (scale, zero) of n-tile i, column col, for its inputs of the k-block.
+        auto scaleZero = [&](int i, int col) { return ss[(kRaw ? 0 : 32 * t / G) * NT * 8 + i * 8 + col]; };
+        auto correct = [&](float& out, float part, float sum, uint32_t sz) {  // raw: apply (s, z) to the sums
+            const float2 scaleZero = halfPair(sz);
+            out = fmaf(scaleZero.x, part, fmaf(fmaf(-136.f, scaleZero.x, scaleZero.y), sum, out));
+        };
+        if constexpr (!Tall) {
+            // A: n-tiles 2p (rows 0-7) and 2p + 1 (rows 8-15) at column g; B: activation row g.
+            constexpr uint32_t kOnes[4] = {0x3F803F80u, 0x3F803F80u, 0x3F803F80u, 0x3F803F80u};
+            float part[kAcc][4] = {}, sums[4] = {};
+            uint32_t sz[NT];
 #pragma unroll
-            for (int u = 0; u < 4; ++u) {
-                if constexpr (StagedX) {
-                    xa[u] = has0 ? xOf(slot)[lane * 4 + u] : make_uint4(0, 0, 0, 0);
-                    xb[u] = make_uint4(0, 0, 0, 0);
-                } else {
-                    xa[u] = has0 ? __ldg(x0 + kb * 16 + u) : make_uint4(0, 0, 0, 0);
-                    xb[u] = has1 ? __ldg(x1 + kb * 16 + u) : make_uint4(0, 0, 0, 0);
+            for (int i = 0; i < NT; ++i) sz[i] = scaleZero(i, g);
+#pragma unroll
+            for (int c = 0; c < 8; ++c) {
+                const uint32_t b0 = low(xa, c), b1 = high(xa, c);
+                const int shift = (c % 2) * 8;
+                if constexpr (kRaw) mma(sums, kOnes, b0, b1);  // each row's sum of x (rows 2t, 2t + 1)
+#pragma unroll
+                for (int p = 0; p < kAcc; ++p) {
+                    const uint32_t lo = component(q[2 * p], c / 2), hi = component(q[2 * p + 1], c / 2);
+                    if constexpr (kRaw) {
+                        const uint32_t a[4] = {raw(lo, shift), raw(hi, shift), raw(lo, shift + 4), raw(hi, shift + 4)};
+                        mma(part[p], a, b0, b1);
+                    } else {
+                        const __nv_bfloat162 s0 = __low2bfloat162(pair(sz[2 * p])), z0 = __high2bfloat162(pair(sz[2 * p]));
+                        const __nv_bfloat162 s1 = __low2bfloat162(pair(sz[2 * p + 1])), z1 = __high2bfloat162(pair(sz[2 * p + 1]));
+                        const uint32_t a[4] = {dequantize(lo, shift, s0, z0), dequantize(hi, shift, s1, z1),
+                                               dequantize(lo, shift + 4, s0, z0), dequantize(hi, shift + 4, s1, z1)};
+                        mma(acc[p], a, b0, b1);
+                    }
                 }
             }
-            auto low = [&](const uint4 (&v)[4], int c) { return component(v[c / 2], 2 * (c % 2)); };
-            auto high = [&](const uint4 (&v)[4], int c) { return component(v[c / 2], 2 * (c % 2) + 1); };
-            // This lane's (scale, zero) of n-tile i, column col, for its inputs of the k-block.
-            auto scaleZero = [&](int i, int col) { return ss[(kRaw ? 0 : 32 * t / G) * NT * 8 + i * 8 + col]; };
-            auto correct = [&](float& out, float part, float sum, uint32_t sz) {  // raw: apply (s, z) to the sums
-                const float2 scaleZero = halfPair(sz);
-                out = fmaf(scaleZero.x, part, fmaf(fmaf(-136.f, scaleZero.x, scaleZero.y), sum, out));
-            };
-            if constexpr (!Tall) {
-                // A: n-tiles 2p (rows 0-7) and 2p + 1 (rows 8-15) at column g; B: activation row g.
-                constexpr uint32_t kOnes[4] = {0x3F803F80u, 0x3F803F80u, 0x3F803F80u, 0x3F803F80u};
-                float part[kAcc][4] = {}, sums[4] = {};
-                uint32_t sz[NT];
+            if constexpr (kRaw) {
 #pragma unroll
-                for (int i = 0; i < NT; ++i) sz[i] = scaleZero(i, g);
-#pragma unroll
-                for (int c = 0; c < 8; ++c) {
-                    const uint32_t b0 = low(xa, c), b1 = high(xa, c);
-                    const int shift = (c % 2) * 8;
-                    if constexpr (kRaw) mma(sums, kOnes, b0, b1);  // each row's sum of x (rows 2t, 2t + 1)
-#pragma unroll
-                    for (int p = 0; p < kAcc; ++p) {
-                        const uint32_t lo = component(q[2 * p], c / 2), hi = component(q[2 * p + 1], c / 2);
-                        if constexpr (kRaw) {
-                            const uint32_t a[4] = {raw(lo, shift), raw(hi, shift), raw(lo, shift + 4), raw(hi, shift + 4)};
-                            mma(part[p], a, b0, b1);
-                        } else {
-                            const __nv_bfloat162 s0 = __low2bfloat162(pair(sz[2 * p])), z0 = __high2bfloat162(pair(sz[2 * p]));
-                            const __nv_bfloat162 s1 = __low2bfloat162(pair(sz[2 * p + 1])), z1 = __high2bfloat162(pair(sz[2 * p + 1]));
-                            const uint32_t a[4] = {dequantize(lo, shift, s0, z0), dequantize(hi, shift, s1, z1),
-                                                   dequantize(lo, shift + 4, s0, z0), dequantize(hi, shift + 4, s1, z1)};
-                            mma(acc[p], a, b0, b1);
-                        }
+                for (int p = 0; p < kAcc; ++p) {
+                    correct(acc[p][0], part[p][0], sums[0], sz[2 * p]);
+                    correct(acc[p][2], part[p][2], sums[2], sz[2 * p + 1]);
+                    if constexpr (!StagedX) {  // elements 1 and 3: activation rows 2t + 1, none at one row
+                        correct(acc[p][1], part[p][1], sums[1], sz[2 * p]);
+                        correct(acc[p][3], part[p][3], sums[3], sz[2 * p + 1]);
                     }
                 }
-                if constexpr (kRaw) {
+            }
+        } else {
+            // A: activation rows g and g + 8; B: n-tile i at column g. The lane's outputs are columns 2t, 2t + 1.
+            constexpr uint32_t kOnes = 0x3F803F80u;
+            float part[kAcc][4] = {}, sums[4] = {};
 #pragma unroll
-                    for (int p = 0; p < kAcc; ++p) {
-                        correct(acc[p][0], part[p][0], sums[0], sz[2 * p]);
-                        correct(acc[p][2], part[p][2], sums[2], sz[2 * p + 1]);
-                        if constexpr (!StagedX) {  // elements 1 and 3: activation rows 2t + 1, none at one row
-                            correct(acc[p][1], part[p][1], sums[1], sz[2 * p]);
-                            correct(acc[p][3], part[p][3], sums[3], sz[2 * p + 1]);
-                        }
+            for (int c = 0; c < 8; ++c) {
+                const uint32_t a[4] = {low(xa, c), low(xb, c), high(xa, c), high(xb, c)};
+                const int shift = (c % 2) * 8;
+                if constexpr (kRaw) mma(sums, a, kOnes, kOnes);  // each row's sum of x
+#pragma unroll
+                for (int i = 0; i < NT; ++i) {
+                    const uint32_t word = component(q[i], c / 2);
+                    if constexpr (kRaw) {
+                        mma(part[i], a, raw(word, shift), raw(word, shift + 4));
+                    } else {
+                        const uint32_t sz = scaleZero(i, g);
+                        const __nv_bfloat162 s0 = __low2bfloat162(pair(sz)), z0 = __high2bfloat162(pair(sz));
+                        mma(acc[i], a, dequantize(word, shift, s0, z0), dequantize(word, shift + 4, s0, z0));
                     }
                 }
-            } else {
-                // A: activation rows g and g + 8; B: n-tile i at column g. The lane's outputs are columns 2t, 2t + 1.
-                constexpr uint32_t kOnes = 0x3F803F80u;
-                float part[kAcc][4] = {}, sums[4] = {};
+            }
+            if constexpr (kRaw) {
 #pragma unroll
-                for (int c = 0; c < 8; ++c) {
-                    const uint32_t a[4] = {low(xa, c), low(xb, c), high(xa, c), high(xb, c)};
-                    const int shift = (c % 2) * 8;
-                    if constexpr (kRaw) mma(sums, a, kOnes, kOnes);  // each row's sum of x
-#pragma unroll
-                    for (int i = 0; i < NT; ++i) {
-                        const uint32_t word = component(q[i], c / 2);
-                        if constexpr (kRaw) {
-                            mma(part[i], a, raw(word, shift), raw(word, shift + 4));
-                        } else {
-                            const uint32_t sz = scaleZero(i, g);
-                            const __nv_bfloat162 s0 = __low2bfloat162(pair(sz)), z0 = __high2bfloat162(pair(sz));
-                            mma(acc[i], a, dequantize(word, shift, s0, z0), dequantize(word, shift + 4, s0, z0));
-                        }
-                    }
-                }
-                if constexpr (kRaw) {
-#pragma unroll
-                    for (int i = 0; i < NT; ++i) {
-                        const uint32_t s0 = scaleZero(i, 2 * t), s1 = scaleZero(i, 2 * t + 1);
-                        correct(acc[i][0], part[i][0], sums[0], s0);
-                        correct(acc[i][1], part[i][1], sums[1], s1);
-                        correct(acc[i][2], part[i][2], sums[2], s0);
-                        correct(acc[i][3], part[i][3], sums[3], s1);
-                    }
+                for (int i = 0; i < NT; ++i) {
+                    const uint32_t s0 = scaleZero(i, 2 * t), s1 = scaleZero(i, 2 * t + 1);
+                    correct(acc[i][0], part[i][0], sums[0], s0);
+                    correct(acc[i][1], part[i][1], sums[1], s1);
+                    correct(acc[i][2], part[i][2], sums[2], s0);
+                    correct(acc[i][3], part[i][3], sums[3], s1);
                 }
             }
         }
@@ -351,8 +342,9 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
     // One row: the blocks of the first wave also ask the L2 for each n-tile's next prefetchBytes
     // beyond the ring's prologue, so that while they wait for the kernel before (attention, SiLU, the
     // last wave of a matmul) the memory bus is busy, and after it their first k-blocks hit the L2.
-    // Measured on an H100 (docs/fast-path.md): 8 KB per n-tile -0.3 ms a step; 16 KB and more, or
-    // every block of a many-wave matmul prefetching, slower (they evict what the running kernel reads).
+    // Measured on an H100 (docs/fast-path.md, "The next weights into the L2 while waiting"): 8 KB per
+    // n-tile -0.3 ms a step; 16 KB and more, or every block of a many-wave matmul prefetching, slower
+    // (they evict what the running kernel reads).
     if (prefetchBytes > 0 && blockIdx.y < prefetchBlocks && warp == 0 && lane < NT && nt0 + lane < tiles) {
         const int64_t ahead = static_cast<int64_t>(R::kStages - 1) * kWarps * 512;
         const int64_t left = tileWords * 16 - ahead;
@@ -443,14 +435,9 @@ __global__ void __launch_bounds__(kThreads, MinBlocks) int4MmaKernel(const __nv_
 }
 
 // The L2 prefetch at one row (see the kernel): 8 KB per n-tile, by the blocks of the first wave (2 per
-// SM). LLM_OPS_L2_PREFETCH_KB sets the size (0: off), for A/B measurement.
-int prefetchBytesPerTile() {
-    static const int bytes = [] {
-        const char* v = std::getenv("LLM_OPS_L2_PREFETCH_KB");
-        return (v != nullptr ? std::atoi(v) : 8) * 1024;
-    }();
-    return bytes;
-}
+// SM). Measured on an H100 (docs/fast-path.md, "The next weights into the L2 while waiting"): 12 KB and
+// more compete with the running kernel.
+constexpr int kL2PrefetchBytesPerTile = 8 * 1024;
 
 // Blocks of 4 n-tiles the GPU runs at once (2 per SM): one wave.
 int firstWaveBlocks() {
@@ -469,8 +456,7 @@ struct Epilogue {
     InputParts parts;
 };
 
-template <int NT, int G, bool Tall, int Work = 0, int MinBlocks = (NT == 2 ? 3 : 2), bool StagedX = false,
-          int Folded = kNoFold>
+template <int NT, int G, bool Tall, int MinBlocks = (NT == 2 ? 3 : 2), bool StagedX = false, int Folded = kNoFold>
 cudaError_t launchTiled(const __nv_bfloat16* x, const uint4* w, const __nv_bfloat162* sz, __nv_bfloat16* y, int m,
                         int n, int k, cudaStream_t stream, const Epilogue& epilogue = {}) {
     constexpr int ringBytes = Ring<NT, G, StagedX>::kBlockBytes;
@@ -480,7 +466,7 @@ cudaError_t launchTiled(const __nv_bfloat16* x, const uint4* w, const __nv_bfloa
     // carveout stays the driver's choice: the largest shared memory setting costs the activations
     // their L1 hits (-15%).
     static int raisedTo = 0;
-    auto kernel = int4MmaKernel<NT, G, Tall, Work, MinBlocks, StagedX, Folded>;
+    auto kernel = int4MmaKernel<NT, G, Tall, MinBlocks, StagedX, Folded>;
     if (bytes > raisedTo) {
         const cudaError_t raised = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
         if (raised != cudaSuccess) return raised;
@@ -488,27 +474,27 @@ cudaError_t launchTiled(const __nv_bfloat16* x, const uint4* w, const __nv_bfloa
     }
     const dim3 grid((m + 15) / 16, (n / 8 + NT - 1) / NT);
     return launchDependent(kernel, grid, dim3(kThreads), bytes, stream, x, w, sz, y, m, n, k, epilogue.out, epilogue.in,
-                           epilogue.parts, m == 1 && Work == 0 ? prefetchBytesPerTile() : 0, firstWaveBlocks());
+                           epilogue.parts, m == 1 ? kL2PrefetchBytesPerTile : 0, firstWaveBlocks());
 }
 
 template <int NT, int G>
 cudaError_t launchRows(const __nv_bfloat16* x, const uint4* w, const __nv_bfloat162* sz, __nv_bfloat16* y, int m, int n,
                        int k, cudaStream_t stream, const Epilogue& e) {
     // One row (batch-1 decode): the activations through the ring too, measured +5% tokens/s on the
-    // 34B shape (docs/fast-path.md). With more rows each warp would copy up to 16 rows per k-block,
+    // 34B shape (docs/fast-path.md, "The int4 matmul"). With more rows each warp would copy up to 16 rows per k-block,
     // as many bytes as its weights: batch 16 halved. There L1 serves them better.
     if constexpr (NT == 4) {
         if (m == 1) {
-            if (e.out.weight != nullptr) return launchTiled<NT, G, false, 0, 2, true, kProduce>(x, w, sz, y, m, n, k, stream, e);
-            if (e.in.squares != nullptr) return launchTiled<NT, G, false, 0, 2, true, kConsume>(x, w, sz, y, m, n, k, stream, e);
-            return launchTiled<NT, G, false, 0, 2, true>(x, w, sz, y, m, n, k, stream, e);
+            if (e.out.weight != nullptr) return launchTiled<NT, G, false, 2, true, kProduce>(x, w, sz, y, m, n, k, stream, e);
+            if (e.in.squares != nullptr) return launchTiled<NT, G, false, 2, true, kConsume>(x, w, sz, y, m, n, k, stream, e);
+            return launchTiled<NT, G, false, 2, true>(x, w, sz, y, m, n, k, stream, e);
         }
     }
     if (e.out.weight != nullptr || e.in.squares != nullptr) return cudaErrorInvalidValue;  // one row only
     if (m > 8) return launchTiled<NT, G, true>(x, w, sz, y, m, n, k, stream, e);
     // More blocks than two per SM take: three per SM (80 registers) fit them in one wave (qkv: +10%);
     // with fewer, three per SM would leave SMs idle (o, down: -30%).
-    if ((n / 8 + NT - 1) / NT > firstWaveBlocks()) return launchTiled<NT, G, false, 0, 3>(x, w, sz, y, m, n, k, stream, e);
+    if ((n / 8 + NT - 1) / NT > firstWaveBlocks()) return launchTiled<NT, G, false, 3>(x, w, sz, y, m, n, k, stream, e);
     return launchTiled<NT, G, false>(x, w, sz, y, m, n, k, stream, e);
 }
 
@@ -531,8 +517,8 @@ bool int4MmaFits(int64_t n, int64_t k, int64_t groupSize) {
 }
 
 int defaultTilesPerBlock(int) {
-    // Measured on an H100 over the CodeLlama-34B shapes at 1 to 16 rows (docs/fast-path.md): 4 n-tiles
-    // per block fastest or within 4% (qkv at up to 8 rows: 2 by 4%) in every case.
+    // Measured on an H100 over the CodeLlama-34B shapes at 1 to 16 rows (docs/fast-path.md, "The int4
+    // matmul"): 4 n-tiles per block fastest or within 4% (qkv at up to 8 rows: 2 by 4%) in every case.
     return 4;
 }
 
@@ -561,16 +547,6 @@ cudaError_t int4Mma(const __nv_bfloat16* x, const int32_t* qweight, const __nv_b
     switch (tilesPerBlock != 0 ? tilesPerBlock : defaultTilesPerBlock(m)) {
         case 2: return launch<2>(x, w, scalesZeros, y, m, n, k, groupSize, stream, e);
         case 4: return launch<4>(x, w, scalesZeros, y, m, n, k, groupSize, stream, e);
-        default: return cudaErrorInvalidValue;
-    }
-}
-
-cudaError_t int4MmaStreamOnly(const int32_t* qweight, const __nv_bfloat162* scalesZeros, __nv_bfloat16* y, int n,
-                              int k, int tilesPerBlock, cudaStream_t stream) {
-    const uint4* w = reinterpret_cast<const uint4*>(qweight);
-    switch (tilesPerBlock) {
-        case 2: return launchTiled<2, 128, false, 1>(nullptr, w, scalesZeros, y, 1, n, k, stream);
-        case 4: return launchTiled<4, 128, false, 1>(nullptr, w, scalesZeros, y, 1, n, k, stream);
         default: return cudaErrorInvalidValue;
     }
 }

@@ -28,14 +28,15 @@ bool int4MmaFits(int64_t n, int64_t k, int64_t groupSize);
 // Whether the (scale, zero) pairs of group size G are fp16 (else bf16).
 inline bool mmaScalesAreHalf(int64_t groupSize) { return groupSize >= 128; }
 
-// n-tiles of 8 outputs per block for M rows (the choice measured fastest on an H100, docs/fast-path.md).
+// n-tiles of 8 outputs per block for M rows (measured fastest on an H100, docs/fast-path.md, "The int4 matmul").
 int defaultTilesPerBlock(int m);
 
 // The RMSNorm between two of these matmuls in a decode step, folded into them: with h the residual
 // stream and w the norm's weight, W (w * h / rms(h)) = (W (w * h)) / rms(h) row by row, so the matmul
 // that adds to h emits w * h and the sums of h^2 (NormOutput), and the one after it divides its rows
 // by rms(h) at the end (NormInput). No kernel runs between them.
-// One row only (decode of one sequence: measured faster there, slower with more rows; docs/fast-path.md).
+// One row only (decode of one sequence: measured faster there, slower with more rows;
+// docs/fast-path.md, "The RMSNorm folded into the matmuls").
 struct NormOutput {
     const __nv_bfloat16* weight = nullptr;  // the norm's w [N]; null: no norm output (y is plain)
     const int64_t* scatter = nullptr;       // [copies, N]: column c of copy p goes to scatter[p N + c] (the consumer's
@@ -71,10 +72,5 @@ int normParts(int n);
 cudaError_t int4Mma(const __nv_bfloat16* x, const int32_t* qweight, const __nv_bfloat162* scalesZeros,
                     __nv_bfloat16* y, int m, int n, int k, int groupSize, int tilesPerBlock, cudaStream_t stream,
                     const NormOutput& out = {}, const NormInput& in = {}, const InputParts& parts = {});
-
-// fast_check's kernel lab: the kernel's weight stream alone (no activations, no MMA; group size 128,
-// one row), the ceiling of its data path. tilesPerBlock 2 or 4.
-cudaError_t int4MmaStreamOnly(const int32_t* qweight, const __nv_bfloat162* scalesZeros, __nv_bfloat16* y, int n,
-                              int k, int tilesPerBlock, cudaStream_t stream);
 
 }  // namespace llmops::kernels

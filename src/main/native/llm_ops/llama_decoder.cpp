@@ -77,11 +77,6 @@ void LlamaDecoder::useGraphs(bool on) {
     buckets_.clear();  // captured under the settings of their time (kernel kinds, dependent launch)
 }
 
-void LlamaDecoder::omitForTiming(int kernels) {
-    omitted_ = kernels;
-    buckets_.clear();
-}
-
 void LlamaDecoder::setBatchInvariant(bool on) {
     if (on == batchInvariant_) return;
     if (device_.is_cuda()) c10::cuda::device_synchronize();  // no step launched ahead may still run the graphs about to go
@@ -93,11 +88,6 @@ void LlamaDecoder::setBatchInvariant(bool on) {
 void LlamaDecoder::checkSequence(int64_t sequence) const {
     require(sequence >= 0 && sequence < sequences(),
             "sequence " + std::to_string(sequence) + " outside [0, " + std::to_string(sequences()) + ")");
-}
-
-int64_t LlamaDecoder::position(int64_t sequence) const {
-    checkSequence(sequence);
-    return positions_[sequence];
 }
 
 void LlamaDecoder::growCache(int64_t capacity) {
@@ -182,25 +172,24 @@ at::Tensor LlamaDecoder::forward(const at::Tensor& tokens, const at::Tensor& pos
     for (size_t i = 0; i < layers_.size(); ++i) {
         const DecoderLayer& l = layers_[i];
         const DecoderLayer* next = i + 1 < layers_.size() ? &layers_[i + 1] : nullptr;
-        const int omit = decoding ? omitted_ : 0;
         // One-row decode steps fold each RMSNorm between two mma matmuls into them (int4_mma.h): no
-        // norm kernel between the matmuls. Measured (docs/fast-path.md): at one row the step 7.61 ->
-        // 7.30 ms (H100); folded at 4 to 16 rows it lost 4-6%, the kernels giving L1 to the sums of
-        // squares. Act-order gathers ride on the kernels that produce each input (single-part linears).
-        // Batch-invariant steps never fold: a folded norm rounds differently, and a row alone would not
-        // give what it gives beside others. (The int4 kernel itself sums a row in one order at every
-        // row count: 8 warps over fixed k-blocks, no split of K across blocks.)
-        const bool fold = decoding && x.size(0) == 1 && !(omit & kOmitNorms) && !batchInvariant_;
+        // norm kernel between the matmuls. Measured (docs/fast-path.md, "The RMSNorm folded into the
+        // matmuls"): at one row the step 7.61 -> 7.30 ms (H100); folded at 4 to 16 rows it lost 4-6%, the
+        // kernels giving L1 to the sums of squares. Act-order gathers ride on the kernels that produce
+        // each input (single-part linears). Batch-invariant steps never fold: a folded norm rounds
+        // differently, and a row alone would not give what it gives beside others. (The int4 kernel
+        // itself sums a row in one order at every row count: 8 warps over fixed k-blocks, no split of K
+        // across blocks.)
+        const bool fold = decoding && x.size(0) == 1 && !batchInvariant_;
         at::Tensor permQkv = l.qkv.inputPermutation();
         at::Tensor qkv;
         if (inputNorm.scaled.defined()) {
             qkv = l.qkv.parts.front().forwardNormed(inputNorm);
         } else {
-            at::Tensor h = omit & kOmitNorms ? x : addRmsNorm(x, delta, l.inputNorm, eps, permQkv);
+            at::Tensor h = addRmsNorm(x, delta, l.inputNorm, eps, permQkv);
             qkv = permQkv.defined() ? l.qkv.forwardPermuted(h) : l.qkv.forward(h);
         }
-        at::Tensor attn = omit & kOmitAttention ? qkv.narrow(1, 0, dims_.heads * dims_.headDim).contiguous()
-                                                : attention(i, qkv, positions, sequences, mask, prefillSequence);
+        at::Tensor attn = attention(i, qkv, positions, sequences, mask, prefillSequence);
         const bool oGathered = decoding && l.o.inputPermutation().defined();
         at::Tensor gateUp;
         if (fold && l.o.foldsNorm() && l.gateUp.foldsNorm()) {
@@ -209,12 +198,11 @@ at::Tensor LlamaDecoder::forward(const at::Tensor& tokens, const at::Tensor& pos
         } else {
             at::Tensor o = oGathered ? l.o.forwardPermuted(attn) : l.o.forward(attn);
             at::Tensor permGateUp = l.gateUp.inputPermutation();
-            at::Tensor h = omit & kOmitNorms ? o : addRmsNorm(x, o, l.postNorm, eps, permGateUp);
+            at::Tensor h = addRmsNorm(x, o, l.postNorm, eps, permGateUp);
             gateUp = permGateUp.defined() ? l.gateUp.forwardPermuted(h) : l.gateUp.forward(h);
         }
         at::Tensor permDown = l.down.inputPermutation();
-        at::Tensor act = omit & kOmitSiluMul ? gateUp.narrow(1, 0, dims_.intermediate).contiguous()
-                                             : siluMul(gateUp, permDown);
+        at::Tensor act = siluMul(gateUp, permDown);
         if (fold && next != nullptr && l.down.foldsNorm() && next->qkv.foldsNorm()) {
             inputNorm = l.down.parts.front().addToResidual(act, permDown.defined(), x, next->inputNorm, scatters_[i + 1].qkv, eps);
             delta = at::Tensor();

@@ -38,10 +38,6 @@ class LlamaDecoder {
     void addLayer(DecoderLayer layer);
     // CUDA graphs: the decode step of each batch-size bucket is captured once and replayed.
     void useGraphs(bool on);
-    // Timing only (fast_check's step profile): decode steps leave these kernels out (bits of
-    // OmittedKernels) and compute nothing meaningful until this is called with 0.
-    enum OmittedKernels : int { kOmitAttention = 1, kOmitNorms = 2, kOmitSiluMul = 4 };
-    void omitForTiming(int kernels);
     // model.batch_invariant: each row of a decode step is computed bit for bit as it would be alone,
     // whatever else the step holds (forward: every reduction in an order the step's rows do not
     // change). Off: one-row steps fold the norms and lm_head runs at the step's row count (faster).
@@ -71,7 +67,6 @@ class LlamaDecoder {
     at::Tensor attention(size_t layer, const at::Tensor& qkv, const at::Tensor& positions, const at::Tensor& sequences,
                          const at::Tensor& mask, int64_t prefillSequence = 0);
 
-    int64_t position(int64_t sequence) const;
     // Throws std::invalid_argument unless 0 <= sequence < sequences().
     void checkSequence(int64_t sequence) const;
     int64_t sequences() const { return static_cast<int64_t>(positions_.size()); }
@@ -113,7 +108,6 @@ class LlamaDecoder {
     at::Tensor lastTokens_, stepSequences_;
     bool useGraphs_ = false;
     bool batchInvariant_ = false;
-    int omitted_ = 0;
     int64_t capacity_ = 0;
 };
 

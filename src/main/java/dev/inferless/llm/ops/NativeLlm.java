@@ -13,7 +13,7 @@ import java.util.Optional;
  * heap-allocated torch::Tensor; wrap a returned one with {@code new PtNDArray(manager, handle)} so
  * that DJL frees it). A linear "part" is six longs: weight handle, scales-and-zeros handle (0: dense
  * bf16 weight), activation permutation handle (0: none; [P, K] for P input copies), int4 group size,
- * kind (0 dense, 1 torch's int4 layout, 2 our tensor-core layout; LLM_OPS_INT4_KERNEL=mma picks 2),
+ * kind (0 dense, 1 torch's int4 layout, 2 our tensor-core layout: the one repacking builds),
  * first output column of each input copy (a handle, 0: one copy). A model is an opaque
  * native pointer freed by {@link #freeModel}. Errors: IllegalArgumentException for bad input,
  * IllegalStateException for failures inside torch.
@@ -94,9 +94,6 @@ public final class NativeLlm {
     /** Dense [N_i, K] weights (any float type) fused along N into one bf16 part. */
     public static native long[] denseLinear(long[] weights);
 
-    /** y = x W^T through the given parts (concatenated); a new bf16 tensor handle. */
-    public static native long linearForward(long x, long[] parts);
-
     /**
      * dims: hidden, intermediate, layers, heads, kvHeads, headDim, vocab, maxPositions;
      * params: rmsNormEps, ropeTheta, ropeScalingFactor. Tensors: embed [V, H], final norm [H], lm_head [V, H].
@@ -146,9 +143,6 @@ public final class NativeLlm {
 
     /** Waits for the oldest step launched by submitDecode; its tokens, in its sequences' order. */
     public static native int[] collectDecode(long model);
-
-    /** Tokens in a sequence's cache. */
-    public static native int position(long model, int sequence);
 
     public static native void freeModel(long model);
 }
