@@ -1,5 +1,6 @@
 package dev.inferless.serving;
 
+import dev.inferless.api.CancellationToken;
 import dev.inferless.api.InferlessModel;
 import dev.inferless.api.StreamOutputHandler;
 import dev.inferless.repo.ModelCodeLoader;
@@ -47,6 +48,15 @@ public final class ModelHost {
     /** As {@link #load(Path, Map, CounterSink)}, served under {@code name} (empty: the directory's name). */
     public static ModelHost load(Path repoDir, String name, Map<String, Object> modelOverrides, CounterSink counters)
             throws ModelLoadException {
+        return load(repoDir, name, modelOverrides, counters, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #load(Path, String, Map, CounterSink)}; an LLM engine the model starts lets at most
+     * {@code queueSize} requests wait for its batch ({@code server.queue_size}).
+     */
+    public static ModelHost load(Path repoDir, String name, Map<String, Object> modelOverrides, CounterSink counters,
+                                 int queueSize) throws ModelLoadException {
         long start = System.nanoTime();
         ModelRepo repo = ModelRepo.load(repoDir, modelOverrides).named(name);
         String device = repo.device();
@@ -54,7 +64,7 @@ public final class ModelHost {
         ModelCodeLoader.LoadedCode code = ModelCodeLoader.load(repo.dir());
         LOG.info("loaded model repo '{}' ({}) in {} ms: {}", repo.name(), repo.dir(), (System.nanoTime() - start) / 1_000_000,
                 code.model().getClass().getName());
-        return new ModelHost(repo, code.model(), code.loader(), new RuntimeModelContext(repo, device, counters));
+        return new ModelHost(repo, code.model(), code.loader(), new RuntimeModelContext(repo, device, counters, queueSize));
     }
 
     public ModelRepo repo() {
@@ -77,9 +87,9 @@ public final class ModelHost {
         }
     }
 
-    /** Calls the model on the current thread; the inputs are already validated. */
-    public Map<String, Object> infer(Map<String, Object> inputs) throws Exception {
-        Map<String, Object> outputs = withLoader(() -> model.infer(inputs));
+    /** Calls the model on the current thread for the request of {@code token}; the inputs are already validated. */
+    public Map<String, Object> infer(Map<String, Object> inputs, CancellationToken token) throws Exception {
+        Map<String, Object> outputs = withLoader(() -> model.infer(inputs, token));
         checkOutputs(outputs);
         return outputs;
     }
@@ -101,7 +111,8 @@ public final class ModelHost {
     }
 
     /** Calls the model's streaming form on the current thread; every chunk is checked like an output. */
-    public void inferStreaming(Map<String, Object> inputs, StreamOutputHandler out) throws Exception {
+    public void inferStreaming(Map<String, Object> inputs, StreamOutputHandler out, CancellationToken token)
+            throws Exception {
         StreamOutputHandler checked = new StreamOutputHandler() {
             @Override
             public void send(Map<String, Object> chunk) {
@@ -115,7 +126,7 @@ public final class ModelHost {
             }
         };
         withLoader(() -> {
-            model.infer(inputs, checked);
+            model.infer(inputs, checked, token);
             return null;
         });
     }
@@ -136,6 +147,14 @@ public final class ModelHost {
         } catch (InvalidInputException e) {
             throw new ModelLoadException("input_schema.json example: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The depth of the waiting queue of the LLM engine the model started (the model's one queue and
+     * limit), or null when it started none.
+     */
+    public java.util.function.IntSupplier engineQueue() {
+        return context.engineQueue();
     }
 
     /** Calls the model's finalize, then closes the LLM engine it used, the first time only; later calls do nothing. */

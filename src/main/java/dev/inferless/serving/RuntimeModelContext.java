@@ -6,11 +6,12 @@ import dev.inferless.llm.engine.LlmEngine;
 import dev.inferless.repo.ModelRepo;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 
 /**
- * The runtime's ModelContext: the repo, its merged model config, the device, a logger, cancellation,
- * counters, and the LLM engine, started on the first request for it.
+ * The runtime's ModelContext: the repo, its merged model config, the device, a logger, counters,
+ * and the LLM engine, started on the first request for it with {@code queueSize} requests at most
+ * waiting for its batch.
  */
 final class RuntimeModelContext implements ModelContext {
 
@@ -18,14 +19,16 @@ final class RuntimeModelContext implements ModelContext {
     private final String device;
     private final System.Logger logger;
     private final CounterSink counters;
+    private final int queueSize;
     private LlmEngine engine; // guarded by this
     private volatile int contextLength;
 
-    RuntimeModelContext(ModelRepo repo, String device, CounterSink counters) {
+    RuntimeModelContext(ModelRepo repo, String device, CounterSink counters, int queueSize) {
         this.repo = repo;
         this.device = device;
         this.logger = System.getLogger("model." + repo.name()); // SLF4J, through slf4j-jdk-platform-logging
         this.counters = counters;
+        this.queueSize = queueSize;
     }
 
     @Override
@@ -46,11 +49,6 @@ final class RuntimeModelContext implements ModelContext {
     @Override
     public System.Logger logger() {
         return logger;
-    }
-
-    @Override
-    public BooleanSupplier cancelled() {
-        return Cancellation.current();
     }
 
     @Override
@@ -92,9 +90,14 @@ final class RuntimeModelContext implements ModelContext {
     @Override
     public synchronized TextGeneration textGeneration() {
         if (engine == null) {
-            engine = LlmEngine.start(this);
+            engine = LlmEngine.start(this, queueSize);
         }
         return engine;
+    }
+
+    /** The waiting queue's depth of the engine, when one was started. */
+    synchronized IntSupplier engineQueue() {
+        return engine == null ? null : engine::waiting;
     }
 
     synchronized void closeEngine() {

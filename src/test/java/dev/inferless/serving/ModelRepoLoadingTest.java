@@ -1,5 +1,6 @@
 package dev.inferless.serving;
 
+import dev.inferless.api.CancellationToken;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -30,7 +31,7 @@ class ModelRepoLoadingTest {
         ModelHost host = ModelHost.load(repo, Map.of(), CounterSink.NONE);
         host.initialize();
         assertThat(host.repo().name()).isEqualTo("echo");
-        assertThat(host.infer(Map.of("prompt", "abc"))).containsEntry("generated_result", "abc");
+        assertThat(host.infer(Map.of("prompt", "abc"), CancellationToken.untimed())).containsEntry("generated_result", "abc");
         assertThat(host.warmupInputs()).containsEntry("prompt", "Hello from Inferless");
         host.finalizeOnce();
     }
@@ -40,7 +41,7 @@ class ModelRepoLoadingTest {
         Path repo = TestRepos.controllable(tmp, ControllableModel.class);
         ModelHost host = ModelHost.load(repo, Map.of("marker_dir", tmp.toString()), CounterSink.NONE);
         host.initialize();
-        assertThat(host.infer(Map.of("prompt", "x"))).containsEntry("generated_result", "x");
+        assertThat(host.infer(Map.of("prompt", "x"), CancellationToken.untimed())).containsEntry("generated_result", "x");
         host.finalizeOnce();
         host.finalizeOnce();
         assertThat(Files.readAllLines(tmp.resolve("finalize.log"))).containsExactly("finalize");

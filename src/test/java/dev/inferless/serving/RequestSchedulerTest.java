@@ -1,5 +1,7 @@
 package dev.inferless.serving;
 
+import dev.inferless.api.CancellationToken;
+import dev.inferless.api.OverCapacityException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -20,7 +22,7 @@ class RequestSchedulerTest {
 
     @Test
     void slotsThenQueueThenRejection() throws Exception {
-        RequestScheduler scheduler = new RequestScheduler(2, 1, LONG);
+        RequestScheduler scheduler = new RequestScheduler(2, 1);
         CountDownLatch release = new CountDownLatch(1);
         List<CompletableFuture<String>> admitted = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -28,10 +30,10 @@ class RequestSchedulerTest {
             admitted.add(async(() -> scheduler.run(() -> {
                 release.await();
                 return name;
-            })));
+            }, CancellationToken.withTimeout(LONG))));
         }
         waitFor(() -> scheduler.inFlight() == 2 && scheduler.queued() == 1);
-        assertThatThrownBy(() -> scheduler.run(() -> "over")).isInstanceOf(OverCapacityException.class)
+        assertThatThrownBy(() -> scheduler.run(() -> "over", CancellationToken.withTimeout(LONG))).isInstanceOf(OverCapacityException.class)
                 .satisfies(e -> assertThat(((OverCapacityException) e).retryAfterSeconds()).isPositive());
         release.countDown();
         for (int i = 0; i < 3; i++) {
@@ -42,46 +44,46 @@ class RequestSchedulerTest {
 
     @Test
     void theDeadlineAnswersAtOnceFlipsTheFlagAndTheReturningCallFreesTheSlot() throws Exception {
-        RequestScheduler scheduler = new RequestScheduler(1, 0, Duration.ofMillis(300));
+        RequestScheduler scheduler = new RequestScheduler(1, 0);
         AtomicBoolean sawCancel = new AtomicBoolean();
         CountDownLatch stopped = new CountDownLatch(1);
+        CancellationToken cancelled = CancellationToken.withTimeout(Duration.ofMillis(300));
         assertThatThrownBy(() -> scheduler.run(() -> {
-            BooleanSupplier cancelled = Cancellation.current();
-            while (!cancelled.getAsBoolean()) {
+            while (!cancelled.isCancelled()) {
                 Thread.sleep(2);
             }
             sawCancel.set(true);
             stopped.countDown();
             return "late";
-        })).isInstanceOf(DeadlineExceededException.class).hasMessageContaining("deadline");
+        }, cancelled)).isInstanceOf(DeadlineExceededException.class).hasMessageContaining("deadline");
         assertThat(stopped.await(60, TimeUnit.SECONDS)).isTrue();
         assertThat(sawCancel).isTrue();
         waitFor(() -> scheduler.inFlight() == 0); // the slot comes back when the call returns, not at the deadline
-        assertThat(scheduler.run(() -> "next")).isEqualTo("next");
+        assertThat(scheduler.run(() -> "next", CancellationToken.withTimeout(LONG))).isEqualTo("next");
     }
 
     @Test
     void aThrowingModelIsAModelFailureWithItsMessage() throws Exception {
-        RequestScheduler scheduler = new RequestScheduler(1, 0, LONG);
+        RequestScheduler scheduler = new RequestScheduler(1, 0);
         assertThatThrownBy(() -> scheduler.run(() -> {
             throw new IllegalArgumentException("bad prompt");
-        })).isInstanceOf(ModelFailureException.class).hasMessage("bad prompt");
-        assertThat(scheduler.run(() -> 1)).isEqualTo(1);
+        }, CancellationToken.withTimeout(LONG))).isInstanceOf(ModelFailureException.class).hasMessage("bad prompt");
+        assertThat(scheduler.run(() -> 1, CancellationToken.withTimeout(LONG))).isEqualTo(1);
     }
 
     @Test
     void closedRefusesNewWorkAndGraceCancelsRunningWork() throws Exception {
-        RequestScheduler scheduler = new RequestScheduler(1, 0, LONG);
+        RequestScheduler scheduler = new RequestScheduler(1, 0);
+        CancellationToken cancelled = CancellationToken.withTimeout(LONG);
         CompletableFuture<Boolean> running = async(() -> scheduler.run(() -> {
-            BooleanSupplier cancelled = Cancellation.current();
-            while (!cancelled.getAsBoolean()) {
+            while (!cancelled.isCancelled()) {
                 Thread.sleep(2);
             }
             return true;
-        }));
+        }, cancelled));
         waitFor(() -> scheduler.inFlight() == 1);
         scheduler.close();
-        assertThatThrownBy(() -> scheduler.run(() -> 1)).isInstanceOf(NotServingException.class);
+        assertThatThrownBy(() -> scheduler.run(() -> 1, CancellationToken.withTimeout(LONG))).isInstanceOf(NotServingException.class);
         assertThat(scheduler.awaitIdle(Duration.ofMillis(50))).isFalse();
         scheduler.cancelAll();
         assertThat(running.get(60, TimeUnit.SECONDS)).isTrue();

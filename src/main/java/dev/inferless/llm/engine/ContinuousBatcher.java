@@ -1,11 +1,11 @@
 package dev.inferless.llm.engine;
 
 import dev.inferless.api.BadInputException;
+import dev.inferless.api.CancellationToken;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
@@ -33,10 +33,16 @@ public final class ContinuousBatcher implements AutoCloseable {
      */
     public ContinuousBatcher(LanguageModel model, Tokenizer tokenizer, int contextWindow, BatchLimits limits,
                              IntConsumer batchSizes) {
+        this(model, tokenizer, contextWindow, limits, Integer.MAX_VALUE, batchSizes);
+    }
+
+    /** {@code maxWaiting}: requests that may wait for a place in the batch; more are refused. */
+    public ContinuousBatcher(LanguageModel model, Tokenizer tokenizer, int contextWindow, BatchLimits limits,
+                             int maxWaiting, IntConsumer batchSizes) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.contextWindow = PromptTokens.contextWindow(contextWindow, model.config().maxPositions());
-        this.scheduler = new Scheduler(limits, model.maxSessions());
+        this.scheduler = new Scheduler(limits, model.maxSessions(), maxWaiting);
         this.onHost = new HostSampledSteps(model, batchSizes);
         this.onDevice = new DeviceSampledSteps(model, batchSizes);
         this.loop = new Thread(this::run, "continuous-batcher");
@@ -46,15 +52,24 @@ public final class ContinuousBatcher implements AutoCloseable {
 
     /**
      * Generates one completion inside the shared batch; blocks until it is done. Same contract as
-     * {@link Generator#generate(GenerationRequest, BooleanSupplier, Consumer)}: {@code onText} runs
+     * {@link Generator#generate(GenerationRequest, CancellationToken, Consumer)}: {@code onText} runs
      * on the calling thread, a bad prompt throws {@link BadInputException} before anything runs.
      */
-    public GenerationResult generate(GenerationRequest request, BooleanSupplier cancelled, Consumer<String> onText) {
+    public GenerationResult generate(GenerationRequest request, CancellationToken cancellation, Consumer<String> onText) {
         PromptTokens checked = PromptTokens.of(tokenizer, request.prompt(), request.maxTokens(), contextWindow);
         Scheduler.Entry r = new Scheduler.Entry();
-        r.sequence = new Sequence(request, checked.tokens(), checked.budget(), tokenizer,
-                () -> r.abandoned || cancelled.getAsBoolean(), r.events::add);
+        r.sequence = new Sequence(request, checked.tokens(), checked.budget(), tokenizer, cancellation, r.events::add);
         scheduler.add(r);
+        try {
+            return awaitResult(r, onText, cancellation);
+        } finally {
+            scheduler.left();
+        }
+    }
+
+    /** Hands the request's text pieces to {@code onText} as they come, then returns its result. */
+    private static GenerationResult awaitResult(Scheduler.Entry r, Consumer<String> onText,
+                                                CancellationToken cancellation) {
         try {
             while (true) {
                 Object event = r.events.take();
@@ -67,11 +82,11 @@ public final class ContinuousBatcher implements AutoCloseable {
                 }
             }
         } catch (InterruptedException e) {
-            r.abandoned = true;
+            cancellation.cancel(CancellationToken.Reason.CLIENT_GONE); // nobody takes its output any more
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while generating", e);
         } catch (RuntimeException e) {
-            r.abandoned = true;
+            cancellation.cancel(CancellationToken.Reason.CLIENT_GONE);
             throw e;
         }
     }

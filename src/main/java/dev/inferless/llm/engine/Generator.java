@@ -1,10 +1,10 @@
 package dev.inferless.llm.engine;
 
 import dev.inferless.api.BadInputException;
+import dev.inferless.api.CancellationToken;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -27,17 +27,17 @@ public final class Generator {
     }
 
     public GenerationResult generate(GenerationRequest request) {
-        return generate(request, () -> false, piece -> {});
+        return generate(request, CancellationToken.untimed(), piece -> {});
     }
 
     /**
-     * @param cancelled checked before each token; once true, generation ends with "cancelled"
+     * @param cancellation checked before each token; once cancelled, generation ends with "cancelled"
      * @param onText    receives the text pieces as they become final
      * @throws BadInputException when the prompt leaves no room for a token in the context window
      */
-    public GenerationResult generate(GenerationRequest request, BooleanSupplier cancelled, Consumer<String> onText) {
+    public GenerationResult generate(GenerationRequest request, CancellationToken cancellation, Consumer<String> onText) {
         PromptTokens checked = PromptTokens.of(tokenizer, request.prompt(), request.maxTokens(), contextWindow);
-        Sequence sequence = new Sequence(request, checked.tokens(), checked.budget(), tokenizer, cancelled, onText);
+        Sequence sequence = new Sequence(request, checked.tokens(), checked.budget(), tokenizer, cancellation, onText);
         try {
             run(sequence);
         } finally {

@@ -1,5 +1,6 @@
 package dev.inferless.llm.engine;
 
+import dev.inferless.api.OverCapacityException;
 import dev.inferless.llm.model.LanguageModel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -10,41 +11,62 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * What runs next in the continuous batch, and the LLM's only queue: at each step boundary it
+ * What runs next in the continuous batch, and the LLM's only queue and limit: a request over the
+ * batch plus {@code maxWaiting} waiting ones is refused ({@link OverCapacityException}); at each step
+ * boundary it drops the waiting requests cancelled meanwhile (their deadline passed in the queue),
  * admits waiting requests in arrival order within the {@link BatchLimits} (sequences, KV positions
  * in flight), gives the prefilling sequences this step's prompt-token budget (chunked prefill: a
  * long prompt delays running decodes by a bounded chunk per step), and retires the finished and
- * the cancelled. Knows no tensors. All but {@link #add} and {@link #waitingCount} run on the batch's thread.
+ * the cancelled. Knows no tensors. All but {@link #add}, {@link #left} and {@link #waitingCount} run on the
+ * batch's thread.
  */
 final class Scheduler implements StepRunner.Batch {
 
     /** A request's way back to its caller: text pieces, then a result or a failure. */
     static final class Entry {
         final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
-        volatile boolean abandoned;
         Sequence sequence;
     }
 
+    private static final int RETRY_AFTER_SECONDS = 1;
+
     private final BatchLimits limits;
     private final int maxSequences;
+    private final int maxWaiting;
     private final Object lock = new Object();
     private final Deque<Entry> waiting = new ArrayDeque<>(); // guarded by lock
     private boolean closed;                                  // guarded by lock
+    private int present;                                     // added and not left: running or waiting; guarded by lock
     private final List<Entry> running = new ArrayList<>();
     private volatile long reserved;                          // KV positions of the running; written by the batch's thread
 
-    Scheduler(BatchLimits limits, int maxSessions) {
+    /** {@code maxWaiting}: requests that may wait for a place in the batch (server.queue_size). */
+    Scheduler(BatchLimits limits, int maxSessions, int maxWaiting) {
         this.limits = limits;
         this.maxSequences = Math.min(limits.maxBatchSize(), maxSessions);
+        this.maxWaiting = maxWaiting;
     }
 
+    /** Queues a request; refused when the batch is full and {@code maxWaiting} requests wait already. */
     void add(Entry entry) {
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("the batcher is closed");
             }
+            if (present >= (long) maxSequences + maxWaiting) {
+                throw new OverCapacityException("over capacity: " + maxSequences + " sequences in the batch and "
+                        + maxWaiting + " requests waiting", RETRY_AFTER_SECONDS);
+            }
+            present++;
             waiting.add(entry);
             lock.notifyAll();
+        }
+    }
+
+    /** The request's caller has its result (or failure): its place counts no more. */
+    void left() {
+        synchronized (lock) {
+            present--;
         }
     }
 
@@ -76,6 +98,7 @@ final class Scheduler implements StepRunner.Batch {
             if (closed) {
                 return false;
             }
+            dropCancelledWaiting();
             while (running.size() < maxSequences && !waiting.isEmpty()) {
                 Sequence next = waiting.peek().sequence;
                 if (!running.isEmpty() && limits.maxTokensInFlight() > 0
@@ -87,6 +110,17 @@ final class Scheduler implements StepRunner.Batch {
                 reserved += next.capacity();
             }
             return true;
+        }
+    }
+
+    /** Answers the waiting requests cancelled before they joined the batch (a deadline passed in the queue). */
+    private void dropCancelledWaiting() {
+        for (Iterator<Entry> it = waiting.iterator(); it.hasNext(); ) {
+            Entry r = it.next();
+            if (r.sequence.cancelIfRequested()) {
+                it.remove();
+                r.events.add(r.sequence.complete());
+            }
         }
     }
 

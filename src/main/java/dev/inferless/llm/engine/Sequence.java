@@ -1,5 +1,6 @@
 package dev.inferless.llm.engine;
 
+import dev.inferless.api.CancellationToken;
 import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.model.fast.DeviceSampling;
@@ -11,7 +12,6 @@ import dev.inferless.llm.tokenizer.Tokenizer;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.SplittableRandom;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -26,7 +26,7 @@ final class Sequence {
     private final GenerationRequest request;
     private final int[] prompt;
     private final int budget;
-    private final BooleanSupplier cancelled;
+    private final CancellationToken cancellation;
     private final Tokenizer tokenizer;
     private final Sampler sampler;
     private final BitSet seen;
@@ -50,14 +50,14 @@ final class Sequence {
     private TokenLogprobs heldLogprobs; // of the newest token, until the next one or the end
 
     /** {@code onText} receives text pieces as they become final, on the batcher's thread. */
-    Sequence(GenerationRequest request, int[] prompt, int budget, Tokenizer tokenizer, BooleanSupplier cancelled,
+    Sequence(GenerationRequest request, int[] prompt, int budget, Tokenizer tokenizer, CancellationToken cancellation,
              Consumer<String> onText) {
         this.start = System.nanoTime();
         this.request = request;
         this.prompt = prompt;
         this.budget = budget;
         this.tokenizer = tokenizer;
-        this.cancelled = cancelled;
+        this.cancellation = cancellation;
         this.onText = onText;
         this.sampler = new Sampler(request.sampling(), request.seed());
         this.seen = new BitSet(tokenizer.vocabSize());
@@ -114,9 +114,9 @@ final class Sequence {
         return finish != null;
     }
 
-    /** Ends the sequence as cancelled when its signal flipped; true when it did. */
+    /** Ends the sequence as cancelled once its token is; true when it did. */
     boolean cancelIfRequested() {
-        if (finish == null && cancelled.getAsBoolean()) {
+        if (finish == null && cancellation.isCancelled()) {
             finish = GenerationResult.CANCELLED;
         }
         return GenerationResult.CANCELLED.equals(finish);

@@ -1,5 +1,6 @@
 package dev.inferless.llm.engine;
 
+import dev.inferless.api.CancellationToken;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -89,7 +90,7 @@ class ContinuousBatcherTest {
                     futures.add(pool.submit(() -> {
                         go.await();
                         StringBuilder streamed = new StringBuilder();
-                        GenerationResult result = batcher.generate(r, () -> false, streamed::append);
+                        GenerationResult result = batcher.generate(r, CancellationToken.untimed(), streamed::append);
                         return List.of(result, streamed.toString());
                     }));
                 }
@@ -130,7 +131,7 @@ class ContinuousBatcherTest {
             ExecutorService pool = Executors.newFixedThreadPool(requests.size());
             try {
                 List<Future<GenerationResult>> futures = new ArrayList<>();
-                for (GenerationRequest r : requests) futures.add(pool.submit(() -> batcher.generate(r, () -> false, p -> {})));
+                for (GenerationRequest r : requests) futures.add(pool.submit(() -> batcher.generate(r, CancellationToken.untimed(), p -> {})));
                 for (int i = 0; i < requests.size(); i++) {
                     assertThat(futures.get(i).get(60, TimeUnit.SECONDS).text()).isEqualTo(alone.generate(requests.get(i)).text());
                 }
@@ -146,14 +147,14 @@ class ContinuousBatcherTest {
         GenerationRequest longRun = new GenerationRequest("def", 200, 0, 1, 0, 1, null, List.of(), true);
         GenerationResult expected = new Generator(model, tokenizer, 0).generate(longRun);
         try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, new BatchLimits(4, 64, 0), b -> {})) {
-            AtomicBoolean cancel = new AtomicBoolean();
+            CancellationToken cancel = CancellationToken.untimed();
             AtomicInteger pieces = new AtomicInteger();
             ExecutorService pool = Executors.newFixedThreadPool(2);
             try {
-                Future<GenerationResult> cancelled = pool.submit(() -> batcher.generate(longRun, cancel::get, p -> {
-                    if (pieces.incrementAndGet() == 3) cancel.set(true);
+                Future<GenerationResult> cancelled = pool.submit(() -> batcher.generate(longRun, cancel, p -> {
+                    if (pieces.incrementAndGet() == 3) cancel.cancel(CancellationToken.Reason.CLIENT_GONE);
                 }));
-                Future<GenerationResult> other = pool.submit(() -> batcher.generate(longRun, () -> false, p -> {}));
+                Future<GenerationResult> other = pool.submit(() -> batcher.generate(longRun, CancellationToken.untimed(), p -> {}));
                 GenerationResult c = cancelled.get(60, TimeUnit.SECONDS);
                 assertThat(c.finishReason()).isEqualTo(GenerationResult.CANCELLED);
                 assertThat(c.outputTokens()).isLessThan(200);
@@ -196,9 +197,9 @@ class ContinuousBatcherTest {
         };
         GenerationRequest request = new GenerationRequest("def", 5, 0, 1, 0, 1, null, List.of(), true);
         try (ContinuousBatcher batcher = new ContinuousBatcher(flaky, tokenizer, 0, new BatchLimits(4, 64, 0), b -> {})) {
-            assertThatThrownBy(() -> batcher.generate(request, () -> false, p -> {}))
+            assertThatThrownBy(() -> batcher.generate(request, CancellationToken.untimed(), p -> {}))
                     .hasMessageContaining("out of memory (on purpose)");
-            assertThat(batcher.generate(request, () -> false, p -> {}).text())
+            assertThat(batcher.generate(request, CancellationToken.untimed(), p -> {}).text())
                     .isEqualTo(new Generator(model, tokenizer, 0).generate(request).text());
         }
     }
@@ -206,9 +207,9 @@ class ContinuousBatcherTest {
     @Test
     void aPromptPastTheContextWindowFailsAloneBeforeJoining() {
         try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 16, new BatchLimits(2, 64, 0), b -> {})) {
-            assertThatThrownBy(() -> batcher.generate(GenerationRequest.greedy(" x".repeat(40), 4), () -> false, p -> {}))
+            assertThatThrownBy(() -> batcher.generate(GenerationRequest.greedy(" x".repeat(40), 4), CancellationToken.untimed(), p -> {}))
                     .isInstanceOf(dev.inferless.api.BadInputException.class).hasMessageContaining("context window is 16");
-            assertThat(batcher.generate(GenerationRequest.greedy("def", 4), () -> false, p -> {}).outputTokens())
+            assertThat(batcher.generate(GenerationRequest.greedy("def", 4), CancellationToken.untimed(), p -> {}).outputTokens())
                     .isBetween(1, 4);
         }
     }
@@ -217,7 +218,7 @@ class ContinuousBatcherTest {
     void closingFailsWaitingRequestsAndRefusesNewOnes() {
         ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, new BatchLimits(1, 64, 0), b -> {});
         batcher.close();
-        assertThatThrownBy(() -> batcher.generate(GenerationRequest.greedy("def", 4), () -> false, p -> {}))
+        assertThatThrownBy(() -> batcher.generate(GenerationRequest.greedy("def", 4), CancellationToken.untimed(), p -> {}))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
         assertThatThrownBy(() -> new BatchLimits(0, 64, 0)).hasMessageContaining("model.max_batch_size");
         assertThatThrownBy(() -> BatchLimits.from(java.util.Map.of("max_prefill_tokens", "lots")))

@@ -1,5 +1,6 @@
 package dev.inferless.llm.engine;
 
+import dev.inferless.api.CancellationToken;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -143,7 +144,7 @@ class DeviceSamplingGeneratorTest {
         DeviceSampledModel model = new DeviceSampledModel(script);
         GenerationRequest request = new GenerationRequest("def add(a, b):", 100, 0.8, 0.95, 40, 1.1, 7L, List.of(), false);
 
-        GenerationResult result = new Generator(model, tok, 0).generate(request, () -> false, piece -> {});
+        GenerationResult result = new Generator(model, tok, 0).generate(request, CancellationToken.untimed(), piece -> {});
 
         assertThat(result.text()).isEqualTo(tok.decode(script));
         assertThat(result.finishReason()).isEqualTo(GenerationResult.STOP);
@@ -157,11 +158,11 @@ class DeviceSamplingGeneratorTest {
         int[] ids = tok.encode("    return a + b\n");
         int[] script = Arrays.copyOfRange(ids, 1, ids.length);
         GenerationRequest request = new GenerationRequest("def add(a, b):", 100, 0.8, 0.95, 40, 1.1, 7L, List.of(), false);
-        GenerationResult alone = new Generator(new DeviceSampledModel(script), tok, 0).generate(request, () -> false, p -> {});
+        GenerationResult alone = new Generator(new DeviceSampledModel(script), tok, 0).generate(request, CancellationToken.untimed(), p -> {});
         DeviceSampledModel model = new DeviceSampledModel(script);
         try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 4, 0), size -> {})) {
             List<String> pieces = new ArrayList<>();
-            GenerationResult batched = batcher.generate(request, () -> false, pieces::add);
+            GenerationResult batched = batcher.generate(request, CancellationToken.untimed(), pieces::add);
             assertThat(batched.text()).isEqualTo(alone.text()).isEqualTo(String.join("", pieces));
             assertThat(batched.outputTokens()).isEqualTo(alone.outputTokens());
             assertThat(batched.finishReason()).isEqualTo(GenerationResult.STOP);
@@ -259,7 +260,7 @@ class DeviceSamplingGeneratorTest {
                 List<Future<GenerationResult>> results = new ArrayList<>();
                 for (String prompt : prompts) {
                     results.add(pool.submit(() -> batcher.generate(
-                            new GenerationRequest(prompt, 100, 1.0, 1.0, 0, 1.0, 3L, List.of(), false), () -> false, p -> {})));
+                            new GenerationRequest(prompt, 100, 1.0, 1.0, 0, 1.0, 3L, List.of(), false), CancellationToken.untimed(), p -> {})));
                 }
                 for (int i = 0; i < prompts.size(); i++) {
                     assertThat(results.get(i).get(30, TimeUnit.SECONDS).text()).isEqualTo(texts.get(i));
@@ -277,7 +278,7 @@ class DeviceSamplingGeneratorTest {
         int[] ids = tok.encode("    x = 1\n\ndef g():\n");
         int[] script = Arrays.copyOfRange(ids, 1, ids.length);
         GenerationResult result = new Generator(new DeviceSampledModel(script), tok, 0).generate(
-                new GenerationRequest("def f():", 100, 0, 1, 0, 1, null, List.of("\ndef"), false), () -> false, p -> {});
+                new GenerationRequest("def f():", 100, 0, 1, 0, 1, null, List.of("\ndef"), false), CancellationToken.untimed(), p -> {});
         assertThat(result.text()).isEqualTo("    x = 1\n");
         assertThat(result.finishReason()).isEqualTo(GenerationResult.STOP);
     }
@@ -289,7 +290,7 @@ class DeviceSamplingGeneratorTest {
         BatchedDeviceModel model = alone(script);
         GenerationRequest request = new GenerationRequest("def add(a, b):", 100, 1.0, 1.0, 0, 1.0, 5L, List.of(), false);
         try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 512, 0), size -> {})) {
-            GenerationResult result = batcher.generate(request, () -> false, p -> {});
+            GenerationResult result = batcher.generate(request, CancellationToken.untimed(), p -> {});
             assertThat(result.text()).isEqualTo(tok.decode(script));
             assertThat(result.outputTokens()).isEqualTo(script.length + 1); // EOS counted
         }
@@ -313,7 +314,7 @@ class DeviceSamplingGeneratorTest {
         BatchedDeviceModel model = alone(script);
         GenerationRequest request = new GenerationRequest("def add(a, b):", maxTokens, 1.0, 1.0, 0, 1.0, 5L, List.of(), false);
         try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 512, 0), size -> {})) {
-            GenerationResult result = batcher.generate(request, () -> false, p -> {});
+            GenerationResult result = batcher.generate(request, CancellationToken.untimed(), p -> {});
             assertThat(result.finishReason()).isEqualTo(GenerationResult.LENGTH);
             assertThat(result.outputTokens()).isEqualTo(maxTokens);
             assertThat(result.text()).isEqualTo(tok.decode(Arrays.copyOf(script, maxTokens)));
@@ -330,8 +331,8 @@ class DeviceSamplingGeneratorTest {
         model.collectsBeforeFailure = 3;
         GenerationRequest request = new GenerationRequest("def add(a, b):", 100, 1.0, 1.0, 0, 1.0, 5L, List.of(), false);
         try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 512, 0), size -> {})) {
-            assertThatThrownBy(() -> batcher.generate(request, () -> false, p -> {})).hasMessageContaining("device fault");
-            GenerationResult next = batcher.generate(request, () -> false, p -> {});
+            assertThatThrownBy(() -> batcher.generate(request, CancellationToken.untimed(), p -> {})).hasMessageContaining("device fault");
+            GenerationResult next = batcher.generate(request, CancellationToken.untimed(), p -> {});
             assertThat(next.text()).isEqualTo(tok.decode(script));
         }
         assertThat(model.inFlight).isEmpty();
@@ -342,9 +343,9 @@ class DeviceSamplingGeneratorTest {
         int[] ids = tok.encode("    return a + b + c + d + e\n");
         int[] script = Arrays.copyOfRange(ids, 1, ids.length);
         GenerationRequest full = new GenerationRequest("def add(a, b):", 100, 1.0, 1.0, 0, 1.0, 5L, List.of(), false);
-        GenerationResult alone = new Generator(new DeviceSampledModel(script), tok, 0).generate(full, () -> false, p -> {});
+        GenerationResult alone = new Generator(new DeviceSampledModel(script), tok, 0).generate(full, CancellationToken.untimed(), p -> {});
         BatchedDeviceModel model = alone(script);
-        GenerationResult ahead = new Generator(model, tok, 0).generate(full, () -> false, p -> {});
+        GenerationResult ahead = new Generator(model, tok, 0).generate(full, CancellationToken.untimed(), p -> {});
         assertThat(ahead.text()).isEqualTo(alone.text()).isEqualTo(tok.decode(script));
         assertThat(ahead.outputTokens()).isEqualTo(alone.outputTokens());
         assertThat(model.fedRaw.subList(1, model.fedRaw.size())).containsOnly(DeviceSamplingModel.TOKEN_ON_DEVICE);
@@ -353,7 +354,7 @@ class DeviceSamplingGeneratorTest {
 
         BatchedDeviceModel budgeted = alone(script);
         GenerationRequest four = new GenerationRequest("def add(a, b):", 4, 1.0, 1.0, 0, 1.0, 5L, List.of(), false);
-        GenerationResult cut = new Generator(budgeted, tok, 0).generate(four, () -> false, p -> {});
+        GenerationResult cut = new Generator(budgeted, tok, 0).generate(four, CancellationToken.untimed(), p -> {});
         assertThat(cut.finishReason()).isEqualTo(GenerationResult.LENGTH);
         assertThat(cut.text()).isEqualTo(tok.decode(Arrays.copyOf(script, 4)));
         assertThat(budgeted.fedBack).hasSize(3);
@@ -365,7 +366,7 @@ class DeviceSamplingGeneratorTest {
         BatchedDeviceModel model = alone(Arrays.copyOfRange(ids, 1, ids.length));
         model.collectsBeforeFailure = 2;
         GenerationRequest request = new GenerationRequest("def add(a, b):", 100, 1.0, 1.0, 0, 1.0, 5L, List.of(), false);
-        assertThatThrownBy(() -> new Generator(model, tok, 0).generate(request, () -> false, p -> {}))
+        assertThatThrownBy(() -> new Generator(model, tok, 0).generate(request, CancellationToken.untimed(), p -> {}))
                 .hasMessageContaining("device fault");
         assertThat(model.inFlight).isEmpty();
     }

@@ -1,5 +1,6 @@
 package dev.inferless.llm.engine;
 
+import dev.inferless.api.CancellationToken;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,7 +16,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,12 +48,13 @@ class LlmEngineTest {
     private static LlmEngine engine(String completion) {
         int[] ids = tok.encode(completion);
         ScriptedModel scripted = ScriptedModel.scripted(256, Arrays.copyOfRange(ids, 1, ids.length));
-        return new LlmEngine(scripted, tok, SETTINGS, PLAIN, new BatchLimits(4, 64, 0), NO_METRICS, List.of());
+        return new LlmEngine(scripted, tok, SETTINGS, PLAIN, new BatchLimits(4, 64, 0), Integer.MAX_VALUE, NO_METRICS,
+                List.of());
     }
 
     private static Completion generate(String completion, Map<String, Object> inputs, List<String> pieces) {
         try (LlmEngine engine = engine(completion)) {
-            return engine.generate(inputs, () -> false, piece -> pieces.add(piece.text()));
+            return engine.generate(inputs, CancellationToken.untimed(), piece -> pieces.add(piece.text()));
         }
     }
 
@@ -62,7 +63,6 @@ class LlmEngineTest {
         public Map<String, Object> config() { return Map.of(); }
         public String device() { return "cpu"; }
         public System.Logger logger() { return System.getLogger("test"); }
-        public BooleanSupplier cancelled() { return () -> false; }
         public void count(String metric, String help, double amount) {}
     };
 
@@ -143,7 +143,7 @@ class LlmEngineTest {
         List<Piece> pieces = new ArrayList<>();
         Completion streamed;
         try (LlmEngine engine = engine(" caf\u00e9 ok")) {
-            streamed = engine.generate(Map.of("prompt", "p", "temperature", 0.0, "logprobs", 2L), () -> false, pieces::add);
+            streamed = engine.generate(Map.of("prompt", "p", "temperature", 0.0, "logprobs", 2L), CancellationToken.untimed(), pieces::add);
         }
         int entries = pieces.stream().mapToInt(p -> count(p.logprobs())).sum() + count(streamed.logprobs());
         assertThat(entries).isEqualTo(streamed.outputTokens() - 1); // the EOS that ends it has none
@@ -152,7 +152,7 @@ class LlmEngineTest {
         Completion whole = generate(" caf\u00e9 ok", Map.of("prompt", "p", "temperature", 0.0, "logprobs", 0L), new ArrayList<>());
         Completion none = generate(" caf\u00e9 ok", Map.of("prompt", "p", "temperature", 0.0), new ArrayList<>());
         try (LlmEngine engine = engine(" caf\u00e9 ok")) {
-            Completion unstreamed = engine.generate(Map.of("prompt", "p", "temperature", 0.0, "logprobs", 0L), () -> false, null);
+            Completion unstreamed = engine.generate(Map.of("prompt", "p", "temperature", 0.0, "logprobs", 0L), CancellationToken.untimed(), null);
             assertThat(count(unstreamed.logprobs())).isEqualTo(entries);
         }
         assertThat(none.logprobs()).isNull();
