@@ -1,9 +1,9 @@
 package dev.inferless.serving;
 
-import dev.inferless.api.CancellationToken;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.inferless.api.CancellationToken;
 import dev.inferless.repo.ModelCodeLoader;
 import dev.inferless.repo.ModelLoadException;
 import dev.inferless.repo.ModelRepo;

@@ -1,10 +1,10 @@
 package dev.inferless.serving;
 
-import dev.inferless.api.CancellationToken;
-import dev.inferless.api.OverCapacityException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.inferless.api.CancellationToken;
+import dev.inferless.api.OverCapacityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,6 +88,53 @@ class RequestSchedulerTest {
         scheduler.cancelAll();
         assertThat(running.get(60, TimeUnit.SECONDS)).isTrue();
         assertThat(scheduler.awaitIdle(Duration.ofSeconds(60))).isTrue();
+    }
+
+    /**
+     * With an engine queueing for the model, calls run on the caller's thread with no slot of their
+     * own (concurrency 1 here, two calls inside), the engine's queue is the one reported, the
+     * engine's refusal is over capacity, and a call that returns past its deadline is the deadline's.
+     */
+    @Test
+    void anEngineQueuedModelRunsInlineAndTheEngineIsItsOneQueueAndLimit() throws Exception {
+        RequestScheduler scheduler = new RequestScheduler(1, 0);
+        scheduler.useEngineQueue(() -> 7);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch inside = new CountDownLatch(2);
+        List<CompletableFuture<Thread>> calls = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            calls.add(async(() -> scheduler.run(() -> {
+                inside.countDown();
+                release.await();
+                return Thread.currentThread();
+            }, CancellationToken.withTimeout(LONG))));
+        }
+        assertThat(inside.await(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(scheduler.queued()).isEqualTo(7);
+        release.countDown();
+        for (CompletableFuture<Thread> call : calls) {
+            assertThat(call.get(60, TimeUnit.SECONDS).getName()).doesNotStartWith("model-worker");
+        }
+        assertThatThrownBy(() -> scheduler.run(() -> {
+            throw new OverCapacityException("over capacity: the engine's queue is full", 1);
+        }, CancellationToken.withTimeout(LONG))).isInstanceOf(OverCapacityException.class);
+        CancellationToken late = CancellationToken.withTimeout(Duration.ofMillis(1));
+        assertThatThrownBy(() -> scheduler.run(() -> {
+            while (!late.isCancelled()) Thread.sleep(2);
+            return "cancelled";
+        }, late)).isInstanceOf(DeadlineExceededException.class);
+        CancellationToken shutdown = CancellationToken.withTimeout(LONG);
+        CompletableFuture<String> running = async(() -> scheduler.run(() -> {
+            while (!shutdown.isCancelled()) Thread.sleep(2);
+            return "stopped";
+        }, shutdown));
+        waitFor(() -> scheduler.inModel() == 1);
+        scheduler.close();
+        assertThatThrownBy(() -> scheduler.run(() -> 1, CancellationToken.withTimeout(LONG)))
+                .isInstanceOf(NotServingException.class);
+        scheduler.cancelAll();
+        assertThat(running.get(60, TimeUnit.SECONDS)).isEqualTo("stopped");
+        assertThat(shutdown.reason()).isEqualTo(CancellationToken.Reason.SHUTDOWN);
     }
 
     private static <T> CompletableFuture<T> async(Callable<T> call) {

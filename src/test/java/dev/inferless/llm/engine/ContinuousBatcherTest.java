@@ -1,9 +1,9 @@
 package dev.inferless.llm.engine;
 
-import dev.inferless.api.CancellationToken;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.inferless.api.CancellationToken;
 import dev.inferless.llm.checkpoint.Checkpoint;
 import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
 import dev.inferless.llm.model.LlamaModel;
@@ -163,6 +163,71 @@ class ContinuousBatcherTest {
                 pool.shutdownNow();
             }
         }
+    }
+
+    /**
+     * The engine is its model's one queue and limit: with the batch full and {@code maxWaiting}
+     * requests waiting, the next is refused; a waiting request whose deadline passes is answered
+     * "cancelled" without having run, while the batch goes on.
+     */
+    @Test
+    void aFullQueueRefusesAndADeadlinePassedInTheQueueAnswersWithoutRunning() throws Exception {
+        GenerationRequest longRun = new GenerationRequest("def", 200, 0, 1, 0, 1, null, List.of(), true);
+        try (ContinuousBatcher batcher = new ContinuousBatcher(slow(model), tokenizer, 0, new BatchLimits(1, 64, 0), 1,
+                b -> {})) {
+            CancellationToken running = CancellationToken.untimed();
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                Future<GenerationResult> first = pool.submit(() -> batcher.generate(longRun, running, p -> {}));
+                waitFor(() -> batcher.running() == 1);
+                Future<GenerationResult> queued = pool.submit(() -> batcher.generate(longRun,
+                        CancellationToken.withTimeout(java.time.Duration.ofMillis(300)), p -> {}));
+                waitFor(() -> batcher.waiting() == 1);
+                assertThatThrownBy(() -> batcher.generate(longRun, CancellationToken.untimed(), p -> {}))
+                        .isInstanceOf(dev.inferless.api.OverCapacityException.class).hasMessageContaining("over capacity");
+                GenerationResult timedOut = queued.get(60, TimeUnit.SECONDS);
+                assertThat(timedOut.finishReason()).isEqualTo(GenerationResult.CANCELLED);
+                assertThat(timedOut.outputTokens()).isZero();
+                assertThat(first.isDone()).isFalse();
+                running.cancel(CancellationToken.Reason.SHUTDOWN);
+                assertThat(first.get(60, TimeUnit.SECONDS).finishReason()).isEqualTo(GenerationResult.CANCELLED);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    /** {@code inner} with each decode step 20 ms long, so that a long request holds the batch. */
+    private static dev.inferless.llm.model.LanguageModel slow(dev.inferless.llm.model.LanguageModel inner) {
+        return new dev.inferless.llm.model.LanguageModel() {
+            @Override
+            public dev.inferless.llm.checkpoint.LlamaConfig config() {
+                return inner.config();
+            }
+
+            @Override
+            public String device() {
+                return inner.device();
+            }
+
+            @Override
+            public dev.inferless.llm.model.DecodeSession newSession(int maxTokens) {
+                return inner.newSession(maxTokens);
+            }
+
+            @Override
+            public float[][] decodeBatch(List<dev.inferless.llm.model.DecodeSession> sessions, int[] tokens) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return inner.decodeBatch(sessions, tokens);
+            }
+
+            @Override
+            public void close() {}
+        };
     }
 
     @Test

@@ -1,9 +1,9 @@
 package dev.inferless.llm.engine;
 
-import dev.inferless.api.CancellationToken;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.inferless.api.CancellationToken;
 import dev.inferless.api.ModelContext;
 import dev.inferless.api.TextGeneration.Completion;
 import dev.inferless.api.TextGeneration.Piece;
