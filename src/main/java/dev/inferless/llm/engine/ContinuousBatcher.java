@@ -58,7 +58,7 @@ public final class ContinuousBatcher implements AutoCloseable {
     public GenerationResult generate(GenerationRequest request, CancellationToken cancellation, Consumer<String> onText) {
         PromptTokens checked = PromptTokens.of(tokenizer, request.prompt(), request.maxTokens(), contextWindow);
         Scheduler.Entry r = new Scheduler.Entry();
-        r.sequence = new Sequence(request, checked.tokens(), checked.budget(), tokenizer, cancellation, r.events::add);
+        r.sequence = Sequence.start(request, checked, tokenizer, cancellation, r.events::add);
         scheduler.add(r);
         try {
             return awaitResult(r, onText, cancellation);
@@ -112,7 +112,7 @@ public final class ContinuousBatcher implements AutoCloseable {
             while (scheduler.admit()) {
                 try {
                     scheduler.retireFinished();
-                    scheduler.prefillChunks(model);
+                    scheduler.prefillChunks(model, s -> s.samplesOnDevice() ? onDevice : onHost);
                     scheduler.retireFinished();
                     step();
                     scheduler.retireFinished();

@@ -1,10 +1,12 @@
 package dev.inferless.llm.engine;
 
 import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.model.fast.DeviceSampling;
 import dev.inferless.llm.model.fast.DeviceSamplingModel;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 
 /**
@@ -24,19 +26,35 @@ final class DeviceSampledSteps implements StepRunner {
         this.batchSizes = batchSizes;
     }
 
+    /** The device samples the first token from the whole prompt's last position: no chunks. */
+    @Override
+    public int prefill(Sequence s, int maxTokens) {
+        int n = s.prompt.length - s.fed;
+        s.fed = s.prompt.length;
+        if (!Postprocess.cancelIfRequested(s)) {
+            Postprocess.take(s, ((DeviceSampling) s.session).prefillAndSample(s.prompt, s.request.sampling(), seed(s)));
+        }
+        return n;
+    }
+
     @Override
     public void step(List<Sequence> sequences, Batch batch) {
         if (!(model instanceof DeviceSamplingModel device)) {
             StepRunner.deliver(sequences, batch, i -> {
-                sequences.get(i).decodeOnDevice();
+                Sequence s = sequences.get(i);
+                if (!Postprocess.cancelIfRequested(s)) {
+                    Postprocess.take(s, ((DeviceSampling) s.session).decodeAndSample(s.nextToken));
+                }
                 batchSizes.accept(1);
             });
             return;
         }
         List<Sequence> next = sequences.stream().filter(Sequence::canLaunchAhead).toList();
         if (!next.isEmpty()) {
-            int[] tokens = next.stream().mapToInt(s -> s.launch(DeviceSamplingModel.TOKEN_ON_DEVICE)).toArray();
-            device.submitDecode(next.stream().map(Sequence::session).toList(), tokens); // a failure fails the batch
+            // the token to feed: its last one, or the device's when a step is in flight for it
+            int[] tokens = next.stream().mapToInt(s -> s.launched++ == 0 ? s.nextToken : DeviceSamplingModel.TOKEN_ON_DEVICE)
+                    .toArray();
+            device.submitDecode(next.stream().map(s -> s.session).toList(), tokens); // a failure fails the batch
             launched.add(next);
             batchSizes.accept(next.size());
         }
@@ -75,9 +93,15 @@ final class DeviceSampledSteps implements StepRunner {
         }
         int[] tokens = device.collectDecode(); // a failure fails the batch
         StepRunner.deliver(step, batch, i -> {
-            if (batch.live(step.get(i))) {
-                step.get(i).acceptLaunched(tokens[i]);
+            Sequence s = step.get(i);
+            if (batch.live(s)) {
+                s.launched--;
+                if (s.finish == null) Postprocess.sampledOnDevice(s, tokens[i]);
             }
         });
+    }
+
+    private static long seed(Sequence s) {
+        return s.request.seed() != null ? s.request.seed() : new SplittableRandom().nextLong();
     }
 }

@@ -11,7 +11,7 @@ import java.util.function.Consumer;
  * Generates one completion: tokenize, check the context window, prefill, then one token per step
  * until EOS, a stop sequence, max_tokens (clipped to the context left) or cancellation. Streamed
  * pieces concatenate to exactly the returned text. Safe to share between concurrent requests: all
- * per-request state (session, sampler, detokenizer) lives in a {@link Sequence} run alone.
+ * per-request state (session, sampler, text) lives in a {@link Sequence} run alone.
  */
 public final class Generator {
 
@@ -37,13 +37,13 @@ public final class Generator {
      */
     public GenerationResult generate(GenerationRequest request, CancellationToken cancellation, Consumer<String> onText) {
         PromptTokens checked = PromptTokens.of(tokenizer, request.prompt(), request.maxTokens(), contextWindow);
-        Sequence sequence = new Sequence(request, checked.tokens(), checked.budget(), tokenizer, cancellation, onText);
+        Sequence sequence = Sequence.start(request, checked, tokenizer, cancellation, onText);
         try {
             run(sequence);
         } finally {
             sequence.closeSession();
         }
-        return sequence.complete();
+        return Postprocess.complete(sequence);
     }
 
     public int contextWindow() {
@@ -52,14 +52,16 @@ public final class Generator {
 
     /** The prompt, then one token per step until it finishes; device-sampled steps run one ahead, as in a batch. */
     private void run(Sequence sequence) {
-        sequence.prefillChunk(model, Integer.MAX_VALUE);
+        sequence.session = model.newSession(sequence.capacity());
         if (!sequence.samplesOnDevice()) {
+            new HostSampledSteps(model, size -> {}).prefill(sequence, Integer.MAX_VALUE);
             while (!sequence.finished()) {
-                sequence.accept(sequence.session().decode(sequence.nextToken()));
+                Postprocess.sampled(sequence, sequence.session.decode(sequence.nextToken));
             }
             return;
         }
         DeviceSampledSteps steps = new DeviceSampledSteps(model, size -> {});
+        steps.prefill(sequence, Integer.MAX_VALUE);
         StepRunner.Batch alone = new StepRunner.Batch() {
             public boolean live(Sequence s) {
                 return true;
@@ -70,7 +72,7 @@ public final class Generator {
             }
         };
         try {
-            while (!sequence.cancelIfRequested() && !sequence.finished()) {
+            while (!Postprocess.cancelIfRequested(sequence) && !sequence.finished()) {
                 steps.step(List.of(sequence), alone);
             }
             steps.finishInFlight(alone);

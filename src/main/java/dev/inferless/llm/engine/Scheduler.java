@@ -9,6 +9,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Function;
 
 /**
  * What runs next in the continuous batch, and the LLM's only queue and limit: a request over the
@@ -105,7 +106,7 @@ final class Scheduler implements StepRunner.Batch {
                         && reserved + next.capacity() > limits.maxTokensInFlight()) {
                     break;
                 }
-                next.admitted();
+                next.admitted = System.nanoTime();
                 running.add(waiting.poll());
                 reserved += next.capacity();
             }
@@ -117,15 +118,18 @@ final class Scheduler implements StepRunner.Batch {
     private void dropCancelledWaiting() {
         for (Iterator<Entry> it = waiting.iterator(); it.hasNext(); ) {
             Entry r = it.next();
-            if (r.sequence.cancelIfRequested()) {
+            if (Postprocess.cancelIfRequested(r.sequence)) {
                 it.remove();
-                r.events.add(r.sequence.complete());
+                r.events.add(Postprocess.complete(r.sequence));
             }
         }
     }
 
-    /** This step's share of prompt work: up to maxPrefillTokens, to the earliest-admitted prompts first. */
-    void prefillChunks(LanguageModel model) {
+    /**
+     * This step's share of prompt work: up to maxPrefillTokens, to the earliest-admitted prompts
+     * first, each run by the runner its session asks for (its session opened at its first chunk).
+     */
+    void prefillChunks(LanguageModel model, Function<Sequence, StepRunner> runnerFor) {
         int budget = limits.maxPrefillTokens();
         for (Iterator<Entry> it = running.iterator(); it.hasNext() && budget > 0; ) {
             Entry r = it.next();
@@ -133,7 +137,11 @@ final class Scheduler implements StepRunner.Batch {
                 continue;
             }
             try {
-                budget -= r.sequence.prefillChunk(model, budget);
+                Sequence s = r.sequence;
+                if (s.session == null) {
+                    s.session = model.newSession(s.capacity());
+                }
+                budget -= runnerFor.apply(s).prefill(s, budget);
             } catch (RuntimeException e) {
                 it.remove();
                 reserved -= r.sequence.capacity();
@@ -177,12 +185,12 @@ final class Scheduler implements StepRunner.Batch {
     void retireFinished() {
         for (Iterator<Entry> it = running.iterator(); it.hasNext(); ) {
             Entry r = it.next();
-            r.sequence.cancelIfRequested();
+            Postprocess.cancelIfRequested(r.sequence);
             if (r.sequence.finished()) {
                 it.remove();
                 reserved -= r.sequence.capacity();
                 try {
-                    r.events.add(r.sequence.complete());
+                    r.events.add(Postprocess.complete(r.sequence));
                 } catch (RuntimeException e) {
                     fail(r, e);
                 }
