@@ -57,37 +57,13 @@ public final class ContinuousBatcher implements AutoCloseable {
      */
     public GenerationResult generate(GenerationRequest request, CancellationToken cancellation, Consumer<String> onText) {
         PromptTokens checked = PromptTokens.of(tokenizer, request.prompt(), request.maxTokens(), contextWindow);
-        Scheduler.Entry r = new Scheduler.Entry();
-        r.sequence = Sequence.start(request, checked, tokenizer, cancellation, r.events::add);
+        Pending r = new Pending();
+        r.sequence = Sequence.start(request, checked, tokenizer, cancellation, r::send);
         scheduler.add(r);
         try {
-            return awaitResult(r, onText, cancellation);
+            return r.await(onText);
         } finally {
             scheduler.left();
-        }
-    }
-
-    /** Hands the request's text pieces to {@code onText} as they come, then returns its result. */
-    private static GenerationResult awaitResult(Scheduler.Entry r, Consumer<String> onText,
-                                                CancellationToken cancellation) {
-        try {
-            while (true) {
-                Object event = r.events.take();
-                if (event instanceof String piece) {
-                    onText.accept(piece);
-                } else if (event instanceof GenerationResult result) {
-                    return result;
-                } else {
-                    throw (RuntimeException) event;
-                }
-            }
-        } catch (InterruptedException e) {
-            cancellation.cancel(CancellationToken.Reason.CLIENT_GONE); // nobody takes its output any more
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while generating", e);
-        } catch (RuntimeException e) {
-            cancellation.cancel(CancellationToken.Reason.CLIENT_GONE);
-            throw e;
         }
     }
 

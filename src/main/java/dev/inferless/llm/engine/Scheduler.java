@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Function;
 
 /**
@@ -23,22 +21,16 @@ import java.util.function.Function;
  */
 final class Scheduler implements StepRunner.Batch {
 
-    /** A request's way back to its caller: text pieces, then a result or a failure. */
-    static final class Entry {
-        final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
-        Sequence sequence;
-    }
-
     private static final int RETRY_AFTER_SECONDS = 1;
 
     private final BatchLimits limits;
     private final int maxSequences;
     private final int maxWaiting;
     private final Object lock = new Object();
-    private final Deque<Entry> waiting = new ArrayDeque<>(); // guarded by lock
+    private final Deque<Pending> waiting = new ArrayDeque<>(); // guarded by lock
     private boolean closed;                                  // guarded by lock
     private int present;                                     // added and not left: running or waiting; guarded by lock
-    private final List<Entry> running = new ArrayList<>();
+    private final List<Pending> running = new ArrayList<>();
     private volatile long reserved;                          // KV positions of the running; written by the batch's thread
 
     /** {@code maxWaiting}: requests that may wait for a place in the batch (server.queue_size). */
@@ -49,7 +41,7 @@ final class Scheduler implements StepRunner.Batch {
     }
 
     /** Queues a request; refused when the batch is full and {@code maxWaiting} requests wait already. */
-    void add(Entry entry) {
+    void add(Pending entry) {
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("the batcher is closed");
@@ -86,7 +78,7 @@ final class Scheduler implements StepRunner.Batch {
         }
     }
 
-    List<Entry> running() {
+    List<Pending> running() {
         return running;
     }
 
@@ -116,11 +108,11 @@ final class Scheduler implements StepRunner.Batch {
 
     /** Answers the waiting requests cancelled before they joined the batch (a deadline passed in the queue). */
     private void dropCancelledWaiting() {
-        for (Iterator<Entry> it = waiting.iterator(); it.hasNext(); ) {
-            Entry r = it.next();
+        for (Iterator<Pending> it = waiting.iterator(); it.hasNext(); ) {
+            Pending r = it.next();
             if (Postprocess.cancelIfRequested(r.sequence)) {
                 it.remove();
-                r.events.add(Postprocess.complete(r.sequence));
+                r.send(Postprocess.complete(r.sequence));
             }
         }
     }
@@ -131,8 +123,8 @@ final class Scheduler implements StepRunner.Batch {
      */
     void prefillChunks(LanguageModel model, Function<Sequence, StepRunner> runnerFor) {
         int budget = limits.maxPrefillTokens();
-        for (Iterator<Entry> it = running.iterator(); it.hasNext() && budget > 0; ) {
-            Entry r = it.next();
+        for (Iterator<Pending> it = running.iterator(); it.hasNext() && budget > 0; ) {
+            Pending r = it.next();
             if (!r.sequence.prefilling()) {
                 continue;
             }
@@ -153,7 +145,7 @@ final class Scheduler implements StepRunner.Batch {
     /** The running sequences that take a decode step now. */
     List<Sequence> decoding() {
         List<Sequence> batch = new ArrayList<>(running.size());
-        for (Entry r : running) {
+        for (Pending r : running) {
             if (!r.sequence.prefilling() && !r.sequence.finished()) {
                 batch.add(r.sequence);
             }
@@ -169,13 +161,13 @@ final class Scheduler implements StepRunner.Batch {
     /** Fails a running sequence's request and takes it out of the batch. */
     @Override
     public void failed(Sequence sequence, RuntimeException e) {
-        Entry r = entryOf(sequence);
+        Pending r = entryOf(sequence);
         if (r != null) {
             drop(r, e);
         }
     }
 
-    void drop(Entry r, RuntimeException e) {
+    void drop(Pending r, RuntimeException e) {
         fail(r, e);
         running.remove(r);
         reserved -= r.sequence.capacity();
@@ -183,14 +175,14 @@ final class Scheduler implements StepRunner.Batch {
 
     /** Sends the finished (and the cancelled) their results and frees their sessions. */
     void retireFinished() {
-        for (Iterator<Entry> it = running.iterator(); it.hasNext(); ) {
-            Entry r = it.next();
+        for (Iterator<Pending> it = running.iterator(); it.hasNext(); ) {
+            Pending r = it.next();
             Postprocess.cancelIfRequested(r.sequence);
             if (r.sequence.finished()) {
                 it.remove();
                 reserved -= r.sequence.capacity();
                 try {
-                    r.events.add(Postprocess.complete(r.sequence));
+                    r.send(Postprocess.complete(r.sequence));
                 } catch (RuntimeException e) {
                     fail(r, e);
                 }
@@ -218,18 +210,18 @@ final class Scheduler implements StepRunner.Batch {
         }
     }
 
-    private Entry entryOf(Sequence sequence) {
-        for (Entry r : running) {
+    private Pending entryOf(Sequence sequence) {
+        for (Pending r : running) {
             if (r.sequence == sequence) return r;
         }
         return null;
     }
 
-    private static void fail(Entry r, RuntimeException e) {
+    private static void fail(Pending r, RuntimeException e) {
         try {
             r.sequence.closeSession();
         } finally {
-            r.events.add(e);
+            r.send(e);
         }
     }
 }
