@@ -48,20 +48,30 @@ public final class GenerationInputs {
         return request(inputs, null);
     }
 
-    /** {@code logprobs} receives the generated tokens' log-probabilities when the inputs ask for them. */
+    /**
+     * {@code logprobs} receives the generated tokens' log-probabilities when the inputs ask for them.
+     * Types are checked here; ranges once, by the records built ({@link GenerationRequest},
+     * {@link dev.inferless.llm.sampling.SamplingParams}, {@link LogprobsRequest}), whose messages name the field.
+     */
     public GenerationRequest request(Map<String, Object> inputs, Consumer<TokenLogprobs> logprobs) {
+        try {
+            return build(inputs, logprobs);
+        } catch (BadInputException e) {
+            throw e;
+        } catch (IllegalArgumentException e) { // a record's range check (max_tokens 0, top_p 7, logprobs 99)
+            throw new BadInputException(e.getMessage());
+        }
+    }
+
+    private GenerationRequest build(Map<String, Object> inputs, Consumer<TokenLogprobs> logprobs) {
         String text = prompt(inputs);
         Object seed = single(inputs.get("seed"), "seed");
         int maxTokens = clampToInt(integer(inputs, "max_tokens", settings.defaultMaxTokens()));
         if (inputs.get("max_tokens") != null) checkFits(text, maxTokens);
         LogprobsRequest logprobsRequest = null;
         if (inputs.get("logprobs") != null) {
-            long top = integer(inputs, "logprobs", 0);
-            if (top < 0 || top > LogprobsRequest.MAX_TOP) {
-                throw new BadInputException("logprobs must be from 0 to " + LogprobsRequest.MAX_TOP + ", got " + top);
-            }
             if (logprobs == null) throw new BadInputException("logprobs is not supported by this model");
-            logprobsRequest = new LogprobsRequest((int) top, logprobs);
+            logprobsRequest = new LogprobsRequest(clampToInt(integer(inputs, "logprobs", 0)), logprobs);
         }
         return new GenerationRequest(
                 text,

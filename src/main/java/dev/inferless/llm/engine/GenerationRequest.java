@@ -40,7 +40,7 @@ public record GenerationRequest(
         }
         stop = stop == null ? List.of() : List.copyOf(stop);
         if (stop.stream().anyMatch(String::isEmpty)) {
-            throw new IllegalArgumentException("stop sequences must not be empty strings");
+            throw new IllegalArgumentException("stop must not hold empty strings");
         }
         if (sampling == null) throw new IllegalArgumentException("sampling is required");
     }

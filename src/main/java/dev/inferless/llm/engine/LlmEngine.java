@@ -61,12 +61,7 @@ public final class LlmEngine implements TextGeneration, AutoCloseable {
     @Override
     public Completion generate(Map<String, Object> requestInputs, CancellationToken cancellation, Consumer<Piece> onText) {
         LogprobsCollector logprobs = new LogprobsCollector(tokenizer);
-        GenerationRequest request;
-        try {
-            request = inputs.request(requestInputs, logprobs);
-        } catch (IllegalArgumentException e) { // GenerationRequest's range checks (max_tokens 0, top_p 7)
-            throw e instanceof BadInputException ? e : new BadInputException(e.getMessage());
-        }
+        GenerationRequest request = inputs.request(requestInputs, logprobs);
         boolean withLogprobs = request.logprobs() != null;
         GenerationResult result = batcher.generate(request, cancellation, onText == null ? piece -> {}
                 : piece -> onText.accept(new Piece(piece, withLogprobs ? logprobs.drainJson() : null)));

@@ -66,4 +66,20 @@ class RequestBoundsTest {
                 .isInstanceOf(BadInputException.class).hasMessageContaining("stop: at most 4096 characters");
         assertThat(model.request(Map.of("prompt", "p", "stop", Collections.nCopies(16, "z"))).stop()).hasSize(16);
     }
+
+    /** Each range is checked once, by the record it builds, and still comes back as bad input naming the field. */
+    @Test
+    void outOfRangeOptionsAreBadInputNamingTheField() {
+        GenerationInputs model = new GenerationInputs(TextGenerationSettings.from(Map.of()), new ChatTemplate(ChatTemplate.PLAIN, "", ""), tok, CONTEXT);
+        assertThatThrownBy(() -> model.request(Map.of("prompt", "p", "logprobs", 21L), t -> {}))
+                .isInstanceOf(BadInputException.class).hasMessageStartingWith("logprobs must be from 0 to 20");
+        assertThatThrownBy(() -> model.request(Map.of("prompt", "p", "logprobs", (1L << 32) + 1), t -> {}))
+                .isInstanceOf(BadInputException.class).hasMessageStartingWith("logprobs must be from 0 to 20");
+        assertThatThrownBy(() -> model.request(Map.of("prompt", "p", "top_p", 7.0)))
+                .isInstanceOf(BadInputException.class).hasMessageStartingWith("top_p must be");
+        assertThatThrownBy(() -> model.request(Map.of("prompt", "p", "max_tokens", 0L)))
+                .isInstanceOf(BadInputException.class).hasMessageStartingWith("max_tokens must be");
+        assertThatThrownBy(() -> model.request(Map.of("prompt", "p", "stop", List.of(""))))
+                .isInstanceOf(BadInputException.class).hasMessageStartingWith("stop must");
+    }
 }
