@@ -10,19 +10,20 @@ import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 
 /**
- * Steps sampled on the device (the fast path): only token ids come back. Where the model offers
- * batched steps ({@link DeviceSamplingModel}) they run one ahead: this launches the next step, fed
- * on the device with the tokens of the step still in flight, then takes that step's tokens while
- * the new one runs, so the device never waits for the host. Else each sequence steps alone.
+ * Steps sampled on the device (the fast path): only token ids come back. Steps run batched and one
+ * ahead ({@link DeviceSamplingModel}): this launches the next step, fed on the device with the tokens
+ * of the step still in flight, then takes that step's tokens while the new one runs, so the device
+ * never waits for the host.
  */
 final class DeviceSampledSteps implements StepRunner {
 
-    private final LanguageModel model;
+    private final DeviceSamplingModel device;
     private final IntConsumer batchSizes;
     private final Deque<List<Sequence>> launched = new ArrayDeque<>(); // steps in flight, oldest first
 
+    /** Sequences step here only when {@code model} samples on its device (a {@link DeviceSamplingModel}). */
     DeviceSampledSteps(LanguageModel model, IntConsumer batchSizes) {
-        this.model = model;
+        this.device = model instanceof DeviceSamplingModel d ? d : null;
         this.batchSizes = batchSizes;
     }
 
@@ -39,15 +40,8 @@ final class DeviceSampledSteps implements StepRunner {
 
     @Override
     public void step(List<Sequence> sequences, Batch batch) {
-        if (!(model instanceof DeviceSamplingModel device)) {
-            StepRunner.deliver(sequences, batch, i -> {
-                Sequence s = sequences.get(i);
-                if (!Postprocess.cancelIfRequested(s)) {
-                    Postprocess.take(s, ((DeviceSampling) s.session).decodeAndSample(s.nextToken));
-                }
-                batchSizes.accept(1);
-            });
-            return;
+        if (device == null) {
+            throw new IllegalStateException("the model's sessions sample on the device but it offers no batched device steps");
         }
         List<Sequence> next = sequences.stream().filter(Sequence::canLaunchAhead).toList();
         if (!next.isEmpty()) {
@@ -59,34 +53,30 @@ final class DeviceSampledSteps implements StepRunner {
             batchSizes.accept(next.size());
         }
         if (launched.size() > 1 || next.isEmpty()) {
-            collectOldest(device, batch);
+            collectOldest(batch);
         }
     }
 
     @Override
     public void finishInFlight(Batch batch) {
-        if (model instanceof DeviceSamplingModel device) {
-            while (!launched.isEmpty()) {
-                collectOldest(device, batch);
-            }
+        while (!launched.isEmpty()) {
+            collectOldest(batch);
         }
     }
 
     @Override
     public void abandonInFlight() {
-        if (model instanceof DeviceSamplingModel device) {
-            while (launched.poll() != null) {
-                try {
-                    device.collectDecode();
-                } catch (RuntimeException e) {
-                    // the failure that brought us here, already reported to the requests
-                }
+        while (launched.poll() != null) {
+            try {
+                device.collectDecode();
+            } catch (RuntimeException e) {
+                // the failure that brought us here, already reported to the requests
             }
         }
     }
 
     /** Takes the tokens of the oldest step in flight, for its sequences still live. */
-    private void collectOldest(DeviceSamplingModel device, Batch batch) {
+    private void collectOldest(Batch batch) {
         List<Sequence> step = launched.poll();
         if (step == null) {
             return;

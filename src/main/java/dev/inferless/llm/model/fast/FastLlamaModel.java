@@ -215,14 +215,6 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
     }
 
     @Override
-    public synchronized int[] decodeAndSample(List<? extends DecodeSession> sessions, int[] tokens) {
-        List<FastDecodeSession> own = sessionsOf(sessions, tokens);
-        int[] next = NativeLlm.decodeSample(open(), sequencesOf(own), tokens);
-        own.forEach(FastDecodeSession::advance);
-        return next;
-    }
-
-    @Override
     public synchronized void submitDecode(List<? extends DecodeSession> sessions, int[] tokens) {
         List<FastDecodeSession> own = sessionsOf(sessions, tokens);
         NativeLlm.submitDecode(open(), sequencesOf(own), tokens);
