@@ -40,12 +40,10 @@ public final class ModelHost {
         this.context = context;
     }
 
-    /** Reads the repo and creates the model instance (compiling app/ when present); does not initialize. */
-    public static ModelHost load(Path repoDir, Map<String, Object> modelOverrides, CounterSink counters) throws ModelLoadException {
-        return load(repoDir, "", modelOverrides, counters);
-    }
-
-    /** As {@link #load(Path, Map, CounterSink)}, served under {@code name} (empty: the directory's name). */
+    /**
+     * Reads the repo and creates the model instance (compiling app/ when present), served under
+     * {@code name} (empty: the directory's name); does not initialize.
+     */
     public static ModelHost load(Path repoDir, String name, Map<String, Object> modelOverrides, CounterSink counters)
             throws ModelLoadException {
         return load(repoDir, name, modelOverrides, counters, Integer.MAX_VALUE);

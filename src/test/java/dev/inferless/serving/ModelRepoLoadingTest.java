@@ -28,7 +28,7 @@ class ModelRepoLoadingTest {
     @Test
     void appSourcesAreCompiledAndTheEchoExampleAnswers() throws Exception {
         Path repo = TestRepos.copy(Path.of("models/echo"), tmp.resolve("echo"));
-        ModelHost host = ModelHost.load(repo, Map.of(), CounterSink.NONE);
+        ModelHost host = ModelHost.load(repo, "", Map.of(), CounterSink.NONE);
         host.initialize();
         assertThat(host.repo().name()).isEqualTo("echo");
         assertThat(host.infer(Map.of("prompt", "abc"), CancellationToken.untimed())).containsEntry("generated_result", "abc");
@@ -39,7 +39,7 @@ class ModelRepoLoadingTest {
     @Test
     void aJarUnderLibIsFoundThroughItsServiceFile() throws Exception {
         Path repo = TestRepos.controllable(tmp, ControllableModel.class);
-        ModelHost host = ModelHost.load(repo, Map.of("marker_dir", tmp.toString()), CounterSink.NONE);
+        ModelHost host = ModelHost.load(repo, "", Map.of("marker_dir", tmp.toString()), CounterSink.NONE);
         host.initialize();
         assertThat(host.infer(Map.of("prompt", "x"), CancellationToken.untimed())).containsEntry("generated_result", "x");
         host.finalizeOnce();
@@ -74,7 +74,7 @@ class ModelRepoLoadingTest {
         assertThat(ModelRepo.load(repo, Map.of()).streamingOutput()).isEmpty();
         assertThat(ModelRepo.load(repo, Map.of("streaming_output", true)).streamingOutput()).contains(true);
         assertThat(ModelRepo.load(repo, Map.of("streaming_output", "false")).streamingOutput()).contains(false);
-        assertThatThrownBy(() -> ModelHost.load(repo, Map.of("streaming_output", "yes"), CounterSink.NONE))
+        assertThatThrownBy(() -> ModelHost.load(repo, "", Map.of("streaming_output", "yes"), CounterSink.NONE))
                 .hasMessageContaining("model.streaming_output: expected true or false, got 'yes'");
     }
 
@@ -82,7 +82,7 @@ class ModelRepoLoadingTest {
     void noRegisteredImplementationIsAnErrorNamingTheCandidates() throws Exception {
         Path repo = TestRepos.copy(Path.of("models/echo"), tmp.resolve("echo"));
         Files.delete(repo.resolve("app/" + TestRepos.SERVICE_FILE));
-        assertThatThrownBy(() -> ModelHost.load(repo, Map.of(), CounterSink.NONE))
+        assertThatThrownBy(() -> ModelHost.load(repo, "", Map.of(), CounterSink.NONE))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("no implementation of dev.inferless.api.InferlessModel is registered")
                 .hasMessageContaining("echo.EchoModel");
@@ -93,21 +93,21 @@ class ModelRepoLoadingTest {
         Path repo = TestRepos.controllable(tmp);
         Files.delete(repo.resolve("lib/model.jar"));
         Files.delete(repo.resolve("lib"));
-        assertThatThrownBy(() -> ModelHost.load(repo, Map.of(), CounterSink.NONE))
+        assertThatThrownBy(() -> ModelHost.load(repo, "", Map.of(), CounterSink.NONE))
                 .isInstanceOf(ModelLoadException.class).hasMessageContaining("has no code");
     }
 
     @Test
     void emptyServiceJarIsAnError() throws Exception {
         Path repo = TestRepos.controllable(tmp);
-        assertThatThrownBy(() -> ModelHost.load(repo, Map.of(), CounterSink.NONE))
+        assertThatThrownBy(() -> ModelHost.load(repo, "", Map.of(), CounterSink.NONE))
                 .isInstanceOf(ModelLoadException.class).hasMessageContaining("found none");
     }
 
     @Test
     void twoImplementationsAreAnErrorListingBoth() throws Exception {
         Path repo = TestRepos.controllable(tmp, ControllableModel.class, OtherModel.class);
-        assertThatThrownBy(() -> ModelHost.load(repo, Map.of(), CounterSink.NONE))
+        assertThatThrownBy(() -> ModelHost.load(repo, "", Map.of(), CounterSink.NONE))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("found 2 implementations")
                 .hasMessageContaining(ControllableModel.class.getName())
@@ -128,7 +128,7 @@ class ModelRepoLoadingTest {
     void compileErrorsAreReportedWithFileAndLine() throws Exception {
         Path repo = TestRepos.copy(Path.of("models/echo"), tmp.resolve("echo"));
         Files.writeString(repo.resolve("app/echo/EchoModel.java"), "package echo;\nclass EchoModel { int x = ; }\n");
-        assertThatThrownBy(() -> ModelHost.load(repo, Map.of(), CounterSink.NONE))
+        assertThatThrownBy(() -> ModelHost.load(repo, "", Map.of(), CounterSink.NONE))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("compiling")
                 .hasMessageContaining("echo/EchoModel.java:2");
@@ -146,7 +146,7 @@ class ModelRepoLoadingTest {
     void missingInputSchemaIsAnError() throws Exception {
         Path repo = TestRepos.controllable(tmp, ControllableModel.class);
         Files.delete(repo.resolve("input_schema.json"));
-        assertThatThrownBy(() -> ModelHost.load(repo, Map.of(), CounterSink.NONE))
+        assertThatThrownBy(() -> ModelHost.load(repo, "", Map.of(), CounterSink.NONE))
                 .isInstanceOf(ModelLoadException.class).hasMessageContaining("no input_schema.json");
     }
 
@@ -184,7 +184,7 @@ class ModelRepoLoadingTest {
     @Test
     void failingInitializeNamesTheModelAndTheCause() throws Exception {
         Path repo = TestRepos.controllable(tmp, ControllableModel.class);
-        ModelHost host = ModelHost.load(repo, Map.of("fail_initialize", true), CounterSink.NONE);
+        ModelHost host = ModelHost.load(repo, "", Map.of("fail_initialize", true), CounterSink.NONE);
         assertThatThrownBy(host::initialize).isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("failed to initialize").hasMessageContaining("weights not found at /nowhere");
     }
@@ -193,7 +193,7 @@ class ModelRepoLoadingTest {
     void aLinkageErrorInInitializeIsALoadFailureNotAnUncaughtError() throws Exception {
         // Uncaught, it killed the main thread while the HTTP server kept answering 503 forever.
         Path repo = TestRepos.controllable(tmp, ControllableModel.class);
-        ModelHost host = ModelHost.load(repo, Map.of("initialize_linkage_error", true), CounterSink.NONE);
+        ModelHost host = ModelHost.load(repo, "", Map.of("initialize_linkage_error", true), CounterSink.NONE);
         assertThatThrownBy(host::initialize).isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("failed to initialize").hasMessageContaining("java/beans/IntrospectionException");
     }

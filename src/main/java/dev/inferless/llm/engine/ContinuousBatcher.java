@@ -29,14 +29,9 @@ public final class ContinuousBatcher implements AutoCloseable {
 
     /**
      * @param contextWindow prompt + output tokens per sequence; 0 = the model's
+     * @param maxWaiting    requests that may wait for a place in the batch; more are refused
      * @param batchSizes    told the batch size of every decode step (metrics)
      */
-    public ContinuousBatcher(LanguageModel model, Tokenizer tokenizer, int contextWindow, BatchLimits limits,
-                             IntConsumer batchSizes) {
-        this(model, tokenizer, contextWindow, limits, Integer.MAX_VALUE, batchSizes);
-    }
-
-    /** {@code maxWaiting}: requests that may wait for a place in the batch; more are refused. */
     public ContinuousBatcher(LanguageModel model, Tokenizer tokenizer, int contextWindow, BatchLimits limits,
                              int maxWaiting, IntConsumer batchSizes) {
         this.model = model;

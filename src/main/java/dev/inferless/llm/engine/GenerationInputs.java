@@ -43,13 +43,9 @@ public final class GenerationInputs {
         this.chatTemplate = chatTemplate;
     }
 
-    /** A request without log-probabilities: a {@code logprobs} input is refused. */
-    public GenerationRequest request(Map<String, Object> inputs) {
-        return request(inputs, null);
-    }
-
     /**
-     * {@code logprobs} receives the generated tokens' log-probabilities when the inputs ask for them.
+     * {@code logprobs} receives the generated tokens' log-probabilities when the inputs ask for them
+     * (null: a {@code logprobs} input is refused).
      * Types are checked here; ranges once, by the records built ({@link GenerationRequest},
      * {@link dev.inferless.llm.sampling.SamplingParams}, {@link LogprobsRequest}), whose messages name the field.
      */

@@ -44,9 +44,4 @@ public record GenerationRequest(
         }
         if (sampling == null) throw new IllegalArgumentException("sampling is required");
     }
-
-    /** Greedy, no stop sequences: the shape tests and benchmarks use most. */
-    public static GenerationRequest greedy(String prompt, int maxTokens) {
-        return new GenerationRequest(prompt, maxTokens, 0, 1, 0, 1, null, List.of(), false);
-    }
 }

@@ -80,7 +80,7 @@ class ContinuousBatcherTest {
 
         ConcurrentLinkedQueue<Integer> batchSizes = new ConcurrentLinkedQueue<>();
         int maxBatch = 4;
-        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, new BatchLimits(maxBatch, maxPrefillTokens, 0),
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, new BatchLimits(maxBatch, maxPrefillTokens, 0), Integer.MAX_VALUE,
                 batchSizes::add)) {
             ExecutorService pool = Executors.newFixedThreadPool(requests.size());
             try {
@@ -127,7 +127,7 @@ class ContinuousBatcherTest {
         assertThat(3 * smallest).as("a bound that fits any two but no three").isGreaterThan(2 * largest);
         ConcurrentLinkedQueue<Integer> batchSizes = new ConcurrentLinkedQueue<>();
         try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0,
-                new BatchLimits(8, 64, 2L * largest), batchSizes::add)) {
+                new BatchLimits(8, 64, 2L * largest), Integer.MAX_VALUE, batchSizes::add)) {
             ExecutorService pool = Executors.newFixedThreadPool(requests.size());
             try {
                 List<Future<GenerationResult>> futures = new ArrayList<>();
@@ -146,7 +146,7 @@ class ContinuousBatcherTest {
     void aCancelledRequestLeavesAtTheNextStepAndTheOthersGoOn() throws Exception {
         GenerationRequest longRun = new GenerationRequest("def", 200, 0, 1, 0, 1, null, List.of(), true);
         GenerationResult expected = new Generator(model, tokenizer, 0).generate(longRun);
-        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, new BatchLimits(4, 64, 0), b -> {})) {
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, new BatchLimits(4, 64, 0), Integer.MAX_VALUE, b -> {})) {
             CancellationToken cancel = CancellationToken.untimed();
             AtomicInteger pieces = new AtomicInteger();
             ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -261,7 +261,7 @@ class ContinuousBatcherTest {
             public void close() {}
         };
         GenerationRequest request = new GenerationRequest("def", 5, 0, 1, 0, 1, null, List.of(), true);
-        try (ContinuousBatcher batcher = new ContinuousBatcher(flaky, tokenizer, 0, new BatchLimits(4, 64, 0), b -> {})) {
+        try (ContinuousBatcher batcher = new ContinuousBatcher(flaky, tokenizer, 0, new BatchLimits(4, 64, 0), Integer.MAX_VALUE, b -> {})) {
             assertThatThrownBy(() -> batcher.generate(request, CancellationToken.untimed(), p -> {}))
                     .hasMessageContaining("out of memory (on purpose)");
             assertThat(batcher.generate(request, CancellationToken.untimed(), p -> {}).text())
@@ -271,19 +271,19 @@ class ContinuousBatcherTest {
 
     @Test
     void aPromptPastTheContextWindowFailsAloneBeforeJoining() {
-        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 16, new BatchLimits(2, 64, 0), b -> {})) {
-            assertThatThrownBy(() -> batcher.generate(GenerationRequest.greedy(" x".repeat(40), 4), CancellationToken.untimed(), p -> {}))
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 16, new BatchLimits(2, 64, 0), Integer.MAX_VALUE, b -> {})) {
+            assertThatThrownBy(() -> batcher.generate(Requests.greedy(" x".repeat(40), 4), CancellationToken.untimed(), p -> {}))
                     .isInstanceOf(dev.inferless.api.BadInputException.class).hasMessageContaining("context window is 16");
-            assertThat(batcher.generate(GenerationRequest.greedy("def", 4), CancellationToken.untimed(), p -> {}).outputTokens())
+            assertThat(batcher.generate(Requests.greedy("def", 4), CancellationToken.untimed(), p -> {}).outputTokens())
                     .isBetween(1, 4);
         }
     }
 
     @Test
     void closingFailsWaitingRequestsAndRefusesNewOnes() {
-        ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, new BatchLimits(1, 64, 0), b -> {});
+        ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, new BatchLimits(1, 64, 0), Integer.MAX_VALUE, b -> {});
         batcher.close();
-        assertThatThrownBy(() -> batcher.generate(GenerationRequest.greedy("def", 4), CancellationToken.untimed(), p -> {}))
+        assertThatThrownBy(() -> batcher.generate(Requests.greedy("def", 4), CancellationToken.untimed(), p -> {}))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
         assertThatThrownBy(() -> new BatchLimits(0, 64, 0)).hasMessageContaining("model.max_batch_size");
         assertThatThrownBy(() -> BatchLimits.from(java.util.Map.of("max_prefill_tokens", "lots")))

@@ -230,7 +230,7 @@ class DeviceSamplingGeneratorTest {
         }
         BatchedDeviceModel model = new BatchedDeviceModel(scripts);
         List<Integer> stepSizes = new CopyOnWriteArrayList<>();
-        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 512, 0), stepSizes::add)) {
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 512, 0), Integer.MAX_VALUE, stepSizes::add)) {
             model.batcher = batcher;
             ExecutorService pool = Executors.newFixedThreadPool(3);
             try {
@@ -266,7 +266,7 @@ class DeviceSamplingGeneratorTest {
         int[] script = Arrays.copyOfRange(ids, 1, ids.length);
         BatchedDeviceModel model = alone(script);
         GenerationRequest request = new GenerationRequest("def add(a, b):", 100, 1.0, 1.0, 0, 1.0, 5L, List.of(), false);
-        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 512, 0), size -> {})) {
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 512, 0), Integer.MAX_VALUE, size -> {})) {
             GenerationResult result = batcher.generate(request, CancellationToken.untimed(), p -> {});
             assertThat(result.text()).isEqualTo(tok.decode(script));
             assertThat(result.outputTokens()).isEqualTo(script.length + 1); // EOS counted
@@ -290,7 +290,7 @@ class DeviceSamplingGeneratorTest {
         assertThat(script.length).isGreaterThan(maxTokens + 2);
         BatchedDeviceModel model = alone(script);
         GenerationRequest request = new GenerationRequest("def add(a, b):", maxTokens, 1.0, 1.0, 0, 1.0, 5L, List.of(), false);
-        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 512, 0), size -> {})) {
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 512, 0), Integer.MAX_VALUE, size -> {})) {
             GenerationResult result = batcher.generate(request, CancellationToken.untimed(), p -> {});
             assertThat(result.finishReason()).isEqualTo(GenerationResult.LENGTH);
             assertThat(result.outputTokens()).isEqualTo(maxTokens);
@@ -307,7 +307,7 @@ class DeviceSamplingGeneratorTest {
         BatchedDeviceModel model = alone(script);
         model.collectsBeforeFailure = 3;
         GenerationRequest request = new GenerationRequest("def add(a, b):", 100, 1.0, 1.0, 0, 1.0, 5L, List.of(), false);
-        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 512, 0), size -> {})) {
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 512, 0), Integer.MAX_VALUE, size -> {})) {
             assertThatThrownBy(() -> batcher.generate(request, CancellationToken.untimed(), p -> {})).hasMessageContaining("device fault");
             GenerationResult next = batcher.generate(request, CancellationToken.untimed(), p -> {});
             assertThat(next.text()).isEqualTo(tok.decode(script));

@@ -68,7 +68,7 @@ class LlmEngineTest {
 
     @Test
     void absentInputsTakeTheConfiguredDefaults() {
-        GenerationRequest r = INPUTS.request(Map.of("prompt", "def f():"));
+        GenerationRequest r = INPUTS.request(Map.of("prompt", "def f():"), null);
         assertThat(r.maxTokens()).isEqualTo(512);
         assertThat(r.sampling().temperature()).isEqualTo(1.0);
         assertThat(r.sampling().topP()).isEqualTo(1.0);
@@ -89,12 +89,12 @@ class LlmEngineTest {
         inputs.put("repetition_penalty", 1.2);
         inputs.put("seed", 7L);
         inputs.put("stop", "\ndef");
-        GenerationRequest r = INPUTS.request(inputs);
+        GenerationRequest r = INPUTS.request(inputs, null);
         assertThat(r).isEqualTo(new GenerationRequest("def f():", 16, 0.5, 0.9, 40, 1.2, 7L, List.of("\ndef"), false));
         inputs.put("stop", List.of("a", "b"));
-        assertThat(INPUTS.request(inputs).stop()).containsExactly("a", "b");
+        assertThat(INPUTS.request(inputs, null).stop()).containsExactly("a", "b");
         inputs.put("ignore_eos", List.of(true));
-        assertThat(INPUTS.request(inputs).ignoreEos()).isTrue();
+        assertThat(INPUTS.request(inputs, null).ignoreEos()).isTrue();
     }
 
     @Test
@@ -110,15 +110,15 @@ class LlmEngineTest {
     @Test
     void badInputsNameTheField() {
         GenerationInputs m = INPUTS;
-        assertThatThrownBy(() -> m.request(Map.of())).hasMessageContaining("prompt");
-        assertThatThrownBy(() -> m.request(Map.of("prompt", 3L))).hasMessageContaining("prompt");
-        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "max_tokens", 1.5))).hasMessageContaining("max_tokens");
-        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "max_tokens", 0L))).hasMessageContaining("max_tokens");
-        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "temperature", "hot"))).hasMessageContaining("temperature");
-        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "top_p", 0.0))).hasMessageContaining("top_p");
-        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "stop", List.of(1L)))).hasMessageContaining("stop");
-        assertThatThrownBy(() -> m.request(Map.of("prompt", List.of("a", "b")))).hasMessageContaining("prompt");
-        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "ignore_eos", "yes"))).hasMessageContaining("ignore_eos");
+        assertThatThrownBy(() -> m.request(Map.of(), null)).hasMessageContaining("prompt");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", 3L), null)).hasMessageContaining("prompt");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "max_tokens", 1.5), null)).hasMessageContaining("max_tokens");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "max_tokens", 0L), null)).hasMessageContaining("max_tokens");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "temperature", "hot"), null)).hasMessageContaining("temperature");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "top_p", 0.0), null)).hasMessageContaining("top_p");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "stop", List.of(1L)), null)).hasMessageContaining("stop");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", List.of("a", "b")), null)).hasMessageContaining("prompt");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "ignore_eos", "yes"), null)).hasMessageContaining("ignore_eos");
     }
 
     @Test
@@ -161,14 +161,14 @@ class LlmEngineTest {
 
     @Test
     void messagesBecomeThePromptThroughTheChatTemplate() {
-        GenerationRequest r = INPUTS.request(Map.of("messages", "[{\"role\": \"user\", \"content\": \"hi\"}]"));
+        GenerationRequest r = INPUTS.request(Map.of("messages", "[{\"role\": \"user\", \"content\": \"hi\"}]"), null);
         assertThat(r.prompt()).contains("user: hi");
-        assertThatThrownBy(() -> INPUTS.request(Map.of("prompt", "p", "messages", "[]"))).hasMessageContaining("messages");
+        assertThatThrownBy(() -> INPUTS.request(Map.of("prompt", "p", "messages", "[]"), null)).hasMessageContaining("messages");
     }
 
     @Test
     void anExplicitMaxTokensBeyondTheContextWindowIsRefused() {
-        assertThatThrownBy(() -> INPUTS.request(Map.of("prompt", "p", "max_tokens", 256L)))
+        assertThatThrownBy(() -> INPUTS.request(Map.of("prompt", "p", "max_tokens", 256L), null))
                 .hasMessageContaining("maximum context length is 256");
     }
 
