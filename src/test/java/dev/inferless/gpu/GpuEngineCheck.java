@@ -128,7 +128,7 @@ public final class GpuEngineCheck {
 
     /**
      * The fast path's logprobs (a request asking for them, top 5, greedy, through the Generator as
-     * the server runs it) against CPU float32's, over the steps where both chose the same tokens.
+     * the server runs it) against CPU float32's, over the steps whose prefix both runs share.
      */
     static Map<String, Object> fastLogprobs(Checkpoint ckpt, String name) {
         Map<String, Object> r = new LinkedHashMap<>();
@@ -143,18 +143,30 @@ public final class GpuEngineCheck {
             try (LanguageModel m = FastLlamaModel.load(ckpt, 3, true)) {
                 new Generator(m, tokenizer, 0).generate(logprobsRequest(fast));
             }
+            // Each step whose prefix both runs share is compared, the first differing choice included: a
+            // random tiny model has near-ties, where bf16 may pick the other token. That is allowed only at a
+            // near-tie (CPU's top two within the tolerance); after it the prefixes differ, so the runs stop
+            // being comparable.
             double worst = 0;
             int compared = 0;
-            for (int i = 0; i < Math.min(cpu.size(), fast.size()) && cpu.get(i).token() == fast.get(i).token(); i++) {
+            boolean divergedAtTie = true;
+            for (int i = 0; i < Math.min(cpu.size(), fast.size()); i++) {
                 worst = Math.max(worst, Math.abs(cpu.get(i).logprob() - fast.get(i).logprob()));
                 for (int k = 0; k < 5; k++) {
                     worst = Math.max(worst, Math.abs(cpu.get(i).topLogprobs()[k] - fast.get(i).topLogprobs()[k]));
                 }
                 compared++;
+                if (cpu.get(i).token() != fast.get(i).token()) {
+                    double[] top = cpu.get(i).topLogprobs();
+                    divergedAtTie = top[0] - top[1] <= LOGPROB_TOLERANCE;
+                    break;
+                }
             }
-            boolean pass = compared >= STEPS / 2 && worst <= LOGPROB_TOLERANCE;
+            // At a divergence each run's logprob() is its own top-1 value, so the comparison still holds.
+            boolean pass = divergedAtTie && worst <= LOGPROB_TOLERANCE;
             r.put("stepsCompared", compared + "/" + STEPS);
             r.put("maxLogprobDifference", worst);
+            r.put("divergedAtTie", divergedAtTie);
             r.put("pass", pass);
         } catch (Exception e) {
             r.put("error", String.valueOf(e));
