@@ -153,6 +153,13 @@ public final class RequestScheduler {
         } catch (NotServingException | DeadlineExceededException e) {
             throw e;
         } catch (Exception e) {
+            // the engine fails a request cancelled while it waited for the batch: the cancellation's answer
+            if (token.reason() == CancellationToken.Reason.DEADLINE) {
+                throw new DeadlineExceededException("no place in the batch within the deadline of " + seconds(token));
+            }
+            if (token.reason() == CancellationToken.Reason.SHUTDOWN) {
+                throw new NotServingException("shutting down");
+            }
             throw failure(e);
         } finally {
             running.remove(token);

@@ -128,13 +128,20 @@ class RequestSchedulerTest {
             while (!shutdown.isCancelled()) Thread.sleep(2);
             return "stopped";
         }, shutdown));
-        waitFor(() -> scheduler.inModel() == 1);
+        CancellationToken waiting = CancellationToken.withTimeout(LONG);
+        CompletableFuture<String> queued = async(() -> scheduler.run(() -> {
+            while (!waiting.isCancelled()) Thread.sleep(2);
+            throw new java.util.concurrent.CancellationException("cancelled while waiting for a place in the batch");
+        }, waiting));
+        waitFor(() -> scheduler.inModel() == 2);
         scheduler.close();
         assertThatThrownBy(() -> scheduler.run(() -> 1, CancellationToken.withTimeout(LONG)))
                 .isInstanceOf(NotServingException.class);
         scheduler.cancelAll();
         assertThat(running.get(60, TimeUnit.SECONDS)).isEqualTo("stopped");
         assertThat(shutdown.reason()).isEqualTo(CancellationToken.Reason.SHUTDOWN);
+        // one the engine failed while it waited for the batch is answered as still queued at shutdown: 503
+        assertThatThrownBy(() -> queued.get(60, TimeUnit.SECONDS)).hasCauseInstanceOf(NotServingException.class);
     }
 
     private static <T> CompletableFuture<T> async(Callable<T> call) {

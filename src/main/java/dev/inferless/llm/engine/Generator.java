@@ -46,10 +46,6 @@ public final class Generator {
         return Postprocess.complete(sequence);
     }
 
-    public int contextWindow() {
-        return contextWindow;
-    }
-
     /** The prompt, then one token per step until it finishes; device-sampled steps run one ahead, as in a batch. */
     private void run(Sequence sequence) {
         sequence.session = model.newSession(sequence.capacity());

@@ -25,24 +25,27 @@ final class Pending {
      * result or throws the failure. A caller that stops taking them cancels the request.
      */
     GenerationResult await(Consumer<String> onText) {
-        try {
-            while (true) {
-                Object event = events.take();
-                if (event instanceof String piece) {
-                    onText.accept(piece);
-                } else if (event instanceof GenerationResult result) {
-                    return result;
-                } else {
-                    throw (RuntimeException) event;
-                }
+        while (true) {
+            Object event;
+            try {
+                event = events.take();
+            } catch (InterruptedException e) {
+                sequence.cancellation.cancel(CancellationToken.Reason.CLIENT_GONE); // nobody takes its output any more
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while generating", e);
             }
-        } catch (InterruptedException e) {
-            sequence.cancellation.cancel(CancellationToken.Reason.CLIENT_GONE); // nobody takes its output any more
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while generating", e);
-        } catch (RuntimeException e) {
-            sequence.cancellation.cancel(CancellationToken.Reason.CLIENT_GONE);
-            throw e;
+            if (event instanceof GenerationResult result) {
+                return result;
+            }
+            if (event instanceof RuntimeException failure) {
+                throw failure;
+            }
+            try {
+                onText.accept((String) event);
+            } catch (RuntimeException e) {
+                sequence.cancellation.cancel(CancellationToken.Reason.CLIENT_GONE);
+                throw e;
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.inferless.llm.engine;
 
+import dev.inferless.api.CancellationToken;
 import dev.inferless.api.OverCapacityException;
 import dev.inferless.llm.model.LanguageModel;
 import java.util.ArrayDeque;
@@ -7,12 +8,13 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.function.Function;
 
 /**
  * What runs next in the continuous batch, and the LLM's only queue and limit: a request over the
  * batch plus {@code maxWaiting} waiting ones is refused ({@link OverCapacityException}); at each step
- * boundary it drops the waiting requests cancelled meanwhile (their deadline passed in the queue),
+ * boundary it fails the waiting requests cancelled meanwhile (their deadline passed in the queue),
  * admits waiting requests in arrival order within the {@link BatchLimits} (sequences, KV positions
  * in flight), gives the prefilling sequences this step's prompt-token budget (chunked prefill: a
  * long prompt delays running decodes by a bounded chunk per step), and retires the finished and
@@ -106,13 +108,17 @@ final class Scheduler implements StepRunner.Batch {
         }
     }
 
-    /** Answers the waiting requests cancelled before they joined the batch (a deadline passed in the queue). */
+    /**
+     * Fails the waiting requests cancelled before they joined the batch (a deadline passed in the
+     * queue, shutdown) with a {@link CancellationException}: they never ran.
+     */
     private void dropCancelledWaiting() {
         for (Iterator<Pending> it = waiting.iterator(); it.hasNext(); ) {
             Pending r = it.next();
-            if (Postprocess.cancelIfRequested(r.sequence)) {
+            CancellationToken.Reason why = r.sequence.cancellation.reason();
+            if (why != null) {
                 it.remove();
-                r.send(Postprocess.complete(r.sequence));
+                r.send(new CancellationException("cancelled (" + why + ") while waiting for a place in the batch"));
             }
         }
     }
