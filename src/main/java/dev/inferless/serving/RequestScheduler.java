@@ -7,6 +7,7 @@ import dev.inferless.schema.InvalidInputException;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -30,8 +31,8 @@ import java.util.function.IntSupplier;
  * leave the model.
  *
  * <p>An LLM model's engine queues and limits its requests itself ({@link #useEngineQueue}): its calls
- * then run on the caller's thread, with no slot and no queue here; this only refuses new work while
- * shutting down, cancels at the end of the grace period, and reports the engine's queue.
+ * then take no slot and wait in no queue here; this still answers at the deadline, refuses new work
+ * while shutting down, cancels at the end of the grace period, and reports the engine's queue.
  */
 public final class RequestScheduler {
 
@@ -64,30 +65,28 @@ public final class RequestScheduler {
     }
 
     /**
-     * From now on the model's own engine is its one queue and limit: calls run on the caller's
-     * thread, and {@code waiting} (the engine's queue depth) is what {@link #queued} reports.
+     * From now on the model's own engine is its one queue and limit: calls take no slot, and
+     * {@code waiting} (the engine's queue depth) is what {@link #queued} reports.
      */
     public void useEngineQueue(IntSupplier waiting) {
         this.engineQueue = waiting;
     }
 
     /**
-     * Runs {@code work} for the request of {@code token}: in a slot on a worker thread within the
-     * token's deadline, or inline when an engine queues for the model. The token is cancelled at the
-     * deadline and at the end of the grace period ({@link #cancelAll}); the caller may cancel it too.
+     * Runs {@code work} for the request of {@code token} on a worker thread, within the token's
+     * deadline: in a slot, or with none when an engine queues for the model. The token is cancelled
+     * at the deadline and at the end of the grace period ({@link #cancelAll}); the caller may cancel
+     * it too.
      */
     public <T> T run(Callable<T> work, CancellationToken token) throws NotServingException, OverCapacityException,
             DeadlineExceededException, ModelFailureException, InvalidInputException, InterruptedException {
         if (closed.get()) {
             throw new NotServingException("shutting down");
         }
-        return engineQueue != null ? runInline(work, token) : runInSlot(work, token);
-    }
-
-    private <T> T runInSlot(Callable<T> work, CancellationToken token) throws NotServingException,
-            OverCapacityException, DeadlineExceededException, ModelFailureException, InvalidInputException,
-            InterruptedException {
-        acquireSlot(token);
+        boolean slot = engineQueue == null;
+        if (slot) {
+            acquireSlot(token);
+        }
         // From here the slot belongs to the task below, which gives it back when the model call returns.
         inFlight.incrementAndGet();
         running.add(token);
@@ -107,13 +106,13 @@ public final class RequestScheduler {
                     inModel.decrementAndGet();
                     running.remove(token);
                     inFlight.decrementAndGet();
-                    slots.release();
+                    if (slot) slots.release();
                 }
             });
         } catch (RejectedExecutionException e) {
             running.remove(token);
             inFlight.decrementAndGet();
-            slots.release();
+            if (slot) slots.release();
             throw new NotServingException("shutting down");
         }
         try {
@@ -131,46 +130,17 @@ public final class RequestScheduler {
             token.cancel(CancellationToken.Reason.SHUTDOWN);
             throw e;
         } catch (ExecutionException e) {
-            throw failure(e.getCause());
+            throw failure(e.getCause(), token);
         }
     }
 
-    /** An engine-queued call: on this thread; the engine answers a cancelled request at its next step. */
-    private <T> T runInline(Callable<T> work, CancellationToken token) throws NotServingException,
-            DeadlineExceededException, ModelFailureException, InvalidInputException, OverCapacityException {
-        inFlight.incrementAndGet();
-        inModel.incrementAndGet();
-        running.add(token);
-        try {
-            if (sealed) {
-                throw new NotServingException("shutting down");
-            }
-            T result = work.call();
-            if (token.reason() == CancellationToken.Reason.DEADLINE) {
-                throw new DeadlineExceededException("no result within the deadline of " + seconds(token));
-            }
-            return result;
-        } catch (NotServingException | DeadlineExceededException e) {
-            throw e;
-        } catch (Exception e) {
-            // the engine fails a request cancelled while it waited for the batch: the cancellation's answer
-            if (token.reason() == CancellationToken.Reason.DEADLINE) {
-                throw new DeadlineExceededException("no place in the batch within the deadline of " + seconds(token));
-            }
-            if (token.reason() == CancellationToken.Reason.SHUTDOWN) {
-                throw new NotServingException("shutting down");
-            }
-            throw failure(e);
-        } finally {
-            running.remove(token);
-            inModel.decrementAndGet();
-            inFlight.decrementAndGet();
-        }
-    }
-
-    /** A model call's exception as the request's failure: bad input, over capacity, or the model's failure. */
-    private static ModelFailureException failure(Throwable cause) throws NotServingException, OverCapacityException,
-            InvalidInputException {
+    /**
+     * A model call's exception as the request's failure: shutting down, bad input, over capacity, the
+     * cancellation's own answer (the engine fails a request cancelled while it waited for the batch:
+     * 504 past the deadline, 503 at shutdown), or the model's failure.
+     */
+    private ModelFailureException failure(Throwable cause, CancellationToken token) throws NotServingException,
+            OverCapacityException, InvalidInputException, DeadlineExceededException {
         String message = cause.getMessage() == null ? cause.getClass().getName() : cause.getMessage();
         if (cause instanceof NotServingException notServing) {
             throw notServing;
@@ -180,6 +150,12 @@ public final class RequestScheduler {
         }
         if (cause instanceof BadInputException bad) {
             throw new InvalidInputException(message, bad.code());
+        }
+        if (cause instanceof CancellationException && token.reason() == CancellationToken.Reason.DEADLINE) {
+            throw new DeadlineExceededException("no place in the batch within the deadline of " + seconds(token));
+        }
+        if (cause instanceof CancellationException && token.reason() == CancellationToken.Reason.SHUTDOWN) {
+            throw new NotServingException("shutting down");
         }
         return new ModelFailureException(message, cause);
     }

@@ -91,29 +91,30 @@ class RequestSchedulerTest {
     }
 
     /**
-     * With an engine queueing for the model, calls run on the caller's thread with no slot of their
-     * own (concurrency 1 here, two calls inside), the engine's queue is the one reported, the
-     * engine's refusal is over capacity, and a call that returns past its deadline is the deadline's.
+     * With an engine queueing for the model, calls take no slot (concurrency 1 here, two calls inside),
+     * the engine's queue is the one reported, the engine's refusal is over capacity, a call that
+     * returns past its deadline is the deadline's, and one the engine failed while waiting at
+     * shutdown is answered as still queued.
      */
     @Test
-    void anEngineQueuedModelRunsInlineAndTheEngineIsItsOneQueueAndLimit() throws Exception {
+    void anEngineQueuedModelTakesNoSlotAndTheEngineIsItsOneQueueAndLimit() throws Exception {
         RequestScheduler scheduler = new RequestScheduler(1, 0);
         scheduler.useEngineQueue(() -> 7);
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch inside = new CountDownLatch(2);
-        List<CompletableFuture<Thread>> calls = new ArrayList<>();
+        List<CompletableFuture<String>> calls = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             calls.add(async(() -> scheduler.run(() -> {
                 inside.countDown();
                 release.await();
-                return Thread.currentThread();
+                return "done";
             }, CancellationToken.withTimeout(LONG))));
         }
         assertThat(inside.await(60, TimeUnit.SECONDS)).isTrue();
         assertThat(scheduler.queued()).isEqualTo(7);
         release.countDown();
-        for (CompletableFuture<Thread> call : calls) {
-            assertThat(call.get(60, TimeUnit.SECONDS).getName()).doesNotStartWith("model-worker");
+        for (CompletableFuture<String> call : calls) {
+            assertThat(call.get(60, TimeUnit.SECONDS)).isEqualTo("done");
         }
         assertThatThrownBy(() -> scheduler.run(() -> {
             throw new OverCapacityException("over capacity: the engine's queue is full", 1);
