@@ -68,7 +68,6 @@ RUN curl -fsSL --retry 3 -o /tmp/torch.zip "${LIBTORCH_URL}" \
 FROM ${CUDA_DEVEL_IMAGE} AS native
 # sm_80 (A100) and sm_90a (H100/H200) in one fat binary; the driver picks the card's.
 ARG CUDA_ARCHITECTURES="80;90a"
-ARG TORCH_CUDA_ARCH_LIST="8.0;9.0a"
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends g++ cmake ninja-build \
@@ -78,13 +77,9 @@ COPY --from=libtorch /opt/libtorch /opt/libtorch
 COPY src/main/native /src/src/main/native
 COPY scripts/build-native.sh /src/scripts/build-native.sh
 RUN mkdir -p /opt/inferless/native \
- && LIBTORCH=/opt/libtorch JNI_INCLUDE=/opt/jni-include BUILD_DIR=/tmp/djl-build TORCH_CUDA_ARCH_LIST="${TORCH_CUDA_ARCH_LIST}" \
-      bash /src/scripts/build-native.sh \
- && cp -v /tmp/djl-build/libdjl_torch.so /opt/inferless/native/ \
- && cmake -S /src/src/main/native/llm_ops -B /tmp/llm-ops-build -G Ninja -DTORCH_DIR=/opt/libtorch \
-          -DJNI_INCLUDE=/opt/jni-include -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHITECTURES}" \
- && cmake --build /tmp/llm-ops-build --target llm_ops \
- && cp -v /tmp/llm-ops-build/libllm_ops.so /opt/inferless/native/
+ && LIBTORCH=/opt/libtorch JNI_INCLUDE=/opt/jni-include BUILD_DIR=/tmp/native-build \
+      bash /src/scripts/build-native.sh -DINFERLESS_LLM_OPS=ON -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHITECTURES}" \
+ && cp -v /tmp/native-build/libdjl_torch.so /tmp/native-build/libllm_ops.so /opt/inferless/native/
 
 # ---- layout: the runtime file system, laid out by the script that is also the ENTRYPOINT ---------------------
 FROM ${BUILD_IMAGE} AS layout-cpu

@@ -2,9 +2,10 @@
 # A/B of the native decoder across source trees on one GPU machine (machines of one kind differ by
 # 2-3%, so a comparison counts only inside one device call; docs/fast-path.md).
 #   here:         scripts/gpu/ab-native.sh prepare REV [REV ...]
-#                 copies src/main/native/llm_ops of each commit into .gpu-ab/<REV>/ (gitignored)
+#                 copies each commit's native sources and build scripts into .gpu-ab/<REV>/ (gitignored)
 #   on the GPU:   OUT=$OUT scripts/gpu/ab-native.sh run      (device call: carry [".gpu-ab"])
-#                 builds every prepared tree and the working tree (as "new") side by side, runs
+#                 builds every prepared tree (with that tree's own scripts/gpu/fast-check.sh) and the
+#                 working tree (as "new") side by side, runs
 #                 `fast_check check` on the working tree (and on each tree named in CHECK_VARIANTS),
 #                 then `fast_check bench 48 512` of each checked tree in turn for $ROUNDS (default 2)
 #                 rounds; writes $OUT/<variant>-check.txt and
@@ -25,7 +26,9 @@ case "${1:-}" in
     for rev in "$@"; do
       name=$(git rev-parse --short "$rev") || exit 2
       mkdir -p "$AB/$name"
-      git archive "$rev" src/main/native/llm_ops | tar -x -C "$AB/$name"
+      # What a tree's fast-check.sh builds from, at any commit (src/test/native came later).
+      paths=$(git ls-tree --name-only "$rev" src/main/native src/test/native scripts/build-native.sh scripts/gpu/fast-check.sh)
+      git archive "$rev" $paths | tar -x -C "$AB/$name"
       echo "prepared $name ($(git log -1 --format=%s "$rev" | cut -c1-60))"
     done ;;
   run)
@@ -33,13 +36,13 @@ case "${1:-}" in
     mkdir -p "$OUT"
     [ -d "$AB" ] || { echo "no .gpu-ab: run '$0 prepare REV' here first and carry .gpu-ab" >&2; exit 2; }
     variants=(new)
-    declare -A src=([new]="$ROOT/src/main/native/llm_ops")
+    declare -A tree=([new]="$ROOT")
     for d in "$AB"/*/; do
-      name=$(basename "$d"); variants+=("$name"); src[$name]="$d/src/main/native/llm_ops"
+      name=$(basename "$d"); variants+=("$name"); tree[$name]="${d%/}"
     done
     for v in "${variants[@]}"; do
-      LLM_OPS_SRC="${src[$v]}" BUILD="/tmp/ab-build-$v" OUT="/tmp/ab-out-$v" \
-        bash scripts/gpu/fast-check.sh build > "/tmp/ab-build-$v.txt" 2>&1 &
+      BUILD="/tmp/ab-build-$v" OUT="/tmp/ab-out-$v" \
+        bash "${tree[$v]}/scripts/gpu/fast-check.sh" build > "/tmp/ab-build-$v.txt" 2>&1 &
     done
     wait
     for v in "${variants[@]}"; do

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# On the GPU host: build libllm_ops.so and fast_check against the installed torch, run the checks
-# (fast path vs float64 references) and the CodeLlama-34B-shaped decode benchmark.
+# On the GPU host: build libllm_ops.so and fast_check (src/test/native) against the installed torch
+# (scripts/build-native.sh with -DINFERLESS_LLM_OPS=ON), run the checks (fast path vs float64 references)
+# and the CodeLlama-34B-shaped decode benchmark. Builds this script's own source tree.
 # Writes build.log, check.log, bench.log, results.jsonl and gpu.txt under $OUT.
-#   scripts/gpu/fast-check.sh [check|bench|all|lab] [layers] [decode_tokens]
-# (lab: the int4 matmul's variants on the 34B shapes against a plain streaming read, lab.log)
-# Env: LLM_OPS_SRC (sources, default src/main/native/llm_ops), JNI_INCLUDE (a JDK include dir, for
-# the JNI library; without it only fast_check is built), BUILD (build dir, default /tmp/llm_ops_build),
-# FAST_CHECK_BENCH_KIND=mma (bench our int4 kernel only, without the same-run tinygemm baseline),
-# CUDA_ARCHS (CMAKE_CUDA_ARCHITECTURES; default the library's "80;90a", e.g. 80-virtual for PTX only).
+#   scripts/gpu/fast-check.sh [check|bench|all|lab|build] [layers] [decode_tokens]
+# (lab: the int4 matmul's variants on the 34B shapes against a plain streaming read, lab.log; build: only build)
+# Env: JNI_INCLUDE (a JDK include dir, for the JNI library; without it only fast_check is built),
+# BUILD (build dir, default /tmp/llm_ops_build), FAST_CHECK_BENCH_KIND=mma (bench our int4 kernel only,
+# without the same-run tinygemm baseline), CUDA_ARCHS (CMAKE_CUDA_ARCHITECTURES; default the library's
+# "80;90a", e.g. 80-virtual for PTX only).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-SRC=${LLM_OPS_SRC:-$ROOT/src/main/native/llm_ops}
 OUT=${OUT:-/tmp/fast-check-out}
 BUILD=${BUILD:-/tmp/llm_ops_build}
 MODE=${1:-all}
@@ -24,11 +24,10 @@ mkdir -p "$OUT"
 cat "$OUT/gpu.txt"
 
 export PATH=/usr/local/cuda/bin:$PATH
-TORCH_DIR=$(python3 -c 'import os, torch; print(os.path.dirname(torch.__file__))')
-GEN=$(command -v ninja >/dev/null && echo Ninja || echo "Unix Makefiles")
-if ! { cmake -S "$SRC" -B "$BUILD" -G "$GEN" -DTORCH_DIR="$TORCH_DIR" -DCMAKE_CUDA_COMPILER="$(command -v nvcc)" ${JNI_INCLUDE:+-DJNI_INCLUDE="$JNI_INCLUDE"} \
-             ${CUDA_ARCHS:+-DCMAKE_CUDA_ARCHITECTURES="$CUDA_ARCHS"} &&
-       cmake --build "$BUILD" -j "$(nproc)"; } > "$OUT/build.log" 2>&1; then
+targets="fast_check${JNI_INCLUDE:+ llm_ops}"
+if ! BUILD_DIR="$BUILD" BUILD_TARGETS="$targets" bash "$ROOT/scripts/build-native.sh" -DINFERLESS_LLM_OPS=ON \
+        -DCMAKE_CUDA_COMPILER="$(command -v nvcc)" ${CUDA_ARCHS:+-DCMAKE_CUDA_ARCHITECTURES="$CUDA_ARCHS"} \
+        > "$OUT/build.log" 2>&1; then
     tail -40 "$OUT/build.log"
     echo "BUILD FAILED"
     exit 1

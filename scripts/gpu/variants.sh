@@ -1,28 +1,28 @@
 #!/usr/bin/env bash
 # On the GPU host, one call: the GPTQ/AWQ variant table on the CodeLlama-34B shape, the checks, and an
 # independently written checkpoint through the runtime.
-#   1. builds libllm_ops + fast_check from this tree, and from $BASE_SRC / $ORIG_SRC (other trees' llm_ops
-#      sources) when given
-#   2. fast_check check for this tree and for $ORIG_SRC's, at once (correctness only)
+#   1. builds libllm_ops + fast_check from this tree, and from $BASE_TREE / $ORIG_TREE (other source trees,
+#      e.g. .gpu-ab/<commit> from `scripts/gpu/ab-native.sh prepare`, each built by its own fast-check.sh) when given
+#   2. fast_check check for this tree and for $ORIG_TREE's, at once (correctness only)
 #   3. fast_check bench (our kernel, batch 1, CUDA graphs, 256 tokens) per variant: group 32/64/128/-1,
 #      sym/asym, act-order or in order (AWQ's layout after repacking), act-order permutations shared per input,
 #      one per projection (input copies) and one per projection as separate parts (the layout before copies);
-#      g128 alternated with $BASE_SRC's build (an A/B of one change)
+#      g128 alternated with $BASE_TREE's build (an A/B of one change)
 #   4. with a bundle (scripts/gpu/bundle.sh) in .gpu-bundle and time left before $DEADLINE_S (default 520) seconds:
 #      a checkpoint from write_checkpoint.py (34B shape, GPTQ g128 asym act-order, a permutation per projection,
 #      v1, 13 shards, TheBloke's names) through the runtime's `bench` (scripts/gpu/engine-34b.sh)
 # Prints a table before step 4; logs and results under $OUT.
-#   OUT=$OUT JNI_INCLUDE=<jdk include> [BASE_SRC=dir] [ORIG_SRC=dir] bash scripts/gpu/variants.sh
+#   OUT=$OUT JNI_INCLUDE=<jdk include> [BASE_TREE=dir] [ORIG_TREE=dir] bash scripts/gpu/variants.sh
 set -uo pipefail
 start=$(date +%s)
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 OUT="${OUT:-/tmp/variants}"
 mkdir -p "$OUT"
-declare -A src=([new]="$root/src/main/native/llm_ops" [base]="${BASE_SRC:-}" [orig]="${ORIG_SRC:-}")
+declare -A src=([new]="$root" [base]="${BASE_TREE:-}" [orig]="${ORIG_TREE:-}")
 for tree in new base orig; do
   [[ -n "${src[$tree]}" ]] || continue
-  OUT="$OUT/build-$tree" BUILD=/tmp/llm_ops_$tree LLM_OPS_SRC="${src[$tree]}" \
-    bash "$root/scripts/gpu/fast-check.sh" none > "$OUT/build-$tree.log" 2>&1 &
+  OUT="$OUT/build-$tree" BUILD=/tmp/llm_ops_$tree bash "${src[$tree]}/scripts/gpu/fast-check.sh" build \
+    > "$OUT/build-$tree.log" 2>&1 &
 done
 wait
 for tree in new base orig; do [[ -f "$OUT/build-$tree.log" ]] && echo "$tree: $(grep -E "^built|FAILED" "$OUT/build-$tree.log")"; done
@@ -30,7 +30,7 @@ new=/tmp/llm_ops_new
 [[ -x $new/fast_check ]] || { tail -30 "$OUT/build-new/build.log"; exit 1; }
 
 echo "== checks $(date -u +%T)"
-# This tree's and $ORIG_SRC's at once (one each: four at once did not finish in 240 s on an H100).
+# This tree's and $ORIG_TREE's at once (one each: four at once did not finish in 240 s on an H100).
 for tree in new orig; do
   [[ -x /tmp/llm_ops_$tree/fast_check ]] || continue
   timeout 300 /tmp/llm_ops_$tree/fast_check check "$OUT/check-$tree-1.jsonl" > "$OUT/check-$tree-1.log" 2>&1 &

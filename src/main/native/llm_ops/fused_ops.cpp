@@ -2,6 +2,7 @@
 
 #include "checks.h"
 
+#include "attention.h"
 #include "fused_kernels.h"
 
 #include <c10/cuda/CUDAStream.h>

@@ -1,4 +1,4 @@
-// ATen-facing wrappers of fused_kernels.cu: checks, shapes and the current CUDA stream.
+// ATen-facing wrappers of fused_kernels.cu and attention.cu: checks, shapes and the current CUDA stream.
 #pragma once
 
 #include <ATen/ATen.h>

@@ -2,6 +2,7 @@
 
 #include "checks.h"
 
+#include "attention.h"
 #include "fused_kernels.h"
 #include "fused_ops.h"
 #include "host_upload.h"

@@ -1,14 +1,14 @@
 // fast_check: run on the GPU host. `check` compares the fast path with float64 references on fresh
 // random inputs; `bench` times decode on a random CodeLlama-34B-shaped GPTQ g128 act-order model.
 // Prints one line per result and writes them as JSON lines to the file given last.
-#include "../dependent_launch.h"
-#include "../device_sampler.h"
-#include "../fused_ops.h"
-#include "../int4_linear.h"
-#include "../int4_mma.h"
-#include "../llama_decoder.h"
-#include "../sampling_decoder.h"
-#include "../sampling_kernels.h"
+#include "dependent_launch.h"
+#include "device_sampler.h"
+#include "fused_ops.h"
+#include "int4_linear.h"
+#include "int4_mma.h"
+#include "llama_decoder.h"
+#include "sampling_decoder.h"
+#include "sampling_kernels.h"
 #include "reference_llama.h"
 #include "stream_read.h"
 
