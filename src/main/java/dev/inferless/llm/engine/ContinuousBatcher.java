@@ -51,7 +51,8 @@ public final class ContinuousBatcher implements AutoCloseable {
      * on the calling thread, a bad prompt throws {@link BadInputException} before anything runs.
      */
     public GenerationResult generate(GenerationRequest request, CancellationToken cancellation, Consumer<String> onText) {
-        PromptTokens checked = PromptTokens.of(tokenizer, request.prompt(), request.maxTokens(), contextWindow);
+        PromptTokens checked = PromptTokens.of(tokenizer, request.prompt(), request.maxTokens(), request.maxTokensMustFit(),
+                contextWindow);
         Pending r = new Pending();
         r.sequence = Sequence.start(request, checked, tokenizer, cancellation, r::send);
         scheduler.add(r);

@@ -28,7 +28,7 @@ public final class LlmEngine implements TextGeneration, AutoCloseable {
     LlmEngine(LanguageModel model, Tokenizer tokenizer, TextGenerationSettings settings, ChatTemplate chatTemplate,
               BatchLimits limits, int maxWaiting, ModelContext metrics, List<AutoCloseable> resources) {
         int contextWindow = PromptTokens.contextWindow(settings.maxContext(), model.config().maxPositions());
-        this.inputs = new GenerationInputs(settings, chatTemplate, tokenizer, contextWindow);
+        this.inputs = new GenerationInputs(settings, chatTemplate);
         this.tokenizer = tokenizer;
         this.metrics = metrics;
         this.resources = resources;

@@ -7,6 +7,7 @@ import dev.inferless.api.CancellationToken;
 import dev.inferless.api.ModelContext;
 import dev.inferless.api.TextGeneration.Completion;
 import dev.inferless.api.TextGeneration.Piece;
+import dev.inferless.llm.sampling.SamplingParams;
 import dev.inferless.llm.tokenizer.ChatTemplate;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import dev.inferless.llm.tokenizer.WrittenTokenizer;
@@ -33,7 +34,7 @@ class LlmEngineTest {
     @BeforeAll
     static void load(@TempDir Path dir) {
         tok = WrittenTokenizer.load(dir, ScriptedModel.VOCAB, ScriptedModel.EOS);
-        INPUTS = new GenerationInputs(SETTINGS, PLAIN, tok, 256);
+        INPUTS = new GenerationInputs(SETTINGS, PLAIN);
     }
 
     @AfterAll
@@ -90,7 +91,8 @@ class LlmEngineTest {
         inputs.put("seed", 7L);
         inputs.put("stop", "\ndef");
         GenerationRequest r = INPUTS.request(inputs, null);
-        assertThat(r).isEqualTo(new GenerationRequest("def f():", 16, 0.5, 0.9, 40, 1.2, 7L, List.of("\ndef"), false));
+        assertThat(r).isEqualTo(new GenerationRequest("def f():", 16, new SamplingParams(0.5, 40, 0.9, 1.2), 7L,
+                List.of("\ndef"), false, null, true)); // an explicit max_tokens must fit
         inputs.put("stop", List.of("a", "b"));
         assertThat(INPUTS.request(inputs, null).stop()).containsExactly("a", "b");
         inputs.put("ignore_eos", List.of(true));
@@ -168,7 +170,7 @@ class LlmEngineTest {
 
     @Test
     void anExplicitMaxTokensBeyondTheContextWindowIsRefused() {
-        assertThatThrownBy(() -> INPUTS.request(Map.of("prompt", "p", "max_tokens", 256L), null))
+        assertThatThrownBy(() -> generate(" x", Map.of("prompt", "p", "max_tokens", 256L), new ArrayList<>()))
                 .hasMessageContaining("maximum context length is 256");
     }
 

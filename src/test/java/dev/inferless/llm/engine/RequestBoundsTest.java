@@ -46,6 +46,20 @@ class RequestBoundsTest {
                 .hasMessageContaining("bytes, more than a context window of " + CONTEXT + " tokens can hold");
     }
 
+    /** With an explicit max_tokens too: the context rule is checked once, where the prompt is tokenized. */
+    @Test
+    void aPromptTooLongInBytesWithAnExplicitMaxTokensIsRefusedBeforeTokenizingToo() {
+        GenerationInputs inputs = new GenerationInputs(TextGenerationSettings.from(Map.of()), new ChatTemplate(ChatTemplate.PLAIN, "", ""));
+        String huge = "def f(x): return x\n".repeat(500_000);
+        assertThatThrownBy(() -> generator().generate(inputs.request(Map.of("prompt", huge, "max_tokens", 4L), null)))
+                .isInstanceOf(BadInputException.class)
+                .hasMessageContaining("bytes, more than a context window of " + CONTEXT + " tokens can hold");
+        assertThatThrownBy(() -> generator().generate(inputs.request(Map.of("prompt", "def f():", "max_tokens",
+                (long) CONTEXT), null)))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("maximum context length is " + CONTEXT)
+                .satisfies(e -> assertThat(((BadInputException) e).code()).isEqualTo(BadInputException.CONTEXT_LENGTH_EXCEEDED));
+    }
+
     @Test
     void theByteBoundNeverRefusesAPromptThatFits() {
         // Every character its own token at worst: the longest prompt the context holds passes the byte bound.
@@ -57,7 +71,7 @@ class RequestBoundsTest {
 
     @Test
     void stopStringsAreBoundedInCountAndTotalSize() {
-        GenerationInputs model = new GenerationInputs(TextGenerationSettings.from(Map.of()), new ChatTemplate(ChatTemplate.PLAIN, "", ""), tok, CONTEXT);
+        GenerationInputs model = new GenerationInputs(TextGenerationSettings.from(Map.of()), new ChatTemplate(ChatTemplate.PLAIN, "", ""));
         List<String> many = Collections.nCopies(100_000, "x");
         assertThatThrownBy(() -> model.request(Map.of("prompt", "p", "stop", many), null))
                 .isInstanceOf(BadInputException.class).hasMessageContaining("stop: at most 16 strings");
@@ -70,7 +84,7 @@ class RequestBoundsTest {
     /** Each range is checked once, by the record it builds, and still comes back as bad input naming the field. */
     @Test
     void outOfRangeOptionsAreBadInputNamingTheField() {
-        GenerationInputs model = new GenerationInputs(TextGenerationSettings.from(Map.of()), new ChatTemplate(ChatTemplate.PLAIN, "", ""), tok, CONTEXT);
+        GenerationInputs model = new GenerationInputs(TextGenerationSettings.from(Map.of()), new ChatTemplate(ChatTemplate.PLAIN, "", ""));
         assertThatThrownBy(() -> model.request(Map.of("prompt", "p", "logprobs", 21L), t -> {}))
                 .isInstanceOf(BadInputException.class).hasMessageStartingWith("logprobs must be from 0 to 20");
         assertThatThrownBy(() -> model.request(Map.of("prompt", "p", "logprobs", (1L << 32) + 1), t -> {}))
