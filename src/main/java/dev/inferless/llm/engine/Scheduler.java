@@ -43,7 +43,7 @@ final class Scheduler implements StepRunner.Batch {
     }
 
     /** Queues a request; refused when the batch is full and {@code maxWaiting} requests wait already. */
-    void add(Pending entry) {
+    void add(Pending request) {
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("the batcher is closed");
@@ -53,7 +53,7 @@ final class Scheduler implements StepRunner.Batch {
                         + maxWaiting + " requests waiting", RETRY_AFTER_SECONDS);
             }
             present++;
-            waiting.add(entry);
+            waiting.add(request);
             lock.notifyAll();
         }
     }
