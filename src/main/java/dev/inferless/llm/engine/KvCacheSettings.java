@@ -1,5 +1,7 @@
 package dev.inferless.llm.engine;
 
+import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.model.PagedKvModel;
 import java.util.Map;
 
 /**
@@ -24,6 +26,12 @@ public record KvCacheSettings(int blockSize, int blocks, boolean prefixCaching) 
     public static KvCacheSettings from(Map<String, Object> model) {
         return new KvCacheSettings(integer(model, "kv_block_size", DEFAULT.blockSize),
                 integer(model, "kv_cache_blocks", DEFAULT.blocks), bool(model, "prefix_caching", DEFAULT.prefixCaching));
+    }
+
+    /** These settings for {@code model}: a paged model's pool is the one its cache was sized to. */
+    KvCacheSettings of(LanguageModel model) {
+        return model instanceof PagedKvModel paged
+                ? new KvCacheSettings(paged.kvBlockSize(), paged.kvBlocks(), prefixCaching) : this;
     }
 
     /** The pool for {@code sequences} sequences of up to {@code contextWindow} positions each. */
