@@ -26,6 +26,21 @@ public interface InferlessModel {
     }
 
     /**
+     * The form the runtime calls, with the request's {@link CancellationToken} (client gone, deadline
+     * passed, shutdown): a model that loops should check it between steps and return early, and
+     * pass it to {@link TextGeneration#generate}. By default it calls {@link #infer(Map)}.
+     */
+    default Map<String, Object> infer(Map<String, Object> inputs, CancellationToken cancellation) throws Exception {
+        return infer(inputs);
+    }
+
+    /** The streaming form the runtime calls, with the request's token; by default {@link #infer(Map, StreamOutputHandler)}. */
+    default void infer(Map<String, Object> inputs, StreamOutputHandler out, CancellationToken cancellation)
+            throws Exception {
+        infer(inputs, out);
+    }
+
+    /**
      * Dynamic batching, as Inferless offers it: with {@code batch_size} > 1 in the repo's {@code model:}
      * configuration, the inputs of requests arriving within {@code batch_window} milliseconds (up to
      * {@code batch_size} of them) come in one call; return one output map per input, in the same

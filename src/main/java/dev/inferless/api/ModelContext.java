@@ -2,14 +2,13 @@ package dev.inferless.api;
 
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import java.util.function.DoubleSupplier;
 
 /**
  * What the runtime gives a model: where its repo is, its {@code model:} configuration (from
- * config.yaml, after command-line and environment overrides), the device to use, a logger, and
- * the cancellation signal of the current request, and the runtime's LLM engine for repos that
- * name a checkpoint.
+ * config.yaml, after command-line and environment overrides), the device to use, a logger, metrics,
+ * and the runtime's LLM engine for repos that name a checkpoint. A request's cancellation comes with
+ * the request ({@link InferlessModel#infer(Map, CancellationToken)}).
  */
 public interface ModelContext {
 
@@ -22,9 +21,6 @@ public interface ModelContext {
     String device();
 
     System.Logger logger();
-
-    /** True once the current request was cancelled (client gone, deadline passed, shutdown). */
-    BooleanSupplier cancelled();
 
     /** Adds {@code amount} to a counter the runtime exports on /metrics (e.g. tokens generated). */
     void count(String metric, String help, double amount);

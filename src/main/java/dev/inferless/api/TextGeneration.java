@@ -1,7 +1,6 @@
 package dev.inferless.api;
 
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -17,9 +16,11 @@ public interface TextGeneration {
      * temperature, top_p, top_k, repetition_penalty, seed, stop, ignore_eos, logprobs} (absent ones
      * take the repo's defaults; a bad one throws {@link BadInputException} naming it before anything
      * is generated). {@code onText}, when given, receives each piece of text as it is decoded; the
-     * pieces add up to the completion's text. Concurrent calls share decode steps.
+     * pieces add up to the completion's text. Concurrent calls share decode steps, and wait in the
+     * engine's queue for a place in the batch ({@link OverCapacityException} when it is full). Once
+     * {@code cancellation} is cancelled the generation ends at the next step, "cancelled".
      */
-    Completion generate(Map<String, Object> inputs, BooleanSupplier cancelled, Consumer<Piece> onText);
+    Completion generate(Map<String, Object> inputs, CancellationToken cancellation, Consumer<Piece> onText);
 
     /**
      * A piece of generated text; {@code logprobs}, when the request asked for them, is the JSON list

@@ -2,6 +2,7 @@ package dev.inferless.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.inferless.api.CancellationToken;
 import dev.inferless.config.ConfigOptions;
 import dev.inferless.config.RuntimeConfig;
 import dev.inferless.schema.InputValidator;
@@ -49,7 +50,7 @@ public final class InferCommand implements Callable<Integer> {
         try {
             Map<String, Object> outputs;
             try {
-                outputs = host.infer(validated);
+                outputs = host.infer(validated, CancellationToken.untimed());
             } catch (Exception e) {
                 throw new ModelFailureException("inference failed: " + ModelHost.describe(e), e);
             }

@@ -1,5 +1,6 @@
 package dev.inferless.app;
 
+import dev.inferless.api.CancellationToken;
 import dev.inferless.config.ConfigException;
 import dev.inferless.config.RuntimeConfig;
 import dev.inferless.config.ServerConfig;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +53,7 @@ public final class ServingRuntime {
         this.host = host;
         this.metrics = metrics;
         ServerConfig s = config.server();
-        this.scheduler = new RequestScheduler(s.containerConcurrency(), s.queueSize(), s.inferenceTimeout());
+        this.scheduler = new RequestScheduler(s.containerConcurrency(), s.queueSize());
         this.service = new InferenceService(host, scheduler);
         metrics.trackScheduler(scheduler);
         this.http = new HttpServer(s, authToken, service, metrics, config.logging().requestLog());
@@ -64,7 +66,8 @@ public final class ServingRuntime {
         try (var phase = StartupTimeline.process().start("metrics")) {
             metrics = new Metrics();
         }
-        ModelHost host = ModelHost.load(config.model().repo(), config.model().name(), config.modelOverrides(), metrics);
+        ModelHost host = ModelHost.load(config.model().repo(), config.model().name(), config.modelOverrides(), metrics,
+                config.server().queueSize());
         ServingRuntime runtime = new ServingRuntime(config, host, metrics, token);
         try (var phase = StartupTimeline.process().start("http")) {
             runtime.http.start();
@@ -99,13 +102,19 @@ public final class ServingRuntime {
             throw e;
         }
         initialized = true;
+        IntSupplier engineQueue = host.engineQueue();
+        if (engineQueue != null) {
+            scheduler.useEngineQueue(engineQueue);
+            LOG.info("model '{}' runs an LLM engine: its batch (model.max_batch_size) and waiting queue (server.queue_size "
+                    + "= {}) are the model's one limit and queue", host.repo().name(), config.server().queueSize());
+        }
         double initialize = (System.nanoTime() - t0) / 1e9;
         LOG.info("model '{}' initialized in {} s", host.repo().name(), String.format("%.3f", initialize));
         double warmup = 0;
         if (config.model().warmup()) {
             long t1 = System.nanoTime();
             try (var phase = timeline.start("warm-up")) {
-                host.infer(host.warmupInputs());
+                host.infer(host.warmupInputs(), CancellationToken.untimed());
             } catch (Exception | LinkageError e) {
                 finalizeQuietly();
                 stopListening();

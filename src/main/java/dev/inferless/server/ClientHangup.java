@@ -1,9 +1,9 @@
 package dev.inferless.server;
 
+import dev.inferless.api.CancellationToken;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.AbstractEndPoint;
@@ -14,8 +14,8 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Invocable;
 
 /**
- * Notices a client that hangs up while its non-streaming request waits for the model, and flips the
- * request's cancellation flag (as a failed stream write or the deadline does), so the model stops
+ * Notices a client that hangs up while its non-streaming request waits for the model, and cancels the
+ * request's token (as a failed stream write or the deadline does), so the model stops
  * and the slot comes back. Jetty reads nothing from an HTTP/1 connection while a blocking handler
  * runs, so on its own it never sees the FIN or RST; this asks the connection's endpoint for read
  * interest for the handler's duration, and a fill then tells end of stream (-1) from bytes.
@@ -28,25 +28,25 @@ final class ClientHangup implements AutoCloseable {
     private static final ClientHangup NONE = new ClientHangup(null, null);
 
     private final AbstractEndPoint endPoint;
-    private final AtomicBoolean cancelled;
+    private final CancellationToken token;
     private boolean watching;
     private boolean pipelined;
     private boolean gone;
 
-    private ClientHangup(AbstractEndPoint endPoint, AtomicBoolean cancelled) {
+    private ClientHangup(AbstractEndPoint endPoint, CancellationToken token) {
         this.endPoint = endPoint;
-        this.cancelled = cancelled;
+        this.token = token;
     }
 
     /** Watches the connection of {@code request} (HTTP/1 only; HTTP/2 streams share one) until closed. */
-    static ClientHangup watch(HttpServletRequest request, AtomicBoolean cancelled) {
+    static ClientHangup watch(HttpServletRequest request, CancellationToken token) {
         ConnectionMetaData meta = ServletContextRequest.getServletContextRequest(request).getConnectionMetaData();
         HttpVersion version = meta.getHttpVersion();
         EndPoint endPoint = meta.getConnection().getEndPoint();
         if ((version != HttpVersion.HTTP_1_1 && version != HttpVersion.HTTP_1_0) || !(endPoint instanceof AbstractEndPoint)) {
             return NONE;
         }
-        ClientHangup watch = new ClientHangup((AbstractEndPoint) endPoint, cancelled);
+        ClientHangup watch = new ClientHangup((AbstractEndPoint) endPoint, token);
         watch.listen();
         return watch;
     }
@@ -68,7 +68,7 @@ final class ClientHangup implements AutoCloseable {
         }
         if (filled < 0) {
             gone = true;
-            cancelled.set(true);
+            token.cancel(CancellationToken.Reason.CLIENT_GONE);
         } else if (filled > 0) {
             pipelined = true;
         } else {

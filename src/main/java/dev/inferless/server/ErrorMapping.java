@@ -4,7 +4,7 @@ import dev.inferless.schema.InvalidInputException;
 import dev.inferless.serving.DeadlineExceededException;
 import dev.inferless.serving.ModelFailureException;
 import dev.inferless.serving.NotServingException;
-import dev.inferless.serving.OverCapacityException;
+import dev.inferless.api.OverCapacityException;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.util.LinkedHashMap;

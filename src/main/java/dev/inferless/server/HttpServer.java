@@ -2,6 +2,7 @@ package dev.inferless.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.inferless.api.CancellationToken;
 import dev.inferless.api.StreamOutputHandler;
 import dev.inferless.config.ConfigException;
 import dev.inferless.config.ServerConfig;
@@ -26,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -332,7 +332,7 @@ public final class HttpServer {
         SseWriter sse = new SseWriter(ctx);
         StreamOutputHandler out = protocol.apply(sse);
         try {
-            service.inferStreaming(inputs, out);
+            service.inferStreaming(inputs, out, newToken());
         } catch (Exception e) {
             if (!sse.endUnlessStarted()) {
                 throw e; // an ordinary error response, described (and logged) once by ErrorMapping
@@ -407,9 +407,9 @@ public final class HttpServer {
 
     /** The model's answer to a non-streaming request; a client that hangs up meanwhile cancels it. */
     private Map<String, Object> infer(Context ctx, List<RequestInput> inputs) throws Exception {
-        AtomicBoolean cancelled = new AtomicBoolean();
-        try (ClientHangup hangup = ClientHangup.watch(ctx.req(), cancelled)) {
-            Map<String, Object> outputs = service.infer(inputs, cancelled);
+        CancellationToken token = newToken();
+        try (ClientHangup hangup = ClientHangup.watch(ctx.req(), token)) {
+            Map<String, Object> outputs = service.infer(inputs, token);
             hangup.close();
             if (hangup.clientGone()) {
                 LOG.info("{} {}: the client closed its connection; the model was cancelled", ctx.method(), ctx.path());
@@ -419,6 +419,11 @@ public final class HttpServer {
             }
             return outputs;
         }
+    }
+
+    /** A request's cancellation: its deadline is server.inference_timeout_s from now, queue wait included. */
+    private CancellationToken newToken() {
+        return CancellationToken.withTimeout(config.inferenceTimeout());
     }
 
     /** Reads the body, refusing it past the limit even when no Content-Length announced its size (chunked). */

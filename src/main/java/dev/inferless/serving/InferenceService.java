@@ -1,5 +1,7 @@
 package dev.inferless.serving;
 
+import dev.inferless.api.CancellationToken;
+import dev.inferless.api.OverCapacityException;
 import dev.inferless.api.StreamOutputHandler;
 import dev.inferless.repo.ModelRepo;
 import dev.inferless.schema.InputValidator;
@@ -7,7 +9,6 @@ import dev.inferless.schema.InvalidInputException;
 import dev.inferless.schema.RequestInput;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -54,33 +55,31 @@ public final class InferenceService {
         state.set(next);
     }
 
-    public Map<String, Object> infer(List<RequestInput> inputs) throws InvalidInputException, NotServingException,
-            OverCapacityException, DeadlineExceededException, ModelFailureException, InterruptedException {
-        return infer(inputs, new AtomicBoolean());
-    }
-
-    /** As {@link #infer(List)}, with the request's cancellation flag, which the caller may flip (client gone). */
-    public Map<String, Object> infer(List<RequestInput> inputs, AtomicBoolean cancelled) throws InvalidInputException,
+    /**
+     * Validates the inputs and calls the model for the request of {@code token}, which carries its
+     * deadline and which the caller cancels when the client goes away.
+     */
+    public Map<String, Object> infer(List<RequestInput> inputs, CancellationToken token) throws InvalidInputException,
             NotServingException, OverCapacityException, DeadlineExceededException, ModelFailureException, InterruptedException {
         requireReady();
         Map<String, Object> validated = InputValidator.validate(host.repo().inputs(), inputs);
         // With dynamic batching, requests holding slots meet in the batcher (streaming ones do not).
-        return scheduler.run(() -> batcher != null ? batcher.infer(validated) : host.infer(validated), cancelled);
+        return scheduler.run(() -> batcher != null ? batcher.infer(validated) : host.infer(validated, token), token);
     }
 
     /**
      * As {@link #infer}, through the model's streaming form: chunks go to {@code out} as the model
      * sends them. A chunk that cannot be delivered (client gone) cancels the request.
      */
-    public void inferStreaming(List<RequestInput> inputs, StreamOutputHandler out) throws InvalidInputException,
-            NotServingException, OverCapacityException, DeadlineExceededException, ModelFailureException, InterruptedException {
+    public void inferStreaming(List<RequestInput> inputs, StreamOutputHandler out, CancellationToken token)
+            throws InvalidInputException, NotServingException, OverCapacityException, DeadlineExceededException,
+            ModelFailureException, InterruptedException {
         requireReady();
         Map<String, Object> validated = InputValidator.validate(host.repo().inputs(), inputs);
         scheduler.run(() -> {
-            host.inferStreaming(validated, new DisconnectAwareStream(out, Cancellation.currentFlag(),
-                    Cancellation.currentDeadline()));
+            host.inferStreaming(validated, new DisconnectAwareStream(out, token), token);
             return null;
-        });
+        }, token);
     }
 
     public void requireReady() throws NotServingException {

@@ -1,5 +1,6 @@
 package dev.inferless.serving;
 
+import dev.inferless.api.CancellationToken;
 import dev.inferless.api.InferlessModel;
 import dev.inferless.api.StreamOutputHandler;
 import dev.inferless.repo.ModelCodeLoader;
@@ -45,14 +46,21 @@ public final class ModelHost {
         this.context = context;
     }
 
-    /** Reads the repo and creates the model instance (compiling app/ when present); does not initialize. */
-    public static ModelHost load(Path repoDir, Map<String, Object> modelOverrides, CounterSink counters) throws ModelLoadException {
-        return load(repoDir, "", modelOverrides, counters);
-    }
-
-    /** As {@link #load(Path, Map, CounterSink)}, served under {@code name} (empty: the directory's name). */
+    /**
+     * Reads the repo and creates the model instance (compiling app/ when present), served under
+     * {@code name} (empty: the directory's name); does not initialize.
+     */
     public static ModelHost load(Path repoDir, String name, Map<String, Object> modelOverrides, CounterSink counters)
             throws ModelLoadException {
+        return load(repoDir, name, modelOverrides, counters, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #load(Path, String, Map, CounterSink)}; an LLM engine the model starts lets at most
+     * {@code queueSize} requests wait for its batch ({@code server.queue_size}).
+     */
+    public static ModelHost load(Path repoDir, String name, Map<String, Object> modelOverrides, CounterSink counters,
+                                 int queueSize) throws ModelLoadException {
         long start = System.nanoTime();
         ModelRepo repo;
         String device;
@@ -61,7 +69,7 @@ public final class ModelHost {
             device = repo.device();
             repo.streamingOutput(); // checked here, so that a bad value stops the start, not a request
         }
-        RuntimeModelContext context = new RuntimeModelContext(repo, device, counters);
+        RuntimeModelContext context = new RuntimeModelContext(repo, device, counters, queueSize);
         if (repo.modelConfig().containsKey(CHECKPOINT_KEY)) {
             context.startEngineLoad();
         }
@@ -97,9 +105,9 @@ public final class ModelHost {
         }
     }
 
-    /** Calls the model on the current thread; the inputs are already validated. */
-    public Map<String, Object> infer(Map<String, Object> inputs) throws Exception {
-        Map<String, Object> outputs = withLoader(() -> model.infer(inputs));
+    /** Calls the model on the current thread for the request of {@code token}; the inputs are already validated. */
+    public Map<String, Object> infer(Map<String, Object> inputs, CancellationToken token) throws Exception {
+        Map<String, Object> outputs = withLoader(() -> model.infer(inputs, token));
         checkOutputs(outputs);
         return outputs;
     }
@@ -121,7 +129,8 @@ public final class ModelHost {
     }
 
     /** Calls the model's streaming form on the current thread; every chunk is checked like an output. */
-    public void inferStreaming(Map<String, Object> inputs, StreamOutputHandler out) throws Exception {
+    public void inferStreaming(Map<String, Object> inputs, StreamOutputHandler out, CancellationToken token)
+            throws Exception {
         StreamOutputHandler checked = new StreamOutputHandler() {
             @Override
             public void send(Map<String, Object> chunk) {
@@ -135,7 +144,7 @@ public final class ModelHost {
             }
         };
         withLoader(() -> {
-            model.infer(inputs, checked);
+            model.infer(inputs, checked, token);
             return null;
         });
     }
@@ -156,6 +165,14 @@ public final class ModelHost {
         } catch (InvalidInputException e) {
             throw new ModelLoadException("input_schema.json example: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The depth of the waiting queue of the LLM engine the model started (the model's one queue and
+     * limit), or null when it started none.
+     */
+    public java.util.function.IntSupplier engineQueue() {
+        return context.engineQueue();
     }
 
     /** Calls the model's finalize, then closes the LLM engine it used, the first time only; later calls do nothing. */

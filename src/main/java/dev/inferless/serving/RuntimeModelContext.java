@@ -9,12 +9,13 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 
 /**
- * The runtime's ModelContext: the repo, its merged model config, the device, a logger, cancellation,
- * counters, and the LLM engine: started on the first request for it, or earlier by
- * {@link #startEngineLoad} while the runtime compiles the repo's code and starts listening.
+ * The runtime's ModelContext: the repo, its merged model config, the device, a logger, counters,
+ * and the LLM engine, with {@code queueSize} requests at most waiting for its batch: started on the
+ * first request for it, or earlier by {@link #startEngineLoad} while the runtime compiles the
+ * repo's code and starts listening.
  */
 final class RuntimeModelContext implements ModelContext {
 
@@ -22,15 +23,17 @@ final class RuntimeModelContext implements ModelContext {
     private final String device;
     private final System.Logger logger;
     private final CounterSink counters;
+    private final int queueSize;
     private LlmEngine engine; // guarded by this
     private CompletableFuture<LlmEngine> loading; // guarded by this
     private volatile int contextLength;
 
-    RuntimeModelContext(ModelRepo repo, String device, CounterSink counters) {
+    RuntimeModelContext(ModelRepo repo, String device, CounterSink counters, int queueSize) {
         this.repo = repo;
         this.device = device;
         this.logger = System.getLogger("model." + repo.name()); // SLF4J, through slf4j-jdk-platform-logging
         this.counters = counters;
+        this.queueSize = queueSize;
     }
 
     @Override
@@ -51,11 +54,6 @@ final class RuntimeModelContext implements ModelContext {
     @Override
     public System.Logger logger() {
         return logger;
-    }
-
-    @Override
-    public BooleanSupplier cancelled() {
-        return Cancellation.current();
     }
 
     @Override
@@ -107,7 +105,7 @@ final class RuntimeModelContext implements ModelContext {
         if (engine != null || loading != null) return;
         loading = CompletableFuture.supplyAsync(() -> {
             try (var phase = StartupTimeline.process().start("llm engine")) {
-                return LlmEngine.start(this);
+                return LlmEngine.start(this, queueSize);
             }
         }, work -> {
             Thread t = new Thread(work, "llm-engine-load");
@@ -119,7 +117,7 @@ final class RuntimeModelContext implements ModelContext {
     @Override
     public synchronized TextGeneration textGeneration() {
         if (engine == null) {
-            engine = loading != null ? takeLoaded() : LlmEngine.start(this);
+            engine = loading != null ? takeLoaded() : LlmEngine.start(this, queueSize);
         }
         return engine;
     }
@@ -135,6 +133,11 @@ final class RuntimeModelContext implements ModelContext {
             if (e.getCause() instanceof Error err) throw err;
             throw e;
         }
+    }
+
+    /** The waiting queue's depth of the engine, when one was started. */
+    synchronized IntSupplier engineQueue() {
+        return engine == null ? null : engine::waiting;
     }
 
     synchronized void closeEngine() {

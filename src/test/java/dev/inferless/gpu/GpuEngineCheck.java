@@ -2,6 +2,7 @@ package dev.inferless.gpu;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.inferless.api.CancellationToken;
 import dev.inferless.llm.checkpoint.Checkpoint;
 import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
 import dev.inferless.llm.engine.BatchLimits;
@@ -204,7 +205,7 @@ public final class GpuEngineCheck {
         boolean pass = true;
         try (Tokenizer tokenizer = Tokenizer.load(ckpt.tokenizerJson(), ckpt.config().bosTokenId(), ckpt.config().eosTokenId());
              LanguageModel m = FastLlamaModel.load(ckpt, COPIES, true);
-             ContinuousBatcher batcher = new ContinuousBatcher(m, tokenizer, 0, new BatchLimits(COPIES, 512, 0, true), b -> {})) {
+             ContinuousBatcher batcher = new ContinuousBatcher(m, tokenizer, 0, new BatchLimits(COPIES, 512, 0, true), Integer.MAX_VALUE, b -> {})) {
             for (boolean logprobs : new boolean[] {false, true}) {
                 String alone = seededOutput(batcher, seed, logprobs);
                 ExecutorService pool = Executors.newFixedThreadPool(COPIES);
@@ -239,7 +240,7 @@ public final class GpuEngineCheck {
         List<TokenLogprobs> sink = new ArrayList<>();
         GenerationRequest request = new GenerationRequest("def fib(n):", STEPS, 1.0, 1, 0, 1, seed, List.of(), true,
                 logprobs ? new LogprobsRequest(5, sink::add) : null);
-        StringBuilder out = new StringBuilder(batcher.generate(request, () -> false, piece -> {}).text());
+        StringBuilder out = new StringBuilder(batcher.generate(request, CancellationToken.untimed(), piece -> {}).text());
         for (TokenLogprobs t : sink) {
             out.append('\n').append(t.token()).append(' ').append(t.logprob()).append(' ')
                     .append(Arrays.toString(t.topTokens())).append(Arrays.toString(t.topLogprobs()));

@@ -2,11 +2,12 @@ package dev.inferless.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.inferless.api.CancellationToken;
 import dev.inferless.api.StreamOutputHandler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** What reaches the client of a streaming model: everything until it leaves or the deadline passes. */
@@ -33,19 +34,19 @@ class DisconnectAwareStreamTest {
     @Test
     void beforeItsDeadlineEveryChunkAndTheEndReachTheClient() {
         Client client = new Client();
-        AtomicBoolean cancelled = new AtomicBoolean();
-        DisconnectAwareStream s = new DisconnectAwareStream(client, cancelled, System.nanoTime() + 60_000_000_000L);
+        CancellationToken cancelled = CancellationToken.withTimeout(Duration.ofSeconds(60));
+        DisconnectAwareStream s = new DisconnectAwareStream(client, cancelled);
         s.send(Map.of("generated_result", "a"));
         s.finish();
         assertThat(client.received).containsExactly(Map.of("generated_result", "a"), "finish");
-        assertThat(cancelled).isFalse();
+        assertThat(cancelled.isCancelled()).isFalse();
     }
 
     @Test
     void pastItsDeadlineNothingMoreReachesTheClientSoTheRequestThreadAnswersWithTheDeadline() {
         Client client = new Client();
-        AtomicBoolean cancelled = new AtomicBoolean(true); // the scheduler flips it as the deadline passes
-        DisconnectAwareStream s = new DisconnectAwareStream(client, cancelled, System.nanoTime() - 1);
+        CancellationToken cancelled = CancellationToken.withTimeout(Duration.ZERO);
+        DisconnectAwareStream s = new DisconnectAwareStream(client, cancelled);
         s.send(Map.of("generated_result", "late"));
         s.finish();
         assertThat(client.received).isEmpty();
@@ -54,12 +55,12 @@ class DisconnectAwareStreamTest {
     @Test
     void aClientThatLeftCancelsTheRequestAndLaterChunksAreDropped() {
         Client client = new Client();
-        AtomicBoolean cancelled = new AtomicBoolean();
-        DisconnectAwareStream s = new DisconnectAwareStream(client, cancelled, Long.MAX_VALUE);
+        CancellationToken cancelled = CancellationToken.untimed();
+        DisconnectAwareStream s = new DisconnectAwareStream(client, cancelled);
         s.send(Map.of("generated_result", "a"));
         client.gone = true;
         s.send(Map.of("generated_result", "b"));
-        assertThat(cancelled).isTrue();
+        assertThat(cancelled.reason()).isEqualTo(CancellationToken.Reason.CLIENT_GONE);
         assertThat(s.clientGone()).isTrue();
         s.finish(); // dropped, not thrown
         assertThat(client.received).containsExactly(Map.of("generated_result", "a"));

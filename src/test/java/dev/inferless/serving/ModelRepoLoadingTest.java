@@ -3,6 +3,7 @@ package dev.inferless.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.inferless.api.CancellationToken;
 import dev.inferless.repo.ModelCodeLoader;
 import dev.inferless.repo.ModelLoadException;
 import dev.inferless.repo.ModelRepo;
@@ -27,10 +28,10 @@ class ModelRepoLoadingTest {
     @Test
     void appSourcesAreCompiledAndTheEchoExampleAnswers() throws Exception {
         Path repo = TestRepos.copy(Path.of("models/echo"), tmp.resolve("echo"));
-        ModelHost host = ModelHost.load(repo, Map.of(), CounterSink.NONE);
+        ModelHost host = ModelHost.load(repo, "", Map.of(), CounterSink.NONE);
         host.initialize();
         assertThat(host.repo().name()).isEqualTo("echo");
-        assertThat(host.infer(Map.of("prompt", "abc"))).containsEntry("generated_result", "abc");
+        assertThat(host.infer(Map.of("prompt", "abc"), CancellationToken.untimed())).containsEntry("generated_result", "abc");
         assertThat(host.warmupInputs()).containsEntry("prompt", "Hello from Inferless");
         host.finalizeOnce();
     }
@@ -38,9 +39,9 @@ class ModelRepoLoadingTest {
     @Test
     void aJarUnderLibIsFoundThroughItsServiceFile() throws Exception {
         Path repo = TestRepos.controllable(tmp, ControllableModel.class);
-        ModelHost host = ModelHost.load(repo, Map.of("marker_dir", tmp.toString()), CounterSink.NONE);
+        ModelHost host = ModelHost.load(repo, "", Map.of("marker_dir", tmp.toString()), CounterSink.NONE);
         host.initialize();
-        assertThat(host.infer(Map.of("prompt", "x"))).containsEntry("generated_result", "x");
+        assertThat(host.infer(Map.of("prompt", "x"), CancellationToken.untimed())).containsEntry("generated_result", "x");
         host.finalizeOnce();
         host.finalizeOnce();
         assertThat(Files.readAllLines(tmp.resolve("finalize.log"))).containsExactly("finalize");
@@ -73,7 +74,7 @@ class ModelRepoLoadingTest {
         assertThat(ModelRepo.load(repo, Map.of()).streamingOutput()).isEmpty();
         assertThat(ModelRepo.load(repo, Map.of("streaming_output", true)).streamingOutput()).contains(true);
         assertThat(ModelRepo.load(repo, Map.of("streaming_output", "false")).streamingOutput()).contains(false);
-        assertThatThrownBy(() -> ModelHost.load(repo, Map.of("streaming_output", "yes"), CounterSink.NONE))
+        assertThatThrownBy(() -> ModelHost.load(repo, "", Map.of("streaming_output", "yes"), CounterSink.NONE))
                 .hasMessageContaining("model.streaming_output: expected true or false, got 'yes'");
     }
 
@@ -81,7 +82,7 @@ class ModelRepoLoadingTest {
     void noRegisteredImplementationIsAnErrorNamingTheCandidates() throws Exception {
         Path repo = TestRepos.copy(Path.of("models/echo"), tmp.resolve("echo"));
         Files.delete(repo.resolve("app/" + TestRepos.SERVICE_FILE));
-        assertThatThrownBy(() -> ModelHost.load(repo, Map.of(), CounterSink.NONE))
+        assertThatThrownBy(() -> ModelHost.load(repo, "", Map.of(), CounterSink.NONE))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("no implementation of dev.inferless.api.InferlessModel is registered")
                 .hasMessageContaining("echo.EchoModel");
@@ -92,21 +93,21 @@ class ModelRepoLoadingTest {
         Path repo = TestRepos.controllable(tmp);
         Files.delete(repo.resolve("lib/model.jar"));
         Files.delete(repo.resolve("lib"));
-        assertThatThrownBy(() -> ModelHost.load(repo, Map.of(), CounterSink.NONE))
+        assertThatThrownBy(() -> ModelHost.load(repo, "", Map.of(), CounterSink.NONE))
                 .isInstanceOf(ModelLoadException.class).hasMessageContaining("has no code");
     }
 
     @Test
     void emptyServiceJarIsAnError() throws Exception {
         Path repo = TestRepos.controllable(tmp);
-        assertThatThrownBy(() -> ModelHost.load(repo, Map.of(), CounterSink.NONE))
+        assertThatThrownBy(() -> ModelHost.load(repo, "", Map.of(), CounterSink.NONE))
                 .isInstanceOf(ModelLoadException.class).hasMessageContaining("found none");
     }
 
     @Test
     void twoImplementationsAreAnErrorListingBoth() throws Exception {
         Path repo = TestRepos.controllable(tmp, ControllableModel.class, OtherModel.class);
-        assertThatThrownBy(() -> ModelHost.load(repo, Map.of(), CounterSink.NONE))
+        assertThatThrownBy(() -> ModelHost.load(repo, "", Map.of(), CounterSink.NONE))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("found 2 implementations")
                 .hasMessageContaining(ControllableModel.class.getName())
@@ -127,7 +128,7 @@ class ModelRepoLoadingTest {
     void compileErrorsAreReportedWithFileAndLine() throws Exception {
         Path repo = TestRepos.copy(Path.of("models/echo"), tmp.resolve("echo"));
         Files.writeString(repo.resolve("app/echo/EchoModel.java"), "package echo;\nclass EchoModel { int x = ; }\n");
-        assertThatThrownBy(() -> ModelHost.load(repo, Map.of(), CounterSink.NONE))
+        assertThatThrownBy(() -> ModelHost.load(repo, "", Map.of(), CounterSink.NONE))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("compiling")
                 .hasMessageContaining("echo/EchoModel.java:2");
@@ -145,7 +146,7 @@ class ModelRepoLoadingTest {
     void missingInputSchemaIsAnError() throws Exception {
         Path repo = TestRepos.controllable(tmp, ControllableModel.class);
         Files.delete(repo.resolve("input_schema.json"));
-        assertThatThrownBy(() -> ModelHost.load(repo, Map.of(), CounterSink.NONE))
+        assertThatThrownBy(() -> ModelHost.load(repo, "", Map.of(), CounterSink.NONE))
                 .isInstanceOf(ModelLoadException.class).hasMessageContaining("no input_schema.json");
     }
 
@@ -183,7 +184,7 @@ class ModelRepoLoadingTest {
     @Test
     void failingInitializeNamesTheModelAndTheCause() throws Exception {
         Path repo = TestRepos.controllable(tmp, ControllableModel.class);
-        ModelHost host = ModelHost.load(repo, Map.of("fail_initialize", true), CounterSink.NONE);
+        ModelHost host = ModelHost.load(repo, "", Map.of("fail_initialize", true), CounterSink.NONE);
         assertThatThrownBy(host::initialize).isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("failed to initialize").hasMessageContaining("weights not found at /nowhere");
     }
@@ -192,7 +193,7 @@ class ModelRepoLoadingTest {
     void aLinkageErrorInInitializeIsALoadFailureNotAnUncaughtError() throws Exception {
         // Uncaught, it killed the main thread while the HTTP server kept answering 503 forever.
         Path repo = TestRepos.controllable(tmp, ControllableModel.class);
-        ModelHost host = ModelHost.load(repo, Map.of("initialize_linkage_error", true), CounterSink.NONE);
+        ModelHost host = ModelHost.load(repo, "", Map.of("initialize_linkage_error", true), CounterSink.NONE);
         assertThatThrownBy(host::initialize).isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("failed to initialize").hasMessageContaining("java/beans/IntrospectionException");
     }

@@ -1,5 +1,6 @@
 package dev.inferless.models.codellama;
 
+import dev.inferless.api.CancellationToken;
 import dev.inferless.api.InferlessModel;
 import dev.inferless.api.ModelContext;
 import dev.inferless.api.StreamOutputHandler;
@@ -13,25 +14,28 @@ import java.util.Map;
  */
 public class CodeLlamaPythonModel implements InferlessModel {
 
-    private ModelContext context;
     private TextGeneration engine;
 
     @Override
     public void initialize(ModelContext context) {
-        this.context = context;
         this.engine = context.textGeneration();
     }
 
     @Override
     public Map<String, Object> infer(Map<String, Object> inputs) {
-        TextGeneration.Completion c = engine.generate(inputs, context.cancelled(), null);
+        return infer(inputs, CancellationToken.untimed());
+    }
+
+    @Override
+    public Map<String, Object> infer(Map<String, Object> inputs, CancellationToken cancellation) {
+        TextGeneration.Completion c = engine.generate(inputs, cancellation, null);
         return outputs(c.text(), c.logprobs(), c);
     }
 
     /** One chunk per text piece (with its tokens' logprobs when asked), then a last chunk with no text and the counts. */
     @Override
-    public void infer(Map<String, Object> inputs, StreamOutputHandler out) {
-        TextGeneration.Completion c = engine.generate(inputs, context.cancelled(),
+    public void infer(Map<String, Object> inputs, StreamOutputHandler out, CancellationToken cancellation) {
+        TextGeneration.Completion c = engine.generate(inputs, cancellation,
                 piece -> out.send(outputs(piece.text(), piece.logprobs(), null)));
         out.send(outputs("", c.logprobs(), c));
         out.finish();

@@ -1,12 +1,11 @@
 package dev.inferless.llm.engine;
 
 import dev.inferless.api.BadInputException;
+import dev.inferless.api.CancellationToken;
 import dev.inferless.llm.model.LanguageModel;
-import dev.inferless.llm.model.PagedKvModel;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
@@ -15,10 +14,9 @@ import java.util.function.IntConsumer;
  * loop: the {@link Scheduler} admits, prefills and retires at each step boundary; a
  * {@link StepRunner} runs the decode step of every decoding sequence (sampled on the host, or on
  * the device and launched ahead). Each request keeps its own sampling parameters, seed and stop
- * sequences ({@link Sequence}). Knows no tensors: the model does. With
- * {@link BatchLimits#batchInvariant()} a request's tokens and logits are bit for bit those it gets
- * alone: the model computes each row as it would alone ({@link LanguageModel#setBatchInvariant}) and
- * prompts are cut into chunks at fixed places ({@link Scheduler#prefillChunks}).
+ * sequences ({@link Sequence}). Knows no tensors: the model does. {@link BatchLimits#batchInvariant()}:
+ * a request's tokens are bit for bit those it gets alone ({@link LanguageModel#setBatchInvariant},
+ * {@link Scheduler#prefillChunks}).
  */
 public final class ContinuousBatcher implements AutoCloseable {
 
@@ -33,29 +31,23 @@ public final class ContinuousBatcher implements AutoCloseable {
 
     /**
      * @param contextWindow prompt + output tokens per sequence; 0 = the model's
+     * @param maxWaiting    requests that may wait for a place in the batch; more are refused
      * @param batchSizes    told the batch size of every decode step (metrics)
      */
     public ContinuousBatcher(LanguageModel model, Tokenizer tokenizer, int contextWindow, BatchLimits limits,
-                             IntConsumer batchSizes) {
-        this(model, tokenizer, contextWindow, limits, KvCacheSettings.DEFAULT, batchSizes);
+                             int maxWaiting, IntConsumer batchSizes) {
+        this(model, tokenizer, contextWindow, limits, maxWaiting, KvCacheSettings.DEFAULT, batchSizes);
     }
 
     /** @param kv the KV cache's blocks the scheduler admits, grows and preempts by */
     public ContinuousBatcher(LanguageModel model, Tokenizer tokenizer, int contextWindow, BatchLimits limits,
-                             KvCacheSettings kv, IntConsumer batchSizes) {
+                             int maxWaiting, KvCacheSettings kv, IntConsumer batchSizes) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.contextWindow = PromptTokens.contextWindow(contextWindow, model.config().maxPositions());
-        if (limits.batchInvariant()) {
-            model.setBatchInvariant(true);
-        }
-        // Batch-invariant: no shared prefixes, since a cached prefix's KV was computed by another
-        // request's prefill, over other rows. A paged model's pool is the one its cache was sized to.
-        boolean prefixCaching = kv.prefixCaching() && !limits.batchInvariant();
-        KvCacheSettings pool = model instanceof PagedKvModel paged
-                ? new KvCacheSettings(paged.kvBlockSize(), paged.kvBlocks(), prefixCaching)
-                : new KvCacheSettings(kv.blockSize(), kv.blocks(), prefixCaching);
-        this.scheduler = new Scheduler(limits, model.maxSessions(), pool, this.contextWindow);
+        if (limits.batchInvariant()) model.setBatchInvariant(true); // each row computed as alone
+        this.scheduler = new Scheduler(limits, model.maxSessions(), maxWaiting, kv.of(model, limits.batchInvariant()),
+                this.contextWindow);
         this.onHost = new HostSampledSteps(model, batchSizes);
         this.onDevice = new DeviceSampledSteps(model, batchSizes);
         this.loop = new Thread(this::run, "continuous-batcher");
@@ -65,33 +57,19 @@ public final class ContinuousBatcher implements AutoCloseable {
 
     /**
      * Generates one completion inside the shared batch; blocks until it is done. Same contract as
-     * {@link Generator#generate(GenerationRequest, BooleanSupplier, Consumer)}: {@code onText} runs
+     * {@link Generator#generate(GenerationRequest, CancellationToken, Consumer)}: {@code onText} runs
      * on the calling thread, a bad prompt throws {@link BadInputException} before anything runs.
      */
-    public GenerationResult generate(GenerationRequest request, BooleanSupplier cancelled, Consumer<String> onText) {
-        PromptTokens checked = PromptTokens.of(tokenizer, request.prompt(), request.maxTokens(), contextWindow);
-        Scheduler.Entry r = new Scheduler.Entry();
-        r.sequence = new Sequence(request, checked.tokens(), checked.budget(), tokenizer,
-                () -> r.abandoned || cancelled.getAsBoolean(), r.events::add);
+    public GenerationResult generate(GenerationRequest request, CancellationToken cancellation, Consumer<String> onText) {
+        PromptTokens checked = PromptTokens.of(tokenizer, request.prompt(), request.maxTokens(), request.maxTokensMustFit(),
+                contextWindow);
+        Pending r = new Pending();
+        r.sequence = Sequence.start(request, checked, tokenizer, cancellation, r::send);
         scheduler.add(r);
         try {
-            while (true) {
-                Object event = r.events.take();
-                if (event instanceof String piece) {
-                    onText.accept(piece);
-                } else if (event instanceof GenerationResult result) {
-                    return result;
-                } else {
-                    throw (RuntimeException) event;
-                }
-            }
-        } catch (InterruptedException e) {
-            r.abandoned = true;
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while generating", e);
-        } catch (RuntimeException e) {
-            r.abandoned = true;
-            throw e;
+            return r.await(onText);
+        } finally {
+            scheduler.left();
         }
     }
 
@@ -100,19 +78,9 @@ public final class ContinuousBatcher implements AutoCloseable {
         return scheduler.blocks().usage();
     }
 
-    /** Sequences preempted so far because the KV cache ran out (recomputed later; their clients see no difference). */
-    public long preemptions() {
-        return scheduler.preemptions();
-    }
-
-    /** Prompt tokens looked up in the prefix cache so far. */
-    public long prefixCacheQueries() {
-        return scheduler.blocks().queriedTokens();
-    }
-
-    /** Of those, tokens found cached. */
-    public long prefixCacheHits() {
-        return scheduler.blocks().hitTokens();
+    /** Its scheduler, for the KV cache's counters (preemptions, prefix-cache queries and hits). */
+    Scheduler scheduler() {
+        return scheduler;
     }
 
     /** Sequences in the running batch now. */
@@ -130,7 +98,7 @@ public final class ContinuousBatcher implements AutoCloseable {
             while (scheduler.admit()) {
                 try {
                     scheduler.retireFinished();
-                    scheduler.prefillChunks(model);
+                    scheduler.prefillChunks(model, s -> s.samplesOnDevice() ? onDevice : onHost);
                     scheduler.retireFinished();
                     scheduler.growForDecode(model, () -> onDevice.finishInFlight(scheduler));
                     step();

@@ -1,83 +1,105 @@
 package dev.inferless.llm.engine;
 
 import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.model.fast.DeviceSampling;
 import dev.inferless.llm.model.fast.DeviceSamplingModel;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 
 /**
- * Steps sampled on the device (the fast path): only token ids come back. Where the model offers
- * batched steps ({@link DeviceSamplingModel}) they run one ahead: this launches the next step, fed
- * on the device with the tokens of the step still in flight, then takes that step's tokens while
- * the new one runs, so the device never waits for the host. Else each sequence steps alone.
+ * Steps sampled on the device (the fast path): only token ids come back. Steps run batched and one
+ * ahead ({@link DeviceSamplingModel}): this launches the next step, fed on the device with the tokens
+ * of the step still in flight, then takes that step's tokens while the new one runs, so the device
+ * never waits for the host.
  */
 final class DeviceSampledSteps implements StepRunner {
 
-    private final LanguageModel model;
+    private final DeviceSamplingModel device;
     private final IntConsumer batchSizes;
     private final Deque<List<Sequence>> launched = new ArrayDeque<>(); // steps in flight, oldest first
 
+    /** Sequences step here only when {@code model} samples on its device (a {@link DeviceSamplingModel}). */
     DeviceSampledSteps(LanguageModel model, IntConsumer batchSizes) {
-        this.model = model;
+        this.device = model instanceof DeviceSamplingModel d ? d : null;
         this.batchSizes = batchSizes;
+    }
+
+    /**
+     * The device samples the first token from the whole prompt's last position: no chunks. After a
+     * preemption this recomputes the cache, the next token known already.
+     */
+    @Override
+    public int prefill(Sequence s, int maxTokens) {
+        boolean recompute = s.outputs > 0;
+        int n = s.fill.length - s.fed;
+        s.fed = s.fill.length;
+        if (Postprocess.cancelIfRequested(s)) {
+            return n;
+        }
+        // A recompute re-seeds the device's sampler (seed + outputs): seeded sampling stays
+        // reproducible, but its stream after a preemption is not the one it would have had.
+        int token = ((DeviceSampling) s.session).prefillAndSample(s.fill, s.request.sampling(), seed(s) + s.outputs);
+        if (!recompute) Postprocess.take(s, token);
+        return n;
     }
 
     @Override
     public void step(List<Sequence> sequences, Batch batch) {
-        if (!(model instanceof DeviceSamplingModel device)) {
-            StepRunner.deliver(sequences, batch, i -> {
-                sequences.get(i).decodeOnDevice();
-                batchSizes.accept(1);
-            });
-            return;
+        if (device == null) {
+            throw new IllegalStateException("the model's sessions sample on the device but it offers no batched device steps");
         }
         List<Sequence> next = sequences.stream().filter(Sequence::canLaunchAhead).toList();
         if (!next.isEmpty()) {
-            int[] tokens = next.stream().mapToInt(s -> s.launch(DeviceSamplingModel.TOKEN_ON_DEVICE)).toArray();
-            device.submitDecode(next.stream().map(Sequence::session).toList(), tokens); // a failure fails the batch
+            // the token to feed: its last one, or the device's when a step is in flight for it
+            int[] tokens = next.stream().mapToInt(s -> s.launched++ == 0 ? s.nextToken : DeviceSamplingModel.TOKEN_ON_DEVICE)
+                    .toArray();
+            device.submitDecode(next.stream().map(s -> s.session).toList(), tokens); // a failure fails the batch
             launched.add(next);
             batchSizes.accept(next.size());
         }
         if (launched.size() > 1 || next.isEmpty()) {
-            collectOldest(device, batch);
+            collectOldest(batch);
         }
     }
 
     @Override
     public void finishInFlight(Batch batch) {
-        if (model instanceof DeviceSamplingModel device) {
-            while (!launched.isEmpty()) {
-                collectOldest(device, batch);
-            }
+        while (!launched.isEmpty()) {
+            collectOldest(batch);
         }
     }
 
     @Override
     public void abandonInFlight() {
-        if (model instanceof DeviceSamplingModel device) {
-            while (launched.poll() != null) {
-                try {
-                    device.collectDecode();
-                } catch (RuntimeException e) {
-                    // the failure that brought us here, already reported to the requests
-                }
+        while (launched.poll() != null) {
+            try {
+                device.collectDecode();
+            } catch (RuntimeException e) {
+                // the failure that brought us here, already reported to the requests
             }
         }
     }
 
     /** Takes the tokens of the oldest step in flight, for its sequences still live. */
-    private void collectOldest(DeviceSamplingModel device, Batch batch) {
+    private void collectOldest(Batch batch) {
         List<Sequence> step = launched.poll();
         if (step == null) {
             return;
         }
         int[] tokens = device.collectDecode(); // a failure fails the batch
         StepRunner.deliver(step, batch, i -> {
-            if (batch.live(step.get(i))) {
-                step.get(i).acceptLaunched(tokens[i]);
+            Sequence s = step.get(i);
+            if (batch.live(s)) {
+                s.launched--;
+                if (s.finish == null) Postprocess.sampledOnDevice(s, tokens[i]);
             }
         });
+    }
+
+    private static long seed(Sequence s) {
+        return s.request.seed() != null ? s.request.seed() : new SplittableRandom().nextLong();
     }
 }

@@ -3,9 +3,9 @@ package dev.inferless.llm.engine;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.inferless.api.BadInputException;
+import dev.inferless.llm.sampling.SamplingParams;
 import dev.inferless.llm.sampling.TokenLogprobs;
 import dev.inferless.llm.tokenizer.ChatTemplate;
-import dev.inferless.llm.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -17,9 +17,9 @@ import java.util.function.Consumer;
  * options take the repo's defaults, a bad one is a {@link BadInputException} naming it.
  *
  * <p>{@code messages} (a JSON list of {"role", "content"}) becomes the prompt through the
- * checkpoint's {@link ChatTemplate}. An explicit max_tokens that does not fit the context window
- * after the prompt is refused ({@link BadInputException#CONTEXT_LENGTH_EXCEEDED}); the configured
- * default is clipped to the room left.
+ * checkpoint's {@link ChatTemplate}. An explicit max_tokens must fit the context window after the
+ * prompt ({@link GenerationRequest#maxTokensMustFit}); the configured default is clipped to the room
+ * left. Both are checked where the prompt is tokenized, once ({@link PromptTokens}).
  */
 public final class GenerationInputs {
 
@@ -29,51 +29,44 @@ public final class GenerationInputs {
     static final int MAX_STOP_STRINGS = 16;
     static final int MAX_STOP_CHARS = 4096;
 
-    private final Tokenizer tokenizer;
-    private final int contextWindow;
     private final TextGenerationSettings settings;
     private final ChatTemplate chatTemplate;
 
-    /** {@code contextWindow}: the prompt plus output tokens the model takes (an explicit max_tokens must fit). */
-    public GenerationInputs(TextGenerationSettings settings, ChatTemplate chatTemplate, Tokenizer tokenizer,
-                            int contextWindow) {
-        this.tokenizer = tokenizer;
-        this.contextWindow = contextWindow;
+    public GenerationInputs(TextGenerationSettings settings, ChatTemplate chatTemplate) {
         this.settings = settings;
         this.chatTemplate = chatTemplate;
     }
 
-    /** A request without log-probabilities: a {@code logprobs} input is refused. */
-    public GenerationRequest request(Map<String, Object> inputs) {
-        return request(inputs, null);
+    /**
+     * {@code logprobs} receives the generated tokens' log-probabilities when the inputs ask for them
+     * (null: a {@code logprobs} input is refused).
+     * Types are checked here; ranges once, by the records built ({@link GenerationRequest},
+     * {@link dev.inferless.llm.sampling.SamplingParams}, {@link LogprobsRequest}), whose messages name the field.
+     */
+    public GenerationRequest request(Map<String, Object> inputs, Consumer<TokenLogprobs> logprobs) {
+        try {
+            return build(inputs, logprobs);
+        } catch (BadInputException e) {
+            throw e;
+        } catch (IllegalArgumentException e) { // a record's range check (max_tokens 0, top_p 7, logprobs 99)
+            throw new BadInputException(e.getMessage());
+        }
     }
 
-    /** {@code logprobs} receives the generated tokens' log-probabilities when the inputs ask for them. */
-    public GenerationRequest request(Map<String, Object> inputs, Consumer<TokenLogprobs> logprobs) {
+    private GenerationRequest build(Map<String, Object> inputs, Consumer<TokenLogprobs> logprobs) {
         String text = prompt(inputs);
         Object seed = single(inputs.get("seed"), "seed");
         int maxTokens = clampToInt(integer(inputs, "max_tokens", settings.defaultMaxTokens()));
-        if (inputs.get("max_tokens") != null) checkFits(text, maxTokens);
         LogprobsRequest logprobsRequest = null;
         if (inputs.get("logprobs") != null) {
-            long top = integer(inputs, "logprobs", 0);
-            if (top < 0 || top > LogprobsRequest.MAX_TOP) {
-                throw new BadInputException("logprobs must be from 0 to " + LogprobsRequest.MAX_TOP + ", got " + top);
-            }
             if (logprobs == null) throw new BadInputException("logprobs is not supported by this model");
-            logprobsRequest = new LogprobsRequest((int) top, logprobs);
+            logprobsRequest = new LogprobsRequest(clampToInt(integer(inputs, "logprobs", 0)), logprobs);
         }
-        return new GenerationRequest(
-                text,
-                maxTokens,
-                number(inputs, "temperature", settings.defaultTemperature()),
-                number(inputs, "top_p", settings.defaultTopP()),
-                clampToInt(integer(inputs, "top_k", 0)),
-                number(inputs, "repetition_penalty", 1.0),
-                seed == null ? null : integer(inputs, "seed", 0),
-                stops(inputs.get("stop")),
-                bool(inputs, "ignore_eos"),
-                logprobsRequest);
+        SamplingParams sampling = new SamplingParams(number(inputs, "temperature", settings.defaultTemperature()),
+                clampToInt(integer(inputs, "top_k", 0)), number(inputs, "top_p", settings.defaultTopP()),
+                number(inputs, "repetition_penalty", 1.0));
+        return new GenerationRequest(text, maxTokens, sampling, seed == null ? null : integer(inputs, "seed", 0),
+                stops(inputs.get("stop")), bool(inputs, "ignore_eos"), logprobsRequest, inputs.get("max_tokens") != null);
     }
 
     /** The prompt: the {@code prompt} input, or the {@code messages} input through the chat template. */
@@ -98,17 +91,6 @@ public final class GenerationInputs {
             throw new BadInputException("prompt is required and must be a string");
         }
         return text;
-    }
-
-    /** An explicit max_tokens must fit after the prompt: refused, as OpenAI does, rather than clipped. */
-    private void checkFits(String prompt, int maxTokens) {
-        int window = contextWindow;
-        int promptTokens = tokenizer.encode(prompt).length;
-        if ((long) promptTokens + maxTokens > window) {
-            throw new BadInputException("This model's maximum context length is " + window + " tokens. However, you requested "
-                    + ((long) promptTokens + maxTokens) + " tokens (" + promptTokens + " in the prompt, " + maxTokens
-                    + " for the completion). Please reduce the prompt or max_tokens.", BadInputException.CONTEXT_LENGTH_EXCEEDED);
-        }
     }
 
     /** An input of shape [1] arrives as a plain value; a one-element list is accepted too. */

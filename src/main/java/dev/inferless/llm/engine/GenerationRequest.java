@@ -7,7 +7,8 @@ import java.util.List;
  * One completion to generate: the prompt, the token budget and how to pick each token
  * ({@link SamplingParams}, validated there). {@code seed} null means a random seed; {@code stop} holds texts that
  * end generation and are not part of the output; {@code ignoreEos} keeps going past EOS (benchmarks);
- * {@code logprobs} null asks for no log-probabilities.
+ * {@code logprobs} null asks for no log-probabilities. {@code maxTokensMustFit}: the client asked for
+ * {@code maxTokens}, so a prompt that leaves less room is refused (as OpenAI does) instead of clipping it.
  */
 public record GenerationRequest(
         String prompt,
@@ -16,7 +17,8 @@ public record GenerationRequest(
         Long seed,
         List<String> stop,
         boolean ignoreEos,
-        LogprobsRequest logprobs) {
+        LogprobsRequest logprobs,
+        boolean maxTokensMustFit) {
 
     public GenerationRequest(String prompt, int maxTokens, double temperature, double topP, int topK,
                              double repetitionPenalty, Long seed, List<String> stop, boolean ignoreEos) {
@@ -28,7 +30,7 @@ public record GenerationRequest(
                              double repetitionPenalty, Long seed, List<String> stop, boolean ignoreEos,
                              LogprobsRequest logprobs) {
         this(prompt, maxTokens, new SamplingParams(temperature, topK, topP, repetitionPenalty), seed, stop, ignoreEos,
-                logprobs);
+                logprobs, false);
     }
 
     public GenerationRequest {
@@ -40,13 +42,8 @@ public record GenerationRequest(
         }
         stop = stop == null ? List.of() : List.copyOf(stop);
         if (stop.stream().anyMatch(String::isEmpty)) {
-            throw new IllegalArgumentException("stop sequences must not be empty strings");
+            throw new IllegalArgumentException("stop must not hold empty strings");
         }
         if (sampling == null) throw new IllegalArgumentException("sampling is required");
-    }
-
-    /** Greedy, no stop sequences: the shape tests and benchmarks use most. */
-    public static GenerationRequest greedy(String prompt, int maxTokens) {
-        return new GenerationRequest(prompt, maxTokens, 0, 1, 0, 1, null, List.of(), false);
     }
 }

@@ -1,18 +1,19 @@
 package dev.inferless.llm.engine;
 
 import dev.inferless.api.BadInputException;
+import dev.inferless.api.CancellationToken;
+import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.model.PagedKvModel;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
  * Generates one completion: tokenize, check the context window, prefill, then one token per step
  * until EOS, a stop sequence, max_tokens (clipped to the context left) or cancellation. Streamed
  * pieces concatenate to exactly the returned text. Safe to share between concurrent requests: all
- * per-request state (session, sampler, detokenizer) lives in a {@link Sequence} run alone.
+ * per-request state (session, sampler, text) lives in a {@link Sequence} run alone.
  */
 public final class Generator {
 
@@ -28,53 +29,55 @@ public final class Generator {
     }
 
     public GenerationResult generate(GenerationRequest request) {
-        return generate(request, () -> false, piece -> {});
+        return generate(request, CancellationToken.untimed(), piece -> {});
     }
 
     /**
-     * @param cancelled checked before each token; once true, generation ends with "cancelled"
+     * @param cancellation checked before each token; once cancelled, generation ends with "cancelled"
      * @param onText    receives the text pieces as they become final
      * @throws BadInputException when the prompt leaves no room for a token in the context window
      */
-    public GenerationResult generate(GenerationRequest request, BooleanSupplier cancelled, Consumer<String> onText) {
-        PromptTokens checked = PromptTokens.of(tokenizer, request.prompt(), request.maxTokens(), contextWindow);
-        Sequence sequence = new Sequence(request, checked.tokens(), checked.budget(), tokenizer, cancelled, onText);
+    public GenerationResult generate(GenerationRequest request, CancellationToken cancellation, Consumer<String> onText) {
+        PromptTokens checked = PromptTokens.of(tokenizer, request.prompt(), request.maxTokens(), request.maxTokensMustFit(),
+                contextWindow);
+        Sequence sequence = Sequence.start(request, checked, tokenizer, cancellation, onText);
         try {
             run(sequence);
         } finally {
             sequence.closeSession();
         }
-        return sequence.complete();
+        return Postprocess.complete(sequence);
     }
 
-    public int contextWindow() {
-        return contextWindow;
-    }
-
-    /** On a paged model: blocks for every position the sequence may take, its own pool's (it runs alone); else null. */
-    private BlockManager.BlockTable wholeTable(Sequence sequence) {
+    /**
+     * Its session: on a paged model, on blocks for every position the sequence may take, from a pool
+     * of its own (it runs alone).
+     */
+    private DecodeSession openAlone(Sequence sequence) {
         if (!(model instanceof PagedKvModel paged)) {
-            return null;
+            return model.newSession(sequence.capacity());
         }
         BlockManager blocks = new BlockManager(paged.kvBlocks(), paged.kvBlockSize(), false);
-        BlockManager.BlockTable table = blocks.allocate(sequence.fillTokens());
+        BlockManager.BlockTable table = blocks.allocate(sequence.fill);
         if (table == null || !blocks.grow(table, sequence.capacity())) {
             throw new IllegalStateException("the KV cache's " + paged.kvBlocks() + " blocks of " + paged.kvBlockSize()
                     + " positions cannot hold " + sequence.capacity() + " positions");
         }
-        return table;
+        return paged.newSession(sequence.capacity(), table.ids(), 0); // no prefix caching: nothing cached
     }
 
     /** The prompt, then one token per step until it finishes; device-sampled steps run one ahead, as in a batch. */
     private void run(Sequence sequence) {
-        sequence.prefillChunk(model, Integer.MAX_VALUE, wholeTable(sequence));
+        sequence.session = openAlone(sequence);
         if (!sequence.samplesOnDevice()) {
+            new HostSampledSteps(model, size -> {}).prefill(sequence, Integer.MAX_VALUE);
             while (!sequence.finished()) {
-                sequence.accept(sequence.session().decode(sequence.nextToken()));
+                Postprocess.sampled(sequence, sequence.session.decode(sequence.nextToken));
             }
             return;
         }
         DeviceSampledSteps steps = new DeviceSampledSteps(model, size -> {});
+        steps.prefill(sequence, Integer.MAX_VALUE);
         StepRunner.Batch alone = new StepRunner.Batch() {
             public boolean live(Sequence s) {
                 return true;
@@ -85,7 +88,7 @@ public final class Generator {
             }
         };
         try {
-            while (!sequence.cancelIfRequested() && !sequence.finished()) {
+            while (!Postprocess.cancelIfRequested(sequence) && !sequence.finished()) {
                 steps.step(List.of(sequence), alone);
             }
             steps.finishInFlight(alone);

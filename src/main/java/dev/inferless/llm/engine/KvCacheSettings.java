@@ -1,5 +1,7 @@
 package dev.inferless.llm.engine;
 
+import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.model.PagedKvModel;
 import java.util.Map;
 
 /**
@@ -24,6 +26,16 @@ public record KvCacheSettings(int blockSize, int blocks, boolean prefixCaching) 
     public static KvCacheSettings from(Map<String, Object> model) {
         return new KvCacheSettings(integer(model, "kv_block_size", DEFAULT.blockSize),
                 integer(model, "kv_cache_blocks", DEFAULT.blocks), bool(model, "prefix_caching", DEFAULT.prefixCaching));
+    }
+
+    /** These settings for {@code model}: a paged model's pool is the one its cache was sized to. */
+    KvCacheSettings of(LanguageModel model, boolean batchInvariant) {
+        // Batch-invariant: no shared prefixes, since a cached prefix's KV was computed by another
+        // request's prefill, over other rows.
+        boolean sharing = prefixCaching && !batchInvariant;
+        return model instanceof PagedKvModel paged
+                ? new KvCacheSettings(paged.kvBlockSize(), paged.kvBlocks(), sharing)
+                : new KvCacheSettings(blockSize, blocks, sharing);
     }
 
     /** The pool for {@code sequences} sequences of up to {@code contextWindow} positions each. */

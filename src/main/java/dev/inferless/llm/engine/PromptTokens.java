@@ -18,8 +18,15 @@ record PromptTokens(int[] tokens, int budget) {
         return configured == 0 ? modelWindow : configured;
     }
 
-    /** @throws BadInputException when the prompt is empty or leaves no room for one output token */
-    static PromptTokens of(Tokenizer tokenizer, String prompt, int maxTokens, int contextWindow) {
+    /**
+     * The prompt's tokens and the output budget: max_tokens, clipped to the room the prompt leaves,
+     * or with {@code maxTokensMustFit} refused when it does not fit (OpenAI's error and code).
+     *
+     * @throws BadInputException when the prompt is empty or leaves no room for one output token (or
+     *     for max_tokens, when it must fit)
+     */
+    static PromptTokens of(Tokenizer tokenizer, String prompt, int maxTokens, boolean maxTokensMustFit,
+                           int contextWindow) {
         // A cheap bound first: tokenizing megabytes costs seconds and gigabytes only to be refused.
         long maxBytes = (long) contextWindow * tokenizer.maxPieceBytes() * NORMALIZER_MARGIN;
         long bytes = utf8Length(prompt, maxBytes);
@@ -30,6 +37,12 @@ record PromptTokens(int[] tokens, int budget) {
         int[] tokens = tokenizer.encode(prompt);
         if (tokens.length == 0) {
             throw new BadInputException("prompt is empty (and this tokenizer adds no BOS token)");
+        }
+        if (maxTokensMustFit && (long) tokens.length + maxTokens > contextWindow) {
+            throw new BadInputException("This model's maximum context length is " + contextWindow + " tokens. However, "
+                    + "you requested " + ((long) tokens.length + maxTokens) + " tokens (" + tokens.length + " in the prompt, "
+                    + maxTokens + " for the completion). Please reduce the prompt or max_tokens.",
+                    BadInputException.CONTEXT_LENGTH_EXCEEDED);
         }
         if (tokens.length + 1 > contextWindow) {
             throw new BadInputException(

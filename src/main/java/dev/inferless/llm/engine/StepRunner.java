@@ -18,6 +18,12 @@ interface StepRunner {
         void failed(Sequence sequence, RuntimeException e);
     }
 
+    /**
+     * Runs the next chunk of {@code sequence}'s prompt (its session open), at most {@code maxTokens};
+     * after the last chunk it takes the first token. Returns the prompt tokens run.
+     */
+    int prefill(Sequence sequence, int maxTokens);
+
     /** Runs one step over {@code sequences} (decoding, not finished); a failure of the whole step is thrown. */
     void step(List<Sequence> sequences, Batch batch);
 

@@ -3,6 +3,7 @@ package dev.inferless.llm.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.inferless.api.CancellationToken;
 import dev.inferless.llm.checkpoint.Checkpoint;
 import dev.inferless.llm.checkpoint.LlamaConfig;
 import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
@@ -54,12 +55,12 @@ class BatchInvarianceTest {
              Tokenizer tokenizer = Tokenizer.load(ckpt.tokenizerJson(), ckpt.config().bosTokenId(), ckpt.config().eosTokenId())) {
             assertThat(tokenizer.encode(PROMPT).length % 3).as("a prompt that leaves a short last chunk").isNotZero();
             String alone;
-            try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, limits, size -> {})) {
+            try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, limits, Integer.MAX_VALUE, size -> {})) {
                 alone = generate(batcher);
             }
             ConcurrentLinkedQueue<Integer> batchSizes = new ConcurrentLinkedQueue<>();
             List<String> together = new ArrayList<>();
-            try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, limits, batchSizes::add)) {
+            try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, limits, Integer.MAX_VALUE, batchSizes::add)) {
                 ExecutorService pool = Executors.newFixedThreadPool(COPIES);
                 try {
                     CountDownLatch go = new CountDownLatch(1);
@@ -88,7 +89,7 @@ class BatchInvarianceTest {
         List<TokenLogprobs> logprobs = new ArrayList<>();
         GenerationRequest request = new GenerationRequest(PROMPT, 32, 1.0, 1, 0, 1, 1234L, List.of(), true,
                 new LogprobsRequest(5, logprobs::add));
-        StringBuilder out = new StringBuilder(batcher.generate(request, () -> false, piece -> {}).text());
+        StringBuilder out = new StringBuilder(batcher.generate(request, CancellationToken.untimed(), piece -> {}).text());
         for (TokenLogprobs t : logprobs) {
             out.append('\n').append(t.token()).append(' ').append(t.logprob()).append(' ')
                     .append(Arrays.toString(t.topTokens())).append(Arrays.toString(t.topLogprobs()));
@@ -106,13 +107,13 @@ class BatchInvarianceTest {
              Tokenizer tokenizer = Tokenizer.load(ckpt.tokenizerJson(), ckpt.config().bosTokenId(), ckpt.config().eosTokenId())) {
             ChunkRecorder model = new ChunkRecorder(llama);
             try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0,
-                    new BatchLimits(prompts.length, chunk, 0, true), size -> {})) {
+                    new BatchLimits(prompts.length, chunk, 0, true), Integer.MAX_VALUE, size -> {})) {
                 ExecutorService pool = Executors.newFixedThreadPool(prompts.length);
                 try {
                     List<Future<?>> futures = new ArrayList<>();
                     for (int i = 0; i < prompts.length; i++) {
                         String p = prompts[i];
-                        futures.add(pool.submit(() -> batcher.generate(GenerationRequest.greedy(p, 2), () -> false, piece -> {})));
+                        futures.add(pool.submit(() -> batcher.generate(Requests.greedy(p, 2), CancellationToken.untimed(), piece -> {})));
                         // The first prompt's first chunk waits until the others queue: they all join at one boundary.
                         if (i == 0) model.entered.await();
                     }

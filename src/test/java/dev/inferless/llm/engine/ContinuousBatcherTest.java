@@ -3,6 +3,7 @@ package dev.inferless.llm.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.inferless.api.CancellationToken;
 import dev.inferless.llm.checkpoint.Checkpoint;
 import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
 import dev.inferless.llm.model.LlamaModel;
@@ -79,7 +80,7 @@ class ContinuousBatcherTest {
 
         ConcurrentLinkedQueue<Integer> batchSizes = new ConcurrentLinkedQueue<>();
         int maxBatch = 4;
-        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, new BatchLimits(maxBatch, maxPrefillTokens, 0),
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, new BatchLimits(maxBatch, maxPrefillTokens, 0), Integer.MAX_VALUE,
                 batchSizes::add)) {
             ExecutorService pool = Executors.newFixedThreadPool(requests.size());
             try {
@@ -89,7 +90,7 @@ class ContinuousBatcherTest {
                     futures.add(pool.submit(() -> {
                         go.await();
                         StringBuilder streamed = new StringBuilder();
-                        GenerationResult result = batcher.generate(r, () -> false, streamed::append);
+                        GenerationResult result = batcher.generate(r, CancellationToken.untimed(), streamed::append);
                         return List.of(result, streamed.toString());
                     }));
                 }
@@ -126,11 +127,11 @@ class ContinuousBatcherTest {
         assertThat(3 * smallest).as("a bound that fits any two but no three").isGreaterThan(2 * largest);
         ConcurrentLinkedQueue<Integer> batchSizes = new ConcurrentLinkedQueue<>();
         try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0,
-                new BatchLimits(8, 64, 2L * largest), batchSizes::add)) {
+                new BatchLimits(8, 64, 2L * largest), Integer.MAX_VALUE, batchSizes::add)) {
             ExecutorService pool = Executors.newFixedThreadPool(requests.size());
             try {
                 List<Future<GenerationResult>> futures = new ArrayList<>();
-                for (GenerationRequest r : requests) futures.add(pool.submit(() -> batcher.generate(r, () -> false, p -> {})));
+                for (GenerationRequest r : requests) futures.add(pool.submit(() -> batcher.generate(r, CancellationToken.untimed(), p -> {})));
                 for (int i = 0; i < requests.size(); i++) {
                     assertThat(futures.get(i).get(60, TimeUnit.SECONDS).text()).isEqualTo(alone.generate(requests.get(i)).text());
                 }
@@ -145,15 +146,15 @@ class ContinuousBatcherTest {
     void aCancelledRequestLeavesAtTheNextStepAndTheOthersGoOn() throws Exception {
         GenerationRequest longRun = new GenerationRequest("def", 200, 0, 1, 0, 1, null, List.of(), true);
         GenerationResult expected = new Generator(model, tokenizer, 0).generate(longRun);
-        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, new BatchLimits(4, 64, 0), b -> {})) {
-            AtomicBoolean cancel = new AtomicBoolean();
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, new BatchLimits(4, 64, 0), Integer.MAX_VALUE, b -> {})) {
+            CancellationToken cancel = CancellationToken.untimed();
             AtomicInteger pieces = new AtomicInteger();
             ExecutorService pool = Executors.newFixedThreadPool(2);
             try {
-                Future<GenerationResult> cancelled = pool.submit(() -> batcher.generate(longRun, cancel::get, p -> {
-                    if (pieces.incrementAndGet() == 3) cancel.set(true);
+                Future<GenerationResult> cancelled = pool.submit(() -> batcher.generate(longRun, cancel, p -> {
+                    if (pieces.incrementAndGet() == 3) cancel.cancel(CancellationToken.Reason.CLIENT_GONE);
                 }));
-                Future<GenerationResult> other = pool.submit(() -> batcher.generate(longRun, () -> false, p -> {}));
+                Future<GenerationResult> other = pool.submit(() -> batcher.generate(longRun, CancellationToken.untimed(), p -> {}));
                 GenerationResult c = cancelled.get(60, TimeUnit.SECONDS);
                 assertThat(c.finishReason()).isEqualTo(GenerationResult.CANCELLED);
                 assertThat(c.outputTokens()).isLessThan(200);
@@ -162,6 +163,71 @@ class ContinuousBatcherTest {
                 pool.shutdownNow();
             }
         }
+    }
+
+    /**
+     * The engine is its model's one queue and limit: with the batch full and {@code maxWaiting}
+     * requests waiting, the next is refused; a waiting request whose deadline passes fails as
+     * cancelled without having run, while the batch goes on.
+     */
+    @Test
+    void aFullQueueRefusesAndADeadlinePassedInTheQueueFailsWithoutRunning() throws Exception {
+        GenerationRequest longRun = new GenerationRequest("def", 200, 0, 1, 0, 1, null, List.of(), true);
+        try (ContinuousBatcher batcher = new ContinuousBatcher(slow(model), tokenizer, 0, new BatchLimits(1, 64, 0), 1,
+                b -> {})) {
+            CancellationToken running = CancellationToken.untimed();
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                Future<GenerationResult> first = pool.submit(() -> batcher.generate(longRun, running, p -> {}));
+                waitFor(() -> batcher.running() == 1);
+                Future<GenerationResult> queued = pool.submit(() -> batcher.generate(longRun,
+                        CancellationToken.withTimeout(java.time.Duration.ofMillis(300)), p -> {}));
+                waitFor(() -> batcher.waiting() == 1);
+                assertThatThrownBy(() -> batcher.generate(longRun, CancellationToken.untimed(), p -> {}))
+                        .isInstanceOf(dev.inferless.api.OverCapacityException.class).hasMessageContaining("over capacity");
+                assertThatThrownBy(() -> queued.get(60, TimeUnit.SECONDS))
+                        .hasCauseInstanceOf(java.util.concurrent.CancellationException.class)
+                        .hasMessageContaining("DEADLINE");
+                assertThat(first.isDone()).isFalse();
+                running.cancel(CancellationToken.Reason.SHUTDOWN);
+                assertThat(first.get(60, TimeUnit.SECONDS).finishReason()).isEqualTo(GenerationResult.CANCELLED);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    /** {@code inner} with each decode step 20 ms long, so that a long request holds the batch. */
+    private static dev.inferless.llm.model.LanguageModel slow(dev.inferless.llm.model.LanguageModel inner) {
+        return new dev.inferless.llm.model.LanguageModel() {
+            @Override
+            public dev.inferless.llm.checkpoint.LlamaConfig config() {
+                return inner.config();
+            }
+
+            @Override
+            public String device() {
+                return inner.device();
+            }
+
+            @Override
+            public dev.inferless.llm.model.DecodeSession newSession(int maxTokens) {
+                return inner.newSession(maxTokens);
+            }
+
+            @Override
+            public float[][] decodeBatch(List<dev.inferless.llm.model.DecodeSession> sessions, int[] tokens) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return inner.decodeBatch(sessions, tokens);
+            }
+
+            @Override
+            public void close() {}
+        };
     }
 
     @Test
@@ -195,29 +261,29 @@ class ContinuousBatcherTest {
             public void close() {}
         };
         GenerationRequest request = new GenerationRequest("def", 5, 0, 1, 0, 1, null, List.of(), true);
-        try (ContinuousBatcher batcher = new ContinuousBatcher(flaky, tokenizer, 0, new BatchLimits(4, 64, 0), b -> {})) {
-            assertThatThrownBy(() -> batcher.generate(request, () -> false, p -> {}))
+        try (ContinuousBatcher batcher = new ContinuousBatcher(flaky, tokenizer, 0, new BatchLimits(4, 64, 0), Integer.MAX_VALUE, b -> {})) {
+            assertThatThrownBy(() -> batcher.generate(request, CancellationToken.untimed(), p -> {}))
                     .hasMessageContaining("out of memory (on purpose)");
-            assertThat(batcher.generate(request, () -> false, p -> {}).text())
+            assertThat(batcher.generate(request, CancellationToken.untimed(), p -> {}).text())
                     .isEqualTo(new Generator(model, tokenizer, 0).generate(request).text());
         }
     }
 
     @Test
     void aPromptPastTheContextWindowFailsAloneBeforeJoining() {
-        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 16, new BatchLimits(2, 64, 0), b -> {})) {
-            assertThatThrownBy(() -> batcher.generate(GenerationRequest.greedy(" x".repeat(40), 4), () -> false, p -> {}))
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 16, new BatchLimits(2, 64, 0), Integer.MAX_VALUE, b -> {})) {
+            assertThatThrownBy(() -> batcher.generate(Requests.greedy(" x".repeat(40), 4), CancellationToken.untimed(), p -> {}))
                     .isInstanceOf(dev.inferless.api.BadInputException.class).hasMessageContaining("context window is 16");
-            assertThat(batcher.generate(GenerationRequest.greedy("def", 4), () -> false, p -> {}).outputTokens())
+            assertThat(batcher.generate(Requests.greedy("def", 4), CancellationToken.untimed(), p -> {}).outputTokens())
                     .isBetween(1, 4);
         }
     }
 
     @Test
     void closingFailsWaitingRequestsAndRefusesNewOnes() {
-        ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, new BatchLimits(1, 64, 0), b -> {});
+        ContinuousBatcher batcher = new ContinuousBatcher(model, tokenizer, 0, new BatchLimits(1, 64, 0), Integer.MAX_VALUE, b -> {});
         batcher.close();
-        assertThatThrownBy(() -> batcher.generate(GenerationRequest.greedy("def", 4), () -> false, p -> {}))
+        assertThatThrownBy(() -> batcher.generate(Requests.greedy("def", 4), CancellationToken.untimed(), p -> {}))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
         assertThatThrownBy(() -> new BatchLimits(0, 64, 0)).hasMessageContaining("model.max_batch_size");
         assertThatThrownBy(() -> BatchLimits.from(java.util.Map.of("max_prefill_tokens", "lots")))

@@ -3,6 +3,7 @@ package dev.inferless.llm.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.inferless.api.CancellationToken;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import dev.inferless.llm.tokenizer.WrittenTokenizer;
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ class GeneratorTest {
 
     private static Run run(ScriptedModel model, GenerationRequest request) {
         List<String> pieces = new ArrayList<>();
-        GenerationResult result = new Generator(model, tok, 0).generate(request, () -> false, pieces::add);
+        GenerationResult result = new Generator(model, tok, 0).generate(request, CancellationToken.untimed(), pieces::add);
         assertThat(String.join("", pieces)).isEqualTo(result.text());
         assertThat(model.openSessions).as("sessions closed").isZero();
         return new Run(result, pieces);
@@ -137,9 +138,11 @@ class GeneratorTest {
     @Test
     void cancellationEndsGenerationBeforeTheNextToken() {
         ScriptedModel model = ScriptedModel.scripted(256, continuation(" a b c d e f g h i j"));
-        AtomicInteger checks = new AtomicInteger();
-        GenerationResult result = new Generator(model, tok, 0)
-                .generate(request(100, List.of(), false), () -> checks.incrementAndGet() > 3, p -> {});
+        AtomicInteger pieces = new AtomicInteger();
+        CancellationToken cancel = CancellationToken.untimed();
+        GenerationResult result = new Generator(model, tok, 0).generate(request(100, List.of(), false), cancel, p -> {
+            if (pieces.incrementAndGet() == 3) cancel.cancel(CancellationToken.Reason.CLIENT_GONE);
+        });
         assertThat(result.finishReason()).isEqualTo(GenerationResult.CANCELLED);
         assertThat(result.outputTokens()).isEqualTo(3);
         assertThat(model.openSessions).isZero();

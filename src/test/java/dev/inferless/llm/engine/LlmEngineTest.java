@@ -3,9 +3,11 @@ package dev.inferless.llm.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.inferless.api.CancellationToken;
 import dev.inferless.api.ModelContext;
 import dev.inferless.api.TextGeneration.Completion;
 import dev.inferless.api.TextGeneration.Piece;
+import dev.inferless.llm.sampling.SamplingParams;
 import dev.inferless.llm.tokenizer.ChatTemplate;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import dev.inferless.llm.tokenizer.WrittenTokenizer;
@@ -15,7 +17,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,7 @@ class LlmEngineTest {
     @BeforeAll
     static void load(@TempDir Path dir) {
         tok = WrittenTokenizer.load(dir, ScriptedModel.VOCAB, ScriptedModel.EOS);
-        INPUTS = new GenerationInputs(SETTINGS, PLAIN, tok, 256);
+        INPUTS = new GenerationInputs(SETTINGS, PLAIN);
     }
 
     @AfterAll
@@ -48,13 +49,14 @@ class LlmEngineTest {
     private static LlmEngine engine(String completion) {
         int[] ids = tok.encode(completion);
         ScriptedModel scripted = ScriptedModel.scripted(256, Arrays.copyOfRange(ids, 1, ids.length));
-        return new LlmEngine(scripted, tok, SETTINGS, PLAIN, new BatchLimits(4, 64, 0), KvCacheSettings.DEFAULT, NO_METRICS,
+        return new LlmEngine(scripted, tok, SETTINGS, PLAIN, new BatchLimits(4, 64, 0), Integer.MAX_VALUE,
+                KvCacheSettings.DEFAULT, NO_METRICS,
                 List.of());
     }
 
     private static Completion generate(String completion, Map<String, Object> inputs, List<String> pieces) {
         try (LlmEngine engine = engine(completion)) {
-            return engine.generate(inputs, () -> false, piece -> pieces.add(piece.text()));
+            return engine.generate(inputs, CancellationToken.untimed(), piece -> pieces.add(piece.text()));
         }
     }
 
@@ -63,13 +65,12 @@ class LlmEngineTest {
         public Map<String, Object> config() { return Map.of(); }
         public String device() { return "cpu"; }
         public System.Logger logger() { return System.getLogger("test"); }
-        public BooleanSupplier cancelled() { return () -> false; }
         public void count(String metric, String help, double amount) {}
     };
 
     @Test
     void absentInputsTakeTheConfiguredDefaults() {
-        GenerationRequest r = INPUTS.request(Map.of("prompt", "def f():"));
+        GenerationRequest r = INPUTS.request(Map.of("prompt", "def f():"), null);
         assertThat(r.maxTokens()).isEqualTo(512);
         assertThat(r.sampling().temperature()).isEqualTo(1.0);
         assertThat(r.sampling().topP()).isEqualTo(1.0);
@@ -90,12 +91,13 @@ class LlmEngineTest {
         inputs.put("repetition_penalty", 1.2);
         inputs.put("seed", 7L);
         inputs.put("stop", "\ndef");
-        GenerationRequest r = INPUTS.request(inputs);
-        assertThat(r).isEqualTo(new GenerationRequest("def f():", 16, 0.5, 0.9, 40, 1.2, 7L, List.of("\ndef"), false));
+        GenerationRequest r = INPUTS.request(inputs, null);
+        assertThat(r).isEqualTo(new GenerationRequest("def f():", 16, new SamplingParams(0.5, 40, 0.9, 1.2), 7L,
+                List.of("\ndef"), false, null, true)); // an explicit max_tokens must fit
         inputs.put("stop", List.of("a", "b"));
-        assertThat(INPUTS.request(inputs).stop()).containsExactly("a", "b");
+        assertThat(INPUTS.request(inputs, null).stop()).containsExactly("a", "b");
         inputs.put("ignore_eos", List.of(true));
-        assertThat(INPUTS.request(inputs).ignoreEos()).isTrue();
+        assertThat(INPUTS.request(inputs, null).ignoreEos()).isTrue();
     }
 
     @Test
@@ -111,15 +113,15 @@ class LlmEngineTest {
     @Test
     void badInputsNameTheField() {
         GenerationInputs m = INPUTS;
-        assertThatThrownBy(() -> m.request(Map.of())).hasMessageContaining("prompt");
-        assertThatThrownBy(() -> m.request(Map.of("prompt", 3L))).hasMessageContaining("prompt");
-        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "max_tokens", 1.5))).hasMessageContaining("max_tokens");
-        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "max_tokens", 0L))).hasMessageContaining("max_tokens");
-        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "temperature", "hot"))).hasMessageContaining("temperature");
-        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "top_p", 0.0))).hasMessageContaining("top_p");
-        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "stop", List.of(1L)))).hasMessageContaining("stop");
-        assertThatThrownBy(() -> m.request(Map.of("prompt", List.of("a", "b")))).hasMessageContaining("prompt");
-        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "ignore_eos", "yes"))).hasMessageContaining("ignore_eos");
+        assertThatThrownBy(() -> m.request(Map.of(), null)).hasMessageContaining("prompt");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", 3L), null)).hasMessageContaining("prompt");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "max_tokens", 1.5), null)).hasMessageContaining("max_tokens");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "max_tokens", 0L), null)).hasMessageContaining("max_tokens");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "temperature", "hot"), null)).hasMessageContaining("temperature");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "top_p", 0.0), null)).hasMessageContaining("top_p");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "stop", List.of(1L)), null)).hasMessageContaining("stop");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", List.of("a", "b")), null)).hasMessageContaining("prompt");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "ignore_eos", "yes"), null)).hasMessageContaining("ignore_eos");
     }
 
     @Test
@@ -144,7 +146,7 @@ class LlmEngineTest {
         List<Piece> pieces = new ArrayList<>();
         Completion streamed;
         try (LlmEngine engine = engine(" caf\u00e9 ok")) {
-            streamed = engine.generate(Map.of("prompt", "p", "temperature", 0.0, "logprobs", 2L), () -> false, pieces::add);
+            streamed = engine.generate(Map.of("prompt", "p", "temperature", 0.0, "logprobs", 2L), CancellationToken.untimed(), pieces::add);
         }
         int entries = pieces.stream().mapToInt(p -> count(p.logprobs())).sum() + count(streamed.logprobs());
         assertThat(entries).isEqualTo(streamed.outputTokens() - 1); // the EOS that ends it has none
@@ -153,7 +155,7 @@ class LlmEngineTest {
         Completion whole = generate(" caf\u00e9 ok", Map.of("prompt", "p", "temperature", 0.0, "logprobs", 0L), new ArrayList<>());
         Completion none = generate(" caf\u00e9 ok", Map.of("prompt", "p", "temperature", 0.0), new ArrayList<>());
         try (LlmEngine engine = engine(" caf\u00e9 ok")) {
-            Completion unstreamed = engine.generate(Map.of("prompt", "p", "temperature", 0.0, "logprobs", 0L), () -> false, null);
+            Completion unstreamed = engine.generate(Map.of("prompt", "p", "temperature", 0.0, "logprobs", 0L), CancellationToken.untimed(), null);
             assertThat(count(unstreamed.logprobs())).isEqualTo(entries);
         }
         assertThat(none.logprobs()).isNull();
@@ -162,14 +164,14 @@ class LlmEngineTest {
 
     @Test
     void messagesBecomeThePromptThroughTheChatTemplate() {
-        GenerationRequest r = INPUTS.request(Map.of("messages", "[{\"role\": \"user\", \"content\": \"hi\"}]"));
+        GenerationRequest r = INPUTS.request(Map.of("messages", "[{\"role\": \"user\", \"content\": \"hi\"}]"), null);
         assertThat(r.prompt()).contains("user: hi");
-        assertThatThrownBy(() -> INPUTS.request(Map.of("prompt", "p", "messages", "[]"))).hasMessageContaining("messages");
+        assertThatThrownBy(() -> INPUTS.request(Map.of("prompt", "p", "messages", "[]"), null)).hasMessageContaining("messages");
     }
 
     @Test
     void anExplicitMaxTokensBeyondTheContextWindowIsRefused() {
-        assertThatThrownBy(() -> INPUTS.request(Map.of("prompt", "p", "max_tokens", 256L)))
+        assertThatThrownBy(() -> generate(" x", Map.of("prompt", "p", "max_tokens", 256L), new ArrayList<>()))
                 .hasMessageContaining("maximum context length is 256");
     }
 

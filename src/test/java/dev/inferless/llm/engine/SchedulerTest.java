@@ -2,6 +2,7 @@ package dev.inferless.llm.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.inferless.api.CancellationToken;
 import dev.inferless.llm.checkpoint.Checkpoint;
 import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
 import dev.inferless.llm.model.DecodeSession;
@@ -51,14 +52,18 @@ class SchedulerTest {
     }
 
     private static Scheduler scheduler(int maxBatch, int blocks, boolean prefixCaching) {
-        return new Scheduler(new BatchLimits(maxBatch, 8, 0), Integer.MAX_VALUE,
+        return new Scheduler(new BatchLimits(maxBatch, 8, 0), Integer.MAX_VALUE, Integer.MAX_VALUE,
                 new KvCacheSettings(BLOCK, blocks, prefixCaching), WINDOW);
     }
 
-    private static Scheduler.Entry entry(GenerationRequest request) {
-        PromptTokens checked = PromptTokens.of(tokenizer, request.prompt(), request.maxTokens(), WINDOW);
-        Scheduler.Entry e = new Scheduler.Entry();
-        e.sequence = new Sequence(request, checked.tokens(), checked.budget(), tokenizer, () -> false, e.events::add);
+    private static Pending entry(GenerationRequest request) {
+        return entry(request, CancellationToken.untimed());
+    }
+
+    private static Pending entry(GenerationRequest request, CancellationToken cancellation) {
+        PromptTokens checked = PromptTokens.of(tokenizer, request.prompt(), request.maxTokens(), false, WINDOW);
+        Pending e = new Pending();
+        e.sequence = Sequence.start(request, checked, tokenizer, cancellation, e::send);
         return e;
     }
 
@@ -70,7 +75,7 @@ class SchedulerTest {
     private static void step(Scheduler s, LanguageModel m, StepRunner runner) throws InterruptedException {
         s.admit();
         s.retireFinished();
-        s.prefillChunks(m);
+        s.prefillChunks(m, sequence -> runner);
         s.retireFinished();
         s.growForDecode(m, () -> runner.finishInFlight(s));
         List<Sequence> decoding = s.decoding();
@@ -79,30 +84,26 @@ class SchedulerTest {
         if (s.running().isEmpty()) runner.finishInFlight(s);
     }
 
-    private static List<GenerationResult> runAll(Scheduler s, List<Scheduler.Entry> entries) throws InterruptedException {
+    private static List<GenerationResult> runAll(Scheduler s, List<Pending> entries) throws InterruptedException {
         return runAll(s, model, new HostSampledSteps(model, b -> {}), entries);
     }
 
     /** {@code runner} null: steps sampled on the host. */
     private static List<GenerationResult> runAll(Scheduler s, LanguageModel m, StepRunner runner,
-                                                 List<Scheduler.Entry> entries) throws InterruptedException {
+                                                 List<Pending> entries) throws InterruptedException {
         if (runner == null) runner = new HostSampledSteps(m, b -> {});
         entries.forEach(s::add);
-        for (int guard = 0; guard < 5_000 && entries.stream().anyMatch(e -> !done(e)); guard++) {
+        // every request answered (its result or its failure sent) once none runs or waits
+        for (int guard = 0; guard < 5_000 && (!s.running().isEmpty() || s.waitingCount() > 0); guard++) {
             step(s, m, runner);
         }
+        assertThat(s.running()).as("every request answered").isEmpty();
+        assertThat(s.waitingCount()).as("every request answered").isZero();
         List<GenerationResult> results = new ArrayList<>();
-        for (Scheduler.Entry e : entries) {
-            Object last = null;
-            for (Object event : e.events) last = event;
-            if (last instanceof RuntimeException failure) throw failure;
-            results.add((GenerationResult) last);
+        for (Pending e : entries) {
+            results.add(e.await(piece -> {})); // a failure is thrown
         }
         return results;
-    }
-
-    private static boolean done(Scheduler.Entry e) {
-        return e.events.stream().anyMatch(ev -> !(ev instanceof String));
     }
 
     private static List<GenerationRequest> requests() {
@@ -183,11 +184,6 @@ class SchedulerTest {
             }
 
             @Override
-            public int decodeAndSample(int token) {
-                return ContentSampledModel.this.decodeAndSample(List.of(this), new int[] {token})[0];
-            }
-
-            @Override
             public float[] prefill(int[] tokens) {
                 throw new AssertionError("host logits asked of a device-sampling session");
             }
@@ -213,12 +209,6 @@ class SchedulerTest {
         @Override
         public DecodeSession newSession(int maxTokens) {
             return new Session();
-        }
-
-        @Override
-        public int[] decodeAndSample(List<? extends DecodeSession> sessions, int[] tokens) {
-            submitDecode(sessions, tokens);
-            return collectDecode();
         }
 
         @Override
@@ -288,7 +278,8 @@ class SchedulerTest {
         for (GenerationRequest r : requests) {
             alone.add(runAll(scheduler(4, 0, true), new PagedModel(64), null, List.of(entry(r))).get(0));
         }
-        Scheduler s = new Scheduler(new BatchLimits(4, 8, 0), Integer.MAX_VALUE, new KvCacheSettings(BLOCK, 16, true), WINDOW);
+        Scheduler s = new Scheduler(new BatchLimits(4, 8, 0), Integer.MAX_VALUE, Integer.MAX_VALUE,
+                new KvCacheSettings(BLOCK, 16, true), WINDOW);
         List<GenerationResult> got = runAll(s, new PagedModel(16), null, requests.stream().map(SchedulerTest::entry).toList());
         for (int i = 0; i < requests.size(); i++) {
             assertThat(got.get(i).text()).as("request " + i).isEqualTo(alone.get(i).text());
@@ -389,6 +380,29 @@ class SchedulerTest {
 
         @Override
         public void close() {}
+    }
+
+    @Test
+    void aPreemptedRequestCancelledWhileItWaitsToRunAgainEndsCancelledWithItsTokensSoFar() throws Exception {
+        Scheduler s = scheduler(4, WINDOW / BLOCK, true); // one context window for four sequences
+        List<Pending> entries = requests().stream().map(r -> entry(r, CancellationToken.untimed())).toList();
+        StepRunner runner = new HostSampledSteps(model, b -> {});
+        entries.forEach(s::add);
+        for (int guard = 0; guard < 5_000 && s.preemptions() == 0; guard++) {
+            step(s, model, runner);
+        }
+        Pending preempted = entries.stream()
+                .filter(e -> !s.running().contains(e) && !e.sequence.finished() && e.sequence.outputs > 0)
+                .findFirst().orElseThrow();
+        int taken = preempted.sequence.outputs;
+        preempted.sequence.cancellation.cancel(CancellationToken.Reason.DEADLINE);
+        for (int guard = 0; guard < 5_000 && (!s.running().isEmpty() || s.waitingCount() > 0); guard++) {
+            step(s, model, runner);
+        }
+        GenerationResult got = preempted.await(piece -> {}); // not a failure: its client has its text already
+        assertThat(got.finishReason()).isEqualTo(GenerationResult.CANCELLED);
+        assertThat(got.outputTokens()).isEqualTo(taken);
+        assertThat(s.blocks().usage()).as("every block given back").isZero();
     }
 
     @Test

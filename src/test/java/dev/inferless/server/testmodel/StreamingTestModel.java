@@ -1,6 +1,7 @@
 package dev.inferless.server.testmodel;
 
 import dev.inferless.api.BadInputException;
+import dev.inferless.api.CancellationToken;
 import dev.inferless.api.InferlessModel;
 import dev.inferless.api.ModelContext;
 import dev.inferless.api.StreamOutputHandler;
@@ -10,7 +11,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
 /**
  * A streaming model the tests steer through its inputs: one "token" per code point of the prompt,
@@ -51,22 +51,27 @@ public class StreamingTestModel implements InferlessModel {
 
     @Override
     public Map<String, Object> infer(Map<String, Object> inputs) throws Exception {
+        return infer(inputs, CancellationToken.untimed());
+    }
+
+    @Override
+    public Map<String, Object> infer(Map<String, Object> inputs, CancellationToken cancelled) throws Exception {
         StringBuilder text = new StringBuilder();
-        Map<String, Object> last = generate(inputs, chunk -> text.append(chunk.get("generated_result")));
+        Map<String, Object> last = generate(inputs, chunk -> text.append(chunk.get("generated_result")), cancelled);
         last.put("generated_result", text.toString());
         return last;
     }
 
     @Override
-    public void infer(Map<String, Object> inputs, StreamOutputHandler out) throws Exception {
-        Map<String, Object> last = generate(inputs, out::send);
+    public void infer(Map<String, Object> inputs, StreamOutputHandler out, CancellationToken cancelled) throws Exception {
+        Map<String, Object> last = generate(inputs, out::send, cancelled);
         last.put("generated_result", "");
         out.send(last);
         out.finish();
     }
 
-    private Map<String, Object> generate(Map<String, Object> inputs, java.util.function.Consumer<Map<String, Object>> send)
-            throws Exception {
+    private Map<String, Object> generate(Map<String, Object> inputs, java.util.function.Consumer<Map<String, Object>> send,
+                                         CancellationToken cancelled) throws Exception {
         RUNNING.incrementAndGet();
         try {
             String prompt = (String) inputs.get("prompt");
@@ -77,17 +82,16 @@ public class StreamingTestModel implements InferlessModel {
             int tokens = ((Number) inputs.getOrDefault("max_tokens", 8L)).intValue();
             long chunkMs = ((Number) inputs.getOrDefault("chunk_ms", 0L)).longValue();
             long failAfter = ((Number) inputs.getOrDefault("fail_after", -1L)).longValue();
-            BooleanSupplier cancelled = context.cancelled();
             String finish = "length";
             int produced = 0;
             if (Boolean.TRUE.equals(inputs.get("hang"))) {
-                while (!cancelled.getAsBoolean()) {
+                while (!cancelled.isCancelled()) {
                     Thread.sleep(2);
                 }
                 tokens = 0;
             }
             for (int i = 0; i < tokens; i++) {
-                if (cancelled.getAsBoolean()) {
+                if (cancelled.isCancelled()) {
                     finish = "cancelled";
                     break;
                 }
@@ -100,7 +104,7 @@ public class StreamingTestModel implements InferlessModel {
                 send.accept(Map.of("generated_result", new String(Character.toChars(cps[i % cps.length]))));
                 produced++;
             }
-            if (cancelled.getAsBoolean()) {
+            if (cancelled.isCancelled()) {
                 CANCELLED.incrementAndGet();
                 finish = "cancelled";
             }

@@ -1,5 +1,6 @@
 package dev.inferless.serving.testmodel;
 
+import dev.inferless.api.CancellationToken;
 import dev.inferless.api.InferlessModel;
 import dev.inferless.api.ModelContext;
 import java.io.IOException;
@@ -54,15 +55,20 @@ public class ControllableModel implements InferlessModel {
 
     @Override
     public Map<String, Object> infer(Map<String, Object> inputs) throws Exception {
+        return infer(inputs, CancellationToken.untimed());
+    }
+
+    @Override
+    public Map<String, Object> infer(Map<String, Object> inputs, CancellationToken cancelled) throws Exception {
         MAX_INSIDE.accumulateAndGet(INSIDE.incrementAndGet(), Math::max);
         try {
-            return answer(inputs);
+            return answer(inputs, cancelled);
         } finally {
             INSIDE.decrementAndGet();
         }
     }
 
-    private Map<String, Object> answer(Map<String, Object> inputs) throws Exception {
+    private Map<String, Object> answer(Map<String, Object> inputs, CancellationToken cancelled) throws Exception {
         if (finalized) {
             CALLS_AFTER_FINALIZE.incrementAndGet();
             throw new IllegalStateException("Native resource has been released already");
@@ -73,11 +79,10 @@ public class ControllableModel implements InferlessModel {
         if (Boolean.TRUE.equals(inputs.get("fail"))) {
             throw new IllegalStateException("model exploded on purpose");
         }
-        BooleanSupplier cancelled = context.cancelled();
         if (inputs.get("sleep_ms") != null) {
             long end = System.nanoTime() + (Long) inputs.get("sleep_ms") * 1_000_000L;
             while (System.nanoTime() < end) {
-                if (cancelled.getAsBoolean()) {
+                if (cancelled.isCancelled()) {
                     CANCELLATIONS_SEEN.incrementAndGet();
                     return Map.of("generated_result", "cancelled", "input_types", List.of());
                 }
@@ -85,7 +90,7 @@ public class ControllableModel implements InferlessModel {
             }
         }
         if (inputs.get("hold") != null) {
-            holdUntil(Path.of((String) inputs.get("hold")), cancelled);
+            holdUntil(Path.of((String) inputs.get("hold")), cancelled::isCancelled);
         }
         Map<String, Object> out = new LinkedHashMap<>();
         if (Boolean.TRUE.equals(inputs.get("bad_output"))) {

@@ -16,15 +16,10 @@ public interface DeviceSamplingModel {
     int TOKEN_ON_DEVICE = -1;
 
     /**
-     * Appends {@code tokens[i]} to {@code sessions.get(i)} (this model's, each prefilled with
-     * {@link DeviceSampling#prefillAndSample}) in one step; returns each session's next sampled token.
-     * Only while no step launched by {@link #submitDecode} is in flight.
-     */
-    int[] decodeAndSample(List<? extends DecodeSession> sessions, int[] tokens);
-
-    /**
-     * Launches the same step and returns at once. {@code tokens[i]} may be {@link #TOKEN_ON_DEVICE}
-     * where the session's previous step was launched here. At most two steps in flight.
+     * Launches one step: appends {@code tokens[i]} to {@code sessions.get(i)} (this model's, each
+     * prefilled with {@link DeviceSampling#prefillAndSample}) and returns at once; {@link #collectDecode}
+     * gives each session's next sampled token. {@code tokens[i]} may be {@link #TOKEN_ON_DEVICE} where
+     * the session's previous step was launched here. At most two steps in flight.
      */
     void submitDecode(List<? extends DecodeSession> sessions, int[] tokens);
 

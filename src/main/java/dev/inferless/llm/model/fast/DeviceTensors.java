@@ -44,11 +44,6 @@ final class DeviceTensors {
         return new PtNDArray(manager, handle);
     }
 
-    /** Handle of an optional tensor: 0 when absent. */
-    static long handleOrZero(PtNDManager manager, TensorStore store, TensorInfo info) {
-        return info == null ? 0 : upload(manager, store, info).getHandle();
-    }
-
     /** Longs per native linear part: weight, scalesZeros, perm handles, group size, kind, partStarts handle. */
     static final int PART_LONGS = 6;
 

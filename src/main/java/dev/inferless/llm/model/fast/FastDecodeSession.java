@@ -42,11 +42,6 @@ final class FastDecodeSession implements DecodeSession, DeviceSampling {
     }
 
     @Override
-    public int decodeAndSample(int token) {
-        return model.decodeAndSample(List.of(this), new int[] {token})[0];
-    }
-
-    @Override
     public int position() {
         return position;
     }

@@ -236,17 +236,6 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
     }
 
     @Override
-    public synchronized int[] decodeAndSample(List<? extends DecodeSession> sessions, int[] tokens) {
-        List<FastDecodeSession> own = sessionsOf(sessions, tokens);
-        int[] next;
-        try (var phase = firstCall("graph capture")) {
-            next = NativeLlm.decodeSample(open(), sequencesOf(own), tokens);
-        }
-        own.forEach(FastDecodeSession::advance);
-        return next;
-    }
-
-    @Override
     public synchronized void submitDecode(List<? extends DecodeSession> sessions, int[] tokens) {
         List<FastDecodeSession> own = sessionsOf(sessions, tokens);
         try (var phase = firstCall("graph capture")) {
