@@ -200,11 +200,6 @@ JNIEXPORT jint JNICALL Java_dev_inferless_llm_ops_NativeLlm_prefillSample(
     });
 }
 
-JNIEXPORT jintArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_decodeSample(JNIEnv* env, jclass, jlong model,
-                                                                              jintArray sequences, jintArray tokens) {
-    return guarded(env, [&] { return intArray(env, modelAt(model).step(int64s(env, sequences), int64s(env, tokens))); });
-}
-
 JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_submitDecode(JNIEnv* env, jclass, jlong model,
                                                                         jintArray sequences, jintArray tokens) {
     guarded(env, [&] { modelAt(model).submit(int64s(env, sequences), int64s(env, tokens)); });

@@ -78,8 +78,7 @@ public final class ContinuousBatcher implements AutoCloseable {
         return scheduler.blocks().usage();
     }
 
-    /** Its scheduler, for the KV cache's counters (preemptions, prefix-cache queries and hits). */
-    Scheduler scheduler() {
+    Scheduler scheduler() { // for the KV cache's counters (preemptions, prefix-cache queries and hits)
         return scheduler;
     }
 

@@ -129,12 +129,6 @@ public final class NativeLlm {
                                            double topP, double repetitionPenalty, long seed);
 
     /**
-     * One step for several sequences, each sampled on the device with the settings of its
-     * prefillSample; waits for the tokens. Only with no step launched by submitDecode in flight.
-     */
-    public static native int[] decodeSample(long model, int[] sequences, int[] tokens);
-
-    /**
      * Launches the same step without waiting for it: a negative token stands for the one the device
      * sampled for that sequence at its previous step (launched, maybe not yet collected). At most
      * two steps in flight; collectDecode takes their tokens in launch order.
