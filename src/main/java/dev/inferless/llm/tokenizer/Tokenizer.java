@@ -9,10 +9,8 @@ import java.nio.file.Files;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.OptionalInt;
 
 /**
  * A Llama-style tokenizer over a Hugging Face tokenizer.json, through DJL's binding of the Rust
@@ -29,10 +27,9 @@ public final class Tokenizer implements AutoCloseable {
     private final BitSet byteTokens;
     private final BitSet specialTokens;
     private final int anchorId;
-    private final Map<String, Integer> pieceIds;
     private final int maxPieceBytes;
 
-    private Tokenizer(HuggingFaceTokenizer hf, Map<String, Integer> pieceIds, int vocabSize, int bosId, int eosId, boolean addBos,
+    private Tokenizer(HuggingFaceTokenizer hf, int vocabSize, int bosId, int eosId, boolean addBos,
                       BitSet byteTokens, BitSet specialTokens, int anchorId, int maxPieceBytes) {
         this.hf = hf;
         this.vocabSize = vocabSize;
@@ -42,7 +39,6 @@ public final class Tokenizer implements AutoCloseable {
         this.byteTokens = byteTokens;
         this.specialTokens = specialTokens;
         this.anchorId = anchorId;
-        this.pieceIds = pieceIds;
         this.maxPieceBytes = maxPieceBytes;
     }
 
@@ -69,13 +65,11 @@ public final class Tokenizer implements AutoCloseable {
         BitSet special = new BitSet();
         int size = 0;
         int anchor = -1;
-        Map<String, Integer> pieceIds = new HashMap<>();
         int maxPieceBytes = 1;
         for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             maxPieceBytes = Math.max(maxPieceBytes, e.getKey().getBytes(StandardCharsets.UTF_8).length);
             int id = e.getValue().asInt();
-            pieceIds.put(e.getKey(), id);
             size = Math.max(size, id + 1);
             if (isBytePiece(e.getKey())) {
                 bytes.set(id);
@@ -103,7 +97,7 @@ public final class Tokenizer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("cannot load tokenizer " + tokenizerJson + ": " + e.getMessage(), e);
         }
-        return new Tokenizer(hf, pieceIds, size, bosId, eosId, addBos, bytes, special, anchor, maxPieceBytes);
+        return new Tokenizer(hf, size, bosId, eosId, addBos, bytes, special, anchor, maxPieceBytes);
     }
 
     public int[] encode(String text) {
@@ -132,12 +126,6 @@ public final class Tokenizer implements AutoCloseable {
 
     public IncrementalDetokenizer newDetokenizer() {
         return new IncrementalDetokenizer(this);
-    }
-
-    /** The id of a vocabulary piece, as spelled in tokenizer.json (e.g. "▁def"). */
-    public OptionalInt tokenId(String piece) {
-        Integer id = pieceIds.get(piece);
-        return id == null ? OptionalInt.empty() : OptionalInt.of(id);
     }
 
     /**
