@@ -2,14 +2,12 @@ package dev.inferless.llm.checkpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
 import dev.inferless.llm.checkpoint.synthetic.ModelShapes;
-import dev.inferless.llm.checkpoint.synthetic.SafetensorsWriter;
 import dev.inferless.llm.checkpoint.synthetic.ShardedSafetensorsWriter;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -29,25 +27,13 @@ class LargeCheckpointLayoutTest {
     void codellama34bGptqLayoutOpensAndMapsBeyondTwoGiB() throws IOException {
         CheckpointMaker.Options o = new CheckpointMaker.Options("codellama-34b", "gptq", 4, 128, true, true, false, 0,
                 ShardedSafetensorsWriter.DEFAULT_SHARD_BYTES);
-        CheckpointMaker.writeMetadata(o, dir);
-        List<List<SafetensorsWriter.Entry>> shards =
-                ShardedSafetensorsWriter.plan(CheckpointMaker.tensorEntries(o), o.maxShardBytes());
-        ObjectNode index = JsonFiles.JSON.createObjectNode();
-        ObjectNode weightMap = index.putObject("weight_map");
-        long total = 0;
-        for (int i = 0; i < shards.size(); i++) {
-            String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
-            ByteBuffer header = SafetensorsWriter.header(shards.get(i));
-            long data = shards.get(i).stream().mapToLong(SafetensorsWriter.Entry::bytes).sum();
-            try (RandomAccessFile file = new RandomAccessFile(dir.resolve(name).toFile(), "rw")) {
-                file.write(header.array(), 0, header.limit());
-                file.setLength(header.limit() + data); // sparse: no data written
-            }
-            shards.get(i).forEach(e -> weightMap.put(e.name(), name));
-            total += data;
+        CheckpointMaker.makeLayout(o, dir);
+        long total = JsonFiles.JSON.readTree(dir.resolve(MappedTensorStore.INDEX_FILE).toFile())
+                .path("metadata").path("total_size").asLong();
+        List<Path> shards;
+        try (var files = Files.list(dir)) {
+            shards = files.filter(f -> f.getFileName().toString().matches("model-0000[1-5]-of-00005\\.safetensors")).toList();
         }
-        JsonFiles.JSON.writeValue(dir.resolve(MappedTensorStore.INDEX_FILE).toFile(), index);
-
         assertThat(total).isBetween(17L << 30, 19L << 30);
         assertThat(shards).hasSize(5);
         try (Checkpoint ckpt = Checkpoint.open(dir)) {

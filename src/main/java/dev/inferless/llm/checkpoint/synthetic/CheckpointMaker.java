@@ -71,17 +71,18 @@ public final class CheckpointMaker {
                 (System.nanoTime() - start) / 1_000_000);
     }
 
-    /** Everything but the safetensors: config.json, generation_config.json, quantization config, tokenizer. */
-    public static void writeMetadata(Options o, Path outDir) {
+    /**
+     * The files {@link #make} writes, without making the weights: the metadata as made, the
+     * safetensors at full size but sparse (headers and index; the tensors' bytes read as zeros). For
+     * checking a loader, or the disk a shape needs, at the 34B shape in a second.
+     */
+    public static void makeLayout(Options o, Path outDir) {
         LlamaConfig config = ModelShapes.config(o.shape());
-        writeMetadata(o, config, quantization(o, config), outDir);
-    }
-
-    /** The tensors {@link #make} writes, in order, without making any of them. */
-    public static List<SafetensorsWriter.Entry> tensorEntries(Options o) {
-        LlamaConfig config = ModelShapes.config(o.shape());
-        return plan(config, quantization(o, config), denseType(o.format()), o.seed()).stream()
+        Quantization quantization = quantization(o, config);
+        writeMetadata(o, config, quantization, outDir);
+        List<SafetensorsWriter.Entry> entries = plan(config, quantization, denseType(o.format()), o.seed()).stream()
                 .flatMap(p -> p.entries().stream()).toList();
+        ShardedSafetensorsWriter.writeLayout(outDir, entries, o.maxShardBytes());
     }
 
     private static void writeMetadata(Options o, LlamaConfig config, Quantization quantization, Path outDir) {

@@ -40,9 +40,18 @@ public final class MakeCheckpointCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "output directory")
     Path out;
 
+    @Option(names = "--layout-only", description = "the files at full size but sparse, weights unwritten (zeros):"
+            + " for checking a loader, or the disk a shape needs, without making the weights")
+    boolean layoutOnly;
+
     @Override
     public Integer call() {
-        CheckpointMaker.make(shape, format, bits, groupSize, actOrder, !asym, v2, seed, out);
+        if (layoutOnly) {
+            CheckpointMaker.makeLayout(new CheckpointMaker.Options(shape, format, bits, groupSize, actOrder, !asym, v2, seed,
+                    ShardedSafetensorsWriter.DEFAULT_SHARD_BYTES), out);
+        } else {
+            CheckpointMaker.make(shape, format, bits, groupSize, actOrder, !asym, v2, seed, out);
+        }
         return 0;
     }
 }

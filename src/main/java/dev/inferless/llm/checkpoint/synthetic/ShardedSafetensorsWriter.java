@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.inferless.llm.checkpoint.MappedTensorStore;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -41,6 +42,26 @@ public final class ShardedSafetensorsWriter implements AutoCloseable {
         ShardedSafetensorsWriter writer = new ShardedSafetensorsWriter(dir, plan(entries, maxShardBytes));
         if (writer.shards.size() > 1) writer.writeIndex();
         return writer;
+    }
+
+    /**
+     * The files {@link #create} would write, at full size but sparse: headers and index written, every
+     * tensor's bytes left unwritten (they read as zeros).
+     */
+    public static void writeLayout(Path dir, List<SafetensorsWriter.Entry> entries, long maxShardBytes) {
+        ShardedSafetensorsWriter writer = new ShardedSafetensorsWriter(dir, plan(entries, maxShardBytes));
+        if (writer.shards.size() > 1) writer.writeIndex();
+        for (int i = 0; i < writer.shards.size(); i++) {
+            ByteBuffer header = SafetensorsWriter.header(writer.shards.get(i));
+            long data = writer.shards.get(i).stream().mapToLong(SafetensorsWriter.Entry::bytes).sum();
+            Path file = dir.resolve(writer.fileNames.get(i));
+            try (RandomAccessFile out = new RandomAccessFile(file.toFile(), "rw")) {
+                out.write(header.array(), header.arrayOffset() + header.position(), header.remaining());
+                out.setLength(header.remaining() + data);
+            } catch (IOException e) {
+                throw new UncheckedIOException(file + ": cannot write", e);
+            }
+        }
     }
 
     /** Greedy: a tensor opens a new shard when it would push the current one past the limit. */
