@@ -149,10 +149,6 @@ public final class ServingRuntime {
         return coldStart;
     }
 
-    public InferenceService service() {
-        return service;
-    }
-
     /**
      * Not ready from now on; waits for queued and in-flight requests up to the grace period, then
      * cancels what is left, finalizes the model once and stops listening. Safe to call many times.

@@ -111,6 +111,9 @@ public final class Metrics implements CounterSink {
                 .callback(cb -> cb.call(scheduler.inFlight())).register(registry);
         GaugeWithCallback.builder().name("inferless_requests_queued").help("Requests waiting for a free slot")
                 .callback(cb -> cb.call(scheduler.queued())).register(registry);
+        GaugeWithCallback.builder().name("inferless_model_calls_running")
+                .help("Model calls not yet returned, answered or not (a call past its deadline stays until the model returns)")
+                .callback(cb -> cb.call(scheduler.inModel())).register(registry);
     }
 
     public void recordRequest(String route, int status, double seconds) {

@@ -39,10 +39,6 @@ public final class InferenceService {
         return host.contextLength();
     }
 
-    public RequestScheduler scheduler() {
-        return scheduler;
-    }
-
     public ServingState state() {
         return state.get();
     }

@@ -8,7 +8,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
 import dev.inferless.server.testmodel.StreamingTestModel;
-import dev.inferless.serving.RequestScheduler;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,8 +34,8 @@ class ServingFaultTest {
         try (TestServer server = TestServer.start(StreamingTestModel.repo(tmp), "server.container_concurrency=8",
                 "server.queue_size=" + CLIENTS)) {
             walkAway(server, "/infer", "{\"prompt\": \"abc\", \"max_tokens\": 100000, \"chunk_ms\": 1, \"stream\": true}");
-            RequestScheduler scheduler = server.runtime.service().scheduler();
-            waitFor(() -> scheduler.inFlight() == 0 && scheduler.queued() == 0, "every slot to come back");
+            waitFor(() -> server.metric("inferless_requests_in_flight") == 0 && server.metric("inferless_requests_queued") == 0,
+                    "every slot to come back");
             waitFor(() -> StreamingTestModel.RUNNING.get() == 0, "every generation to end");
             assertThat(HttpApiTest.ok(server.post("/infer", "{\"prompt\": \"still here\", \"max_tokens\": 3}"))
                     .get("generated_result").asText()).isEqualTo("sti");
@@ -56,8 +55,8 @@ class ServingFaultTest {
             int baseline = liveArrays();
             assertThat(baseline).as("the probe sees the model's weights").isGreaterThan(10);
             walkAway(server, "/v1/completions", body);
-            RequestScheduler scheduler = server.runtime.service().scheduler();
-            waitFor(() -> scheduler.inFlight() == 0 && scheduler.queued() == 0, "every slot to come back");
+            waitFor(() -> server.metric("inferless_requests_in_flight") == 0 && server.metric("inferless_requests_queued") == 0,
+                    "every slot to come back");
             assertThat(liveArrays()).as("live NDArrays after the abandoned streams").isEqualTo(baseline);
             double generated = HttpApiTest.value(server.get("/metrics").body(),
                     "inferless_generated_tokens_total{model_name=\"codellama-34b-python\"}") - full;
@@ -72,7 +71,7 @@ class ServingFaultTest {
                 "server.queue_size=0", "server.shutdown_grace_s=1")) {
             CompletableFuture<HttpResponse<String>> hanging =
                     server.postAsync("/infer", "{\"prompt\": \"a\", \"hang\": true, \"stream\": true}");
-            waitFor(() -> server.runtime.service().scheduler().inFlight() == 1, "the first request to hold the slot");
+            waitFor(() -> server.metric("inferless_requests_in_flight") == 1, "the first request to hold the slot");
             for (String route : List.of("/infer", "/v1/completions")) {
                 HttpResponse<String> r = server.post(route, "{\"prompt\": \"b\", \"stream\": true}");
                 assertError(r, 429, "over capacity");

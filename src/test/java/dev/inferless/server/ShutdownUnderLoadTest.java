@@ -38,11 +38,11 @@ class ShutdownUnderLoadTest {
             for (int i = 0; i < 2; i++) {
                 responses.add(server.postAsync("/infer", "{\"prompt\": \"long\", \"sleep_ms\": 600000}"));
             }
-            waitFor(() -> server.runtime.service().scheduler().inFlight() == 2, "both slots to be taken");
+            waitFor(() -> server.metric("inferless_requests_in_flight") == 2, "both slots to be taken");
             for (int i = 0; i < 30; i++) {
                 responses.add(server.postAsync("/infer", "{\"prompt\": \"queued\"}"));
             }
-            waitFor(() -> server.runtime.service().scheduler().queued() == 30, "30 requests to queue");
+            waitFor(() -> server.metric("inferless_requests_queued") == 30, "30 requests to queue");
         }
         for (CompletableFuture<HttpResponse<String>> r : responses) {
             HttpResponse<String> response = r.get(60, TimeUnit.SECONDS);
@@ -66,7 +66,7 @@ class ShutdownUnderLoadTest {
                 assertThat(response.statusCode()).as(response.body()).isEqualTo(504);
             }
             // The deadline answered each at once, but the calls go on: they must still count against the limit.
-            assertThat(server.runtime.service().scheduler().inFlight()).as("calls still inside the model").isPositive();
+            assertThat(server.metric("inferless_requests_in_flight")).as("calls still inside the model").isPositive();
         }
         assertThat(ControllableModel.MAX_INSIDE.get()).as("calls inside the model at once").isLessThanOrEqualTo(2);
         assertThat(ControllableModel.FINALIZED_UNDER_A_CALL.get()).as("finalize with a call inside").isZero();

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -182,10 +181,10 @@ class StreamingHttpTest {
         int cancelledBefore = StreamingTestModel.CANCELLED.get();
         try (RawStreamClient client = RawStreamClient.openUntilFirstEvent(server.runtime.port(), "/v1/completions",
                 "{\"prompt\": \"abc\", \"max_tokens\": 100000, \"chunk_ms\": 2, \"stream\": true}")) {
-            assertThat(server.runtime.service().scheduler().inFlight()).isEqualTo(1);
+            assertThat(server.metric("inferless_requests_in_flight")).isEqualTo(1);
         }
         waitFor(() -> StreamingTestModel.CANCELLED.get() > cancelledBefore, "the model to see its cancellation");
-        waitFor(() -> server.runtime.service().scheduler().inFlight() == 0, "the slot to come back");
+        waitFor(() -> server.metric("inferless_requests_in_flight") == 0, "the slot to come back");
     }
 
     @Test
@@ -203,7 +202,7 @@ class StreamingHttpTest {
             assertThat(JSON.readTree(sse.last().data()).get("status").asInt()).isEqualTo(504);
             // Hanging before any chunk: an ordinary 504.
             assertError(s.post("/infer", "{\"prompt\": \"abc\", \"hang\": true, \"stream\": true}"), 504, "deadline");
-            waitFor(() -> s.runtime.service().scheduler().inFlight() == 0, "the slot to come back");
+            waitFor(() -> s.metric("inferless_requests_in_flight") == 0, "the slot to come back");
             assertThat(ok(s.post("/infer", "{\"prompt\": \"next\", \"max_tokens\": 4}")).get("generated_result").asText())
                     .isEqualTo("next");
             assertThat(HttpApiTest.value(s.get("/metrics").body(), "inferless_http_requests_total{route=\"/infer\",status=\"504\"}"))
@@ -219,9 +218,9 @@ class StreamingHttpTest {
         return SseEvents.parse(r.body());
     }
 
-    static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
+    static void waitFor(HttpLimitsTest.Condition condition, String what) throws Exception {
         long end = System.nanoTime() + 30_000_000_000L;
-        while (!condition.getAsBoolean()) {
+        while (!condition.holds()) {
             if (System.nanoTime() > end) {
                 throw new AssertionError("timed out waiting for " + what);
             }

@@ -68,6 +68,16 @@ final class TestServer implements AutoCloseable {
         return b;
     }
 
+    /** An unlabelled metric's value as /metrics exposes it now. */
+    double metric(String name) throws Exception {
+        for (String line : get("/metrics").body().split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(name.length() + 1).trim());
+            }
+        }
+        throw new AssertionError("no metric " + name + " in /metrics");
+    }
+
     URI uri(String path) {
         return URI.create("http://127.0.0.1:" + runtime.port() + path);
     }
