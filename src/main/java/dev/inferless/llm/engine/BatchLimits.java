@@ -34,26 +34,9 @@ public record BatchLimits(int maxBatchSize, int maxPrefillTokens, long maxTokens
      * max_tokens_in_flight (0), batch_invariant (false).
      */
     public static BatchLimits from(Map<String, Object> model) {
-        return new BatchLimits((int) integer(model, "max_batch_size", 16), (int) integer(model, "max_prefill_tokens", 512),
-                integer(model, "max_tokens_in_flight", 0), bool(model, "batch_invariant", false));
-    }
-
-    private static boolean bool(Map<String, Object> m, String key, boolean fallback) {
-        Object v = m.get(key);
-        if (v == null) return fallback;
-        if (v instanceof Boolean b) return b;
-        String text = v.toString().trim();
-        if (text.equals("true") || text.equals("false")) return Boolean.parseBoolean(text);
-        throw new IllegalArgumentException("model." + key + " must be true or false, got " + v);
-    }
-
-    private static long integer(Map<String, Object> m, String key, long fallback) {
-        Object v = m.get(key);
-        if (v == null) return fallback;
-        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && Math.abs(n.doubleValue()) < 1e12) {
-            return n.longValue();
-        }
-        if (v instanceof String s && s.trim().matches("-?[0-9]{1,12}")) return Long.parseLong(s.trim());
-        throw new IllegalArgumentException("model." + key + " must be an integer, got " + v);
+        return new BatchLimits(SettingValues.int32(model, "max_batch_size", 16, "model."),
+                SettingValues.int32(model, "max_prefill_tokens", 512, "model."),
+                SettingValues.integer(model, "max_tokens_in_flight", 0, "model."),
+                SettingValues.bool(model, "batch_invariant", false, "model."));
     }
 }

@@ -24,8 +24,9 @@ public record KvCacheSettings(int blockSize, int blocks, boolean prefixCaching) 
 
     /** From a model repo's {@code model:} section: kv_block_size (16), kv_cache_blocks (0), prefix_caching (true). */
     public static KvCacheSettings from(Map<String, Object> model) {
-        return new KvCacheSettings(integer(model, "kv_block_size", DEFAULT.blockSize),
-                integer(model, "kv_cache_blocks", DEFAULT.blocks), bool(model, "prefix_caching", DEFAULT.prefixCaching));
+        return new KvCacheSettings(SettingValues.int32(model, "kv_block_size", DEFAULT.blockSize, "model."),
+                SettingValues.int32(model, "kv_cache_blocks", DEFAULT.blocks, "model."),
+                SettingValues.bool(model, "prefix_caching", DEFAULT.prefixCaching, "model."));
     }
 
     /** These settings for {@code model}: a paged model's pool is the one its cache was sized to. */
@@ -48,25 +49,5 @@ public record KvCacheSettings(int blockSize, int blocks, boolean prefixCaching) 
         }
         long all = (long) perSequence * sequences;
         return new BlockManager(blocks > 0 ? blocks : (int) Math.min(all, Integer.MAX_VALUE / 2), blockSize, prefixCaching);
-    }
-
-    private static int integer(Map<String, Object> m, String key, int fallback) {
-        Object v = m.get(key);
-        if (v == null) return fallback;
-        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && Math.abs(n.doubleValue()) < 1e9) {
-            return n.intValue();
-        }
-        if (v instanceof String s && s.trim().matches("-?[0-9]{1,9}")) return Integer.parseInt(s.trim());
-        throw new IllegalArgumentException("model." + key + " must be an integer, got " + v);
-    }
-
-    private static boolean bool(Map<String, Object> m, String key, boolean fallback) {
-        Object v = m.get(key);
-        if (v == null) return fallback;
-        if (v instanceof Boolean b) return b;
-        if (v instanceof String s && (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false"))) {
-            return Boolean.parseBoolean(s);
-        }
-        throw new IllegalArgumentException("model." + key + " must be true or false, got " + v);
     }
 }

@@ -34,16 +34,16 @@ public record TextGenerationSettings(
         if (!DEVICES.contains(device)) {
             throw new IllegalArgumentException("model.device must be one of " + DEVICES + ", got " + device);
         }
-        int maxContext = integer(model, "max_context", 0, "model.");
+        int maxContext = SettingValues.int32(model, "max_context", 0, "model.");
         if (maxContext < 0) {
             throw new IllegalArgumentException("model.max_context must be >= 0 (0 = the model's), got " + maxContext);
         }
-        int maxTokens = integer(generation, "max_tokens", 512, "model.generation.");
+        int maxTokens = SettingValues.int32(generation, "max_tokens", 512, "model.generation.");
         if (maxTokens < 1) {
             throw new IllegalArgumentException("model.generation.max_tokens must be at least 1, got " + maxTokens);
         }
         return new TextGenerationSettings(
-                string(model, "weights", ""), bool(model, "random_weights", true), format, device, maxContext, maxTokens,
+                string(model, "weights", ""), SettingValues.bool(model, "random_weights", true, "model."), format, device, maxContext, maxTokens,
                 number(generation, "temperature", 1.0, "model.generation."),
                 number(generation, "top_p", 1.0, "model.generation."));
     }
@@ -70,26 +70,6 @@ public record TextGenerationSettings(
         if (v == null) return fallback;
         if (v instanceof String s) return s.trim();
         throw new IllegalArgumentException("model." + key + " must be a string, got " + v);
-    }
-
-    private static boolean bool(Map<String, Object> m, String key, boolean fallback) {
-        Object v = m.get(key);
-        if (v == null) return fallback;
-        if (v instanceof Boolean b) return b;
-        String text = v.toString().trim();
-        if (text.equals("true") || text.equals("false")) return Boolean.parseBoolean(text);
-        throw new IllegalArgumentException("model." + key + " must be true or false, got " + v);
-    }
-
-    private static int integer(Map<String, Object> m, String key, int fallback, String prefix) {
-        Object v = m.get(key);
-        if (v == null) return fallback;
-        try {
-            return v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
-                    ? Math.toIntExact(n.longValue()) : Integer.parseInt(v.toString().trim());
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException(prefix + key + " must be an integer, got " + v);
-        }
     }
 
     private static double number(Map<String, Object> m, String key, double fallback, String prefix) {
