@@ -5,7 +5,6 @@ import dev.inferless.api.CancellationToken;
 import dev.inferless.api.ModelContext;
 import dev.inferless.api.TextGeneration;
 import dev.inferless.llm.model.LanguageModel;
-import dev.inferless.llm.model.fast.KvPoolSize;
 import dev.inferless.llm.tokenizer.ChatTemplate;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.util.List;
@@ -63,7 +62,7 @@ public final class LlmEngine implements TextGeneration, AutoCloseable {
         if (location.random()) context.logger().log(System.Logger.Level.WARNING, location.randomWarning());
         context.logger().log(System.Logger.Level.INFO, "loading checkpoint " + location.dir() + " on device " + context.device());
         LoadedModel loaded = LoadedModel.open(location.dir(), context.device(), limits.maxBatchSize(),
-                KvPoolSize.from(context.config(), kv.blockSize(), kv.blocks()));
+                kv.poolSize(context.config()));
         return new LlmEngine(loaded.model(), loaded.tokenizer(), settings, ChatTemplate.of(location.dir()), limits,
                 maxWaiting, kv, context, List.of(loaded));
     }

@@ -2,13 +2,12 @@ package dev.inferless.llm.model.fast;
 
 import dev.inferless.llm.checkpoint.LlamaConfig;
 
-import java.util.Map;
-
 /**
  * How large the fast path's paged KV cache is: {@code blockSize} positions per block, and either a
  * fixed number of blocks ({@code model.kv_cache_blocks}), a byte budget ({@code model.kv_cache_bytes})
  * or a fraction of the GPU memory left free after the weights ({@code model.kv_cache_memory_fraction},
- * 0.9), in that order of precedence. Never more blocks than every sequence at the full context window needs.
+ * 0.9), in that order of precedence (read by KvCacheSettings.poolSize). Never more blocks than every
+ * sequence at the full context window needs.
  */
 public record KvPoolSize(int blockSize, int blocks, long bytes, double memoryFraction) {
 
@@ -20,15 +19,6 @@ public record KvPoolSize(int blockSize, int blocks, long bytes, double memoryFra
         if (!(memoryFraction > 0 && memoryFraction <= 1)) {
             throw new IllegalArgumentException("model.kv_cache_memory_fraction must be in (0, 1], got " + memoryFraction);
         }
-    }
-
-    /**
-     * From a model repo's {@code model:} section: kv_cache_bytes and kv_cache_memory_fraction, beside
-     * the block size and block count the scheduler reads too (already checked there).
-     */
-    public static KvPoolSize from(Map<String, Object> model, int blockSize, int blocks) {
-        return new KvPoolSize(blockSize, blocks, bytes(model, "kv_cache_bytes"),
-                fraction(model, "kv_cache_memory_fraction", DEFAULT.memoryFraction));
     }
 
     /** Bytes one block takes: K and V of every layer, bf16. */
@@ -58,29 +48,5 @@ public record KvPoolSize(int blockSize, int blocks, long bytes, double memoryFra
             }
         }
         return (int) Math.min(n, Integer.MAX_VALUE / 2);
-    }
-
-    private static long bytes(Map<String, Object> m, String key) {
-        Object v = m.get(key);
-        if (v == null) return 0;
-        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && Math.abs(n.doubleValue()) < 9e15) {
-            return n.longValue();
-        }
-        if (v instanceof String s && s.trim().matches("-?[0-9]{1,15}")) return Long.parseLong(s.trim());
-        throw new IllegalArgumentException("model." + key + " must be an integer number of bytes, got " + v);
-    }
-
-    private static double fraction(Map<String, Object> m, String key, double fallback) {
-        Object v = m.get(key);
-        if (v == null) return fallback;
-        if (v instanceof Number n) return n.doubleValue();
-        if (v instanceof String s) {
-            try {
-                return Double.parseDouble(s.trim());
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-        }
-        throw new IllegalArgumentException("model." + key + " must be a number, got " + v);
     }
 }

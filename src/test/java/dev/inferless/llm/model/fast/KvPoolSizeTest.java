@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.inferless.llm.checkpoint.LlamaConfig;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class KvPoolSizeTest {
@@ -21,18 +20,18 @@ class KvPoolSizeTest {
 
     @Test
     void fractionOfTheFreeMemoryByDefault() {
-        KvPoolSize kv = KvPoolSize.from(Map.of(), 16, 0);
+        KvPoolSize kv = new KvPoolSize(16, 0, 0, 0.9);
         // 0.9 of 30 GiB = 27 GiB: 9216 blocks of 3 MiB
         assertThat(kv.blocksFor(CODELLAMA_34B, 30L << 30, 64)).isEqualTo(9216);
-        KvPoolSize half = KvPoolSize.from(Map.of("kv_cache_memory_fraction", 0.5), 16, 0);
+        KvPoolSize half = new KvPoolSize(16, 0, 0, 0.5);
         assertThat(half.blocksFor(CODELLAMA_34B, 30L << 30, 64)).isEqualTo(5120);
     }
 
     @Test
     void bytesThenBlocksTakePrecedence() {
-        KvPoolSize bytes = KvPoolSize.from(Map.of("kv_cache_bytes", 300 * MIB, "kv_cache_memory_fraction", 0.5), 16, 0);
+        KvPoolSize bytes = new KvPoolSize(16, 0, 300 * MIB, 0.5);
         assertThat(bytes.blocksFor(CODELLAMA_34B, 30L << 30, 64)).isEqualTo(100);
-        KvPoolSize blocks = KvPoolSize.from(Map.of("kv_cache_bytes", 300 * MIB), 16, 42);
+        KvPoolSize blocks = new KvPoolSize(16, 42, 300 * MIB, 0.9);
         assertThat(blocks.blocksFor(CODELLAMA_34B, 30L << 30, 64)).isEqualTo(42);
     }
 
@@ -44,7 +43,7 @@ class KvPoolSizeTest {
 
     @Test
     void aBudgetBelowOneBlockNamesItsKey() {
-        assertThatThrownBy(() -> KvPoolSize.from(Map.of("kv_cache_bytes", 1000), 16, 0).blocksFor(CODELLAMA_34B, 30L << 30, 1))
+        assertThatThrownBy(() -> new KvPoolSize(16, 0, 1000, 0.9).blocksFor(CODELLAMA_34B, 30L << 30, 1))
                 .hasMessageContaining("model.kv_cache_bytes");
         assertThatThrownBy(() -> KvPoolSize.DEFAULT.blocksFor(CODELLAMA_34B, MIB, 1))
                 .hasMessageContaining("model.kv_cache_memory_fraction");
@@ -52,22 +51,9 @@ class KvPoolSizeTest {
 
     @Test
     void badValuesNameTheirKey() {
-        assertThatThrownBy(() -> KvPoolSize.from(Map.of("kv_cache_memory_fraction", 1.5), 16, 0))
-                .hasMessageContaining("model.kv_cache_memory_fraction");
-        assertThatThrownBy(() -> KvPoolSize.from(Map.of("kv_cache_memory_fraction", "most"), 16, 0))
-                .hasMessageContaining("model.kv_cache_memory_fraction");
-        assertThatThrownBy(() -> KvPoolSize.from(Map.of("kv_cache_bytes", "8GB"), 16, 0))
-                .hasMessageContaining("model.kv_cache_bytes");
-        assertThatThrownBy(() -> KvPoolSize.from(Map.of("kv_cache_bytes", -1), 16, 0))
-                .hasMessageContaining("model.kv_cache_bytes");
-        assertThatThrownBy(() -> KvPoolSize.from(Map.of(), 24, 0).blocksFor(CODELLAMA_34B, 30L << 30, 1))
+        assertThatThrownBy(() -> new KvPoolSize(16, 0, 0, 1.5)).hasMessageContaining("model.kv_cache_memory_fraction");
+        assertThatThrownBy(() -> new KvPoolSize(16, 0, -1, 0.9)).hasMessageContaining("model.kv_cache_bytes");
+        assertThatThrownBy(() -> new KvPoolSize(24, 0, 0, 0.9).blocksFor(CODELLAMA_34B, 30L << 30, 1))
                 .hasMessageContaining("model.kv_block_size");
-    }
-
-    @Test
-    void stringsFromYamlParse() {
-        KvPoolSize kv = KvPoolSize.from(Map.of("kv_cache_bytes", "314572800", "kv_cache_memory_fraction", "0.5"), 16, 0);
-        assertThat(kv.bytes()).isEqualTo(300 * MIB);
-        assertThat(kv.memoryFraction()).isEqualTo(0.5);
     }
 }
