@@ -204,11 +204,6 @@ JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_setBatchInvariant(JN
     guarded(env, [&] { modelAt(model).setBatchInvariant(on == JNI_TRUE); });
 }
 
-JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_begin(JNIEnv* env, jclass, jlong model, jint sequence,
-                                                                   jint capacity) {
-    guarded(env, [&] { modelAt(model).decoder.begin(sequence, capacity); });
-}
-
 JNIEXPORT jfloatArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_prefill(JNIEnv* env, jclass, jlong model,
                                                                            jint sequence, jintArray tokens) {
     return guarded(env, [&] { return floatArray(env, modelAt(model).decoder.prefill(sequence, int64s(env, tokens))); });

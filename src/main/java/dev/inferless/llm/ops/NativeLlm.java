@@ -120,7 +120,7 @@ public final class NativeLlm {
 
     /**
      * Gives the model a paged KV cache: per layer one pool of {@code blocks} blocks of {@code blockSize}
-     * positions (a power of two); its sequences then start at {@link #setBlocks}, not {@link #begin}.
+     * positions (a power of two); its sequences start at {@link #setBlocks}.
      * Once, after the layers, before any sequence starts.
      */
     public static native void usePagedKvCache(long model, int blocks, int blockSize);
@@ -133,9 +133,6 @@ public final class NativeLlm {
 
     /** Paged cache: the sequence's block table grew (the old ids first); its position stays. */
     public static native void growBlocks(long model, int sequence, int[] blocks);
-
-    /** Contiguous cache: starts sequence {@code sequence} over with room for {@code capacity} positions. */
-    public static native void begin(long model, int sequence, int capacity);
 
     /**
      * Runs tokens at the sequence's next positions (its prompt, or the part past its cached prefix, or a
