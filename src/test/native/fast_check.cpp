@@ -471,6 +471,92 @@ void checkBatch(PartKind kind, const std::string& format, int64_t headDim) {
            ok);
 }
 
+// The paged KV cache at model level (docs/fast-path.md, "Paged KV cache"). The same weights with
+// contiguous caches and with one pool of 16-position blocks; greedy tokens of the contiguous model fed
+// to three paged sequences decoding together in CUDA graphs (a bucket of 4, one padding row):
+//   A on shuffled (non-contiguous) block ids, whole prompt prefilled;
+//   C on ascending block ids, whole prompt prefilled: equal to A bit for bit (same contents, only the
+//     block ids differ);
+//   B on A's first two blocks as a cached prefix (32 positions), prefilling only the prompt's rest,
+//     its table grown by one block mid-decode.
+// A and B against the contiguous model and the float64 reference, within checkModel's bounds.
+void checkPagedModel(PartKind kind, const std::string& format, int64_t headDim) {
+    LlamaDims d{256, 512, 2, 8, 2, headDim, 512, 512, 1e-5, 10000.0, 1.0};
+    const int64_t blockSize = 16, blocks = 64, promptLength = 40, cached = 32, steps = 20;
+    const uint64_t weightSeed = static_cast<uint64_t>(at::randint(0, 1 << 30, {1}, at::kLong).item<int64_t>());
+    at::manual_seed(weightSeed);
+    TinyModel contiguous = tinyModel(format, d, kind, 1);
+    at::manual_seed(weightSeed);  // the same weights
+    TinyModel paged = tinyModel(format, d, kind, 4);
+    paged.fast->usePagedCache(blocks, blockSize);
+    contiguous.fast->useGraphs(true);
+    paged.fast->useGraphs(true);
+
+    std::vector<int64_t> prompt;
+    for (int64_t i = 0; i < promptLength; ++i) prompt.push_back(at::randint(0, d.vocab, {1}, at::kLong).item<int64_t>());
+    // Positions needed: prompt + steps = 60, 4 blocks. A: 4 shuffled ids; B: A's first two, then its own;
+    // C: 4 ascending ids none of the others use.
+    std::vector<int64_t> perm;
+    at::Tensor shuffled = at::randperm(blocks, at::kLong);
+    for (int64_t i = 0; i < blocks; ++i) perm.push_back(shuffled[i].item<int64_t>());
+    std::vector<int64_t> idsA(perm.begin(), perm.begin() + 4);
+    std::vector<int64_t> idsB{perm[0], perm[1], perm[4]};  // room for 48 positions: grows at the 9th step
+    std::vector<int64_t> idsC(perm.begin() + 6, perm.begin() + 10);
+    std::sort(idsC.begin(), idsC.end());
+
+    contiguous.fast->begin(0, promptLength + steps + 1);
+    at::Tensor logits = contiguous.fast->prefill(0, prompt).to(at::kCPU);
+    paged.fast->setBlocks(0, idsA, 0);
+    paged.fast->setBlocks(2, idsC, 0);
+    at::Tensor a = paged.fast->prefill(0, prompt).to(at::kCPU);
+    at::Tensor c = paged.fast->prefill(2, prompt).to(at::kCPU);
+    paged.fast->setBlocks(1, idsB, cached);
+    at::Tensor b = paged.fast->prefill(1, std::vector<int64_t>(prompt.begin() + cached, prompt.end())).to(at::kCPU);
+
+    std::vector<int64_t> seq = prompt;
+    double worstA = 0, worstB = 0, sumA = 0, sumB = 0, vsContiguous = 0, cachedVsFull = 0;
+    bool shuffledEqual = true, grew = false;
+    int checked = 0;
+    for (int64_t s = 0; s <= steps; ++s) {
+        shuffledEqual = shuffledEqual && at::equal(a, c);
+        vsContiguous = std::max(vsContiguous, relL2(a, logits));
+        cachedVsFull = std::max(cachedVsFull, relL2(b, a));
+        at::Tensor want = referenceLogits(paged.reference, seq);
+        const double errA = relL2(a, want), errB = relL2(b, want);
+        worstA = std::max(worstA, errA);
+        worstB = std::max(worstB, errB);
+        sumA += errA;
+        sumB += errB;
+        ++checked;
+        if (s == steps) break;
+        const int64_t next = argmaxOf(logits);  // every sequence is fed the contiguous model's tokens
+        seq.push_back(next);
+        if (paged.fast->position(1) == static_cast<int64_t>(idsB.size()) * blockSize) {
+            idsB.push_back(perm[5]);
+            paged.fast->growBlocks(1, idsB);
+            grew = true;
+        }
+        logits = contiguous.fast->decode({0}, {next})[0].to(at::kCPU);
+        at::Tensor rows = paged.fast->decode({0, 1, 2}, {next, next, next}).to(at::kCPU);
+        a = rows[0].clone();
+        b = rows[1].clone();
+        c = rows[2].clone();
+    }
+    const double meanA = sumA / checked, meanB = sumB / checked;
+    // Contiguous and paged differ only in how the attention splits its positions (capacity vs the
+    // table's reach) and SDPA's slot count; the cached prefix only in the rows its prefill computed.
+    const bool ok = shuffledEqual && grew && vsContiguous <= 1e-2 && cachedVsFull <= 1e-2 &&
+                    worstA <= modelBound(kind) && worstB <= modelBound(kind) && meanA <= modelMeanBound(kind) &&
+                    meanB <= modelMeanBound(kind);
+    report(std::string("paged_model/") + kindName(kind) + "/" + format + "/head_dim_" + std::to_string(headDim),
+           std::string("\"shuffled_equals_ascending\":") + (shuffledEqual ? "true" : "false") +
+               ",\"vs_contiguous_rel_l2_max\":" + num(vsContiguous) + ",\"cached_prefix_vs_full_rel_l2_max\":" +
+               num(cachedVsFull) + ",\"rel_l2_max\":" + num(std::max(worstA, worstB)) + ",\"rel_l2_mean\":" +
+               num(std::max(meanA, meanB)) + ",\"table_grew\":" + (grew ? "true" : "false") +
+               ",\"steps\":" + std::to_string(steps + 1),
+           ok);
+}
+
 // Steps launched ahead and fed on the device (negative tokens) give the same tokens as steps fed by
 // the host one at a time: the same sequences, prompts and seeds at temperature 1, a sequence leaving
 // halfway, graphs and eager. A wrong lookup of the device-held token shows as diverging draws.
@@ -1199,6 +1285,9 @@ int main(int argc, char** argv) {
             for (const char* f : {"gptq-g64-actorder", "gptq-g-1", "awq-g128", "bf16"}) checkBatchInvariance(f, 64);
             checkBatchInvariance("gptq-g64-actorder-unshared", 128);
             checkPagedKernels();
+            checkPagedModel(PartKind::Mma, "gptq-g64-actorder", 128);
+            checkPagedModel(PartKind::Mma, "awq-g128", 64);
+            checkPagedModel(PartKind::Tinygemm, "bf16", 32);
             checkSampler();
             checkFusedSampling();
             for (PartKind kind : {PartKind::Tinygemm, PartKind::Mma}) checkDeviceFedSteps(kind, "gptq-g64-actorder");

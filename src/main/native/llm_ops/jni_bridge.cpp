@@ -2,11 +2,16 @@
 // A linear part crosses as six longs: weight handle, scalesZeros handle (0 = dense), perm handle
 // (0 = none), group size, kind (llmops::PartKind), partStarts handle (0 = one input copy). Bad input
 // becomes an IllegalArgumentException, any other failure an IllegalStateException.
+#include "checks.h"
 #include "host_upload.h"
 #include "int4_linear.h"
 #include "jni_support.h"
 #include "sampling_decoder.h"
 #include "tensor_handles.h"
+
+#include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <cuda_runtime_api.h>
 
 #include <stdexcept>
 #include <string>
@@ -169,14 +174,34 @@ JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_addLayer(
     });
 }
 
+JNIEXPORT jlong JNICALL Java_dev_inferless_llm_ops_NativeLlm_freeGpuMemory(JNIEnv* env, jclass, jint device) {
+    return guarded(env, [&] {
+        c10::cuda::CUDAGuard guard(static_cast<c10::DeviceIndex>(device));
+        c10::cuda::CUDACachingAllocator::emptyCache();  // what torch caches but holds no tensor counts as free
+        size_t free = 0, total = 0;
+        llmops::checkCuda(cudaMemGetInfo(&free, &total), "cudaMemGetInfo");
+        return static_cast<jlong>(free);
+    });
+}
+
+JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_usePagedKvCache(JNIEnv* env, jclass, jlong model,
+                                                                            jint blocks, jint blockSize) {
+    guarded(env, [&] { modelAt(model).decoder.usePagedCache(blocks, blockSize); });
+}
+
+JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_setBlocks(JNIEnv* env, jclass, jlong model, jint sequence,
+                                                                      jintArray blocks, jint cachedTokens) {
+    guarded(env, [&] { modelAt(model).decoder.setBlocks(sequence, int64s(env, blocks), cachedTokens); });
+}
+
+JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_growBlocks(JNIEnv* env, jclass, jlong model, jint sequence,
+                                                                       jintArray blocks) {
+    guarded(env, [&] { modelAt(model).decoder.growBlocks(sequence, int64s(env, blocks)); });
+}
+
 JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_setBatchInvariant(JNIEnv* env, jclass, jlong model,
                                                                               jboolean on) {
     guarded(env, [&] { modelAt(model).setBatchInvariant(on == JNI_TRUE); });
-}
-
-JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_begin(JNIEnv* env, jclass, jlong model, jint sequence,
-                                                                   jint capacity) {
-    guarded(env, [&] { modelAt(model).decoder.begin(sequence, capacity); });
 }
 
 JNIEXPORT jfloatArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_prefill(JNIEnv* env, jclass, jlong model,

@@ -30,7 +30,12 @@ int64_t SamplingDecoder::prefillSample(int64_t sequence, const std::vector<int64
                                        uint64_t seed) {
     decoder.checkSequence(sequence);
     sampler.reset(sequence, params, seed, prompt);
-    at::Tensor logits = decoder.prefill(sequence, prompt).view({1, -1});
+    // The sampler's penalty sees the whole prompt; the decoder computes only the positions past those
+    // the sequence's cache holds already (a cached prefix).
+    const int64_t cached = decoder.position(sequence);
+    require(cached < static_cast<int64_t>(prompt.size()), "the prompt must extend past the sequence's cached positions");
+    const std::vector<int64_t> rest(prompt.begin() + cached, prompt.end());
+    at::Tensor logits = decoder.prefill(sequence, rest).view({1, -1});
     at::Tensor ids = at::full({1}, sequence, at::TensorOptions().dtype(at::kLong).device(logits.device()));
     at::Tensor next = sampler.sampleOnDevice(logits, {sequence}, ids, decoder.lastTokens());
     decoder.markSampled({sequence});

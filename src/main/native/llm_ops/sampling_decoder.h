@@ -23,7 +23,8 @@ class SamplingDecoder {
     SamplingDecoder(const SamplingDecoder&) = delete;
     SamplingDecoder& operator=(const SamplingDecoder&) = delete;
 
-    // Runs the prompt of a sequence that begin() opened and samples its first token (waits for it).
+    // Runs the prompt of a sequence that begin() or setBlocks() opened (past the positions its cache holds
+    // already) and samples its first token (waits for it).
     int64_t prefillSample(int64_t sequence, const std::vector<int64_t>& prompt, const SamplingParams& params,
                           uint64_t seed);
     // Launches one decode step (LlamaDecoder::decode: a negative token is the one the device sampled
