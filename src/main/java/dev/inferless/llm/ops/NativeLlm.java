@@ -124,9 +124,14 @@ public final class NativeLlm {
     /** Appends tokens[i] to sequences[i] (distinct) in one step; float logits [n * vocab], row by row. */
     public static native float[] decode(long model, int[] sequences, int[] tokens);
 
-    /** Runs the prompt and samples on the device (temperature <= 0: greedy); returns the token id. */
+    /**
+     * Runs the prompt and samples on the device (temperature <= 0: greedy); returns the token id.
+     * {@code logprobs}: the top alternatives (0 to 20) whose log-probabilities the device computes with
+     * each of the sequence's tokens (raw logits, before penalty and temperature; see
+     * {@link #collectedLogprobs}); -1: none.
+     */
     public static native int prefillSample(long model, int sequence, int[] tokens, double temperature, int topK,
-                                           double topP, double repetitionPenalty, long seed);
+                                           double topP, double repetitionPenalty, long seed, int logprobs);
 
     /**
      * Launches the same step without waiting for it: a negative token stands for the one the device
@@ -137,6 +142,15 @@ public final class NativeLlm {
 
     /** Waits for the oldest step launched by submitDecode; its tokens, in its sequences' order. */
     public static native int[] collectDecode(long model);
+
+    /**
+     * Of the tokens the last prefillSample or collectDecode returned, the rows whose sequence asks for
+     * log-probabilities, in row order: {@code [row, top count n, n token ids]} each, most likely first.
+     */
+    public static native int[] collectedTopTokens(long model);
+
+    /** The same rows' log-probabilities: {@code [the chosen token's, the n top tokens']} each. */
+    public static native float[] collectedLogprobs(long model);
 
     public static native void freeModel(long model);
 }

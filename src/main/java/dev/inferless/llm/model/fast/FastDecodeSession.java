@@ -34,9 +34,9 @@ final class FastDecodeSession implements DecodeSession, DeviceSampling {
     }
 
     @Override
-    public int prefillAndSample(int[] tokens, SamplingParams params, long seed) {
+    public SampledTokens prefillAndSample(int[] tokens, SamplingParams params, long seed, int logprobs) {
         checkPrefill(tokens);
-        int next = model.prefillSample(sequence, tokens, params, seed);
+        SampledTokens next = model.prefillSample(sequence, tokens, params, seed, logprobs);
         position = tokens.length;
         return next;
     }
