@@ -105,11 +105,6 @@ public final class StartupTimeline {
         return List.copyOf(phases);
     }
 
-    /** Milliseconds from process start to ready; -1 before {@link #ready}. */
-    public synchronized double readyMs() {
-        return readyMs;
-    }
-
     /** The phases recorded so far, in the order they started. */
     public synchronized List<Phase> phases() {
         return phases.stream().sorted(Comparator.comparingDouble(Phase::startMs)).collect(Collectors.toList());
