@@ -218,10 +218,11 @@ JNIEXPORT jfloatArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_decode(JNIEnv
 
 JNIEXPORT jint JNICALL Java_dev_inferless_llm_ops_NativeLlm_prefillSample(
         JNIEnv* env, jclass, jlong model, jint sequence, jintArray tokens, jdouble temperature, jint topK, jdouble topP,
-        jdouble repetitionPenalty, jlong seed) {
+        jdouble repetitionPenalty, jlong seed, jint logprobs) {
     return guarded(env, [&] {
         llmops::SamplingParams p{temperature, topK, topP, repetitionPenalty};
-        return static_cast<jint>(modelAt(model).prefillSample(sequence, int64s(env, tokens), p, static_cast<uint64_t>(seed)));
+        return static_cast<jint>(
+                modelAt(model).prefillSample(sequence, int64s(env, tokens), p, static_cast<uint64_t>(seed), logprobs));
     });
 }
 
@@ -232,6 +233,33 @@ JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_submitDecode(JNIEnv*
 
 JNIEXPORT jintArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_collectDecode(JNIEnv* env, jclass, jlong model) {
     return guarded(env, [&] { return intArray(env, modelAt(model).collect()); });
+}
+
+// Per row that asked, in row order: [row, top count, top ids...].
+JNIEXPORT jintArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_collectedTopTokens(JNIEnv* env, jclass, jlong model) {
+    return guarded(env, [&] {
+        std::vector<int64_t> out;
+        for (const llmops::TokenLogprobs& t : modelAt(model).collectedLogprobs()) {
+            out.push_back(t.row);
+            out.push_back(static_cast<int64_t>(t.topTokens.size()));
+            out.insert(out.end(), t.topTokens.begin(), t.topTokens.end());
+        }
+        return intArray(env, out);
+    });
+}
+
+// Per row that asked, in row order: [the chosen token's logprob, the top ones'...].
+JNIEXPORT jfloatArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_collectedLogprobs(JNIEnv* env, jclass, jlong model) {
+    return guarded(env, [&] {
+        std::vector<float> out;
+        for (const llmops::TokenLogprobs& t : modelAt(model).collectedLogprobs()) {
+            out.push_back(t.logprob);
+            out.insert(out.end(), t.topLogprobs.begin(), t.topLogprobs.end());
+        }
+        jfloatArray array = env->NewFloatArray(static_cast<jsize>(out.size()));
+        env->SetFloatArrayRegion(array, 0, static_cast<jsize>(out.size()), out.data());
+        return array;
+    });
 }
 
 JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_freeModel(JNIEnv*, jclass, jlong model) {

@@ -47,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  * against CPU float32's, within 0.1 over the steps where both chose the same greedy tokens.
  * "fast-batch-invariant": model.batch_invariant on the native path, through the continuous batcher:
  * 16 concurrent copies of a seeded temperature-1 request equal the request alone, bit for bit,
- * without logprobs (sampled on the device) and with them (logits to the host).
+ * without logprobs and with them (computed on the device beside the sampled tokens).
  * Usage: GpuEngineCheck OUT_JSON
  */
 public final class GpuEngineCheck {

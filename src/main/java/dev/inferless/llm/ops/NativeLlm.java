@@ -146,9 +146,12 @@ public final class NativeLlm {
     /**
      * Runs the prompt (past the positions the sequence's cache holds already) and samples on the device
      * (temperature <= 0: greedy; the penalty sees the whole prompt); returns the token id.
+     * {@code logprobs}: the top alternatives (0 to 20) whose log-probabilities the device computes with
+     * each of the sequence's tokens (raw logits, before penalty and temperature; see
+     * {@link #collectedLogprobs}); -1: none.
      */
     public static native int prefillSample(long model, int sequence, int[] tokens, double temperature, int topK,
-                                           double topP, double repetitionPenalty, long seed);
+                                           double topP, double repetitionPenalty, long seed, int logprobs);
 
     /**
      * Launches the same step without waiting for it: a negative token stands for the one the device
@@ -159,6 +162,15 @@ public final class NativeLlm {
 
     /** Waits for the oldest step launched by submitDecode; its tokens, in its sequences' order. */
     public static native int[] collectDecode(long model);
+
+    /**
+     * Of the tokens the last prefillSample or collectDecode returned, the rows whose sequence asks for
+     * log-probabilities, in row order: {@code [row, top count n, n token ids]} each, most likely first.
+     */
+    public static native int[] collectedTopTokens(long model);
+
+    /** The same rows' log-probabilities: {@code [the chosen token's, the n top tokens']} each. */
+    public static native float[] collectedLogprobs(long model);
 
     public static native void freeModel(long model);
 }

@@ -54,7 +54,7 @@ final class FastDecodeSession implements DecodeSession, DeviceSampling {
 
     /** The whole prompt: the device computes the positions past the cached prefix; its penalty sees every token. */
     @Override
-    public int prefillAndSample(int[] tokens, SamplingParams params, long seed) {
+    public SampledTokens prefillAndSample(int[] tokens, SamplingParams params, long seed, int logprobs) {
         if (closed) throw new IllegalStateException("session is closed");
         if (position != cachedTokens) throw new IllegalStateException("prefill runs once, first");
         if (tokens.length <= cachedTokens) {
@@ -63,7 +63,7 @@ final class FastDecodeSession implements DecodeSession, DeviceSampling {
         if (tokens.length > maxTokens) {
             throw new IllegalArgumentException("tokens: " + tokens.length + " exceed maxTokens " + maxTokens);
         }
-        int next = model.prefillSample(sequence, tokens, params, seed);
+        SampledTokens next = model.prefillSample(sequence, tokens, params, seed, logprobs);
         position = tokens.length;
         return next;
     }

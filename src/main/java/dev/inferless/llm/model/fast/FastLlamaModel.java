@@ -14,6 +14,7 @@ import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.model.PagedKvModel;
 import dev.inferless.llm.ops.NativeLlm;
 import dev.inferless.llm.sampling.SamplingParams;
+import dev.inferless.llm.sampling.TokenLogprobs;
 import dev.inferless.startup.StartupTimeline;
 
 import java.util.ArrayList;
@@ -289,10 +290,11 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel,
         }
     }
 
-    synchronized int prefillSample(int sequence, int[] tokens, SamplingParams s, long seed) {
+    synchronized SampledTokens prefillSample(int sequence, int[] tokens, SamplingParams s, long seed, int logprobs) {
         try (var phase = firstCall("first prefill")) {
-            return NativeLlm.prefillSample(open(), sequence, tokens, s.temperature(), s.topK(), s.topP(),
-                    s.repetitionPenalty(), seed);
+            int token = NativeLlm.prefillSample(open(), sequence, tokens, s.temperature(), s.topK(), s.topP(),
+                    s.repetitionPenalty(), seed, logprobs);
+            return collected(new int[] {token});
         }
     }
 
@@ -322,8 +324,26 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel,
     }
 
     @Override
-    public synchronized int[] collectDecode() {
-        return NativeLlm.collectDecode(open());
+    public synchronized SampledTokens collectDecode() {
+        return collected(NativeLlm.collectDecode(open()));
+    }
+
+    /** The tokens the library just returned, with the log-probabilities it computed beside them. */
+    private SampledTokens collected(int[] tokens) {
+        int[] top = NativeLlm.collectedTopTokens(model);
+        float[] values = NativeLlm.collectedLogprobs(model);
+        TokenLogprobs[] logprobs = new TokenLogprobs[tokens.length];
+        int t = 0, v = 0;
+        while (t < top.length) {
+            int row = top[t++], n = top[t++];
+            int[] ids = Arrays.copyOfRange(top, t, t + n);
+            double[] topValues = new double[n];
+            for (int i = 0; i < n; i++) topValues[i] = values[v + 1 + i];
+            logprobs[row] = new TokenLogprobs(tokens[row], "", values[v], ids, topValues);
+            t += n;
+            v += 1 + n;
+        }
+        return new SampledTokens(tokens, logprobs);
     }
 
     synchronized void release(int sequence) {
