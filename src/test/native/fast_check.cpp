@@ -544,9 +544,13 @@ void checkPagedModel(PartKind kind, const std::string& format, int64_t headDim) 
         c = rows[2].clone();
     }
     const double meanA = sumA / checked, meanB = sumB / checked;
-    // Contiguous and paged differ only in how the attention splits its positions (capacity vs the
-    // table's reach) and SDPA's slot count; the cached prefix only in the rows its prefill computed.
-    const bool ok = shuffledEqual && grew && vsContiguous <= 1e-2 && cachedVsFull <= 1e-2 &&
+    // Contiguous and paged differ in how the attention splits its positions (capacity vs the table's
+    // reach), SDPA's slot count and the rows of a step: the contiguous model decodes one row, with its
+    // RMSNorms folded into the int4 matmuls, the paged one three rows, unfolded. Measured apart (H100):
+    // 0 for bf16 weights (no fold), 1.05e-2 to 1.5e-2 for mma; a wrong block read differs at every step by
+    // far more. So mma's bound is the model bound; the cached prefix differs only in the rows its prefill computed.
+    const double pathBound = kind == PartKind::Mma ? modelBound(kind) : 1e-2;
+    const bool ok = shuffledEqual && grew && vsContiguous <= pathBound && cachedVsFull <= 1e-2 &&
                     worstA <= modelBound(kind) && worstB <= modelBound(kind) && meanA <= modelMeanBound(kind) &&
                     meanB <= modelMeanBound(kind);
     report(std::string("paged_model/") + kindName(kind) + "/" + format + "/head_dim_" + std::to_string(headDim),
