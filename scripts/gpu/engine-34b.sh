@@ -124,7 +124,7 @@ for phase in "$@"; do
         kill -0 $pid 2>/dev/null || break; sleep 0.5
       done
       echo "process start -> ready: $(( $(date +%s%3N) - s )) ms; GPU memory used: $(gpu_mem) MiB"
-      grep -E "engine:|fast path:|initialized|cold start|loaded .* layers|loaded model repo|compiled|error" "$OUT/serve.log" | cut -c1-200 | tail -8
+      grep -E "engine:|fast path:|KV cache:|initialized|cold start|loaded .* layers|loaded model repo|compiled|error" "$OUT/serve.log" | cut -c1-200 | tail -8
       s=$(date +%s%3N)
       curl -s localhost:8080/infer -H 'Content-Type: application/json' \
         -d '{"prompt": "def quicksort(arr):", "max_tokens": 64, "temperature": 0, "seed": 1}' | tee "$OUT/infer.json" | cut -c1-300

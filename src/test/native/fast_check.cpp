@@ -10,6 +10,7 @@
 #include "llama_decoder.h"
 #include "sampling_decoder.h"
 #include "sampling_kernels.h"
+#include "token_logprobs.h"
 #include "paged_attention_check.h"
 #include "reference_llama.h"
 
@@ -471,6 +472,96 @@ void checkBatch(PartKind kind, const std::string& format, int64_t headDim) {
            ok);
 }
 
+// The paged KV cache at model level (docs/fast-path.md, "Paged KV cache"). The same weights with
+// contiguous caches and with one pool of 16-position blocks; greedy tokens of the contiguous model fed
+// to three paged sequences decoding together in CUDA graphs (a bucket of 4, one padding row):
+//   A on shuffled (non-contiguous) block ids, whole prompt prefilled;
+//   C on ascending block ids, whole prompt prefilled: equal to A bit for bit (same contents, only the
+//     block ids differ);
+//   B on A's first two blocks as a cached prefix (32 positions), prefilling only the prompt's rest,
+//     its table grown by one block mid-decode.
+// A and B against the contiguous model and the float64 reference, within checkModel's bounds.
+void checkPagedModel(PartKind kind, const std::string& format, int64_t headDim) {
+    LlamaDims d{256, 512, 2, 8, 2, headDim, 512, 512, 1e-5, 10000.0, 1.0};
+    const int64_t blockSize = 16, blocks = 64, promptLength = 40, cached = 32, steps = 20;
+    const uint64_t weightSeed = static_cast<uint64_t>(at::randint(0, 1 << 30, {1}, at::kLong).item<int64_t>());
+    at::manual_seed(weightSeed);
+    TinyModel contiguous = tinyModel(format, d, kind, 1);
+    at::manual_seed(weightSeed);  // the same weights
+    TinyModel paged = tinyModel(format, d, kind, 4);
+    paged.fast->usePagedCache(blocks, blockSize);
+    contiguous.fast->useGraphs(true);
+    paged.fast->useGraphs(true);
+
+    std::vector<int64_t> prompt;
+    for (int64_t i = 0; i < promptLength; ++i) prompt.push_back(at::randint(0, d.vocab, {1}, at::kLong).item<int64_t>());
+    // Positions needed: prompt + steps = 60, 4 blocks. A: 4 shuffled ids; B: A's first two, then its own;
+    // C: 4 ascending ids none of the others use.
+    std::vector<int64_t> perm;
+    at::Tensor shuffled = at::randperm(blocks, at::kLong);
+    for (int64_t i = 0; i < blocks; ++i) perm.push_back(shuffled[i].item<int64_t>());
+    std::vector<int64_t> idsA(perm.begin(), perm.begin() + 4);
+    std::vector<int64_t> idsB{perm[0], perm[1], perm[4]};  // room for 48 positions: grows at the 9th step
+    std::vector<int64_t> idsC(perm.begin() + 6, perm.begin() + 10);
+    std::sort(idsC.begin(), idsC.end());
+
+    contiguous.fast->begin(0, promptLength + steps + 1);
+    at::Tensor logits = contiguous.fast->prefill(0, prompt).to(at::kCPU);
+    paged.fast->setBlocks(0, idsA, 0);
+    paged.fast->setBlocks(2, idsC, 0);
+    at::Tensor a = paged.fast->prefill(0, prompt).to(at::kCPU);
+    at::Tensor c = paged.fast->prefill(2, prompt).to(at::kCPU);
+    paged.fast->setBlocks(1, idsB, cached);
+    at::Tensor b = paged.fast->prefill(1, std::vector<int64_t>(prompt.begin() + cached, prompt.end())).to(at::kCPU);
+
+    std::vector<int64_t> seq = prompt;
+    double worstA = 0, worstB = 0, sumA = 0, sumB = 0, vsContiguous = 0, cachedVsFull = 0;
+    bool shuffledEqual = true, grew = false;
+    int checked = 0;
+    for (int64_t s = 0; s <= steps; ++s) {
+        shuffledEqual = shuffledEqual && at::equal(a, c);
+        vsContiguous = std::max(vsContiguous, relL2(a, logits));
+        cachedVsFull = std::max(cachedVsFull, relL2(b, a));
+        at::Tensor want = referenceLogits(paged.reference, seq);
+        const double errA = relL2(a, want), errB = relL2(b, want);
+        worstA = std::max(worstA, errA);
+        worstB = std::max(worstB, errB);
+        sumA += errA;
+        sumB += errB;
+        ++checked;
+        if (s == steps) break;
+        const int64_t next = argmaxOf(logits);  // every sequence is fed the contiguous model's tokens
+        seq.push_back(next);
+        if (paged.fast->position(1) == static_cast<int64_t>(idsB.size()) * blockSize) {
+            idsB.push_back(perm[5]);
+            paged.fast->growBlocks(1, idsB);
+            grew = true;
+        }
+        logits = contiguous.fast->decode({0}, {next})[0].to(at::kCPU);
+        at::Tensor rows = paged.fast->decode({0, 1, 2}, {next, next, next}).to(at::kCPU);
+        a = rows[0].clone();
+        b = rows[1].clone();
+        c = rows[2].clone();
+    }
+    const double meanA = sumA / checked, meanB = sumB / checked;
+    // Contiguous and paged differ in how the attention splits its positions (capacity vs the table's
+    // reach), SDPA's slot count and the rows of a step: the contiguous model decodes one row, with its
+    // RMSNorms folded into the int4 matmuls, the paged one three rows, unfolded. Measured apart (H100):
+    // 0 for bf16 weights (no fold), 1.05e-2 to 1.5e-2 for mma; a wrong block read differs at every step by
+    // far more. So mma's bound is the model bound; the cached prefix differs only in the rows its prefill computed.
+    const double pathBound = kind == PartKind::Mma ? modelBound(kind) : 1e-2;
+    const bool ok = shuffledEqual && grew && vsContiguous <= pathBound && cachedVsFull <= 1e-2 &&
+                    worstA <= modelBound(kind) && worstB <= modelBound(kind) && meanA <= modelMeanBound(kind) &&
+                    meanB <= modelMeanBound(kind);
+    report(std::string("paged_model/") + kindName(kind) + "/" + format + "/head_dim_" + std::to_string(headDim),
+           std::string("\"shuffled_equals_ascending\":") + (shuffledEqual ? "true" : "false") +
+               ",\"vs_contiguous_rel_l2_max\":" + num(vsContiguous) + ",\"cached_prefix_vs_full_rel_l2_max\":" +
+               num(cachedVsFull) + ",\"rel_l2_max\":" + num(std::max(worstA, worstB)) + ",\"rel_l2_mean\":" +
+               num(std::max(meanA, meanB)) + ",\"table_grew\":" + (grew ? "true" : "false") +
+               ",\"steps\":" + std::to_string(steps + 1),
+           ok);
+}
+
 // Steps launched ahead and fed on the device (negative tokens) give the same tokens as steps fed by
 // the host one at a time: the same sequences, prompts and seeds at temperature 1, a sequence leaving
 // halfway, graphs and eager. A wrong lookup of the device-held token shows as diverging draws.
@@ -524,6 +615,131 @@ void checkDeviceFedSteps(PartKind kind, const std::string& format) {
     report(std::string("device_fed_steps/") + kindName(kind) + "/" + format,
            "\"tokens_compared\":" + std::to_string(compared) + ",\"sequences_differing\":" + std::to_string(differing),
            differing == 0 && compared > 0);
+}
+
+// ---- logprobs on the device (token_logprobs.h) ---------------------------------------------------
+
+struct LogprobsCompared {
+    int rows = 0, tieSwaps = 0, mismatches = 0;
+    double worst = 0;
+};
+
+// One row's device logprobs against the host's reference of the same raw logits [V]: log_softmax in
+// double, the chosen token's value and the top `top` (ties: the lower id, as TokenLogprobs.of). An id
+// may differ only where its logit ties the reference's exactly.
+void compareLogprobs(const TokenLogprobs& got, int64_t token, int64_t top, const at::Tensor& logits,
+                     LogprobsCompared& c) {
+    const at::Tensor ref = at::log_softmax(logits.to(at::kCPU, at::kFloat).to(at::kDouble), 0).contiguous();
+    const double* r = ref.data_ptr<double>();
+    const int64_t v = ref.numel();
+    ++c.rows;
+    if (static_cast<int64_t>(got.topTokens.size()) != top || static_cast<int64_t>(got.topLogprobs.size()) != top) {
+        ++c.mismatches;
+        return;
+    }
+    c.worst = std::max(c.worst, std::fabs(got.logprob - r[token]));
+    std::vector<int64_t> order(v);
+    for (int64_t i = 0; i < v; ++i) order[i] = i;
+    std::partial_sort(order.begin(), order.begin() + top, order.end(),
+                      [&](int64_t a, int64_t b) { return r[a] > r[b] || (r[a] == r[b] && a < b); });
+    for (int64_t j = 0; j < top; ++j) {
+        const int64_t id = got.topTokens[j];
+        c.worst = std::max(c.worst, std::fabs(got.topLogprobs[j] - r[order[j]]));
+        if (id == order[j]) continue;
+        if (id >= 0 && id < v && r[id] == r[order[j]]) {
+            ++c.tieSwaps;
+        } else {
+            ++c.mismatches;
+        }
+    }
+}
+
+// Rows asking for logprobs (top 5, 20 and 0, beside one asking none) decode with the device sampler,
+// launched ahead, with a repetition penalty, temperature and top-k that the logprobs must ignore; the
+// same steps are then run again for their logits (same kernels, same rows) and each row's logprobs
+// compared with the host's log_softmax and top-k of them. Max abs diff <= 1e-3.
+void checkDeviceLogprobs(PartKind kind, const std::string& format) {
+    LlamaDims d{256, 512, 2, 8, 2, 64, 512, 512, 1e-5, 10000.0, 1.0};
+    TinyModel m = tinyModel(format, d, kind, 4);
+    SamplingDecoder model(std::move(*m.fast), d.vocab);
+    const std::vector<SamplingParams> params{{1.0, 0, 1.0, 1.3}, {1.0, 0, 1.0, 1.0}, {0.7, 10, 1.0, 1.2}, {0.0, 0, 1.0, 1.0}};
+    const std::vector<int64_t> tops{5, -1, 20, 0};
+    std::map<int64_t, std::vector<int64_t>> prompts;
+    for (int64_t s = 0; s < 4; ++s)
+        for (int i = 0; i < 4 + 3 * s; ++i) prompts[s].push_back(at::randint(0, d.vocab, {1}, at::kLong).item<int64_t>());
+    const int steps = 8;
+    auto members = [](int step) { return step < 4 ? std::vector<int64_t>{0, 1, 2, 3} : std::vector<int64_t>{0, 2, 3}; };
+    LogprobsCompared c;
+    int expectedRows = 0;
+    for (bool graph : {false, true}) {
+        model.decoder.useGraphs(graph);
+        // Sampled with logprobs: per sequence its first token's, then per step (ids, tokens, logprobs).
+        std::map<int64_t, int64_t> first;
+        std::map<int64_t, std::vector<TokenLogprobs>> prefillLogprobs;
+        std::vector<std::vector<int64_t>> stepIds, stepTokens;
+        std::vector<std::vector<TokenLogprobs>> stepLogprobs;
+        for (auto& [s, prompt] : prompts) {
+            model.decoder.begin(s, 64);
+            first[s] = model.prefillSample(s, prompt, params[s], 7 + s, tops[s]);
+            prefillLogprobs[s] = model.collectedLogprobs();
+        }
+        std::vector<std::vector<int64_t>> launched;
+        auto collectOne = [&] {
+            stepTokens.push_back(model.collect());
+            stepLogprobs.push_back(model.collectedLogprobs());
+            stepIds.push_back(launched.front());
+            launched.erase(launched.begin());
+        };
+        for (int step = 0; step < steps; ++step) {
+            std::vector<int64_t> ids = members(step), toks;
+            for (int64_t s : ids) toks.push_back(step == 0 ? first[s] : -1);
+            model.submit(ids, toks);
+            launched.push_back(ids);
+            if (model.inFlight() == 2) collectOne();
+        }
+        while (model.inFlight() > 0) collectOne();
+
+        // The same prompts and steps again, for their logits.
+        std::map<int64_t, int64_t> last = first;
+        for (auto& [s, prompt] : prompts) {
+            model.decoder.begin(s, 64);
+            const at::Tensor logits = model.decoder.prefill(s, prompt).view({-1});
+            const auto& got = prefillLogprobs[s];
+            if (tops[s] < 0) {
+                if (!got.empty()) ++c.mismatches;
+                continue;
+            }
+            ++expectedRows;
+            if (got.size() != 1 || got[0].row != 0) {
+                ++c.mismatches;
+                continue;
+            }
+            compareLogprobs(got[0], first[s], tops[s], logits, c);
+        }
+        for (size_t t = 0; t < stepIds.size(); ++t) {
+            const std::vector<int64_t>& ids = stepIds[t];
+            std::vector<int64_t> toks;
+            for (int64_t s : ids) toks.push_back(last[s]);
+            const at::Tensor logits = model.decoder.decode(ids, toks).to(at::kCPU, at::kFloat);
+            size_t next = 0;  // in stepLogprobs[t]: the rows asking, in row order
+            for (size_t i = 0; i < ids.size(); ++i) {
+                last[ids[i]] = stepTokens[t][i];
+                if (tops[ids[i]] < 0) continue;
+                ++expectedRows;
+                if (next >= stepLogprobs[t].size() || stepLogprobs[t][next].row != static_cast<int64_t>(i)) {
+                    ++c.mismatches;
+                    continue;
+                }
+                compareLogprobs(stepLogprobs[t][next++], stepTokens[t][i], tops[ids[i]], logits[i], c);
+            }
+            if (next != stepLogprobs[t].size()) ++c.mismatches;
+        }
+    }
+    report(std::string("device_logprobs/") + kindName(kind) + "/" + format,
+           "\"rows_compared\":" + std::to_string(c.rows) + ",\"rows_expected\":" + std::to_string(expectedRows) +
+               ",\"max_abs_diff\":" + num(c.worst) + ",\"tie_swaps\":" + std::to_string(c.tieSwaps) +
+               ",\"mismatches\":" + std::to_string(c.mismatches),
+           c.mismatches == 0 && c.rows == expectedRows && c.rows > 0 && c.worst <= 1e-3);
 }
 
 // ---- batch invariance (model.batch_invariant) ----------------------------------------------------
@@ -1028,6 +1244,36 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
         }
     }
 
+    // Logprobs on the device (top 5 for every row, as a completions request with logprobs 5): steps
+    // launched ahead as above at 1 and 16 sequences, against the same steps without them, back to back.
+    for (int64_t b : {1, 16}) {
+        std::map<bool, double> tps;
+        for (bool logprobs : {false, true}) {
+            std::vector<int64_t> ids, tokens;
+            for (int64_t s = 0; s < b; ++s) {
+                model.begin(s, capacity);
+                ids.push_back(s);
+                tokens.push_back(sampling.prefillSample(s, prompt, {1.0, 0, 1.0, 1.0}, static_cast<uint64_t>(s),
+                                                        logprobs ? 5 : -1));
+            }
+            tokens = sampling.step(ids, tokens);  // capture
+            const int64_t steps = 128;
+            const std::vector<int64_t> onDevice(ids.size(), -1);
+            c10::cuda::device_synchronize();
+            const auto t0 = std::chrono::steady_clock::now();
+            sampling.submit(ids, tokens);
+            for (int64_t i = 1; i < steps; ++i) {
+                sampling.submit(ids, onDevice);
+                tokens = sampling.collect();
+            }
+            tokens = sampling.collect();
+            tps[logprobs] = b * steps / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        }
+        report("bench/" + tag + "/logprobs_batch_" + std::to_string(b),
+               "\"sequences\":" + std::to_string(b) + ",\"top\":5,\"tokens_per_s\":" + num(tps[true]) +
+                   ",\"without_tokens_per_s\":" + num(tps[false]) + ",\"ratio_to_without\":" + num(tps[true] / tps[false]));
+    }
+
     // Profile of one decode step, each piece captured alone in a graph and timed by replay. The
     // matmuls run as in the step: their act-order gathers happen in the kernels upstream.
     model.useGraphs(true);
@@ -1199,9 +1445,13 @@ int main(int argc, char** argv) {
             for (const char* f : {"gptq-g64-actorder", "gptq-g-1", "awq-g128", "bf16"}) checkBatchInvariance(f, 64);
             checkBatchInvariance("gptq-g64-actorder-unshared", 128);
             checkPagedKernels();
+            checkPagedModel(PartKind::Mma, "gptq-g64-actorder", 128);
+            checkPagedModel(PartKind::Mma, "awq-g128", 64);
+            checkPagedModel(PartKind::Tinygemm, "bf16", 32);
             checkSampler();
             checkFusedSampling();
             for (PartKind kind : {PartKind::Tinygemm, PartKind::Mma}) checkDeviceFedSteps(kind, "gptq-g64-actorder");
+            for (PartKind kind : {PartKind::Tinygemm, PartKind::Mma}) checkDeviceLogprobs(kind, "gptq-g64-actorder");
         } else if (mode == "bench") {
             bench(argc > 3 ? std::stoll(argv[2]) : 48, argc > 4 ? std::stoll(argv[3]) : 512);
         } else {

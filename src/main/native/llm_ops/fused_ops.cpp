@@ -25,6 +25,17 @@ cudaStream_t stream(const at::Tensor& t) {
     return c10::cuda::getCurrentCUDAStream(t.device().index()).stream();
 }
 
+kernels::KvBlockTable blockTableOf(const at::Tensor& table, const at::Tensor& pool) {
+    require(table.is_cuda() && table.scalar_type() == at::kInt && table.dim() == 2 && table.is_contiguous(),
+            "the block table must be contiguous int32 [S, maxBlocks] on the device");
+    require(pool.dim() == 4, "a paged pool must be [blocks, hkv, blockSize, d]");
+    kernels::KvBlockTable blocks;
+    blocks.table = table.data_ptr<int32_t>();
+    blocks.blockSize = static_cast<int>(pool.size(2));
+    blocks.maxBlocks = static_cast<int>(table.size(1));
+    return blocks;
+}
+
 }  // namespace
 
 at::Tensor embedTokens(const at::Tensor& embed, const at::Tensor& tokens, const at::Tensor& lastTokens,
@@ -77,6 +88,55 @@ at::Tensor ropeAndCacheWrite(const at::Tensor& qkv, const at::Tensor& positions,
                                      static_cast<int>(capacity), stream(qkv)),
           "ropeAndCacheWrite");
     return q;
+}
+
+at::Tensor ropeAndCacheWritePaged(const at::Tensor& qkv, const at::Tensor& positions, const at::Tensor& sequences,
+                                  const at::Tensor& table, const at::Tensor& cos, const at::Tensor& sin,
+                                  at::Tensor& keys, at::Tensor& values, int64_t hq, int64_t hkv) {
+    const int64_t m = qkv.size(0), d = keys.size(3);
+    require(qkv.scalar_type() == at::kBFloat16 && qkv.is_contiguous() && qkv.size(1) == (hq + 2 * hkv) * d,
+            "qkv must be contiguous bf16 [M, (hq + 2 hkv) d]");
+    require(positions.scalar_type() == at::kLong && positions.numel() == m, "positions must be int64 [M]");
+    require(!sequences.defined() || (sequences.scalar_type() == at::kLong && sequences.numel() == m),
+            "sequences must be int64 [M]");
+    require(cos.scalar_type() == at::kFloat && cos.is_contiguous() && cos.size(1) == d, "rope tables must be f32 [P, d]");
+    require(keys.is_contiguous() && values.is_contiguous() && keys.size(1) == hkv && values.sizes() == keys.sizes(),
+            "pools must be contiguous [blocks, hkv, blockSize, d]");
+    const kernels::KvBlockTable blocks = blockTableOf(table, keys);
+    at::Tensor q = at::empty({1, hkv, (hq / hkv) * m, d}, qkv.options());
+    checkCuda(kernels::ropeAndCacheWritePaged(bf16(qkv), positions.data_ptr<int64_t>(), indexes(sequences), blocks,
+                                              cos.data_ptr<float>(), sin.data_ptr<float>(), bf16(keys), bf16(values),
+                                              bf16(q), static_cast<int>(m), static_cast<int>(hq), static_cast<int>(hkv),
+                                              static_cast<int>(d), stream(qkv)),
+              "ropeAndCacheWritePaged");
+    return q;
+}
+
+at::Tensor decodeAttentionPaged(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
+                                const at::Tensor& positions, const at::Tensor& sequences, const at::Tensor& table,
+                                int64_t hq, const at::Tensor& scatter, bool batchInvariant) {
+    const int64_t hkv = keys.size(1), d = keys.size(3), m = positions.numel();
+    require(kernels::decodeAttentionSupports(static_cast<int>(d)), "decodeAttention takes head_dim 32, 64 or 128");
+    require(q.is_contiguous() && q.size(1) == hkv && q.size(2) == (hq / hkv) * m && keys.is_contiguous() &&
+                values.is_contiguous() && values.sizes() == keys.sizes(),
+            "q must be [1, hkv, group * M, d] and the pools contiguous");
+    require(positions.scalar_type() == at::kLong && (!sequences.defined() ||
+            (sequences.scalar_type() == at::kLong && sequences.numel() == m)), "positions and sequences must be int64 [M]");
+    require(!scatter.defined() || (scatter.scalar_type() == at::kLong && scatter.numel() == hq * d), "scatter must be int64 [hq * d]");
+    const kernels::KvBlockTable blocks = blockTableOf(table, keys);
+    at::Tensor out = at::empty({m, hq * d}, q.options());
+    // Split by what a table row can address, fixed for the model: the same split at every step.
+    const int splits = batchInvariant ? kernels::batchInvariantAttentionSplits(static_cast<int>(hq))
+                                      : kernels::decodeAttentionSplits(static_cast<int>(m), static_cast<int>(hq),
+                                                                       blocks.maxBlocks * blocks.blockSize);
+    at::Tensor partials = splits > 1 ? at::empty({m, hq, splits, d + 2}, q.options().dtype(at::kFloat)) : at::Tensor();
+    checkCuda(kernels::decodeAttentionPaged(bf16(q), bf16(keys), bf16(values), positions.data_ptr<int64_t>(),
+                                            indexes(sequences), blocks, indexes(scatter), bf16(out),
+                                            splits > 1 ? partials.data_ptr<float>() : nullptr, splits,
+                                            static_cast<int>(m), static_cast<int>(hq), static_cast<int>(hkv),
+                                            static_cast<int>(d), stream(q)),
+              "decodeAttentionPaged");
+    return out;
 }
 
 at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,

@@ -22,6 +22,13 @@ at::Tensor ropeAndCacheWrite(const at::Tensor& qkv, const at::Tensor& positions,
                              const at::Tensor& cos, const at::Tensor& sin, at::Tensor& keys, at::Tensor& values,
                              int64_t hq, int64_t hkv);
 
+// ropeAndCacheWrite into a paged cache: pools [blocks, hkv, blockSize, d], k and v of row i at
+// sequence sequences[i]'s position positions[i] through table (int32 [S, maxBlocks]; with sequences
+// undefined, every row is its first row's sequence).
+at::Tensor ropeAndCacheWritePaged(const at::Tensor& qkv, const at::Tensor& positions, const at::Tensor& sequences,
+                                  const at::Tensor& table, const at::Tensor& cos, const at::Tensor& sin,
+                                  at::Tensor& keys, at::Tensor& values, int64_t hq, int64_t hkv);
+
 // Attention of M new tokens, row i over positions 0..positions[i] of sequence sequences[i]'s cache:
 // q [1, hkv, group * M, d] -> [M, hq * d], its columns scattered by `scatter` when defined (the
 // inverse of the next matmul's act-order gather). The decode step's replacement for SDPA with a mask.
@@ -29,6 +36,11 @@ at::Tensor ropeAndCacheWrite(const at::Tensor& qkv, const at::Tensor& positions,
 at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
                            const at::Tensor& positions, const at::Tensor& sequences, int64_t hq,
                            const at::Tensor& scatter, bool batchInvariant = false);
+
+// decodeAttention over paged pools [blocks, hkv, blockSize, d] read through table (int32 [S, maxBlocks]).
+at::Tensor decodeAttentionPaged(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
+                                const at::Tensor& positions, const at::Tensor& sequences, const at::Tensor& table,
+                                int64_t hq, const at::Tensor& scatter, bool batchInvariant = false);
 
 // silu(gate) * up of gateUp [M, 2F], columns gathered by perm when defined: bf16 [M, F].
 at::Tensor siluMul(const at::Tensor& gateUp, const at::Tensor& perm);

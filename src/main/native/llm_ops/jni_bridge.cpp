@@ -2,11 +2,16 @@
 // A linear part crosses as six longs: weight handle, scalesZeros handle (0 = dense), perm handle
 // (0 = none), group size, kind (llmops::PartKind), partStarts handle (0 = one input copy). Bad input
 // becomes an IllegalArgumentException, any other failure an IllegalStateException.
+#include "checks.h"
 #include "host_upload.h"
 #include "int4_linear.h"
 #include "jni_support.h"
 #include "sampling_decoder.h"
 #include "tensor_handles.h"
+
+#include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <cuda_runtime_api.h>
 
 #include <stdexcept>
 #include <string>
@@ -169,14 +174,34 @@ JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_addLayer(
     });
 }
 
+JNIEXPORT jlong JNICALL Java_dev_inferless_llm_ops_NativeLlm_freeGpuMemory(JNIEnv* env, jclass, jint device) {
+    return guarded(env, [&] {
+        c10::cuda::CUDAGuard guard(static_cast<c10::DeviceIndex>(device));
+        c10::cuda::CUDACachingAllocator::emptyCache();  // what torch caches but holds no tensor counts as free
+        size_t free = 0, total = 0;
+        llmops::checkCuda(cudaMemGetInfo(&free, &total), "cudaMemGetInfo");
+        return static_cast<jlong>(free);
+    });
+}
+
+JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_usePagedKvCache(JNIEnv* env, jclass, jlong model,
+                                                                            jint blocks, jint blockSize) {
+    guarded(env, [&] { modelAt(model).decoder.usePagedCache(blocks, blockSize); });
+}
+
+JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_setBlocks(JNIEnv* env, jclass, jlong model, jint sequence,
+                                                                      jintArray blocks, jint cachedTokens) {
+    guarded(env, [&] { modelAt(model).decoder.setBlocks(sequence, int64s(env, blocks), cachedTokens); });
+}
+
+JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_growBlocks(JNIEnv* env, jclass, jlong model, jint sequence,
+                                                                       jintArray blocks) {
+    guarded(env, [&] { modelAt(model).decoder.growBlocks(sequence, int64s(env, blocks)); });
+}
+
 JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_setBatchInvariant(JNIEnv* env, jclass, jlong model,
                                                                               jboolean on) {
     guarded(env, [&] { modelAt(model).setBatchInvariant(on == JNI_TRUE); });
-}
-
-JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_begin(JNIEnv* env, jclass, jlong model, jint sequence,
-                                                                   jint capacity) {
-    guarded(env, [&] { modelAt(model).decoder.begin(sequence, capacity); });
 }
 
 JNIEXPORT jfloatArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_prefill(JNIEnv* env, jclass, jlong model,
@@ -193,10 +218,11 @@ JNIEXPORT jfloatArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_decode(JNIEnv
 
 JNIEXPORT jint JNICALL Java_dev_inferless_llm_ops_NativeLlm_prefillSample(
         JNIEnv* env, jclass, jlong model, jint sequence, jintArray tokens, jdouble temperature, jint topK, jdouble topP,
-        jdouble repetitionPenalty, jlong seed) {
+        jdouble repetitionPenalty, jlong seed, jint logprobs) {
     return guarded(env, [&] {
         llmops::SamplingParams p{temperature, topK, topP, repetitionPenalty};
-        return static_cast<jint>(modelAt(model).prefillSample(sequence, int64s(env, tokens), p, static_cast<uint64_t>(seed)));
+        return static_cast<jint>(
+                modelAt(model).prefillSample(sequence, int64s(env, tokens), p, static_cast<uint64_t>(seed), logprobs));
     });
 }
 
@@ -207,6 +233,33 @@ JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_submitDecode(JNIEnv*
 
 JNIEXPORT jintArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_collectDecode(JNIEnv* env, jclass, jlong model) {
     return guarded(env, [&] { return intArray(env, modelAt(model).collect()); });
+}
+
+// Per row that asked, in row order: [row, top count, top ids...].
+JNIEXPORT jintArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_collectedTopTokens(JNIEnv* env, jclass, jlong model) {
+    return guarded(env, [&] {
+        std::vector<int64_t> out;
+        for (const llmops::TokenLogprobs& t : modelAt(model).collectedLogprobs()) {
+            out.push_back(t.row);
+            out.push_back(static_cast<int64_t>(t.topTokens.size()));
+            out.insert(out.end(), t.topTokens.begin(), t.topTokens.end());
+        }
+        return intArray(env, out);
+    });
+}
+
+// Per row that asked, in row order: [the chosen token's logprob, the top ones'...].
+JNIEXPORT jfloatArray JNICALL Java_dev_inferless_llm_ops_NativeLlm_collectedLogprobs(JNIEnv* env, jclass, jlong model) {
+    return guarded(env, [&] {
+        std::vector<float> out;
+        for (const llmops::TokenLogprobs& t : modelAt(model).collectedLogprobs()) {
+            out.push_back(t.logprob);
+            out.insert(out.end(), t.topLogprobs.begin(), t.topLogprobs.end());
+        }
+        jfloatArray array = env->NewFloatArray(static_cast<jsize>(out.size()));
+        env->SetFloatArrayRegion(array, 0, static_cast<jsize>(out.size()), out.data());
+        return array;
+    });
 }
 
 JNIEXPORT void JNICALL Java_dev_inferless_llm_ops_NativeLlm_freeModel(JNIEnv*, jclass, jlong model) {

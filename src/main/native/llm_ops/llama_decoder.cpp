@@ -114,8 +114,76 @@ void LlamaDecoder::growCache(int64_t capacity) {
     capacity_ = capacity;
 }
 
+void LlamaDecoder::usePagedCache(int64_t blocks, int64_t blockSize) {
+    require(!paged() && capacity_ == 0, "the paged cache is set up once, before any sequence begins");
+    require(blocks >= 1 && blocks < std::numeric_limits<int32_t>::max(), "kvBlocks must be in [1, 2^31 - 1)");
+    require(blockSize >= 1 && blockSize <= 1024 && (blockSize & (blockSize - 1)) == 0,
+            "the KV block size must be a power of two in [1, 1024], got " + std::to_string(blockSize));
+    buckets_.clear();
+    kvBlocks_ = blocks;
+    blockSize_ = blockSize;
+    maxBlocks_ = (dims_.maxPositions + blockSize - 1) / blockSize;
+    auto bf16 = at::TensorOptions().dtype(at::kBFloat16).device(device_);
+    keys_.clear();
+    values_.clear();
+    for (int64_t i = 0; i < dims_.layers; ++i) {
+        // Zeros: masked slots must hold finite values (0 * NaN would poison the attention output).
+        // One more block than asked: the scratch that padding rows and unused table entries point at.
+        keys_.push_back(at::zeros({blocks + 1, dims_.kvHeads, blockSize, dims_.headDim}, bf16));
+        values_.push_back(at::zeros_like(keys_.back()));
+    }
+    // One more row than sequences: the scratch sequence of a bucket's padding rows.
+    blockTable_ = at::full({sequences() + 1, maxBlocks_}, blocks, at::TensorOptions().dtype(at::kInt).device(device_));
+    blockCounts_.assign(sequences(), 0);
+    capacity_ = maxBlocks_ * blockSize;
+    slots_ = at::arange(capacity_, at::TensorOptions().dtype(at::kLong).device(device_));
+}
+
+void LlamaDecoder::writeTableRow(int64_t sequence, const std::vector<int64_t>& blocks) {
+    require(paged(), "block tables need the paged cache (usePagedCache)");
+    checkSequence(sequence);
+    const int64_t n = static_cast<int64_t>(blocks.size());
+    require(n >= 1 && n <= maxBlocks_, "a block table holds 1 to " + std::to_string(maxBlocks_) + " blocks, got " +
+                                           std::to_string(n));
+    std::vector<int64_t> row(maxBlocks_, kvBlocks_);  // past its blocks: the scratch block
+    for (int64_t i = 0; i < n; ++i) {
+        require(blocks[i] >= 0 && blocks[i] < kvBlocks_,
+                "block id " + std::to_string(blocks[i]) + " outside [0, " + std::to_string(kvBlocks_) + ")");
+        row[i] = blocks[i];
+    }
+    // In place, ordered on the stream after the steps already launched: the table keeps its address
+    // (captured graphs read it) and no step in flight sees a half-written row.
+    blockTable_.select(0, sequence).copy_(pinnedHostCopy(row).to(device_, at::kLong, /*non_blocking=*/true));
+    blockCounts_[sequence] = n;
+}
+
+void LlamaDecoder::setBlocks(int64_t sequence, const std::vector<int64_t>& blocks, int64_t cachedTokens) {
+    require(static_cast<int64_t>(layers_.size()) == dims_.layers, "not all layers were added");
+    writeTableRow(sequence, blocks);
+    require(cachedTokens >= 0 && cachedTokens < roomOf(sequence),
+            "cachedTokens " + std::to_string(cachedTokens) + " must leave room in the sequence's " +
+                std::to_string(blocks.size()) + " blocks of " + std::to_string(blockSize_));
+    positions_[sequence] = cachedTokens;
+    sampled_[sequence] = false;
+}
+
+void LlamaDecoder::growBlocks(int64_t sequence, const std::vector<int64_t>& blocks) {
+    require(static_cast<int64_t>(blocks.size()) >= blockCounts_.at(sequence), "a block table only grows");
+    writeTableRow(sequence, blocks);
+}
+
+int64_t LlamaDecoder::roomOf(int64_t sequence) const {
+    return paged() ? std::min(blockCounts_[sequence] * blockSize_, dims_.maxPositions) : capacity_;
+}
+
+at::Tensor LlamaDecoder::gatherBlocks(const at::Tensor& pool, int64_t sequence, int64_t slots) const {
+    at::Tensor ids = blockTable_.select(0, sequence).narrow(0, 0, slots / blockSize_).to(at::kLong);
+    return pool.index_select(0, ids).permute({1, 0, 2, 3}).reshape({1, dims_.kvHeads, slots, dims_.headDim});
+}
+
 void LlamaDecoder::begin(int64_t sequence, int64_t capacity) {
     require(static_cast<int64_t>(layers_.size()) == dims_.layers, "not all layers were added");
+    require(!paged(), "a paged cache's sequences start at setBlocks");
     checkSequence(sequence);
     require(capacity > 0 && capacity <= dims_.maxPositions,
             "maxTokens must be in [1, max_position_embeddings=" + std::to_string(dims_.maxPositions) + "]");
@@ -137,36 +205,53 @@ void LlamaDecoder::markSampled(const std::vector<int64_t>& sequences) {
     }
 }
 
-at::Tensor LlamaDecoder::attentionMask(const at::Tensor& positions) const {
+at::Tensor LlamaDecoder::attentionMask(const at::Tensor& positions, int64_t slots) const {
     const int64_t group = dims_.heads / dims_.kvHeads, m = positions.size(0);
-    at::Tensor hidden = slots_.unsqueeze(0) > positions.repeat({group}).unsqueeze(1);
-    return at::zeros({group * m, capacity_}, embed_.options())
+    at::Tensor hidden = slots_.narrow(0, 0, slots).unsqueeze(0) > positions.repeat({group}).unsqueeze(1);
+    return at::zeros({group * m, slots}, embed_.options())
         .masked_fill_(hidden, -std::numeric_limits<float>::infinity())
-        .view({1, 1, group * m, capacity_});
+        .view({1, 1, group * m, slots});
 }
 
 at::Tensor LlamaDecoder::attention(size_t layer, const at::Tensor& qkv, const at::Tensor& positions,
                                    const at::Tensor& sequences, const at::Tensor& mask, int64_t prefillSequence) {
     const int64_t m = qkv.size(0), d = dims_.headDim, hq = dims_.heads, hkv = dims_.kvHeads;
+    if (!mask.defined() && paged()) {
+        at::Tensor q = ropeAndCacheWritePaged(qkv, positions, sequences, blockTable_, cos_, sin_, keys_[layer],
+                                              values_[layer], hq, hkv);
+        return decodeAttentionPaged(q, keys_[layer], values_[layer], positions, sequences, blockTable_, hq,
+                                    scatters_[layer].o, batchInvariant_);
+    }
     if (!mask.defined()) {
         // GQA without copying the cache: the query heads of one KV head become rows (g * M + i).
         at::Tensor q = ropeAndCacheWrite(qkv, positions, sequences, cos_, sin_, keys_[layer], values_[layer], hq, hkv);
         return decodeAttention(q, keys_[layer], values_[layer], positions, sequences, hq, scatters_[layer].o,
                                batchInvariant_);
     }
-    at::Tensor keys = keys_[layer].narrow(0, prefillSequence, 1), values = values_[layer].narrow(0, prefillSequence, 1);
-    at::Tensor q = ropeAndCacheWrite(qkv, positions, at::Tensor(), cos_, sin_, keys, values, hq, hkv);
+    at::Tensor q, keys, values;
+    if (paged()) {
+        // Write the new positions through the sequence's table row, then attend over its blocks gathered
+        // in position order (as many slots as the mask has: whole blocks up to the last new position).
+        at::Tensor row = blockTable_.narrow(0, prefillSequence, 1);
+        q = ropeAndCacheWritePaged(qkv, positions, at::Tensor(), row, cos_, sin_, keys_[layer], values_[layer], hq, hkv);
+        keys = gatherBlocks(keys_[layer], prefillSequence, mask.size(3));
+        values = gatherBlocks(values_[layer], prefillSequence, mask.size(3));
+    } else {
+        keys = keys_[layer].narrow(0, prefillSequence, 1);
+        values = values_[layer].narrow(0, prefillSequence, 1);
+        q = ropeAndCacheWrite(qkv, positions, at::Tensor(), cos_, sin_, keys, values, hq, hkv);
+    }
     at::Tensor out = at::scaled_dot_product_attention(q, keys, values, mask);
     return out.reshape({hkv, hq / hkv, m, d}).permute({2, 0, 1, 3}).reshape({m, hq * d});
 }
 
 at::Tensor LlamaDecoder::forward(const at::Tensor& tokens, const at::Tensor& positions, const at::Tensor& sequences,
-                                 int64_t prefillSequence) {
+                                 int64_t prefillSequence, int64_t prefillSlots) {
     const double eps = dims_.rmsEps;
     const bool decoding = sequences.defined();      // one token per sequence: the decode kernel, no mask
     // The residual stream, updated in place.
     at::Tensor x = decoding ? embedTokens(embed_, tokens, lastTokens_, sequences) : embed_.index_select(0, tokens);
-    at::Tensor mask = decoding ? at::Tensor() : attentionMask(positions);
+    at::Tensor mask = decoding ? at::Tensor() : attentionMask(positions, prefillSlots);
     at::Tensor delta;                               // the last down_proj output, not yet added
     FoldedNorm inputNorm;                           // or, folded into it, the next input norm
     for (size_t i = 0; i < layers_.size(); ++i) {
@@ -226,16 +311,20 @@ at::Tensor LlamaDecoder::forward(const at::Tensor& tokens, const at::Tensor& pos
 
 at::Tensor LlamaDecoder::prefill(int64_t sequence, const std::vector<int64_t>& tokens) {
     checkSequence(sequence);
-    require(capacity_ > 0, "begin() must come before prefill");
-    require(positions_[sequence] == 0, "prefill runs once, first");
+    require(paged() ? blockCounts_[sequence] > 0 : capacity_ > 0,
+            paged() ? "setBlocks() must come before prefill" : "begin() must come before prefill");
     require(!tokens.empty(), "the prompt must hold at least one token");
-    require(static_cast<int64_t>(tokens.size()) <= capacity_, "the prompt is longer than the session's maxTokens");
+    const int64_t start = positions_[sequence], end = start + static_cast<int64_t>(tokens.size());
+    require(end <= roomOf(sequence), paged() ? "the prompt is longer than the sequence's blocks"
+                                             : "the prompt is longer than the session's maxTokens");
     auto i64 = at::TensorOptions().dtype(at::kLong).device(device_);
     at::Tensor ids = at::tensor(tokens, at::kLong).to(device_);
     require(ids.min().item<int64_t>() >= 0 && ids.max().item<int64_t>() < dims_.vocab, "token id outside the vocabulary");
-    at::Tensor positions = at::arange(static_cast<int64_t>(tokens.size()), i64);
-    at::Tensor logits = forward(ids, positions, at::Tensor(), sequence).view({dims_.vocab});
-    positions_[sequence] = static_cast<int64_t>(tokens.size());
+    at::Tensor positions = at::arange(start, end, i64);
+    // Paged: attend over the sequence's blocks up to the last new position, not all it may address.
+    const int64_t slots = paged() ? (end + blockSize_ - 1) / blockSize_ * blockSize_ : capacity_;
+    at::Tensor logits = forward(ids, positions, at::Tensor(), sequence, slots).view({dims_.vocab});
+    positions_[sequence] = end;
     return logits;
 }
 
@@ -254,11 +343,11 @@ void LlamaDecoder::capture(Bucket& b) {
     {
         c10::cuda::CUDAStreamGuard guard(side);
         // Warm-up on the real step inputs: it writes the same cache slots with the same values.
-        for (int i = 0; i < 2; ++i) forward(b.inputs[0], b.inputs[1], b.inputs[2], 0);
+        for (int i = 0; i < 2; ++i) forward(b.inputs[0], b.inputs[1], b.inputs[2], 0, 0);
         side.synchronize();
         b.graph = std::make_unique<at::cuda::CUDAGraph>();
         b.graph->capture_begin();
-        b.logits = forward(b.inputs[0], b.inputs[1], b.inputs[2], 0);
+        b.logits = forward(b.inputs[0], b.inputs[1], b.inputs[2], 0, 0);
         b.graph->capture_end();
     }
     c10::cuda::device_synchronize();
@@ -274,7 +363,8 @@ at::Tensor LlamaDecoder::decode(const std::vector<int64_t>& sequences, const std
         require(!seen[s], "sequence " + std::to_string(s) + " appears twice in one step");
         seen[s] = true;
         require(capacity_ > 0 && positions_[s] > 0, "prefill must come before decode");
-        require(positions_[s] < capacity_, "the session's maxTokens is used up");
+        require(positions_[s] < roomOf(s), paged() ? "sequence " + std::to_string(s) + " has no room left in its blocks"
+                                                   : "the session's maxTokens is used up");
         require(tokens[i] < dims_.vocab, "token id outside the vocabulary");
         require(tokens[i] >= 0 || sampled_[s], "sequence " + std::to_string(s) + " has no sampled token on the device");
     }
@@ -299,7 +389,7 @@ at::Tensor LlamaDecoder::decode(const std::vector<int64_t>& sequences, const std
         for (int64_t s : sequences) host.push_back(positions_[s]);
         host.insert(host.end(), sequences.begin(), sequences.end());
         at::Tensor inputs = pinnedHostCopy(host).to(device_, at::kLong, /*non_blocking=*/true).view({3, n});
-        logits = forward(inputs[0], inputs[1], inputs[2], 0);
+        logits = forward(inputs[0], inputs[1], inputs[2], 0, 0);
         stepSequences_ = inputs[2];
     }
     for (int64_t s : sequences) ++positions_[s];

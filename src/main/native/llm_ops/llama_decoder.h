@@ -1,4 +1,5 @@
-// The whole Llama forward pass on the GPU with static KV caches for a fixed number of sequences. A
+// The whole Llama forward pass on the GPU with KV caches for a fixed number of sequences (contiguous
+// per sequence, or one paged pool read through block tables). A
 // decode step advances any subset of them together (continuous batching); it reads only device
 // tensors (token, position and sequence buffers updated in place), so each batch-size bucket
 // (1, 2, 4, 8, ...) is captured once in a CUDA graph and replayed.
@@ -42,11 +43,28 @@ class LlamaDecoder {
     // whatever else the step holds (forward: every reduction in an order the step's rows do not
     // change). Off: one-row steps fold the norms and lm_head runs at the step's row count (faster).
     void setBatchInvariant(bool on);
-    // Sequence `sequence` starts over with room for `capacity` positions. Grows every cache when
-    // needed (copying what they hold; the graphs are captured again).
+    // Paged KV cache (docs/fast-path.md, "Paged KV cache"): per layer one pool of `blocks` blocks of
+    // `blockSize` positions (a power of two), plus a scratch block that padding rows write to; each
+    // sequence reads and writes its positions through its row of a block table (setBlocks). Call once,
+    // before any sequence starts; without it every sequence has a contiguous cache (begin).
+    void usePagedCache(int64_t blocks, int64_t blockSize);
+    bool paged() const { return blockSize_ > 0; }
+    // Contiguous caches: sequence `sequence` starts over with room for `capacity` positions. Grows
+    // every cache when needed (copying what they hold; the graphs are captured again).
     void begin(int64_t sequence, int64_t capacity);
-    // Runs a prompt eagerly; float [V] logits of its last position (on the device).
+    // Paged cache: sequence `sequence` now owns `blocks` (pool block ids, in position order) and its
+    // first `cachedTokens` positions already hold their KV there (a cached prefix, or the positions it
+    // had before its table grew): its next token goes to position cachedTokens. The table row is
+    // updated in place on the current stream, so captured graphs stay valid.
+    void setBlocks(int64_t sequence, const std::vector<int64_t>& blocks, int64_t cachedTokens);
+    // Paged cache: the sequence's table grew (its old ids first, unchanged); its position and the token
+    // the device sampled for it (a step may be in flight) stay.
+    void growBlocks(int64_t sequence, const std::vector<int64_t>& blocks);
+    // Runs tokens eagerly at the sequence's next positions (the prompt, the part of it past a cached
+    // prefix, or a chunk of it); float [V] logits of the last (on the device).
     at::Tensor prefill(int64_t sequence, const std::vector<int64_t>& tokens);
+    // Tokens in the sequence's cache.
+    int64_t position(int64_t sequence) const { return positions_.at(sequence); }
     // Appends tokens[i] to sequences[i] (distinct) in one step; float [n, V] logits. With graphs this
     // is a view of a static buffer, valid until the next call. A negative token stands for the one
     // the sampler last wrote into lastTokens() for that sequence (see markSampled), so a step can be
@@ -59,8 +77,8 @@ class LlamaDecoder {
     // The sampler has written these sequences' next tokens into lastTokens() (until their next begin()).
     void markSampled(const std::vector<int64_t>& sequences);
 
-    // Additive bf16 mask [1, 1, group * M, capacity]: row g * M + i sees the slots up to positions[i].
-    at::Tensor attentionMask(const at::Tensor& positions) const;
+    // Additive bf16 mask [1, 1, group * M, slots]: row g * M + i sees the slots up to positions[i].
+    at::Tensor attentionMask(const at::Tensor& positions, int64_t slots) const;
     // One layer's attention (RoPE, cache write, attention) on qkv [M, (hq + 2 hkv) d] -> [M, hq d].
     // A defined mask: M tokens of `prefillSequence` through SDPA. Else the decode kernel: row i is one
     // token of sequences[i], and the output is already in o_proj's act-order input order.
@@ -70,6 +88,7 @@ class LlamaDecoder {
     // Throws std::invalid_argument unless 0 <= sequence < sequences().
     void checkSequence(int64_t sequence) const;
     int64_t sequences() const { return static_cast<int64_t>(positions_.size()); }
+    // Contiguous: every cache's capacity. Paged: the positions a table row can address.
     int64_t capacity() const { return capacity_; }
     const LlamaDims& dims() const { return dims_; }
     const at::Device& device() const { return device_; }
@@ -83,9 +102,16 @@ class LlamaDecoder {
         std::unique_ptr<at::cuda::CUDAGraph> graph;
     };
 
+    // Decode (sequences defined) or prefill of prefillSequence over a mask of prefillSlots slots.
     at::Tensor forward(const at::Tensor& tokens, const at::Tensor& positions, const at::Tensor& sequences,
-                       int64_t prefillSequence);
+                       int64_t prefillSequence, int64_t prefillSlots);
     void growCache(int64_t capacity);
+    // Paged prefill: one layer's K or V of `sequence`'s first `slots` positions, gathered from the pool
+    // through its table row: [1, hkv, slots, d] (slots a multiple of the block size).
+    void writeTableRow(int64_t sequence, const std::vector<int64_t>& blocks);
+    at::Tensor gatherBlocks(const at::Tensor& pool, int64_t sequence, int64_t slots) const;
+    // The largest position the sequence may write: its cache's capacity or its blocks' positions.
+    int64_t roomOf(int64_t sequence) const;
     Bucket& bucketFor(int64_t n);
     void capture(Bucket& bucket);
 
@@ -100,8 +126,15 @@ class LlamaDecoder {
         at::Tensor qkv, o, gateUp;
     };
     std::vector<Scatters> scatters_;
-    std::vector<at::Tensor> keys_, values_;  // bf16 [sequences + 1, KvHeads, capacity, D]; the last: scratch
-    at::Tensor slots_;                       // int64 [capacity]: 0..capacity-1
+    // Contiguous: bf16 [sequences + 1, KvHeads, capacity, D], the last sequence a scratch for padding
+    // rows. Paged: bf16 [blocks + 1, KvHeads, blockSize, D], the last block the scratch.
+    std::vector<at::Tensor> keys_, values_;
+    at::Tensor slots_;                       // int64 [capacity]: 0..capacity-1 (paged: maxBlocks * blockSize)
+    // Paged: int32 [sequences + 1, maxBlocks], per sequence its blocks then the scratch block; the
+    // last row (the scratch sequence of padding rows) all scratch.
+    at::Tensor blockTable_;
+    int64_t kvBlocks_ = 0, blockSize_ = 0, maxBlocks_ = 0;
+    std::vector<int64_t> blockCounts_;       // paged: per sequence, the blocks in its table row
     std::map<int64_t, Bucket> buckets_;
     std::vector<int64_t> positions_;         // per sequence: tokens in its cache
     std::vector<bool> sampled_;              // per sequence: lastTokens_ holds its next token

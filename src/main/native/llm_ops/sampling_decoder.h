@@ -6,6 +6,7 @@
 
 #include "device_sampler.h"
 #include "llama_decoder.h"
+#include "token_logprobs.h"
 
 #include <ATen/ATen.h>
 #include <cuda_runtime_api.h>
@@ -23,15 +24,21 @@ class SamplingDecoder {
     SamplingDecoder(const SamplingDecoder&) = delete;
     SamplingDecoder& operator=(const SamplingDecoder&) = delete;
 
-    // Runs the prompt of a sequence that begin() opened and samples its first token (waits for it).
+    // Runs the prompt of a sequence that begin() or setBlocks() opened (past the positions its cache holds
+    // already) and samples its first token (waits for it).
+    // logprobs: the top alternatives (0 to kMaxTopLogprobs) whose log-probabilities come with each of
+    // the sequence's tokens, from here until its next prefillSample; -1: none.
     int64_t prefillSample(int64_t sequence, const std::vector<int64_t>& prompt, const SamplingParams& params,
-                          uint64_t seed);
+                          uint64_t seed, int64_t logprobs = -1);
     // Launches one decode step (LlamaDecoder::decode: a negative token is the one the device sampled
     // for that sequence at its previous step) and its sampling; returns without waiting. At most two
     // steps in flight.
     void submit(const std::vector<int64_t>& sequences, const std::vector<int64_t>& tokens);
     // Waits for the oldest step in flight; its tokens, in its sequences' order.
     std::vector<int64_t> collect();
+    // The log-probabilities of the tokens the last prefillSample or collect returned, for the rows
+    // whose sequence asks for them (in row order).
+    const std::vector<TokenLogprobs>& collectedLogprobs() const { return collectedLogprobs_; }
     // submit then collect, with nothing else in flight.
     std::vector<int64_t> step(const std::vector<int64_t>& sequences, const std::vector<int64_t>& tokens);
     size_t inFlight() const { return launched_.size(); }
@@ -44,6 +51,7 @@ class SamplingDecoder {
   private:
     struct Launched {
         at::Tensor tokens;  // pinned int64 [n], filled by the step's copy
+        StepLogprobs logprobs;
         cudaEvent_t done = nullptr;
         explicit Launched(at::Tensor t);
         Launched(Launched&& o) noexcept;
@@ -51,7 +59,12 @@ class SamplingDecoder {
         Launched& operator=(const Launched&) = delete;
         ~Launched();
     };
+    // The rows of a step whose sequences ask for logprobs, from its raw logits and sampled tokens.
+    StepLogprobs logprobsOf(const at::Tensor& logits, const at::Tensor& tokens, const std::vector<int64_t>& sequences) const;
+
     std::deque<Launched> launched_;
+    std::vector<int64_t> logprobsTop_;  // per sequence: its top alternatives, -1 when it asks for no logprobs
+    std::vector<TokenLogprobs> collectedLogprobs_;
 };
 
 }  // namespace llmops

@@ -5,6 +5,7 @@ import dev.inferless.llm.engine.CheckpointLocation;
 import dev.inferless.llm.engine.Generator;
 import dev.inferless.llm.engine.LoadedModel;
 import dev.inferless.llm.engine.TextGenerationSettings;
+import dev.inferless.llm.model.fast.KvPoolSize;
 import dev.inferless.repo.RepoConfigFile;
 import java.io.IOException;
 import java.io.Reader;
@@ -124,7 +125,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private static Benchmark.Loaded load(Path checkpointDir, String device, List<AutoCloseable> resources) {
-        LoadedModel loaded = LoadedModel.open(checkpointDir, device, 1);
+        LoadedModel loaded = LoadedModel.open(checkpointDir, device, 1, KvPoolSize.DEFAULT);
         resources.add(loaded);
         Generator generator = new Generator(loaded.model(), loaded.tokenizer(), 0);
         return new Benchmark.Loaded(generator::generate, describe(loaded.checkpoint().quantization()), loaded.model().device());

@@ -4,6 +4,7 @@ import dev.inferless.llm.checkpoint.Checkpoint;
 import dev.inferless.llm.engine.Engines;
 import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.model.fast.KvPoolSize;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -47,7 +48,7 @@ public final class LogitsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         List<int[]> sequences = readSequences(tokens, promptTokens);
-        try (Checkpoint ckpt = Checkpoint.open(weights); LanguageModel model = Engines.load(ckpt, device, 1)) {
+        try (Checkpoint ckpt = Checkpoint.open(weights); LanguageModel model = Engines.load(ckpt, device, 1, KvPoolSize.DEFAULT)) {
             int vocab = model.config().vocabSize();
             List<float[]> rows = new ArrayList<>();
             for (int[] seq : sequences) {

@@ -14,6 +14,7 @@ import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.model.LlamaModel;
 import dev.inferless.llm.model.fast.FastLlamaModel;
+import dev.inferless.llm.model.fast.KvPoolSize;
 import dev.inferless.llm.ops.NativeLlm;
 import dev.inferless.llm.ops.torch.TorchBinding;
 import dev.inferless.llm.sampling.TokenLogprobs;
@@ -46,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  * against CPU float32's, within 0.1 over the steps where both chose the same greedy tokens.
  * "fast-batch-invariant": model.batch_invariant on the native path, through the continuous batcher:
  * 16 concurrent copies of a seeded temperature-1 request equal the request alone, bit for bit,
- * without logprobs (sampled on the device) and with them (logits to the host).
+ * without logprobs and with them (computed on the device beside the sampled tokens).
  * Usage: GpuEngineCheck OUT_JSON
  */
 public final class GpuEngineCheck {
@@ -93,7 +94,7 @@ public final class GpuEngineCheck {
                     r.put("format", f.name());
                     r.put("dtype", dtype);
                     r.put("seed", seed);
-                    try (LanguageModel gpu = fast ? FastLlamaModel.load(ckpt, 3, true)
+                    try (LanguageModel gpu = fast ? FastLlamaModel.load(ckpt, 3, true, KvPoolSize.DEFAULT)
                             : LlamaModel.load(ckpt, "gpu", dtype)) {
                         List<float[]> gpuLogits = dtype.equals("fast-batch")
                                 ? forcedInBatch(gpu, prompt, tokens, new Random(seed + 1)) : forced(gpu, prompt, tokens);
@@ -156,7 +157,7 @@ public final class GpuEngineCheck {
             try (LanguageModel m = LlamaModel.load(ckpt, "cpu", "float32")) {
                 new Generator(m, tokenizer, 0).generate(logprobsRequest(cpu));
             }
-            try (LanguageModel m = FastLlamaModel.load(ckpt, 3, true)) {
+            try (LanguageModel m = FastLlamaModel.load(ckpt, 3, true, KvPoolSize.DEFAULT)) {
                 new Generator(m, tokenizer, 0).generate(logprobsRequest(fast));
             }
             // Each step whose prefix both runs share is compared, the first differing choice included: a
@@ -204,7 +205,7 @@ public final class GpuEngineCheck {
         r.put("dtype", "fast-batch-invariant");
         boolean pass = true;
         try (Tokenizer tokenizer = Tokenizer.load(ckpt.tokenizerJson(), ckpt.config().bosTokenId(), ckpt.config().eosTokenId());
-             LanguageModel m = FastLlamaModel.load(ckpt, COPIES, true);
+             LanguageModel m = FastLlamaModel.load(ckpt, COPIES, true, KvPoolSize.DEFAULT);
              ContinuousBatcher batcher = new ContinuousBatcher(m, tokenizer, 0, new BatchLimits(COPIES, 512, 0, true), Integer.MAX_VALUE, b -> {})) {
             for (boolean logprobs : new boolean[] {false, true}) {
                 String alone = seededOutput(batcher, seed, logprobs);

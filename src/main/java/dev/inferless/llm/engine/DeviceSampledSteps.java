@@ -3,6 +3,7 @@ package dev.inferless.llm.engine;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.model.fast.DeviceSampling;
 import dev.inferless.llm.model.fast.DeviceSamplingModel;
+import dev.inferless.llm.model.fast.SampledTokens;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -10,7 +11,8 @@ import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 
 /**
- * Steps sampled on the device (the fast path): only token ids come back. Steps run batched and one
+ * Steps sampled on the device (the fast path): only token ids come back, with the log-probabilities
+ * the device computed for the sequences that ask for them. Steps run batched and one
  * ahead ({@link DeviceSamplingModel}): this launches the next step, fed on the device with the tokens
  * of the step still in flight, then takes that step's tokens while the new one runs, so the device
  * never waits for the host.
@@ -41,8 +43,9 @@ final class DeviceSampledSteps implements StepRunner {
         }
         // A recompute re-seeds the device's sampler (seed + outputs): seeded sampling stays
         // reproducible, but its stream after a preemption is not the one it would have had.
-        int token = ((DeviceSampling) s.session).prefillAndSample(s.fill, s.request.sampling(), seed(s) + s.outputs);
-        if (!recompute) Postprocess.take(s, token);
+        SampledTokens first = ((DeviceSampling) s.session).prefillAndSample(s.fill, s.request.sampling(),
+                seed(s) + s.outputs, logprobsTop(s));
+        if (!recompute) Postprocess.sampledOnDevice(s, first.tokens()[0], first.logprobs()[0]);
         return n;
     }
 
@@ -89,14 +92,19 @@ final class DeviceSampledSteps implements StepRunner {
         if (step == null) {
             return;
         }
-        int[] tokens = device.collectDecode(); // a failure fails the batch
+        SampledTokens sampled = device.collectDecode(); // a failure fails the batch
         StepRunner.deliver(step, batch, i -> {
             Sequence s = step.get(i);
             if (batch.live(s)) {
                 s.launched--;
-                if (s.finish == null) Postprocess.sampledOnDevice(s, tokens[i]);
+                if (s.finish == null) Postprocess.sampledOnDevice(s, sampled.tokens()[i], sampled.logprobs()[i]);
             }
         });
+    }
+
+    /** The top alternatives whose log-probabilities the device computes with each token; -1: none asked. */
+    private static int logprobsTop(Sequence s) {
+        return s.request.logprobs() == null ? -1 : s.request.logprobs().top();
     }
 
     private static long seed(Sequence s) {

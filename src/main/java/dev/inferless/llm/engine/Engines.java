@@ -5,6 +5,7 @@ import dev.inferless.llm.checkpoint.Checkpoint;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.model.LlamaModel;
 import dev.inferless.llm.model.fast.FastLlamaModel;
+import dev.inferless.llm.model.fast.KvPoolSize;
 import dev.inferless.startup.StartupTimeline;
 import java.util.Optional;
 
@@ -20,9 +21,10 @@ public final class Engines {
 
     /**
      * @param device    cpu | gpu | auto
-     * @param sequences the most sequences decoding at once (the fast path keeps a KV cache for each)
+     * @param sequences the most sequences decoding at once
+     * @param kv        the fast path's KV cache pool
      */
-    public static LanguageModel load(Checkpoint ckpt, String device, int sequences) {
+    public static LanguageModel load(Checkpoint ckpt, String device, int sequences, KvPoolSize kv) {
         long start = System.nanoTime();
         StartupTimeline timeline = StartupTimeline.process();
         try (var phase = timeline.start("djl engine")) {
@@ -34,7 +36,7 @@ public final class Engines {
         }
         LanguageModel model;
         try (var phase = timeline.start("weights")) {
-            model = whyNot.isEmpty() ? FastLlamaModel.load(ckpt, sequences, true) : LlamaModel.load(ckpt, device);
+            model = whyNot.isEmpty() ? FastLlamaModel.load(ckpt, sequences, true, kv) : LlamaModel.load(ckpt, device);
         }
         LOG.log(System.Logger.Level.INFO, "engine: {0} on {1}, loaded in {2} ms{3}",
                 whyNot.isEmpty() ? "fast native path" : "portable DJL path", model.device(),

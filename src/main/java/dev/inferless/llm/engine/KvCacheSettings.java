@@ -2,6 +2,7 @@ package dev.inferless.llm.engine;
 
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.model.PagedKvModel;
+import dev.inferless.llm.model.fast.KvPoolSize;
 import java.util.Map;
 
 /**
@@ -27,6 +28,15 @@ public record KvCacheSettings(int blockSize, int blocks, boolean prefixCaching) 
         return new KvCacheSettings(SettingValues.int32(model, "kv_block_size", DEFAULT.blockSize, "model."),
                 SettingValues.int32(model, "kv_cache_blocks", DEFAULT.blocks, "model."),
                 SettingValues.bool(model, "prefix_caching", DEFAULT.prefixCaching, "model."));
+    }
+
+    /**
+     * The fast path's pool: these blocks, else the {@code model:} section's kv_cache_bytes (0), else its
+     * kv_cache_memory_fraction (0.9) of the GPU memory the weights leave free.
+     */
+    public KvPoolSize poolSize(Map<String, Object> model) {
+        return new KvPoolSize(blockSize, blocks, SettingValues.integer(model, "kv_cache_bytes", 0, "model."),
+                SettingValues.number(model, "kv_cache_memory_fraction", KvPoolSize.DEFAULT.memoryFraction(), "model."));
     }
 
     /** These settings for {@code model}: a paged model's pool is the one its cache was sized to. */

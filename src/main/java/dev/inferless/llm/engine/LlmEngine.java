@@ -61,7 +61,8 @@ public final class LlmEngine implements TextGeneration, AutoCloseable {
                 TextGenerationSettings.defaultCacheRoot());
         if (location.random()) context.logger().log(System.Logger.Level.WARNING, location.randomWarning());
         context.logger().log(System.Logger.Level.INFO, "loading checkpoint " + location.dir() + " on device " + context.device());
-        LoadedModel loaded = LoadedModel.open(location.dir(), context.device(), limits.maxBatchSize());
+        LoadedModel loaded = LoadedModel.open(location.dir(), context.device(), limits.maxBatchSize(),
+                kv.poolSize(context.config()));
         return new LlmEngine(loaded.model(), loaded.tokenizer(), settings, ChatTemplate.of(location.dir()), limits,
                 maxWaiting, kv, context, List.of(loaded));
     }

@@ -3,6 +3,7 @@ package dev.inferless.llm.engine;
 import dev.inferless.llm.checkpoint.Checkpoint;
 import dev.inferless.llm.checkpoint.LlamaConfig;
 import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.model.fast.KvPoolSize;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import dev.inferless.startup.StartupTimeline;
 import java.nio.file.Path;
@@ -14,7 +15,7 @@ import java.nio.file.Path;
 public record LoadedModel(Checkpoint checkpoint, LanguageModel model, Tokenizer tokenizer) implements AutoCloseable {
 
     /** Opens the checkpoint in {@code dir} and loads it on {@code device} for up to {@code sequences} at once. */
-    public static LoadedModel open(Path dir, String device, int sequences) {
+    public static LoadedModel open(Path dir, String device, int sequences, KvPoolSize kv) {
         StartupTimeline timeline = StartupTimeline.process();
         Checkpoint checkpoint;
         try (var phase = timeline.start("checkpoint mapping")) {
@@ -25,7 +26,7 @@ public record LoadedModel(Checkpoint checkpoint, LanguageModel model, Tokenizer 
             if (checkpoint.tokenizerJson() == null) {
                 throw new IllegalArgumentException("checkpoint " + dir + " has no tokenizer.json");
             }
-            model = Engines.load(checkpoint, device, sequences);
+            model = Engines.load(checkpoint, device, sequences, kv);
             LlamaConfig config = checkpoint.config();
             Tokenizer tokenizer;
             try (var phase = timeline.start("tokenizer")) {

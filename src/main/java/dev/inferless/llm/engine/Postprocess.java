@@ -29,9 +29,16 @@ final class Postprocess {
         take(s, token);
     }
 
-    /** Takes a token the device sampled, unless the sequence was cancelled. */
-    static void sampledOnDevice(Sequence s, int token) {
+    /**
+     * Takes a token the device sampled, with the log-probabilities it computed when the request asks
+     * for them, unless the sequence was cancelled.
+     */
+    static void sampledOnDevice(Sequence s, int token, TokenLogprobs logprobs) {
         if (cancelIfRequested(s)) return;
+        if (s.request.logprobs() != null) {
+            if (logprobs == null) throw new IllegalStateException("the device returned no logprobs for a request asking for them");
+            s.logprobs = logprobs;
+        }
         take(s, token);
     }
 

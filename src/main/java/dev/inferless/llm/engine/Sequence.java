@@ -104,11 +104,10 @@ final class Sequence {
 
     /**
      * True when its session samples on the device (the fast path), so only token ids cross to the
-     * host. Log-probabilities are computed from the logits on the host: a request asking for them
-     * takes its logits there (the others in its batch keep sampling on the device).
+     * host, with the log-probabilities the device computes when the request asks for them.
      */
     boolean samplesOnDevice() {
-        return session instanceof DeviceSampling && request.logprobs() == null;
+        return session instanceof DeviceSampling;
     }
 
     /**

@@ -30,6 +30,17 @@ final class SettingValues {
         throw new IllegalArgumentException(prefix + key + " must be an integer, got " + v);
     }
 
+    static double number(Map<String, Object> m, String key, double fallback, String prefix) {
+        Object v = m.get(key);
+        if (v == null) return fallback;
+        if (v instanceof Number n) return n.doubleValue();
+        try {
+            return Double.parseDouble(v.toString().trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(prefix + key + " must be a number, got " + v);
+        }
+    }
+
     /** An integer that fits an int. */
     static int int32(Map<String, Object> m, String key, int fallback, String prefix) {
         long v = integer(m, key, fallback, prefix);

@@ -115,18 +115,43 @@ public final class NativeLlm {
      */
     public static native void setBatchInvariant(long model, boolean on);
 
-    /** Starts sequence {@code sequence} over with room for {@code capacity} positions. */
-    public static native void begin(long model, int sequence, int capacity);
+    /** Free memory of CUDA device {@code device} in bytes, counting what torch caches without a tensor in it. */
+    public static native long freeGpuMemory(int device);
 
-    /** Runs the prompt of one sequence; float logits [vocab] of its last position. */
+    /**
+     * Gives the model a paged KV cache: per layer one pool of {@code blocks} blocks of {@code blockSize}
+     * positions (a power of two); its sequences start at {@link #setBlocks}.
+     * Once, after the layers, before any sequence starts.
+     */
+    public static native void usePagedKvCache(long model, int blocks, int blockSize);
+
+    /**
+     * Paged cache: sequence {@code sequence} starts on {@code blocks} (pool ids in position order), its
+     * first {@code cachedTokens} positions already holding their KV there; prefill computes the positions after.
+     */
+    public static native void setBlocks(long model, int sequence, int[] blocks, int cachedTokens);
+
+    /** Paged cache: the sequence's block table grew (the old ids first); its position stays. */
+    public static native void growBlocks(long model, int sequence, int[] blocks);
+
+    /**
+     * Runs tokens at the sequence's next positions (its prompt, or the part past its cached prefix, or a
+     * chunk of it); float logits [vocab] of the last.
+     */
     public static native float[] prefill(long model, int sequence, int[] tokens);
 
     /** Appends tokens[i] to sequences[i] (distinct) in one step; float logits [n * vocab], row by row. */
     public static native float[] decode(long model, int[] sequences, int[] tokens);
 
-    /** Runs the prompt and samples on the device (temperature <= 0: greedy); returns the token id. */
+    /**
+     * Runs the prompt (past the positions the sequence's cache holds already) and samples on the device
+     * (temperature <= 0: greedy; the penalty sees the whole prompt); returns the token id.
+     * {@code logprobs}: the top alternatives (0 to 20) whose log-probabilities the device computes with
+     * each of the sequence's tokens (raw logits, before penalty and temperature; see
+     * {@link #collectedLogprobs}); -1: none.
+     */
     public static native int prefillSample(long model, int sequence, int[] tokens, double temperature, int topK,
-                                           double topP, double repetitionPenalty, long seed);
+                                           double topP, double repetitionPenalty, long seed, int logprobs);
 
     /**
      * Launches the same step without waiting for it: a negative token stands for the one the device
@@ -137,6 +162,15 @@ public final class NativeLlm {
 
     /** Waits for the oldest step launched by submitDecode; its tokens, in its sequences' order. */
     public static native int[] collectDecode(long model);
+
+    /**
+     * Of the tokens the last prefillSample or collectDecode returned, the rows whose sequence asks for
+     * log-probabilities, in row order: {@code [row, top count n, n token ids]} each, most likely first.
+     */
+    public static native int[] collectedTopTokens(long model);
+
+    /** The same rows' log-probabilities: {@code [the chosen token's, the n top tokens']} each. */
+    public static native float[] collectedLogprobs(long model);
 
     public static native void freeModel(long model);
 }

@@ -9,7 +9,9 @@ import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
 import dev.inferless.llm.model.fast.DeviceSampling;
 import dev.inferless.llm.model.fast.DeviceSamplingModel;
+import dev.inferless.llm.model.fast.SampledTokens;
 import dev.inferless.llm.sampling.SamplingParams;
+import dev.inferless.llm.sampling.TokenLogprobs;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import dev.inferless.llm.tokenizer.WrittenTokenizer;
 import java.nio.file.Path;
@@ -51,6 +53,20 @@ class DeviceSamplingGeneratorTest {
     /** What the device sampler was given for a prompt. */
     record Given(SamplingParams params, long seed) {}
 
+    /**
+     * The log-probabilities the fake device computes with the n-th token of a session's script (n from
+     * 0): values that name the position, so a test sees which token's reached the sink.
+     */
+    static TokenLogprobs deviceLogprobs(int token, int n, int top) {
+        int[] ids = new int[top];
+        double[] values = new double[top];
+        for (int i = 0; i < top; i++) {
+            ids[i] = token + i;
+            values[i] = -n - 0.01 * i;
+        }
+        return new TokenLogprobs(token, "", -n - 0.5, ids, values);
+    }
+
     /** Returns the script for the prompt token by token, then EOS; records what it was given. */
     static class DeviceSampledModel implements LanguageModel {
         final int[] script;
@@ -90,17 +106,25 @@ class DeviceSamplingGeneratorTest {
             int step;
             int positions; // prompt and fed tokens in its cache, bounded by maxTokens as a real cache is
             int last;      // the token it sampled last: what TOKEN_ON_DEVICE stands for
+            int logprobs;  // top alternatives asked, -1: none
 
             Session(int maxTokens) {
                 this.maxTokens = maxTokens;
             }
 
             @Override
-            public int prefillAndSample(int[] tokens, SamplingParams params, long seed) {
+            public SampledTokens prefillAndSample(int[] tokens, SamplingParams params, long seed, int logprobs) {
                 settings.add(new Given(params, seed));
                 own = scriptFor(tokens);
                 positions = tokens.length;
-                return next();
+                this.logprobs = logprobs;
+                int token = next();
+                return new SampledTokens(new int[] {token}, new TokenLogprobs[] {logprobsOfLast()});
+            }
+
+            /** What the device computed with the token it sampled last; null unless asked. */
+            TokenLogprobs logprobsOfLast() {
+                return logprobs < 0 ? null : deviceLogprobs(last, step - 1, logprobs);
             }
 
             /** One decode step: appends {@code token} and returns the next token of the script. */
@@ -190,13 +214,18 @@ class DeviceSamplingGeneratorTest {
             callSizes.add(sessions.size());
             for (int t : tokens) fedRaw.add(t);
             int[] next = new int[tokens.length];
-            for (int i = 0; i < tokens.length; i++) next[i] = ((Session) sessions.get(i)).step(tokens[i]);
-            inFlight.add(next);
+            TokenLogprobs[] logprobs = new TokenLogprobs[tokens.length];
+            for (int i = 0; i < tokens.length; i++) {
+                Session session = (Session) sessions.get(i);
+                next[i] = session.step(tokens[i]);
+                logprobs[i] = session.logprobsOfLast();
+            }
+            inFlight.add(new SampledTokens(next, logprobs));
             maxInFlight = Math.max(maxInFlight, inFlight.size());
         }
 
         @Override
-        public int[] collectDecode() {
+        public SampledTokens collectDecode() {
             if (inFlight.isEmpty()) throw new IllegalStateException("no step to collect");
             if (--collectsBeforeFailure == 0) {
                 inFlight.poll();
@@ -205,7 +234,7 @@ class DeviceSamplingGeneratorTest {
             return inFlight.poll();
         }
 
-        final ArrayDeque<int[]> inFlight = new ArrayDeque<>();
+        final ArrayDeque<SampledTokens> inFlight = new ArrayDeque<>();
         final List<Integer> fedRaw = new ArrayList<>(); // as the batcher passed them, TOKEN_ON_DEVICE included
         int maxInFlight;
         int collectsBeforeFailure = -1;                 // > 0: that collect fails
@@ -248,6 +277,79 @@ class DeviceSamplingGeneratorTest {
         }
         assertThat(model.callSizes).contains(3);
         assertThat(stepSizes).contains(3).doesNotContain(0);
+    }
+
+    @Test
+    void aRequestAskingForLogprobsStaysOnTheDeviceAndGetsTheDevicesInOrder() {
+        int[] ids = tok.encode("    return a + b\n");
+        int[] script = Arrays.copyOfRange(ids, 1, ids.length);
+        BatchedDeviceModel model = alone(script);
+        List<TokenLogprobs> got = new ArrayList<>();
+        GenerationRequest request = new GenerationRequest("def add(a, b):", 100, 0.8, 1.0, 0, 1.0, 7L, List.of(), false,
+                new LogprobsRequest(3, got::add));
+
+        GenerationResult result = new Generator(model, tok, 0).generate(request, CancellationToken.untimed(), p -> {});
+
+        assertThat(result.text()).isEqualTo(tok.decode(script));
+        assertDeviceLogprobs(got, script, 3, result.text());
+        // no host logits were asked (the fake throws), and the steps still ran one ahead
+        assertThat(model.fedRaw.subList(1, model.fedRaw.size())).containsOnly(DeviceSamplingModel.TOKEN_ON_DEVICE);
+        assertThat(model.maxInFlight).isEqualTo(2);
+    }
+
+    @Test
+    void inABatchEachRequestGetsItsOwnDeviceLogprobsAndOnlyThoseAskingGetAny() throws Exception {
+        List<String> prompts = List.of("def add(a, b):", "class Stack:", "import os");
+        List<String> texts = List.of("    return a + b\n", "    def __init__(self):\n", "\nprint(os.getcwd())\n");
+        List<Integer> tops = java.util.Arrays.asList(5, null, 0);
+        Map<Integer, int[]> scripts = new HashMap<>();
+        List<int[]> scriptOf = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            int[] ids = tok.encode(texts.get(i));
+            scriptOf.add(Arrays.copyOfRange(ids, 1, ids.length));
+            assertThat(scripts.put(tok.encode(prompts.get(i)).length, scriptOf.get(i))).isNull();
+        }
+        BatchedDeviceModel model = new BatchedDeviceModel(scripts);
+        List<List<TokenLogprobs>> got = List.of(new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>(),
+                new CopyOnWriteArrayList<>());
+        List<GenerationResult> results = new ArrayList<>();
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 512, 0), Integer.MAX_VALUE, size -> {})) {
+            model.batcher = batcher;
+            ExecutorService pool = Executors.newFixedThreadPool(3);
+            try {
+                List<Future<GenerationResult>> futures = new ArrayList<>();
+                for (int i = 0; i < prompts.size(); i++) {
+                    LogprobsRequest asks = tops.get(i) == null ? null : new LogprobsRequest(tops.get(i), got.get(i)::add);
+                    GenerationRequest request = new GenerationRequest(prompts.get(i), 100, 1.0, 1.0, 0, 1.0, 3L, List.of(),
+                            false, asks);
+                    futures.add(pool.submit(() -> batcher.generate(request, CancellationToken.untimed(), p -> {})));
+                }
+                for (Future<GenerationResult> f : futures) results.add(f.get(30, TimeUnit.SECONDS));
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        assertThat(model.callSizes).contains(3);
+        assertDeviceLogprobs(got.get(0), scriptOf.get(0), 5, results.get(0).text());
+        assertThat(got.get(1)).isEmpty();
+        assertDeviceLogprobs(got.get(2), scriptOf.get(2), 0, results.get(2).text());
+        for (int i = 0; i < prompts.size(); i++) assertThat(results.get(i).text()).isEqualTo(texts.get(i));
+    }
+
+    /** One entry per scripted token (none for EOS), in order, the device's values, the texts adding up to the output. */
+    private static void assertDeviceLogprobs(List<TokenLogprobs> got, int[] script, int top, String text) {
+        assertThat(got).hasSize(script.length);
+        StringBuilder joined = new StringBuilder();
+        for (int n = 0; n < script.length; n++) {
+            TokenLogprobs expected = deviceLogprobs(script[n], n, top);
+            TokenLogprobs t = got.get(n);
+            assertThat(t.token()).isEqualTo(script[n]);
+            assertThat(t.logprob()).isEqualTo(expected.logprob());
+            assertThat(t.topTokens()).containsExactly(expected.topTokens());
+            assertThat(t.topLogprobs()).containsExactly(expected.topLogprobs());
+            joined.append(t.text());
+        }
+        assertThat(joined.toString()).isEqualTo(text);
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.inferless.llm.checkpoint.Checkpoint;
 import dev.inferless.llm.checkpoint.synthetic.CheckpointMaker;
 import dev.inferless.llm.model.CheckpointWeights;
 import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.model.fast.KvPoolSize;
 import dev.inferless.llm.reference.ReferenceLlama;
 import dev.inferless.llm.sampling.TokenLogprobs;
 import dev.inferless.llm.tokenizer.Tokenizer;
@@ -32,7 +33,7 @@ class LogprobsTest {
     void logprobsOfSampledTokensMatchTheReferenceDistribution() throws Exception {
         CheckpointMaker.make("tiny", "fp32", 16, 0, false, 5, dir);
         try (Checkpoint ckpt = Checkpoint.open(dir);
-             LanguageModel model = Engines.load(ckpt, "cpu", 1);
+             LanguageModel model = Engines.load(ckpt, "cpu", 1, KvPoolSize.DEFAULT);
              Tokenizer tokenizer = Tokenizer.load(ckpt.tokenizerJson(), ckpt.config().bosTokenId(), ckpt.config().eosTokenId())) {
             List<TokenLogprobs> got = new ArrayList<>();
             // temperature 1.5 with a repetition penalty: logprobs must still be the raw model's

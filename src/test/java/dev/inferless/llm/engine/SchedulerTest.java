@@ -11,6 +11,7 @@ import dev.inferless.llm.model.LlamaModel;
 import dev.inferless.llm.model.PagedKvModel;
 import dev.inferless.llm.model.fast.DeviceSampling;
 import dev.inferless.llm.model.fast.DeviceSamplingModel;
+import dev.inferless.llm.model.fast.SampledTokens;
 import dev.inferless.llm.sampling.SamplingParams;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.nio.file.Path;
@@ -177,10 +178,10 @@ class SchedulerTest {
             }
 
             @Override
-            public int prefillAndSample(int[] tokens, SamplingParams params, long seed) {
+            public SampledTokens prefillAndSample(int[] tokens, SamplingParams params, long seed, int logprobs) {
                 if (!cache.isEmpty()) throw new IllegalStateException("prefill runs once, first");
                 for (int t : tokens) cache.add(t);
-                return sample();
+                return SampledTokens.of(sample());
             }
 
             @Override
@@ -228,9 +229,9 @@ class SchedulerTest {
         }
 
         @Override
-        public int[] collectDecode() {
+        public SampledTokens collectDecode() {
             inFlightSessions.poll();
-            return inFlight.poll();
+            return SampledTokens.of(inFlight.poll());
         }
 
         @Override

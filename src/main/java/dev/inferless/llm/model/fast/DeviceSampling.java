@@ -11,6 +11,11 @@ import dev.inferless.llm.sampling.SamplingParams;
  */
 public interface DeviceSampling {
 
-    /** Runs the prompt and returns the first sampled token; {@code seed} seeds the device's sampler. Only once, first. */
-    int prefillAndSample(int[] tokens, SamplingParams params, long seed);
+    /**
+     * Runs the prompt and returns the first sampled token; {@code seed} seeds the device's sampler.
+     * {@code logprobs}: the top alternatives (0 to 20) whose log-probabilities come with each of the
+     * session's tokens, this one and its decode steps' ({@link DeviceSamplingModel#collectDecode});
+     * -1: none. Only once, first.
+     */
+    SampledTokens prefillAndSample(int[] tokens, SamplingParams params, long seed, int logprobs);
 }

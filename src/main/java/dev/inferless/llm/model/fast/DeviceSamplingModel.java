@@ -23,6 +23,9 @@ public interface DeviceSamplingModel {
      */
     void submitDecode(List<? extends DecodeSession> sessions, int[] tokens);
 
-    /** Waits for the oldest step launched by {@link #submitDecode}; its tokens, in its sessions' order. */
-    int[] collectDecode();
+    /**
+     * Waits for the oldest step launched by {@link #submitDecode}; its tokens, in its sessions' order,
+     * with the log-probabilities of those whose sessions ask for them.
+     */
+    SampledTokens collectDecode();
 }

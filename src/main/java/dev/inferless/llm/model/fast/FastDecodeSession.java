@@ -5,19 +5,25 @@ import dev.inferless.llm.sampling.SamplingParams;
 
 import java.util.List;
 
-/** One sequence on the fast path: one of the native model's KV caches, logits or device sampling per step. */
+/**
+ * One sequence on the fast path: one of the native model's sequences on its block table, starting
+ * after its cached prefix; logits or device sampling per step.
+ */
 final class FastDecodeSession implements DecodeSession, DeviceSampling {
 
     private final FastLlamaModel model;
     private final int sequence;
     private final int maxTokens;
+    private final int cachedTokens;
     private int position;
     private boolean closed;
 
-    FastDecodeSession(FastLlamaModel model, int sequence, int maxTokens) {
+    FastDecodeSession(FastLlamaModel model, int sequence, int maxTokens, int cachedTokens) {
         this.model = model;
         this.sequence = sequence;
         this.maxTokens = maxTokens;
+        this.cachedTokens = cachedTokens;
+        this.position = cachedTokens;
     }
 
     @Override
@@ -28,15 +34,36 @@ final class FastDecodeSession implements DecodeSession, DeviceSampling {
         return logits;
     }
 
+    /** The tokens at the next positions in one eager pass (the prompt past a cached prefix, or a chunk of it). */
+    @Override
+    public float[] append(int[] tokens) {
+        if (closed) throw new IllegalStateException("session is closed");
+        if (tokens == null || tokens.length == 0) throw new IllegalArgumentException("append needs at least one token");
+        if (position + tokens.length > maxTokens) {
+            throw new IllegalArgumentException("tokens: " + position + " + " + tokens.length + " exceed maxTokens " + maxTokens);
+        }
+        float[] logits = model.prefill(sequence, tokens);
+        position += tokens.length;
+        return logits;
+    }
+
     @Override
     public float[] decode(int token) {
         return model.decodeBatch(List.of(this), new int[] {token})[0];
     }
 
+    /** The whole prompt: the device computes the positions past the cached prefix; its penalty sees every token. */
     @Override
-    public int prefillAndSample(int[] tokens, SamplingParams params, long seed) {
-        checkPrefill(tokens);
-        int next = model.prefillSample(sequence, tokens, params, seed);
+    public SampledTokens prefillAndSample(int[] tokens, SamplingParams params, long seed, int logprobs) {
+        if (closed) throw new IllegalStateException("session is closed");
+        if (position != cachedTokens) throw new IllegalStateException("prefill runs once, first");
+        if (tokens.length <= cachedTokens) {
+            throw new IllegalArgumentException("tokens: " + tokens.length + " must extend past the " + cachedTokens + " cached");
+        }
+        if (tokens.length > maxTokens) {
+            throw new IllegalArgumentException("tokens: " + tokens.length + " exceed maxTokens " + maxTokens);
+        }
+        SampledTokens next = model.prefillSample(sequence, tokens, params, seed, logprobs);
         position = tokens.length;
         return next;
     }

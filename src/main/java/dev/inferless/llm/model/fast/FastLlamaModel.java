@@ -11,8 +11,10 @@ import dev.inferless.llm.checkpoint.LlamaConfig;
 import dev.inferless.llm.checkpoint.TensorStore;
 import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.model.PagedKvModel;
 import dev.inferless.llm.ops.NativeLlm;
 import dev.inferless.llm.sampling.SamplingParams;
+import dev.inferless.llm.sampling.TokenLogprobs;
 import dev.inferless.startup.StartupTimeline;
 
 import java.util.ArrayList;
@@ -24,23 +26,31 @@ import java.util.Set;
 
 /**
  * The fast path: the whole Llama forward pass in libllm_ops on a CUDA device, 4-bit weights repacked
- * at load for our tensor-core int4 matmul, a KV cache per sequence, the decode step of each batch-size
- * bucket replayed from a CUDA graph, sampling on the device. Up to {@code sequences} sessions are
- * open at once and decode together. Calls into the library are serialized on this object.
+ * at load for our tensor-core int4 matmul, a paged KV cache (one pool of blocks sized after the
+ * weights, each session reading its positions through its block table), the decode step of each
+ * batch-size bucket replayed from a CUDA graph, sampling on the device. Up to {@code sequences}
+ * sessions are open at once and decode together. Calls into the library are serialized on this object.
  */
-public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel {
+public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel, PagedKvModel {
+
+    private static final System.Logger LOG = System.getLogger(FastLlamaModel.class.getName());
 
     private final LlamaConfig config;
     private final PtNDManager manager;
     private final boolean[] inUse; // guarded by this
+    // Blocks held by sessions opened without a table (newSession(maxTokens)), per sequence; guarded by this
+    private final int[][] ownBlocks;
     private final Set<String> firstCalls = new HashSet<>(); // guarded by this
     private long model;            // guarded by this
+    private int kvBlocks;          // set once at load
+    private int kvBlockSize;
 
     private FastLlamaModel(LlamaConfig config, PtNDManager manager, long model, int sequences) {
         this.config = config;
         this.manager = manager;
         this.model = model;
         this.inUse = new boolean[sequences];
+        this.ownBlocks = new int[sequences][];
     }
 
     /** Empty when the fast path applies (library loaded, CUDA, supported format); else the reason. */
@@ -52,10 +62,11 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
     }
 
     /**
-     * @param sequences  sessions open at once (the largest decode batch): one KV cache each
+     * @param sequences  sessions open at once (the largest decode batch)
      * @param cudaGraphs replay each batch-size bucket's decode step from a CUDA graph
+     * @param kv         the paged KV cache's block size and pool size
      */
-    public static FastLlamaModel load(Checkpoint ckpt, int sequences, boolean cudaGraphs) {
+    public static FastLlamaModel load(Checkpoint ckpt, int sequences, boolean cudaGraphs, KvPoolSize kv) {
         if (sequences < 1) throw new IllegalArgumentException("sequences must be at least 1, got " + sequences);
         LlamaConfig c = ckpt.config();
         PtNDManager manager = (PtNDManager) NDManager.newBaseManager(Device.gpu(), "PyTorch");
@@ -82,6 +93,9 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
                 fast.addLayer(ckpt, i, progress);
                 progress.layerDone(i + 1);
             }
+            try (var phase = StartupTimeline.process().start("kv cache")) {
+                fast.allocateKvCache(kv, sequences);
+            }
             return fast;
         } catch (RuntimeException e) {
             if (fast != null) {
@@ -91,6 +105,17 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
             }
             throw e;
         }
+    }
+
+    /** The paged pool, sized from the memory the weights left free. */
+    private void allocateKvCache(KvPoolSize kv, int sequences) {
+        long free = NativeLlm.freeGpuMemory(manager.getDevice().getDeviceId());
+        int blocks = kv.blocksFor(config, free, sequences);
+        NativeLlm.usePagedKvCache(model, blocks, kv.blockSize());
+        kvBlocks = blocks;
+        kvBlockSize = kv.blockSize();
+        LOG.log(System.Logger.Level.INFO, "KV cache: {0} blocks of {1} positions ({2} MiB, {3} positions; {4} MiB were free after the weights)",
+                blocks, kv.blockSize(), blocks * kv.bytesPerBlock(config) >> 20, (long) blocks * kv.blockSize(), free >> 20);
     }
 
     private void addLayer(Checkpoint ckpt, int i, LoadProgress progress) {
@@ -179,19 +204,72 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
     }
 
     @Override
-    public synchronized DecodeSession newSession(int maxTokens) {
+    public int kvBlockSize() {
+        return kvBlockSize;
+    }
+
+    @Override
+    public int kvBlocks() {
+        return kvBlocks;
+    }
+
+    /** A session on its block table, its first {@code cachedTokens} positions already in those blocks. */
+    @Override
+    public synchronized DecodeSession newSession(int maxTokens, int[] blocks, int cachedTokens) {
         long m = open();
+        checkMaxTokens(maxTokens);
+        int sequence = freeSequence();
+        NativeLlm.setBlocks(m, sequence, blocks, cachedTokens);
+        inUse[sequence] = true;
+        return new FastDecodeSession(this, sequence, maxTokens, cachedTokens);
+    }
+
+    @Override
+    public synchronized void grow(DecodeSession session, int[] blocks) {
+        if (!(session instanceof FastDecodeSession f) || f.model() != this) {
+            throw new IllegalArgumentException("a session of another model");
+        }
+        NativeLlm.growBlocks(open(), f.sequence(), blocks);
+    }
+
+    /**
+     * A session outside any scheduler (benches, checks): on pool blocks no other such session holds.
+     * The scheduler hands out the same pool: a model serves sessions of one kind or the other.
+     */
+    @Override
+    public synchronized DecodeSession newSession(int maxTokens) {
+        checkMaxTokens(maxTokens);
+        int need = (maxTokens + kvBlockSize - 1) / kvBlockSize;
+        boolean[] taken = new boolean[kvBlocks];
+        for (int[] held : ownBlocks) {
+            if (held != null) for (int id : held) taken[id] = true;
+        }
+        int[] blocks = new int[need];
+        for (int id = 0, n = 0; n < need; id++) {
+            if (id == kvBlocks) {
+                throw new IllegalStateException("the KV cache's " + kvBlocks + " blocks have no " + need + " free for "
+                        + maxTokens + " positions");
+            }
+            if (!taken[id]) blocks[n++] = id;
+        }
+        DecodeSession session = newSession(maxTokens, blocks, 0);
+        ownBlocks[((FastDecodeSession) session).sequence()] = blocks;
+        return session;
+    }
+
+    private void checkMaxTokens(int maxTokens) {
         if (maxTokens < 1 || maxTokens > config.maxPositions()) {
             throw new IllegalArgumentException("maxTokens must be in [1, " + config.maxPositions() + "], got " + maxTokens);
         }
+    }
+
+    private int freeSequence() {
         int sequence = 0;
         while (sequence < inUse.length && inUse[sequence]) sequence++;
         if (sequence == inUse.length) {
             throw new IllegalStateException("all " + inUse.length + " sequences of the fast path are in use; close one first");
         }
-        NativeLlm.begin(m, sequence, maxTokens);
-        inUse[sequence] = true;
-        return new FastDecodeSession(this, sequence, maxTokens);
+        return sequence;
     }
 
     /** The library's batch-invariant decode steps (see NativeLlm.setBatchInvariant). */
@@ -200,7 +278,7 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
         NativeLlm.setBatchInvariant(open(), on);
     }
 
-    /** One KV cache per sequence; a decode step takes any subset of them. */
+    /** Sequences open at once; a decode step takes any subset of them. */
     @Override
     public int maxSessions() {
         return inUse.length;
@@ -212,10 +290,11 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
         }
     }
 
-    synchronized int prefillSample(int sequence, int[] tokens, SamplingParams s, long seed) {
+    synchronized SampledTokens prefillSample(int sequence, int[] tokens, SamplingParams s, long seed, int logprobs) {
         try (var phase = firstCall("first prefill")) {
-            return NativeLlm.prefillSample(open(), sequence, tokens, s.temperature(), s.topK(), s.topP(),
-                    s.repetitionPenalty(), seed);
+            int token = NativeLlm.prefillSample(open(), sequence, tokens, s.temperature(), s.topK(), s.topP(),
+                    s.repetitionPenalty(), seed, logprobs);
+            return collected(new int[] {token});
         }
     }
 
@@ -245,12 +324,31 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel 
     }
 
     @Override
-    public synchronized int[] collectDecode() {
-        return NativeLlm.collectDecode(open());
+    public synchronized SampledTokens collectDecode() {
+        return collected(NativeLlm.collectDecode(open()));
+    }
+
+    /** The tokens the library just returned, with the log-probabilities it computed beside them. */
+    private SampledTokens collected(int[] tokens) {
+        int[] top = NativeLlm.collectedTopTokens(model);
+        float[] values = NativeLlm.collectedLogprobs(model);
+        TokenLogprobs[] logprobs = new TokenLogprobs[tokens.length];
+        int t = 0, v = 0;
+        while (t < top.length) {
+            int row = top[t++], n = top[t++];
+            int[] ids = Arrays.copyOfRange(top, t, t + n);
+            double[] topValues = new double[n];
+            for (int i = 0; i < n; i++) topValues[i] = values[v + 1 + i];
+            logprobs[row] = new TokenLogprobs(tokens[row], "", values[v], ids, topValues);
+            t += n;
+            v += 1 + n;
+        }
+        return new SampledTokens(tokens, logprobs);
     }
 
     synchronized void release(int sequence) {
         inUse[sequence] = false;
+        ownBlocks[sequence] = null;
     }
 
     /** This model's open sessions, each ready for one more token. */
