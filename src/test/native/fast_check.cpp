@@ -109,7 +109,8 @@ void checkLinear(PartKind kind, const std::string& name, int64_t k, std::vector<
     linear.parts = buildParts(unpacked, 4, kind);  // unshared g_idx: one mma part reading input copies
     at::Tensor w = at::cat(dense, 0);
     double worst = 0;
-    for (int64_t m : {1, 7, 16, 37}) {  // decode buckets, and prefill over several 16-row tiles
+    // Decode buckets, prefill over several 16-row tiles, and a prompt long enough to run dequantized (mma).
+    for (int64_t m : {int64_t{1}, int64_t{7}, int64_t{16}, int64_t{37}, kDequantizedRows + 72}) {
         at::Tensor x = at::randn({m, k}, at::kFloat).to(at::kBFloat16);
         at::Tensor want = at::matmul(x.to(at::kDouble), w.t());
         worst = std::max(worst, relL2(linear.forward(x.to(cuda)), want));
@@ -1432,6 +1433,7 @@ int main(int argc, char** argv) {
             for (PartKind kind : {PartKind::Tinygemm, PartKind::Mma}) checkModel(kind, "gptq-g64-actorder", 128);
             checkModel(PartKind::Tinygemm, "awq-g128", 128);
             checkModel(PartKind::Tinygemm, "gptq-g64-actorder", 128, 300);  // decode over > 256 slots
+            checkModel(PartKind::Mma, "gptq-g64-actorder", 128, 300);       // a prompt run dequantized
             checkModel(PartKind::Tinygemm, "gptq-g64-actorder", 64);
             for (PartKind kind : {PartKind::Tinygemm, PartKind::Mma}) {
                 checkBatch(kind, "gptq-g64-actorder", 128);

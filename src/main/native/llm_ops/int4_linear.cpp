@@ -349,6 +349,7 @@ at::Tensor LinearPart::forward(const at::Tensor& x, bool permuted) const {
         padded.narrow(0, 0, m).copy_(x);
         return forward(padded, permuted).narrow(0, 0, m);
     }
+    if (kind == PartKind::Mma && m >= kDequantizedRows) return forwardDequantized(permuted ? x.contiguous() : gather(x));
     if (kind == PartKind::Mma) {
         at::Tensor a = permuted ? x.contiguous() : gather(x);
         at::Tensor y = at::empty({a.size(0) / inputCopies(), weight.size(0) * 8}, a.options());
@@ -359,6 +360,24 @@ at::Tensor LinearPart::forward(const at::Tensor& x, bool permuted) const {
     at::Tensor a = perm.defined() && !permuted ? x.index_select(1, perm) : x;
     if (kind == PartKind::Tinygemm) return at::_weight_int4pack_mm(a.contiguous(), weight, groupSize, scalesZeros);
     return at::matmul(a, weight.t());
+}
+
+at::Tensor LinearPart::forwardDequantized(const at::Tensor& a) const {
+    const int64_t n = weight.size(0) * 8, k = weight.size(1) * 128, copies = inputCopies(), m = a.size(0) / copies;
+    at::Tensor w = at::empty({n, k}, a.options());
+    checkCuda(kernels::dequantizeMmaWords(weight.data_ptr<int32_t>(), scalesZeros.data_ptr(),
+                                          kernels::mmaScalesAreHalf(groupSize), n, k, groupSize, bf16Data(w),
+                                          c10::cuda::getCurrentCUDAStream(a.device().index()).stream()),
+              "dequantizeMmaWords");
+    if (copies == 1) return at::matmul(a, w.t());
+    // Copy p feeds the outputs from partStarts[p] to the next start.
+    const int64_t* starts = partStarts.data_ptr<int64_t>();  // on the host
+    std::vector<at::Tensor> outs;
+    for (int64_t p = 0; p < copies; ++p) {
+        const int64_t end = p + 1 < copies ? starts[p + 1] : n;
+        outs.push_back(at::matmul(a.narrow(0, p * m, m), w.narrow(0, starts[p], end - starts[p]).t()));
+    }
+    return at::cat(outs, 1);
 }
 
 at::Tensor Linear::forwardPermuted(const at::Tensor& x) const {

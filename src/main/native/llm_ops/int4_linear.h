@@ -29,6 +29,9 @@ struct FoldedNorm {
     double eps = 0;
 };
 
+// Rows from which an mma part runs dequantized (prompts, not decode steps of up to 64 sequences).
+constexpr int64_t kDequantizedRows = 128;
+
 // One projection, or several fused along N. Fused projections share their input order, or (mma only,
 // GPTQ act-order with a permutation per projection) each reads its own gathered copy of the input:
 // perm [P, K] and partStarts, kernels::InputParts.
@@ -50,6 +53,9 @@ struct LinearPart {
     at::Tensor gather(const at::Tensor& x) const;
     // x bf16 [M, K] -> bf16 [M, N]; permuted: x is already gather(x).
     at::Tensor forward(const at::Tensor& x, bool permuted = false) const;
+    // Mma parts: the weight dequantized to bf16 once, then cuBLAS (a = gather(x)); forward takes it from
+    // kDequantizedRows rows on, where the int4 kernel (one pass over the weight per 16 rows) loses.
+    at::Tensor forwardDequantized(const at::Tensor& a) const;
     // Mma parts and one row only (a folded RMSNorm, int4_mma.h). residual += x W^T in place (as bf16(residual +
     // bf16(x W^T))); returns the next norm's input: normWeight * residual, column c of copy p at scatter[p][c]
     // (scatter [K] or [P, K], the consumer's inputScatter(); may be undefined).

@@ -3,6 +3,7 @@
 // Plain pointers and a stream; no torch here.
 #pragma once
 
+#include <cuda_bf16.h>
 #include <cuda_runtime_api.h>
 
 #include <cstdint>
@@ -31,5 +32,11 @@ __host__ __device__ inline uint32_t mmaWord(const uint8_t* q, int64_t k, int64_t
     }
     return word;
 }
+
+// The inverse, with int4_mma.h's (scale, zero) pairs applied: out bf16 [n, k] (row-major) with
+// out[r][c] = bf16((q[r][c] - 8) * scale + zero), the pair of group c / groupSize and column r, computed
+// in float from fp16 pairs (halfPairs) or bf16 ones. Long prompts run their matmuls on it (cuBLAS).
+cudaError_t dequantizeMmaWords(const int32_t* words, const void* scalesZeros, bool halfPairs, int64_t n, int64_t k,
+                               int64_t groupSize, __nv_bfloat16* out, cudaStream_t stream);
 
 }  // namespace llmops::kernels

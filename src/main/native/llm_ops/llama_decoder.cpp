@@ -216,42 +216,58 @@ at::Tensor LlamaDecoder::attentionMask(const at::Tensor& positions, int64_t slot
 at::Tensor LlamaDecoder::attention(size_t layer, const at::Tensor& qkv, const at::Tensor& positions,
                                    const at::Tensor& sequences, const at::Tensor& mask, int64_t prefillSequence) {
     const int64_t m = qkv.size(0), d = dims_.headDim, hq = dims_.heads, hkv = dims_.kvHeads;
-    if (!mask.defined() && paged()) {
+    const bool decoding = sequences.defined();
+    if (decoding && paged()) {
         at::Tensor q = ropeAndCacheWritePaged(qkv, positions, sequences, blockTable_, cos_, sin_, keys_[layer],
                                               values_[layer], hq, hkv);
         return decodeAttentionPaged(q, keys_[layer], values_[layer], positions, sequences, blockTable_, hq,
                                     scatters_[layer].o, batchInvariant_);
     }
-    if (!mask.defined()) {
+    if (decoding) {
         // GQA without copying the cache: the query heads of one KV head become rows (g * M + i).
         at::Tensor q = ropeAndCacheWrite(qkv, positions, sequences, cos_, sin_, keys_[layer], values_[layer], hq, hkv);
         return decodeAttention(q, keys_[layer], values_[layer], positions, sequences, hq, scatters_[layer].o,
                                batchInvariant_);
     }
+    // Without a mask the prompt starts at position 0 and attends over its own M positions.
+    const int64_t slots = mask.defined() ? mask.size(3) : (paged() ? (m + blockSize_ - 1) / blockSize_ * blockSize_ : m);
     at::Tensor q, keys, values;
     if (paged()) {
         // Write the new positions through the sequence's table row, then attend over its blocks gathered
-        // in position order (as many slots as the mask has: whole blocks up to the last new position).
+        // in position order (whole blocks up to the last new position).
         at::Tensor row = blockTable_.narrow(0, prefillSequence, 1);
         q = ropeAndCacheWritePaged(qkv, positions, at::Tensor(), row, cos_, sin_, keys_[layer], values_[layer], hq, hkv);
-        keys = gatherBlocks(keys_[layer], prefillSequence, mask.size(3));
-        values = gatherBlocks(values_[layer], prefillSequence, mask.size(3));
+        keys = gatherBlocks(keys_[layer], prefillSequence, slots);
+        values = gatherBlocks(values_[layer], prefillSequence, slots);
     } else {
         keys = keys_[layer].narrow(0, prefillSequence, 1);
         values = values_[layer].narrow(0, prefillSequence, 1);
         q = ropeAndCacheWrite(qkv, positions, at::Tensor(), cos_, sin_, keys, values, hq, hkv);
     }
-    at::Tensor out = at::scaled_dot_product_attention(q, keys, values, mask);
+    at::Tensor out;
+    if (mask.defined()) {
+        out = at::scaled_dot_product_attention(q, keys, values, mask);
+    } else {
+        // Causal with as many keys as queries, the shape SDPA's flash kernel takes; a float mask of
+        // group * M x slots would send it to a slower kernel and grow with M^2. Query heads of one KV
+        // head are its rows g * M + i, so q is already [hq, M, d]; K and V are repeated per query head.
+        const int64_t group = hq / hkv;
+        auto perHead = [&](const at::Tensor& cache) {
+            return cache.narrow(2, 0, m).unsqueeze(2).expand({1, hkv, group, m, d}).reshape({1, hq, m, d});
+        };
+        out = at::scaled_dot_product_attention(q.reshape({1, hq, m, d}), perHead(keys), perHead(values), {}, 0.0,
+                                               /*is_causal=*/true);
+    }
     return out.reshape({hkv, hq / hkv, m, d}).permute({2, 0, 1, 3}).reshape({m, hq * d});
 }
 
 at::Tensor LlamaDecoder::forward(const at::Tensor& tokens, const at::Tensor& positions, const at::Tensor& sequences,
-                                 int64_t prefillSequence, int64_t prefillSlots) {
+                                 int64_t prefillSequence, int64_t prefillStart, int64_t prefillSlots) {
     const double eps = dims_.rmsEps;
     const bool decoding = sequences.defined();      // one token per sequence: the decode kernel, no mask
     // The residual stream, updated in place.
     at::Tensor x = decoding ? embedTokens(embed_, tokens, lastTokens_, sequences) : embed_.index_select(0, tokens);
-    at::Tensor mask = decoding ? at::Tensor() : attentionMask(positions, prefillSlots);
+    at::Tensor mask = decoding || prefillStart == 0 ? at::Tensor() : attentionMask(positions, prefillSlots);
     at::Tensor delta;                               // the last down_proj output, not yet added
     FoldedNorm inputNorm;                           // or, folded into it, the next input norm
     for (size_t i = 0; i < layers_.size(); ++i) {
@@ -323,7 +339,7 @@ at::Tensor LlamaDecoder::prefill(int64_t sequence, const std::vector<int64_t>& t
     at::Tensor positions = at::arange(start, end, i64);
     // Paged: attend over the sequence's blocks up to the last new position, not all it may address.
     const int64_t slots = paged() ? (end + blockSize_ - 1) / blockSize_ * blockSize_ : capacity_;
-    at::Tensor logits = forward(ids, positions, at::Tensor(), sequence, slots).view({dims_.vocab});
+    at::Tensor logits = forward(ids, positions, at::Tensor(), sequence, start, slots).view({dims_.vocab});
     positions_[sequence] = end;
     return logits;
 }
@@ -343,11 +359,11 @@ void LlamaDecoder::capture(Bucket& b) {
     {
         c10::cuda::CUDAStreamGuard guard(side);
         // Warm-up on the real step inputs: it writes the same cache slots with the same values.
-        for (int i = 0; i < 2; ++i) forward(b.inputs[0], b.inputs[1], b.inputs[2], 0, 0);
+        for (int i = 0; i < 2; ++i) forward(b.inputs[0], b.inputs[1], b.inputs[2], 0, 0, 0);
         side.synchronize();
         b.graph = std::make_unique<at::cuda::CUDAGraph>();
         b.graph->capture_begin();
-        b.logits = forward(b.inputs[0], b.inputs[1], b.inputs[2], 0, 0);
+        b.logits = forward(b.inputs[0], b.inputs[1], b.inputs[2], 0, 0, 0);
         b.graph->capture_end();
     }
     c10::cuda::device_synchronize();
@@ -389,7 +405,7 @@ at::Tensor LlamaDecoder::decode(const std::vector<int64_t>& sequences, const std
         for (int64_t s : sequences) host.push_back(positions_[s]);
         host.insert(host.end(), sequences.begin(), sequences.end());
         at::Tensor inputs = pinnedHostCopy(host).to(device_, at::kLong, /*non_blocking=*/true).view({3, n});
-        logits = forward(inputs[0], inputs[1], inputs[2], 0, 0);
+        logits = forward(inputs[0], inputs[1], inputs[2], 0, 0, 0);
         stepSequences_ = inputs[2];
     }
     for (int64_t s : sequences) ++positions_[s];

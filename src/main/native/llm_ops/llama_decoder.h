@@ -80,8 +80,9 @@ class LlamaDecoder {
     // Additive bf16 mask [1, 1, group * M, slots]: row g * M + i sees the slots up to positions[i].
     at::Tensor attentionMask(const at::Tensor& positions, int64_t slots) const;
     // One layer's attention (RoPE, cache write, attention) on qkv [M, (hq + 2 hkv) d] -> [M, hq d].
-    // A defined mask: M tokens of `prefillSequence` through SDPA. Else the decode kernel: row i is one
-    // token of sequences[i], and the output is already in o_proj's act-order input order.
+    // Sequences defined: the decode kernel, row i one token of sequences[i], the output already in
+    // o_proj's act-order input order. Else M tokens of `prefillSequence` through SDPA: over a defined
+    // mask (a prompt after cached positions), or causal over positions 0 to M - 1 (flash attention).
     at::Tensor attention(size_t layer, const at::Tensor& qkv, const at::Tensor& positions, const at::Tensor& sequences,
                          const at::Tensor& mask, int64_t prefillSequence = 0);
 
@@ -102,9 +103,10 @@ class LlamaDecoder {
         std::unique_ptr<at::cuda::CUDAGraph> graph;
     };
 
-    // Decode (sequences defined) or prefill of prefillSequence over a mask of prefillSlots slots.
+    // Decode (sequences defined) or prefill of prefillSequence from position prefillStart (0: causal;
+    // else over a mask of prefillSlots slots).
     at::Tensor forward(const at::Tensor& tokens, const at::Tensor& positions, const at::Tensor& sequences,
-                       int64_t prefillSequence, int64_t prefillSlots);
+                       int64_t prefillSequence, int64_t prefillStart, int64_t prefillSlots);
     void growCache(int64_t capacity);
     // Paged prefill: one layer's K or V of `sequence`'s first `slots` positions, gathered from the pool
     // through its table row: [1, hkv, slots, d] (slots a multiple of the block size).
