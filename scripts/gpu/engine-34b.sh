@@ -19,7 +19,9 @@
 #             $LOAD_LEVELS (1,4,16), $LOAD_REQUESTS (2) requests per client, $LOAD_TOKENS (128) tokens each
 #   prefix  TTFT on a $PREFIX_TOKENS (2000)-token shared prefix, prefix caching on (hits) and off (misses):
 #             LoadTest --mode shared-prefix at concurrency 1, then the prefix-cache and KV metrics
-#   longprompt TTFT (one client, 2 requests of 16 tokens each) for distinct prompts of $LONG_PROMPTS (512,2000,8000)
+#   longprompt TTFT (one client, 2 requests of 16 tokens each) for distinct prompts of $LONG_PROMPTS (250,1000,3900)
+#             requested tokens (LoadTest's estimate, 4 characters a token; make-checkpoint's tokenizer counts about
+#             2.07 times as many: about 520, 2,070 and 8,100 tokens, the report has the server's count)
 #             tokens: LoadTest --mode long-prompt; prefill tokens/s = prompt tokens / TTFT
 #   kvload  $KV_LEVELS (16,64) concurrent sequences of $KV_TOKENS (512) tokens with model.max_batch_size=64:
 #             errors, preemptions, the highest KV cache usage seen (sampled each second), GPU memory
@@ -188,7 +190,7 @@ for phase in "$@"; do
     longprompt)
       name="longprompt-$(basename "$CKPT")"
       start_server "$OUT/$name-serve.log" --set logging.request_log=false
-      for n in $(echo "${LONG_PROMPTS:-512,2000,8000}" | tr , ' '); do
+      for n in $(echo "${LONG_PROMPTS:-250,1000,3900}" | tr , ' '); do
         "$java" -Xmx4g -cp "$jar" dev.inferless.bench.LoadTest --url http://127.0.0.1:8080 --mode long-prompt \
           --prompt-tokens "$n" --concurrency 1 --requests-per-client 2 --max-tokens 16 --out "$OUT/$name-$n.md" \
           > "$OUT/$name-$n.log" 2>&1; echo "prompt $n tokens: loadtest exit $?"
