@@ -7,6 +7,8 @@ import dev.inferless.llm.model.fast.KvPoolSize;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import dev.inferless.startup.StartupTimeline;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * A checkpoint loaded to run: the checkpoint, the model {@link Engines} chose for it (fast or
@@ -21,21 +23,45 @@ public record LoadedModel(Checkpoint checkpoint, LanguageModel model, Tokenizer 
         try (var phase = timeline.start("checkpoint mapping")) {
             checkpoint = Checkpoint.open(dir);
         }
-        LanguageModel model = null;
+        LlamaConfig config;
         try {
             if (checkpoint.tokenizerJson() == null) {
                 throw new IllegalArgumentException("checkpoint " + dir + " has no tokenizer.json");
             }
-            model = Engines.load(checkpoint, device, sequences, kv);
-            LlamaConfig config = checkpoint.config();
-            Tokenizer tokenizer;
+            config = checkpoint.config();
+        } catch (RuntimeException e) {
+            checkpoint.close();
+            throw e;
+        }
+        // The tokenizer loads on its own thread while the weights go to the device (off the start's critical path).
+        CompletableFuture<Tokenizer> tokenizer = new CompletableFuture<>();
+        Thread tokenizerLoad = new Thread(() -> {
             try (var phase = timeline.start("tokenizer")) {
-                tokenizer = Tokenizer.load(checkpoint.tokenizerJson(), config.bosTokenId(), config.eosTokenId());
+                tokenizer.complete(Tokenizer.load(checkpoint.tokenizerJson(), config.bosTokenId(), config.eosTokenId()));
+            } catch (Throwable t) {
+                tokenizer.completeExceptionally(t);
             }
-            return new LoadedModel(checkpoint, model, tokenizer);
+        }, "tokenizer-load");
+        tokenizerLoad.setDaemon(true);
+        tokenizerLoad.start();
+        LanguageModel model = null;
+        try {
+            model = Engines.load(checkpoint, device, sequences, kv);
+            return new LoadedModel(checkpoint, model, joined(tokenizer));
         } catch (RuntimeException e) {
             if (model != null) model.close();
+            tokenizer.thenAccept(Tokenizer::close);  // once it has loaded, if it does
             checkpoint.close();
+            throw e;
+        }
+    }
+
+    private static Tokenizer joined(CompletableFuture<Tokenizer> tokenizer) {
+        try {
+            return tokenizer.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
             throw e;
         }
     }
