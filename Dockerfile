@@ -38,10 +38,11 @@ RUN --mount=type=cache,target=/root/.m2/repository mvn -B -q -Dmaven.test.skip=t
  && cp target/inferless-runtime.jar /inferless-runtime.jar \
  && cp -r "$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")/include" /opt/jni-include
 
-# ---- jre: only the modules the runtime needs (jdk.compiler: model repos given as sources are compiled at start)
+# ---- jre: only the modules the runtime needs (jdk.compiler: model repos given as sources are compiled at start),
+# with the class-data sharing archive a full JDK ships (jlink leaves it out): the JDK's classes map at start
 FROM build AS jre
 RUN jlink --add-modules java.base,java.desktop,java.logging,java.management,java.naming,java.net.http,java.sql,java.xml,jdk.unsupported,jdk.crypto.ec,jdk.zipfs,jdk.httpserver,jdk.management,jdk.compiler \
-      --strip-debug --no-header-files --no-man-pages --compress=2 --output /opt/jre
+      --strip-debug --no-header-files --no-man-pages --compress=2 --generate-cds-archive --output /opt/jre
 
 # ---- libtorch: PyTorch's libtorch archive (it carries its CUDA libraries), or a torch wheel's torch/ ----------
 FROM ${BUILD_IMAGE} AS libtorch

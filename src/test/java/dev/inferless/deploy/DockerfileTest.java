@@ -201,6 +201,13 @@ class DockerfileTest {
     }
 
     @Test
+    void jreKeepsTheClassDataSharingArchiveAFullJdkHas() {
+        String jlink = PARSED.stage("jre").all("RUN").get(0).arguments();
+
+        assertThat(jlink).contains("--generate-cds-archive");
+    }
+
+    @Test
     void everyBuildContextPathTheDockerfileCopiesIsAllowedByDockerignore() throws IOException {
         List<String> allowed = Files.readAllLines(Path.of(".dockerignore")).stream()
                 .filter(l -> l.startsWith("!")).map(l -> l.substring(1)).toList();
