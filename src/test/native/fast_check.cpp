@@ -1275,42 +1275,56 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
                    ",\"without_tokens_per_s\":" + num(tps[false]) + ",\"ratio_to_without\":" + num(tps[true] / tps[false]));
     }
 
-    // Profile of one decode step, each piece captured alone in a graph and timed by replay. The
-    // matmuls run as in the step: their act-order gathers happen in the kernels upstream.
+    // Profile of one decode step at 1 and 16 rows, each piece captured alone in a graph and timed by
+    // replay. The matmuls run as in the step: their act-order gathers happen in the kernels upstream.
     model.useGraphs(true);
-    model.begin(0, capacity);
     std::vector<int64_t> longPrompt(384);
     for (auto& t : longPrompt) t = at::randint(3, d.vocab, {1}, at::kLong).item<int64_t>();
-    model.prefill(0, longPrompt);  // the step is timed from position 384 on, like the attention below
-    at::Tensor position = at::full({1}, 384, bf16.dtype(at::kLong));  // the middle of the timed decode
-    at::Tensor sequence0 = at::zeros({1}, bf16.dtype(at::kLong));
-    const double stepMs = timeMs([&] { model.decode({0}, {7}); }, 50);
-    at::Tensor h = at::randn({1, d.hidden}, bf16), a = at::randn({1, d.intermediate}, bf16);
-    std::vector<at::Tensor> stepInputs;  // gathered beforehand (one part; split parts gather each)
-    for (size_t i = 0; i < allLinears.size(); ++i) {
-        const at::Tensor& x = i % 4 == 3 ? a : h;
-        stepInputs.push_back(allLinears[i].parts.size() == 1 ? allLinears[i].parts.front().gather(x) : x);
+    for (int64_t rows : {1, 16}) {
+        std::vector<int64_t> ids, sevens(rows, 7);
+        for (int64_t s = 0; s < rows; ++s) {
+            ids.push_back(s);
+            model.begin(s, capacity);
+            model.prefill(s, longPrompt);  // the step is timed from position 384 on, like the attention below
+        }
+        at::Tensor position = at::full({rows}, 384, bf16.dtype(at::kLong));  // the middle of the timed decode
+        at::Tensor sequences = at::arange(rows, bf16.dtype(at::kLong));
+        const double stepMs = timeMs([&] { model.decode(ids, sevens); }, 50);
+        at::Tensor h = at::randn({rows, d.hidden}, bf16), a = at::randn({rows, d.intermediate}, bf16);
+        std::vector<at::Tensor> stepInputs;  // gathered beforehand (one part; split parts gather each)
+        for (size_t i = 0; i < allLinears.size(); ++i) {
+            const at::Tensor& x = i % 4 == 3 ? a : h;
+            stepInputs.push_back(allLinears[i].parts.size() == 1 ? allLinears[i].parts.front().gather(x) : x);
+        }
+        auto stepLinear = [&](size_t i) {
+            const Linear& l = allLinears[i];
+            return l.parts.size() == 1 ? l.parts.front().forward(stepInputs[i], true) : l.forward(stepInputs[i]);
+        };
+        const double int4Ms = graphMs([&] { for (size_t i = 0; i < allLinears.size(); ++i) stepLinear(i); }, 20);
+        at::Tensor lm = at::randn({d.vocab, d.hidden}, bf16);
+        const double lmHeadMs = graphMs([&] { at::matmul(h, lm.t()); }, 50);
+        at::Tensor qkv = at::randn({rows, (d.heads + 2 * d.kvHeads) * d.headDim}, bf16);
+        at::Tensor mask;  // undefined: the decode kernel, as in the step
+        const double attnMs = graphMs([&] {
+            for (int64_t i = 0; i < layers; ++i) model.attention(i, qkv, position, sequences, mask);
+        }, 20);
+        // The small kernels between them: both norms of each layer and the final one, SiLU * up.
+        at::Tensor residual = at::randn({rows, d.hidden}, bf16), delta = at::randn({rows, d.hidden}, bf16);
+        at::Tensor normWeight = at::ones({d.hidden}, bf16), gateUp = at::randn({rows, 2 * d.intermediate}, bf16);
+        const at::Tensor normPerm = allLinears[0].inputPermutation(), siluPerm = allLinears[3].inputPermutation();
+        const double normsMs = graphMs([&] {
+            for (int64_t i = 0; i < 2 * layers + 1; ++i) addRmsNorm(residual, delta, normWeight, d.rmsEps, normPerm);
+        }, 20);
+        const double siluMs = graphMs([&] { for (int64_t i = 0; i < layers; ++i) siluMul(gateUp, siluPerm); }, 20);
+        const double rest = stepMs - int4Ms - lmHeadMs - attnMs - normsMs - siluMs;
+        report("bench/" + tag + "/step_profile" + (rows == 1 ? std::string() : "_rows_" + std::to_string(rows)),
+               "\"rows\":" + std::to_string(rows) + ",\"cache_capacity\":" + std::to_string(capacity) +
+                   ",\"step_ms\":" + num(stepMs) + ",\"int4_matmuls_ms\":" + num(int4Ms) + ",\"lm_head_ms\":" +
+                   num(lmHeadMs) + ",\"attention_ms\":" + num(attnMs) + ",\"norms_ms\":" + num(normsMs) +
+                   ",\"silu_mul_ms\":" + num(siluMs) + ",\"rest_ms\":" + num(rest) + ",\"int4_share\":" +
+                   num(int4Ms / stepMs) + ",\"attention_share\":" + num(attnMs / stepMs));
     }
-    auto stepLinear = [&](size_t i) {
-        const Linear& l = allLinears[i];
-        return l.parts.size() == 1 ? l.parts.front().forward(stepInputs[i], true) : l.forward(stepInputs[i]);
-    };
-    const double int4Ms = graphMs([&] { for (size_t i = 0; i < allLinears.size(); ++i) stepLinear(i); }, 20);
-    at::Tensor lm = at::randn({d.vocab, d.hidden}, bf16);
-    const double lmHeadMs = graphMs([&] { at::matmul(h, lm.t()); }, 50);
-    at::Tensor qkv = at::randn({1, (d.heads + 2 * d.kvHeads) * d.headDim}, bf16);
-    at::Tensor mask;  // undefined: the decode kernel, as in the step
-    const double attnMs = graphMs([&] {
-        for (int64_t i = 0; i < layers; ++i) model.attention(i, qkv, position, sequence0, mask);
-    }, 20);
-    // The small kernels between them: both norms of each layer and the final one, SiLU * up.
-    at::Tensor residual = at::randn({1, d.hidden}, bf16), delta = at::randn({1, d.hidden}, bf16);
-    at::Tensor normWeight = at::ones({d.hidden}, bf16), gateUp = at::randn({1, 2 * d.intermediate}, bf16);
-    const at::Tensor normPerm = allLinears[0].inputPermutation(), siluPerm = allLinears[3].inputPermutation();
-    const double normsMs = graphMs([&] {
-        for (int64_t i = 0; i < 2 * layers + 1; ++i) addRmsNorm(residual, delta, normWeight, d.rmsEps, normPerm);
-    }, 20);
-    const double siluMs = graphMs([&] { for (int64_t i = 0; i < layers; ++i) siluMul(gateUp, siluPerm); }, 20);
+    at::Tensor h = at::randn({1, d.hidden}, bf16), a = at::randn({1, d.intermediate}, bf16);
     // Achieved bandwidth of each distinct matmul alone (layer 0's): bytes of weight + scales/zeros.
     const char* names[4] = {"qkv", "o", "gate_up", "down"};
     for (int j = 0; j < 4; ++j) {
@@ -1329,7 +1343,7 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
     // defaultTilesPerBlock by measurement (ms per call and TB/s of weight bytes).
     for (int j = 0; j < 4; ++j) {
         const LinearPart& p = allLinears[j].parts.front();
-        for (int64_t rows : {1, 2, 4, 8, 16}) {
+        for (int64_t rows : {1, 2, 4, 8, 16, 32, 64}) {
             at::Tensor x = p.gather(at::randn({rows, j == 3 ? d.intermediate : d.hidden}, bf16));
             const double ms = graphMs([&] { for (int r = 0; r < 10; ++r) p.forward(x, true); }, 20) / 10;
             std::string json = "\"rows\":" + std::to_string(rows) + ",\"ms\":" + num(ms) +
@@ -1355,13 +1369,6 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
             report("bench/" + tag + "/matmul_" + names[j] + "_rows_" + std::to_string(rows), json);
         }
     }
-    const double rest = stepMs - int4Ms - lmHeadMs - attnMs - normsMs - siluMs;
-    report("bench/" + tag + "/step_profile",
-           "\"cache_capacity\":" + std::to_string(capacity) + ",\"step_ms\":" + num(stepMs) + ",\"int4_matmuls_ms\":" +
-               num(int4Ms) + ",\"lm_head_ms\":" + num(lmHeadMs) + ",\"attention_ms\":" + num(attnMs) +
-               ",\"norms_ms\":" + num(normsMs) + ",\"silu_mul_ms\":" + num(siluMs) +
-               ",\"rest_ms\":" + num(rest) + ",\"int4_share\":" + num(int4Ms / stepMs) +
-               ",\"attention_share\":" + num(attnMs / stepMs));
 }
 
 void bench(int64_t layers, int64_t decodeTokens) {
