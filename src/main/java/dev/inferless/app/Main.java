@@ -1,6 +1,7 @@
 package dev.inferless.app;
 
 import dev.inferless.config.ConfigException;
+import dev.inferless.llm.engine.EnginePreload;
 import dev.inferless.llm.ops.torch.TorchBinding;
 import dev.inferless.repo.ModelLoadException;
 import dev.inferless.schema.InvalidInputException;
@@ -36,11 +37,15 @@ public final class Main implements Runnable {
         if (System.getenv("RUST_FLAVOR") == null && System.getProperty("RUST_FLAVOR") == null) {
             System.setProperty("RUST_FLAVOR", "cpu");
         }
+        boolean installedTorch = false;
         try (var phase = StartupTimeline.process().start("torch binding")) {
-            TorchBinding.configure();
+            installedTorch = TorchBinding.configure().isPresent();
         } catch (RuntimeException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(1);
+        }
+        if (EnginePreload.worthIt(args, installedTorch)) {
+            EnginePreload.start();
         }
         System.exit(commandLine().execute(args));
     }
