@@ -118,6 +118,9 @@ RUN if ! command -v curl >/dev/null; then \
  && groupadd --gid 10001 inferless \
  && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin inferless
 COPY --from=layout /rootfs/ /
+# One start of the runtime on an echo repo records the classes it loads (opt/inferless/classes.jsa): every start
+# of the image maps them (class-data sharing) instead of loading them one by one.
+RUN /opt/inferless/bin/layout archive-classes
 # The only written directories are /tmp and /var/cache/inferless: with docker run --read-only, mount both as tmpfs.
 RUN chown 10001:10001 /var/cache/inferless
 # INFERLESS_* are runtime-config.yaml keys (INFERLESS_SERVER_PORT = server.port); override them with docker run -e.

@@ -20,6 +20,9 @@ activations keep unit scale through the layers. The dequantized weights follow f
   python3 write_checkpoint.py --out DIR [--shape tiny|small|codellama-34b] [--format gptq|awq] [--group-size 128]
       [--asym] [--act-order] [--perm shared|per-projection] [--v2] [--scales fp16|bf16] [--shards N]
       [--file-name thebloke|model] [--seed 1]
+  python3 write_checkpoint.py --dequantize DIR --out OUT
+      every quantized projection of the checkpoint in DIR (its config says the format) by the published
+      formulas: OUT/<prefix>.npy, float32 [N, K] (e.g. OUT/model.layers.0.mlp.down_proj.npy)
 """
 import argparse
 import json
@@ -70,6 +73,50 @@ def write_safetensors(path, tensors):
         f.write(raw)
         for t in tensors.values():
             f.write(t.data)
+
+
+def read_safetensors(paths):
+    """A name -> numpy array getter over safetensors files (BF16 as float32), and the names."""
+    where = {}
+    for path in paths:
+        with open(path, "rb") as f:
+            size = struct.unpack("<Q", f.read(8))[0]
+            header = json.loads(f.read(size))
+        for name, info in header.items():
+            if name != "__metadata__":
+                where[name] = (path, 8 + size, info)
+
+    def get(name):
+        path, base, info = where[name]
+        start, end = info["data_offsets"]
+        with open(path, "rb") as f:
+            f.seek(base + start)
+            raw = f.read(end - start)
+        if info["dtype"] == "BF16":
+            a = (np.frombuffer(raw, np.uint16).astype(np.uint32) << 16).view(np.float32)
+        else:
+            a = np.frombuffer(raw, {"F32": np.float32, "F16": np.float16, "I32": np.int32}[info["dtype"]])
+        return a.reshape(info["shape"])
+    return get, list(where)
+
+
+def dequantize_checkpoint(directory, out):
+    """--dequantize: every projection of a checkpoint written here (or by anyone, same layouts) to float32 .npy."""
+    with open(os.path.join(directory, "config.json")) as fh:
+        config = json.load(fh)
+    files = sorted(f for f in os.listdir(directory) if f.endswith(".safetensors"))
+    get, names = read_safetensors([os.path.join(directory, f) for f in files])
+    if "quantization_config" in config and config["quantization_config"].get("quant_method") == "awq":
+        fmt, q = "awq", config["quantization_config"]
+    else:
+        with open(os.path.join(directory, "quantize_config.json")) as fh:
+            fmt, q = "gptq", json.load(fh)
+    os.makedirs(out, exist_ok=True)
+    for name in sorted(names):
+        if name.endswith(".qweight"):
+            prefix = name[:-len(".qweight")]
+            w = dequantize(get, prefix, fmt, q["group_size"], q.get("checkpoint_format") == "gptq_v2")
+            np.save(os.path.join(out, prefix + ".npy"), np.ascontiguousarray(w, np.float32))
 
 
 def pack_columns(v, order=range(8)):
@@ -163,6 +210,7 @@ def word_level_tokenizer(vocab):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", required=True)
+    p.add_argument("--dequantize", metavar="DIR", help="write every projection of DIR dequantized under --out (.npy)")
     p.add_argument("--shape", default="tiny", choices=SHAPES)
     p.add_argument("--format", default="gptq", choices=["gptq", "awq"])
     p.add_argument("--group-size", type=int, default=128)
@@ -176,6 +224,9 @@ def main():
                    help="single file: gptq_model-4bit-<G>g.safetensors for GPTQ (TheBloke), else model.safetensors")
     p.add_argument("--seed", type=int, default=1)
     a = p.parse_args()
+    if a.dequantize:
+        dequantize_checkpoint(a.dequantize, a.out)
+        return
     if a.format == "awq" and (a.group_size <= 0 or a.act_order or a.v2):
         p.error("AWQ GEMM takes a positive group size, no act-order, no v2")
     hidden, inter, layers, heads, kv, vocab, max_pos = SHAPES[a.shape]

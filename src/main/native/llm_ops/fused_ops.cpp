@@ -36,6 +36,32 @@ kernels::KvBlockTable blockTableOf(const at::Tensor& table, const at::Tensor& po
     return blocks;
 }
 
+// What RoPE with the cache write takes, contiguous caches or paged pools alike.
+void checkRopeInputs(const at::Tensor& qkv, const at::Tensor& positions, const at::Tensor& sequences,
+                     const at::Tensor& cos, int64_t d, int64_t hq, int64_t hkv) {
+    const int64_t m = qkv.size(0);
+    require(qkv.scalar_type() == at::kBFloat16 && qkv.is_contiguous() && qkv.size(1) == (hq + 2 * hkv) * d,
+            "qkv must be contiguous bf16 [M, (hq + 2 hkv) d]");
+    require(positions.scalar_type() == at::kLong && positions.numel() == m, "positions must be int64 [M]");
+    require(!sequences.defined() || (sequences.scalar_type() == at::kLong && sequences.numel() == m),
+            "sequences must be int64 [M]");
+    require(cos.scalar_type() == at::kFloat && cos.is_contiguous() && cos.size(1) == d, "rope tables must be f32 [P, d]");
+}
+
+// What the decode attention takes, contiguous caches or paged pools alike (keys: either, [*, hkv, *, d]).
+void checkDecodeAttentionInputs(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
+                                const at::Tensor& positions, const at::Tensor& sequences, int64_t hq,
+                                const at::Tensor& scatter) {
+    const int64_t hkv = keys.size(1), d = keys.size(3), m = positions.numel();
+    require(kernels::decodeAttentionSupports(static_cast<int>(d)), "decodeAttention takes head_dim 32, 64 or 128");
+    require(q.is_contiguous() && q.size(1) == hkv && q.size(2) == (hq / hkv) * m && keys.is_contiguous() &&
+                values.is_contiguous() && values.sizes() == keys.sizes(),
+            "q must be [1, hkv, group * M, d] and the caches contiguous");
+    require(positions.scalar_type() == at::kLong && (!sequences.defined() ||
+            (sequences.scalar_type() == at::kLong && sequences.numel() == m)), "positions and sequences must be int64 [M]");
+    require(!scatter.defined() || (scatter.scalar_type() == at::kLong && scatter.numel() == hq * d), "scatter must be int64 [hq * d]");
+}
+
 }  // namespace
 
 at::Tensor embedTokens(const at::Tensor& embed, const at::Tensor& tokens, const at::Tensor& lastTokens,
@@ -74,12 +100,7 @@ at::Tensor ropeAndCacheWrite(const at::Tensor& qkv, const at::Tensor& positions,
                              const at::Tensor& cos, const at::Tensor& sin, at::Tensor& keys, at::Tensor& values,
                              int64_t hq, int64_t hkv) {
     const int64_t m = qkv.size(0), d = keys.size(3), capacity = keys.size(2);
-    require(qkv.scalar_type() == at::kBFloat16 && qkv.is_contiguous() && qkv.size(1) == (hq + 2 * hkv) * d,
-            "qkv must be contiguous bf16 [M, (hq + 2 hkv) d]");
-    require(positions.scalar_type() == at::kLong && positions.numel() == m, "positions must be int64 [M]");
-    require(!sequences.defined() || (sequences.scalar_type() == at::kLong && sequences.numel() == m),
-            "sequences must be int64 [M]");
-    require(cos.scalar_type() == at::kFloat && cos.is_contiguous() && cos.size(1) == d, "rope tables must be f32 [P, d]");
+    checkRopeInputs(qkv, positions, sequences, cos, d, hq, hkv);
     require(keys.is_contiguous() && values.is_contiguous() && keys.size(1) == hkv, "caches must be contiguous [S, hkv, C, d]");
     at::Tensor q = at::empty({1, hkv, (hq / hkv) * m, d}, qkv.options());
     checkCuda(kernels::ropeAndCacheWrite(bf16(qkv), positions.data_ptr<int64_t>(), indexes(sequences), cos.data_ptr<float>(),
@@ -94,12 +115,7 @@ at::Tensor ropeAndCacheWritePaged(const at::Tensor& qkv, const at::Tensor& posit
                                   const at::Tensor& table, const at::Tensor& cos, const at::Tensor& sin,
                                   at::Tensor& keys, at::Tensor& values, int64_t hq, int64_t hkv) {
     const int64_t m = qkv.size(0), d = keys.size(3);
-    require(qkv.scalar_type() == at::kBFloat16 && qkv.is_contiguous() && qkv.size(1) == (hq + 2 * hkv) * d,
-            "qkv must be contiguous bf16 [M, (hq + 2 hkv) d]");
-    require(positions.scalar_type() == at::kLong && positions.numel() == m, "positions must be int64 [M]");
-    require(!sequences.defined() || (sequences.scalar_type() == at::kLong && sequences.numel() == m),
-            "sequences must be int64 [M]");
-    require(cos.scalar_type() == at::kFloat && cos.is_contiguous() && cos.size(1) == d, "rope tables must be f32 [P, d]");
+    checkRopeInputs(qkv, positions, sequences, cos, d, hq, hkv);
     require(keys.is_contiguous() && values.is_contiguous() && keys.size(1) == hkv && values.sizes() == keys.sizes(),
             "pools must be contiguous [blocks, hkv, blockSize, d]");
     const kernels::KvBlockTable blocks = blockTableOf(table, keys);
@@ -116,13 +132,7 @@ at::Tensor decodeAttentionPaged(const at::Tensor& q, const at::Tensor& keys, con
                                 const at::Tensor& positions, const at::Tensor& sequences, const at::Tensor& table,
                                 int64_t hq, const at::Tensor& scatter, bool batchInvariant) {
     const int64_t hkv = keys.size(1), d = keys.size(3), m = positions.numel();
-    require(kernels::decodeAttentionSupports(static_cast<int>(d)), "decodeAttention takes head_dim 32, 64 or 128");
-    require(q.is_contiguous() && q.size(1) == hkv && q.size(2) == (hq / hkv) * m && keys.is_contiguous() &&
-                values.is_contiguous() && values.sizes() == keys.sizes(),
-            "q must be [1, hkv, group * M, d] and the pools contiguous");
-    require(positions.scalar_type() == at::kLong && (!sequences.defined() ||
-            (sequences.scalar_type() == at::kLong && sequences.numel() == m)), "positions and sequences must be int64 [M]");
-    require(!scatter.defined() || (scatter.scalar_type() == at::kLong && scatter.numel() == hq * d), "scatter must be int64 [hq * d]");
+    checkDecodeAttentionInputs(q, keys, values, positions, sequences, hq, scatter);
     const kernels::KvBlockTable blocks = blockTableOf(table, keys);
     at::Tensor out = at::empty({m, hq * d}, q.options());
     // Split by what a table row can address, fixed for the model: the same split at every step.
@@ -143,12 +153,7 @@ at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& keys, const at
                            const at::Tensor& positions, const at::Tensor& sequences, int64_t hq,
                            const at::Tensor& scatter, bool batchInvariant) {
     const int64_t hkv = keys.size(1), capacity = keys.size(2), d = keys.size(3), m = positions.numel();
-    require(kernels::decodeAttentionSupports(static_cast<int>(d)), "decodeAttention takes head_dim 32, 64 or 128");
-    require(q.is_contiguous() && q.size(1) == hkv && q.size(2) == (hq / hkv) * m && keys.is_contiguous() &&
-                values.is_contiguous(), "q must be [1, hkv, group * M, d] and the caches contiguous");
-    require(positions.scalar_type() == at::kLong && (!sequences.defined() ||
-            (sequences.scalar_type() == at::kLong && sequences.numel() == m)), "positions and sequences must be int64 [M]");
-    require(!scatter.defined() || (scatter.scalar_type() == at::kLong && scatter.numel() == hq * d), "scatter must be int64 [hq * d]");
+    checkDecodeAttentionInputs(q, keys, values, positions, sequences, hq, scatter);
     at::Tensor out = at::empty({m, hq * d}, q.options());
     const int splits = batchInvariant ? kernels::batchInvariantAttentionSplits(static_cast<int>(hq))
                                       : kernels::decodeAttentionSplits(static_cast<int>(m), static_cast<int>(hq),

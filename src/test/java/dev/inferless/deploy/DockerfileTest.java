@@ -201,6 +201,13 @@ class DockerfileTest {
     }
 
     @Test
+    void imageRecordsTheRuntimesClassesForSharingBeforeDroppingRoot() {
+        List<String> runs = PARSED.stage("runtime").all("RUN").stream().map(i -> i.arguments()).toList();
+
+        assertThat(runs).contains("/opt/inferless/bin/layout archive-classes");
+    }
+
+    @Test
     void jreKeepsTheClassDataSharingArchiveAFullJdkHas() {
         String jlink = PARSED.stage("jre").all("RUN").get(0).arguments();
 

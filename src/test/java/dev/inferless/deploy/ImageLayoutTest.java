@@ -66,8 +66,21 @@ class ImageLayoutTest {
                 "XDG_CACHE_HOME=" + root + "/var/cache/inferless\n", "DJL_CACHE_DIR=" + root + "/var/cache/inferless/djl\n",
                 "cwd=" + root + "/opt/inferless\n");
         assertThat(out).doesNotContain("INFERLESS_TORCH_LIBRARY_PATH");
-        assertThat(out).endsWith(root + "/opt/jre/bin/java -XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError"
-                + " -Dai.djl.offline=true -jar " + root + "/opt/inferless/inferless-runtime.jar serve --model /model\n");
+        // Half the memory, at most 31 GB (compressed object pointers on every machine, as classes.jsa was recorded).
+        assertThat(out).containsPattern(java.util.regex.Pattern.quote(root + "/opt/jre/bin/java ")
+                + "(-XX:MaxRAMPercentage=50|-Xmx31g) -XX:\\+ExitOnOutOfMemoryError -Dai\\.djl\\.offline=true -jar "
+                + java.util.regex.Pattern.quote(root + "/opt/inferless/inferless-runtime.jar serve --model /model") + "\n$");
+        assertThat(out).doesNotContain("SharedArchiveFile");
+    }
+
+    @Test
+    void serveMapsTheArchivedClassesWhenTheImageHasThem() throws Exception {
+        Path root = dir.resolve("root");
+        Files.createDirectories(root.resolve("opt/inferless"));
+        Files.writeString(root.resolve("opt/inferless/classes.jsa"), "archive");
+        String out = run(Map.of("INFERLESS_IMAGE_ROOT", root.toString()), "print");
+
+        assertThat(out).contains(" -XX:SharedArchiveFile=" + root + "/opt/inferless/classes.jsa -jar ");
     }
 
     @Test
