@@ -860,6 +860,36 @@ std::vector<double> expectedDistribution(std::vector<double> l, const std::vecto
 
 // The paged KV cache's kernels: on the same contents under shuffled block ids, the same attention
 // output, cache rows and rotated queries as the contiguous kernels, bit for bit.
+// The decode attention over splits longer than its score tile (kScoreTile, 1,024 positions): 16 rows
+// of 64 heads take one split, so rows at 2,500 to 3,900 positions go through three or four tiles (online
+// softmax), others through one. Each row against softmax(q K^T / sqrt(d)) V in float64 on the same bf16
+// caches; the output is bf16 (relative L2 about 4e-3).
+void checkLongAttention() {
+    const int64_t hq = 64, hkv = 8, d = 128, m = 16, capacity = 4096, group = hq / hkv;
+    auto bf16 = at::TensorOptions().dtype(at::kBFloat16).device(at::kCUDA);
+    at::Tensor keys = at::randn({m + 1, hkv, capacity, d}, bf16), values = at::randn({m + 1, hkv, capacity, d}, bf16);
+    at::Tensor q = at::randn({1, hkv, group * m, d}, bf16);
+    std::vector<int64_t> pos(m);
+    for (int64_t i = 0; i < m; ++i) pos[i] = i % 4 == 0 ? 300 + i : 2500 + 90 * i;  // one tile, or three or four
+    at::Tensor positions = at::tensor(pos, at::kLong).to(at::kCUDA);
+    at::Tensor sequences = at::arange(m, at::TensorOptions().dtype(at::kLong).device(at::kCUDA));
+    at::Tensor got = decodeAttention(q, keys, values, positions, sequences, hq, at::Tensor()).to(at::kCPU).to(at::kDouble);
+    at::Tensor qd = q.to(at::kCPU).to(at::kDouble), kd = keys.to(at::kCPU).to(at::kDouble), vd = values.to(at::kCPU).to(at::kDouble);
+    at::Tensor want = at::zeros({m, hq * d}, at::kDouble);
+    for (int64_t i = 0; i < m; ++i) {
+        for (int64_t h = 0; h < hq; ++h) {
+            const int64_t kvh = h / group, g = h % group, n = pos[i] + 1;
+            at::Tensor qi = qd[0][kvh][g * m + i];                       // [d]
+            at::Tensor k = kd[i][kvh].narrow(0, 0, n), v = vd[i][kvh].narrow(0, 0, n);
+            at::Tensor p = at::softmax(at::matmul(k, qi) / std::sqrt(static_cast<double>(d)), 0);
+            want[i].narrow(0, h * d, d).copy_(at::matmul(p, v));
+        }
+    }
+    const double err = relL2(got, want);
+    report("attention/long_splits/head_dim_128", "\"rows\":16,\"longest\":" + std::to_string(pos[m - 1] + 1) +
+                                                    ",\"rel_l2\":" + num(err), err <= 1e-2);
+}
+
 void checkPagedKernels() {
     for (int d : {64, 128}) {
         for (int blockSize : {16, 32}) {
@@ -1454,6 +1484,7 @@ int main(int argc, char** argv) {
             for (const char* f : {"gptq-g64-actorder", "gptq-g-1", "awq-g128", "bf16"}) checkBatchInvariance(f, 64);
             checkBatchInvariance("gptq-g64-actorder-unshared", 128);
             checkPagedKernels();
+            checkLongAttention();
             checkPagedModel(PartKind::Mma, "gptq-g64-actorder", 128);
             checkPagedModel(PartKind::Mma, "awq-g128", 64);
             checkPagedModel(PartKind::Tinygemm, "bf16", 32);

@@ -53,6 +53,9 @@ __global__ void ropeAndCacheWriteKernel(const __nv_bfloat16* qkv, const int64_t*
 constexpr int kAttnWarps = 8;
 constexpr int kAttnThreads = kAttnWarps * 32;
 constexpr int kValueUnroll = 8;
+// Positions whose scores a block holds in shared memory at once (4 KB): longer splits go tile by tile,
+// so the shared memory does not grow with the cache (a paged cache's reach is the whole context window).
+constexpr int kScoreTile = 1024;
 
 __device__ __forceinline__ float blockMax(float v, float* scratch) {
     for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
@@ -85,7 +88,7 @@ __device__ __forceinline__ void loadLaneValues(const __nv_bfloat16* p, float (&f
 // One block per (query head, sequence, split of the positions). Scores: one cache position per thread
 // (the whole dot product from its own D / 8 loads, q broadcast from shared memory). Values: a warp per
 // position subset, D / 32 dims a lane, kValueUnroll positions in flight. Softmax in float32 (log2
-// domain), scores kept in shared memory. One split writes the output; several write their partial
+// domain), scores kept in shared memory a tile at a time. One split writes the output; several write their partial
 // sums (unnormalized output, max, sum) for combineSplits, so that a long cache is read by many blocks.
 // Paged: the caches are pools read through blocks' table (capacity: a sequence's most positions);
 // else [sequences, hkv, capacity, D] and blocks is not read.
@@ -101,10 +104,9 @@ __global__ void __launch_bounds__(kAttnThreads) decodeAttentionKernel(
     const int64_t sequence = sequences ? sequences[blockIdx.y] : 0;
     waitForPrevious();
     constexpr int kPerLane = D / 32;
-    extern __shared__ float scores[];  // [chunk], [kAttnWarps][D] partial outputs, [kAttnWarps] scratch, q [D]
+    extern __shared__ float scores[];  // [kScoreTile], [kAttnWarps][D] partial outputs, [kAttnWarps] scratch, q [D]
     const int splits = gridDim.z, split = blockIdx.z;
-    const int maxChunk = (capacity + splits - 1) / splits;
-    float* partialOut = scores + maxChunk;
+    float* partialOut = scores + kScoreTile;
     float* scratch = partialOut + kAttnWarps * D;
     float* qs = scratch + kAttnWarps;
     const int head = blockIdx.x, row = blockIdx.y, kvh = head / group, g = head % group;
@@ -129,50 +131,65 @@ __global__ void __launch_bounds__(kAttnThreads) decodeAttentionKernel(
     for (int i = threadIdx.x; i < D; i += kAttnThreads) qs[i] = __bfloat162float(qRow[i]);
     __syncthreads();
 
-    float localMax = -INFINITY;
-    for (int t = begin + threadIdx.x; t < end; t += kAttnThreads) {
-        const uint4* keyRow = reinterpret_cast<const uint4*>(k + rowAt(t));
-        uint4 raw[D / 8];
-#pragma unroll
-        for (int i = 0; i < D / 8; ++i) raw[i] = __ldg(keyRow + i);
-        float s = 0.f;
-#pragma unroll
-        for (int i = 0; i < D / 8; ++i) {
-            const uint32_t w[4] = {raw[i].x, raw[i].y, raw[i].z, raw[i].w};
-#pragma unroll
-            for (int j = 0; j < 4; ++j) {
-                s = fmaf(qs[8 * i + 2 * j], __uint_as_float(w[j] << 16), s);
-                s = fmaf(qs[8 * i + 2 * j + 1], __uint_as_float(w[j] & 0xFFFF0000u), s);
-            }
-        }
-        s *= scaleLog2;  // log2 domain: softmax via exp2
-        scores[t - begin] = s;
-        localMax = fmaxf(localMax, s);
-    }
-    const float maxScore = blockMax(localMax, scratch);  // its barrier also publishes the scores
-
+    // The split's positions a tile of kScoreTile at a time (online softmax): each tile's scores, its
+    // maximum, the sums so far rescaled to the new maximum, then the tile's values. One tile (a split of
+    // at most kScoreTile positions) computes exactly what a single pass would.
+    float maxScore = -INFINITY;
     float acc[kPerLane] = {};
     float localSum = 0.f;
-    for (int t0 = begin + warp * kValueUnroll; t0 < end; t0 += kAttnWarps * kValueUnroll) {
-        float vals[kValueUnroll][kPerLane];
+    for (int tileBegin = begin; tileBegin < end; tileBegin += kScoreTile) {
+        const int tileEnd = min(end, tileBegin + kScoreTile);
+        float localMax = -INFINITY;
+        for (int t = tileBegin + threadIdx.x; t < tileEnd; t += kAttnThreads) {
+            const uint4* keyRow = reinterpret_cast<const uint4*>(k + rowAt(t));
+            uint4 raw[D / 8];
 #pragma unroll
-        for (int u = 0; u < kValueUnroll; ++u) {
-            const int t = t0 + u;
-            if (t < end) {
-                loadLaneValues<D>(v + rowAt(t) + lane * kPerLane, vals[u]);
-            } else {
+            for (int i = 0; i < D / 8; ++i) raw[i] = __ldg(keyRow + i);
+            float s = 0.f;
 #pragma unroll
-                for (int j = 0; j < kPerLane; ++j) vals[u][j] = 0.f;
+            for (int i = 0; i < D / 8; ++i) {
+                const uint32_t w[4] = {raw[i].x, raw[i].y, raw[i].z, raw[i].w};
+#pragma unroll
+                for (int j = 0; j < 4; ++j) {
+                    s = fmaf(qs[8 * i + 2 * j], __uint_as_float(w[j] << 16), s);
+                    s = fmaf(qs[8 * i + 2 * j + 1], __uint_as_float(w[j] & 0xFFFF0000u), s);
+                }
+            }
+            s *= scaleLog2;  // log2 domain: softmax via exp2
+            scores[t - tileBegin] = s;
+            localMax = fmaxf(localMax, s);
+        }
+        const float tileMax = blockMax(localMax, scratch);  // its barrier also publishes the scores
+        const float newMax = fmaxf(maxScore, tileMax);
+        if (tileBegin > begin) {  // the first tile has nothing to rescale
+            const float rescale = exp2f(maxScore - newMax);
+#pragma unroll
+            for (int j = 0; j < kPerLane; ++j) acc[j] *= rescale;
+            localSum *= rescale;
+        }
+        maxScore = newMax;
+        for (int t0 = tileBegin + warp * kValueUnroll; t0 < tileEnd; t0 += kAttnWarps * kValueUnroll) {
+            float vals[kValueUnroll][kPerLane];
+#pragma unroll
+            for (int u = 0; u < kValueUnroll; ++u) {
+                const int t = t0 + u;
+                if (t < tileEnd) {
+                    loadLaneValues<D>(v + rowAt(t) + lane * kPerLane, vals[u]);
+                } else {
+#pragma unroll
+                    for (int j = 0; j < kPerLane; ++j) vals[u][j] = 0.f;
+                }
+            }
+#pragma unroll
+            for (int u = 0; u < kValueUnroll; ++u) {
+                const int t = t0 + u;
+                const float p = t < tileEnd ? exp2f(scores[t - tileBegin] - maxScore) : 0.f;
+                localSum += p;
+#pragma unroll
+                for (int j = 0; j < kPerLane; ++j) acc[j] = fmaf(p, vals[u][j], acc[j]);
             }
         }
-#pragma unroll
-        for (int u = 0; u < kValueUnroll; ++u) {
-            const int t = t0 + u;
-            const float p = t < end ? exp2f(scores[t - begin] - maxScore) : 0.f;
-            localSum += p;
-#pragma unroll
-            for (int j = 0; j < kPerLane; ++j) acc[j] = fmaf(p, vals[u][j], acc[j]);
-        }
+        __syncthreads();  // every warp has read this tile's scores before the next one writes them
     }
 #pragma unroll
     for (int j = 0; j < kPerLane; ++j) partialOut[warp * D + lane * kPerLane + j] = acc[j];
@@ -225,16 +242,7 @@ cudaError_t launchDecodeAttention(const __nv_bfloat16* q, const __nv_bfloat16* k
                                   const int64_t* positions, const int64_t* sequences, const int64_t* scatter,
                                   __nv_bfloat16* out, float* partials, int splits, int m, int hq, int hkv, int capacity,
                                   KvBlockTable blocks, cudaStream_t stream) {
-    const int maxChunk = (capacity + splits - 1) / splits;
-    const size_t smem = (static_cast<size_t>(maxChunk) + kAttnWarps * D + kAttnWarps + D) * sizeof(float);
-    static bool raised = false;  // once per instantiation: the scores of long sequences need more than 48 KB
-    if (!raised) {
-        int device = 0, optin = 0;
-        cudaGetDevice(&device);
-        cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device);
-        cudaFuncSetAttribute(decodeAttentionKernel<D, Paged>, cudaFuncAttributeMaxDynamicSharedMemorySize, optin);
-        raised = true;
-    }
+    const size_t smem = (static_cast<size_t>(kScoreTile) + kAttnWarps * D + kAttnWarps + D) * sizeof(float);
     const float scaleLog2 = 1.4426950408889634f / sqrtf(static_cast<float>(D));
     cudaError_t e = launchDependent(decodeAttentionKernel<D, Paged>, dim3(hq, m, splits), dim3(kAttnThreads), smem,
                                     stream, q, kCache, vCache, positions, sequences, scatter, out, partials, m, hkv,
