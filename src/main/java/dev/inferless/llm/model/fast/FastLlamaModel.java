@@ -23,6 +23,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The fast path: the whole Llama forward pass in libllm_ops on a CUDA device, 4-bit weights repacked
@@ -88,11 +93,7 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel,
                 model = NativeLlm.createModel(dims, params, embed, norm, lmHead, sequences, cudaGraphs);
             }
             fast = new FastLlamaModel(c, manager, model, sequences);
-            LoadProgress progress = new LoadProgress(c.numLayers());
-            for (int i = 0; i < c.numLayers(); i++) {
-                fast.addLayer(ckpt, i, progress);
-                progress.layerDone(i + 1);
-            }
+            fast.addLayers(ckpt);
             try (var phase = StartupTimeline.process().start("kv cache")) {
                 fast.allocateKvCache(kv, sequences);
             }
@@ -118,73 +119,141 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel,
                 blocks, kv.blockSize(), blocks * kv.bytesPerBlock(config) >> 20, (long) blocks * kv.blockSize(), free >> 20);
     }
 
-    private void addLayer(Checkpoint ckpt, int i, LoadProgress progress) {
+    /**
+     * Every layer, its tensors uploaded on a thread of its own one layer ahead: the host's copies into
+     * the pinned staging buffers (the longest part of a load) go on while the layer before is repacked.
+     */
+    private void addLayers(Checkpoint ckpt) {
+        LoadProgress progress = new LoadProgress(config.numLayers());
+        ExecutorService uploads = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "weights-upload");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Future<UploadedLayer> next = uploads.submit(() -> uploadLayer(ckpt, 0));
+            for (int i = 0; i < config.numLayers(); i++) {
+                UploadedLayer layer = result(next);
+                if (i + 1 < config.numLayers()) {
+                    int following = i + 1;
+                    next = uploads.submit(() -> uploadLayer(ckpt, following));
+                }
+                addLayer(layer, progress);
+                progress.layerDone(i + 1);
+            }
+        } finally {
+            // An upload still running writes into this model's memory: it ends before the model may close.
+            uploads.shutdown();
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    if (uploads.awaitTermination(1, TimeUnit.MINUTES)) break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    private static <T> T result(Future<T> future) {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while loading the weights", e);
+        }
+    }
+
+    /** One layer's checkpoint tensors on the device, as stored, in a scratch manager that the repack closes. */
+    private record UploadedLayer(PtNDManager scratch, long inputNorm, long postNorm, UploadedLinear qkv,
+                                 UploadedLinear o, UploadedLinear gateUp, UploadedLinear down) {}
+
+    /** Projections over one input, uploaded: what their repack into native parts takes. */
+    private record UploadedLinear(LinearWeight first, long[] qweights, long[] qzeros, long[] scales, long[] gIdx,
+                                  long[] dense) {}
+
+    private UploadedLayer uploadLayer(Checkpoint ckpt, int i) {
         LlamaConfig c = config;
         String p = "model.layers." + i + ".";
         int h = c.hiddenSize(), q = c.numHeads() * c.headDim(), kv = c.numKvHeads() * c.headDim();
         int f = c.intermediateSize();
-        try (PtNDManager scratch = (PtNDManager) manager.newSubManager()) {
+        PtNDManager scratch = (PtNDManager) manager.newSubManager();
+        try {
             TensorStore store = ckpt.tensors();
             long inputNorm = DeviceTensors.upload(scratch, store, store.info(p + "input_layernorm.weight")).getHandle();
             long postNorm = DeviceTensors.upload(scratch, store, store.info(p + "post_attention_layernorm.weight")).getHandle();
-            long[] qkv = linear(scratch, ckpt, List.of(
-                    ckpt.linear(p + "self_attn.q_proj", h, q), ckpt.linear(p + "self_attn.k_proj", h, kv),
-                    ckpt.linear(p + "self_attn.v_proj", h, kv)), progress);
-            long[] o = linear(scratch, ckpt, List.of(ckpt.linear(p + "self_attn.o_proj", q, h)), progress);
-            long[] gateUp = linear(scratch, ckpt, List.of(
-                    ckpt.linear(p + "mlp.gate_proj", h, f), ckpt.linear(p + "mlp.up_proj", h, f)), progress);
-            long[] down = linear(scratch, ckpt, List.of(ckpt.linear(p + "mlp.down_proj", f, h)), progress);
-            NativeLlm.addLayer(model, inputNorm, postNorm, qkv, o, gateUp, down);
+            return new UploadedLayer(scratch, inputNorm, postNorm,
+                    upload(scratch, ckpt, List.of(ckpt.linear(p + "self_attn.q_proj", h, q),
+                            ckpt.linear(p + "self_attn.k_proj", h, kv), ckpt.linear(p + "self_attn.v_proj", h, kv))),
+                    upload(scratch, ckpt, List.of(ckpt.linear(p + "self_attn.o_proj", q, h))),
+                    upload(scratch, ckpt, List.of(ckpt.linear(p + "mlp.gate_proj", h, f), ckpt.linear(p + "mlp.up_proj", h, f))),
+                    upload(scratch, ckpt, List.of(ckpt.linear(p + "mlp.down_proj", f, h))));
+        } catch (RuntimeException | Error e) {
+            scratch.close();
+            throw e;
         }
     }
 
-    /** Projections over one input as native parts (6 longs each), fused where their storage allows. */
-    private static long[] linear(PtNDManager scratch, Checkpoint ckpt, List<LinearWeight> projections,
-                                 LoadProgress progress) {
+    private void addLayer(UploadedLayer layer, LoadProgress progress) {
+        try (PtNDManager scratch = layer.scratch()) {
+            NativeLlm.addLayer(model, layer.inputNorm(), layer.postNorm(), repack(scratch, layer.qkv(), progress),
+                    repack(scratch, layer.o(), progress), repack(scratch, layer.gateUp(), progress),
+                    repack(scratch, layer.down(), progress));
+        }
+    }
+
+    /** Projections over one input, their tensors to the device as stored. */
+    private static UploadedLinear upload(PtNDManager scratch, Checkpoint ckpt, List<LinearWeight> projections) {
         TensorStore store = ckpt.tensors();
         projections.forEach(FastLlamaModel::requireNoBias);
-        List<long[]> parts = new ArrayList<>();
         LinearWeight first = projections.get(0);
-        if (first instanceof LinearWeight.Gptq g0) {
-            // All projections in one call: the library fuses them into as few parts as their g_idx allow
-            // (one, with a gathered input copy per act-order permutation, for its own int4 kernel).
-            int n = projections.size();
-            long[] qw = new long[n], qz = new long[n], sc = new long[n], gi = new long[n];
-            for (int j = 0; j < n; j++) {
-                LinearWeight.Gptq g = (LinearWeight.Gptq) projections.get(j);
+        int n = projections.size();
+        long[] qw = new long[n], qz = new long[n], sc = new long[n], gi = new long[n], dense = new long[n];
+        for (int j = 0; j < n; j++) {
+            if (projections.get(j) instanceof LinearWeight.Gptq g) {
                 int groups = (int) g.scales().shape()[0];
                 int[] groupOf = g.gIdx() == null ? null
                         : GroupIndex.read(store.bytes(g.gIdx().name()), g.in(), groups, g.gIdx().name());
-                int groupSize = g0.format().groupSize() <= 0 ? g.in() : g0.format().groupSize();
+                int groupSize = ((LinearWeight.Gptq) first).format().groupSize() <= 0 ? g.in()
+                        : ((LinearWeight.Gptq) first).format().groupSize();
                 boolean permuted = groupOf != null && !GroupIndex.inOrder(groupOf, groupSize);
                 qw[j] = DeviceTensors.upload(scratch, store, g.qweight()).getHandle();
                 qz[j] = DeviceTensors.upload(scratch, store, g.qzeros()).getHandle();
                 sc[j] = DeviceTensors.upload(scratch, store, g.scales()).getHandle();
                 gi[j] = permuted ? DeviceTensors.upload(scratch, store, g.gIdx()).getHandle() : 0;
-            }
-            var fmt = g0.format();
-            long start = System.nanoTime();
-            parts.add(DeviceTensors.adopt(scratch, NativeLlm.repackGptq(qw, qz, sc, gi, fmt.bits(), fmt.groupSize(), fmt.v2())));
-            progress.repacked(System.nanoTime() - start);
-        } else if (first instanceof LinearWeight.Awq a0) {
-            int n = projections.size();
-            long[] qw = new long[n], qz = new long[n], sc = new long[n];
-            for (int j = 0; j < n; j++) {
-                LinearWeight.Awq a = (LinearWeight.Awq) projections.get(j);
+            } else if (projections.get(j) instanceof LinearWeight.Awq a) {
                 qw[j] = DeviceTensors.upload(scratch, store, a.qweight()).getHandle();
                 qz[j] = DeviceTensors.upload(scratch, store, a.qzeros()).getHandle();
                 sc[j] = DeviceTensors.upload(scratch, store, a.scales()).getHandle();
+            } else {
+                dense[j] = DeviceTensors.upload(scratch, store, ((LinearWeight.Dense) projections.get(j)).weight()).getHandle();
             }
-            long start = System.nanoTime();
-            parts.add(DeviceTensors.adopt(scratch, NativeLlm.repackAwq(qw, qz, sc, a0.format().groupSize())));
-            progress.repacked(System.nanoTime() - start);
-        } else {
-            long[] ws = projections.stream()
-                    .mapToLong(w -> DeviceTensors.upload(scratch, store, ((LinearWeight.Dense) w).weight()).getHandle())
-                    .toArray();
-            parts.add(DeviceTensors.adopt(scratch, NativeLlm.denseLinear(ws)));
         }
-        return parts.stream().flatMapToLong(Arrays::stream).toArray();
+        return new UploadedLinear(first, qw, qz, sc, gi, dense);
+    }
+
+    /** The uploaded projections as native parts (6 longs each), fused where their storage allows. */
+    private static long[] repack(PtNDManager scratch, UploadedLinear u, LoadProgress progress) {
+        long start = System.nanoTime();
+        long[] parts;
+        if (u.first() instanceof LinearWeight.Gptq g0) {
+            // All projections in one call: the library fuses them into as few parts as their g_idx allow
+            // (one, with a gathered input copy per act-order permutation, for its own int4 kernel).
+            var fmt = g0.format();
+            parts = DeviceTensors.adopt(scratch, NativeLlm.repackGptq(u.qweights(), u.qzeros(), u.scales(), u.gIdx(),
+                    fmt.bits(), fmt.groupSize(), fmt.v2()));
+        } else if (u.first() instanceof LinearWeight.Awq a0) {
+            parts = DeviceTensors.adopt(scratch, NativeLlm.repackAwq(u.qweights(), u.qzeros(), u.scales(), a0.format().groupSize()));
+        } else {
+            return DeviceTensors.adopt(scratch, NativeLlm.denseLinear(u.dense()));
+        }
+        progress.repacked(System.nanoTime() - start);
+        return parts;
     }
 
     private static void requireNoBias(LinearWeight w) {
