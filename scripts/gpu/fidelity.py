@@ -96,6 +96,20 @@ def kl_rows(ref, x):
     return (lp.exp() * (lp - lq)).sum(-1)
 
 
+def worst_positions(ref, ours, ours_rows, floor_rows, per_sequence, prompt, count=5):
+    """Where our KL is largest: sequence, position (the token predicted), both KLs, the reference's entropy,
+    and the reference's top-2 token ids with their probabilities under the reference and under ours."""
+    out = []
+    for i in torch.argsort(ours_rows, descending=True)[:count].tolist():
+        p, q = torch.softmax(ref[i].double(), -1), torch.softmax(ours[i].double(), -1)
+        top = torch.topk(p, 2).indices.tolist()
+        out.append({"sequence": i // per_sequence, "position": prompt + i % per_sequence,
+                    "ours_kl": float(ours_rows[i]), "hf_bf16_kl": float(floor_rows[i]),
+                    "entropy": float(-(p * torch.log(p.clamp_min(1e-300))).sum()),
+                    "top2": top, "ref_p": [float(p[t]) for t in top], "ours_p": [float(q[t]) for t in top]})
+    return out
+
+
 def compare(ref, x):
     """Top-1 agreement and mean KL(ref || x) over rows."""
     return float((ref.argmax(-1) == x.argmax(-1)).double().mean()), float(kl_rows(ref, x).mean())
@@ -146,6 +160,7 @@ def main():
                "hf_bf16_top1": ftop1, "hf_bf16_kl": fkl,
                "ours_kl_median": float(ours_rows.median()), "hf_bf16_kl_median": float(floor_rows.median()),
                "ours_kl_at_or_below_floor": float((ours_rows <= floor_rows).double().mean()),
+               "worst": worst_positions(ref, ours, ours_rows, floor_rows, a.length - a.prompt, a.prompt),
                "engine": engine[-1][-120:] if engine else ""}
         rows.append(row)
         print(json.dumps(row), flush=True)
