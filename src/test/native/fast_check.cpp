@@ -32,6 +32,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <numeric>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -1154,11 +1155,23 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
                                          ",\"bytes_per_token\":" + std::to_string(weightBytes));
 
     const int64_t capacity = 1024;
+    // FAST_CHECK_BENCH_PAGED: the paged KV cache, as the server runs (blocks of 16, each sequence its own
+    // run of capacity / 16 blocks), instead of contiguous caches: two runs compare the two.
+    const bool pagedCache = std::getenv("FAST_CHECK_BENCH_PAGED") != nullptr;
+    const int64_t kvBlockSize = 16, blocksPerSequence = capacity / kvBlockSize;
+    if (pagedCache) model.usePagedCache(model.sequences() * blocksPerSequence, kvBlockSize);
+    auto startSequence = [&](int64_t s) {
+        if (!pagedCache) return model.begin(s, capacity);
+        std::vector<int64_t> ids(blocksPerSequence);
+        std::iota(ids.begin(), ids.end(), s * blocksPerSequence);
+        model.setBlocks(s, ids, 0);
+    };
+    report("bench/" + tag + "/kv_cache", std::string("\"paged\":") + (pagedCache ? "true" : "false"));
     std::vector<int64_t> prompt(128);
     for (auto& t : prompt) t = at::randint(3, d.vocab, {1}, at::kLong).item<int64_t>();
     for (bool graph : {false, true}) {
         model.useGraphs(graph);
-        model.begin(0, capacity);
+        startSequence(0);
         c10::cuda::device_synchronize();
         auto t0 = std::chrono::steady_clock::now();
         int64_t token = sampling.prefillSample(0, prompt, {0.0, 0, 1.0, 1.0}, 0);
@@ -1183,7 +1196,7 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
     for (bool overlapped : {false, true}) {
         kernels::setDependentLaunch(overlapped);
         model.useGraphs(true);
-        model.begin(0, capacity);
+        startSequence(0);
         int64_t token = sampling.prefillSample(0, prompt, {1.0, 0, 1.0, 1.0}, 0);
         token = sampling.step({0}, {token}).front();  // capture
         const int64_t n = 256;
@@ -1205,7 +1218,7 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
     for (int64_t b : {1, 2, 4, 8, 16}) {
         std::vector<int64_t> ids, tokens;
         for (int64_t s = 0; s < b; ++s) {
-            model.begin(s, capacity);
+            startSequence(s);
             ids.push_back(s);
             tokens.push_back(sampling.prefillSample(s, prompt, {1.0, 0, 1.0, 1.0}, static_cast<uint64_t>(s)));
         }
@@ -1222,7 +1235,7 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
                    ",\"tokens_per_s\":" + num(tps) + ",\"ratio_to_batch_1\":" + num(tps / single));
         // The same steps launched one ahead and fed on the device, as the server's batcher runs them:
         // the host reads step i's tokens while step i + 1 runs. Against the steps above, same positions.
-        for (int64_t s : ids) model.begin(s, capacity);
+        for (int64_t s : ids) startSequence(s);
         for (size_t i = 0; i < ids.size(); ++i)
             tokens[i] = sampling.prefillSample(ids[i], prompt, {1.0, 0, 1.0, 1.0}, static_cast<uint64_t>(ids[i]));
         tokens = sampling.step(ids, tokens);
@@ -1251,7 +1264,7 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
                 sampling.setBatchInvariant(invariant);
                 std::vector<int64_t> ids, tokens;
                 for (int64_t s = 0; s < b; ++s) {
-                    model.begin(s, capacity);
+                    startSequence(s);
                     ids.push_back(s);
                     tokens.push_back(sampling.prefillSample(s, prompt, {1.0, 0, 1.0, 1.0}, static_cast<uint64_t>(s)));
                 }
@@ -1282,7 +1295,7 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
         for (bool logprobs : {false, true}) {
             std::vector<int64_t> ids, tokens;
             for (int64_t s = 0; s < b; ++s) {
-                model.begin(s, capacity);
+                startSequence(s);
                 ids.push_back(s);
                 tokens.push_back(sampling.prefillSample(s, prompt, {1.0, 0, 1.0, 1.0}, static_cast<uint64_t>(s),
                                                         logprobs ? 5 : -1));
@@ -1314,7 +1327,7 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
         std::vector<int64_t> ids, sevens(rows, 7);
         for (int64_t s = 0; s < rows; ++s) {
             ids.push_back(s);
-            model.begin(s, capacity);
+            startSequence(s);
             model.prefill(s, longPrompt);  // the step is timed from position 384 on, like the attention below
         }
         at::Tensor position = at::full({rows}, 384, bf16.dtype(at::kLong));  // the middle of the timed decode
