@@ -219,8 +219,7 @@ public final class FastLlamaModel implements LanguageModel, DeviceSamplingModel,
                 int groups = (int) g.scales().shape()[0];
                 int[] groupOf = g.gIdx() == null ? null
                         : GroupIndex.read(store.bytes(g.gIdx().name()), g.in(), groups, g.gIdx().name());
-                int groupSize = ((LinearWeight.Gptq) first).format().groupSize() <= 0 ? g.in()
-                        : ((LinearWeight.Gptq) first).format().groupSize();
+                int groupSize = g.format().groupSize() <= 0 ? g.in() : g.format().groupSize();
                 boolean permuted = groupOf != null && !GroupIndex.inOrder(groupOf, groupSize);
                 qw[j] = DeviceTensors.upload(scratch, store, g.qweight()).getHandle();
                 qz[j] = DeviceTensors.upload(scratch, store, g.qzeros()).getHandle();
