@@ -1255,31 +1255,37 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
                    ",\"ratio_to_host_fed\":" + num(seconds / aheadSeconds));
     }
 
-    // model.batch_invariant (our kernel's guarantee): steps launched ahead as above at 1 and 16
-    // sequences with the option on, against the same steps without it, back to back.
+    // Tokens/s of 128 steps of b sequences launched ahead and fed on the device, as above, after a prefill
+    // whose rows ask for top `logprobs` (-1: none).
+    auto aheadTokensPerSecond = [&](int64_t b, int logprobs) {
+        std::vector<int64_t> ids, tokens;
+        for (int64_t s = 0; s < b; ++s) {
+            startSequence(s);
+            ids.push_back(s);
+            tokens.push_back(sampling.prefillSample(s, prompt, {1.0, 0, 1.0, 1.0}, static_cast<uint64_t>(s), logprobs));
+        }
+        tokens = sampling.step(ids, tokens);  // capture
+        const int64_t steps = 128;
+        const std::vector<int64_t> onDevice(ids.size(), -1);
+        c10::cuda::device_synchronize();
+        const auto t0 = std::chrono::steady_clock::now();
+        sampling.submit(ids, tokens);
+        for (int64_t i = 1; i < steps; ++i) {
+            sampling.submit(ids, onDevice);
+            tokens = sampling.collect();
+        }
+        tokens = sampling.collect();
+        return b * steps / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    };
+
+    // model.batch_invariant (our kernel's guarantee): steps launched ahead at 1 and 16 sequences with the
+    // option on, against the same steps without it, back to back.
     if (kind == PartKind::Mma) {
         for (int64_t b : {1, 16}) {
             std::map<bool, double> tps;
             for (bool invariant : {false, true}) {
                 sampling.setBatchInvariant(invariant);
-                std::vector<int64_t> ids, tokens;
-                for (int64_t s = 0; s < b; ++s) {
-                    startSequence(s);
-                    ids.push_back(s);
-                    tokens.push_back(sampling.prefillSample(s, prompt, {1.0, 0, 1.0, 1.0}, static_cast<uint64_t>(s)));
-                }
-                tokens = sampling.step(ids, tokens);  // capture
-                const int64_t steps = 128;
-                const std::vector<int64_t> onDevice(ids.size(), -1);
-                c10::cuda::device_synchronize();
-                const auto t0 = std::chrono::steady_clock::now();
-                sampling.submit(ids, tokens);
-                for (int64_t i = 1; i < steps; ++i) {
-                    sampling.submit(ids, onDevice);
-                    tokens = sampling.collect();
-                }
-                tokens = sampling.collect();
-                tps[invariant] = b * steps / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                tps[invariant] = aheadTokensPerSecond(b, -1);
             }
             sampling.setBatchInvariant(false);
             report("bench/" + tag + "/batch_invariant_batch_" + std::to_string(b),
@@ -1289,30 +1295,10 @@ void benchKind(PartKind kind, int64_t layers, int64_t decodeTokens, double copyT
     }
 
     // Logprobs on the device (top 5 for every row, as a completions request with logprobs 5): steps
-    // launched ahead as above at 1 and 16 sequences, against the same steps without them, back to back.
+    // launched ahead at 1 and 16 sequences, against the same steps without them, back to back.
     for (int64_t b : {1, 16}) {
         std::map<bool, double> tps;
-        for (bool logprobs : {false, true}) {
-            std::vector<int64_t> ids, tokens;
-            for (int64_t s = 0; s < b; ++s) {
-                startSequence(s);
-                ids.push_back(s);
-                tokens.push_back(sampling.prefillSample(s, prompt, {1.0, 0, 1.0, 1.0}, static_cast<uint64_t>(s),
-                                                        logprobs ? 5 : -1));
-            }
-            tokens = sampling.step(ids, tokens);  // capture
-            const int64_t steps = 128;
-            const std::vector<int64_t> onDevice(ids.size(), -1);
-            c10::cuda::device_synchronize();
-            const auto t0 = std::chrono::steady_clock::now();
-            sampling.submit(ids, tokens);
-            for (int64_t i = 1; i < steps; ++i) {
-                sampling.submit(ids, onDevice);
-                tokens = sampling.collect();
-            }
-            tokens = sampling.collect();
-            tps[logprobs] = b * steps / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        }
+        for (bool logprobs : {false, true}) tps[logprobs] = aheadTokensPerSecond(b, logprobs ? 5 : -1);
         report("bench/" + tag + "/logprobs_batch_" + std::to_string(b),
                "\"sequences\":" + std::to_string(b) + ",\"top\":5,\"tokens_per_s\":" + num(tps[true]) +
                    ",\"without_tokens_per_s\":" + num(tps[false]) + ",\"ratio_to_without\":" + num(tps[true] / tps[false]));
