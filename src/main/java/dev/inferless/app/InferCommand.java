@@ -25,7 +25,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "infer", mixinStandardHelpOptions = true, description = "Run one inference and print the outputs as JSON.")
 public final class InferCommand implements Callable<Integer> {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final class Json { // built when the command runs, not with the command line (ServePreload)
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     @Spec
     CommandSpec spec;
@@ -54,7 +56,7 @@ public final class InferCommand implements Callable<Integer> {
             } catch (Exception e) {
                 throw new ModelFailureException("inference failed: " + ModelHost.describe(e), e);
             }
-            spec.commandLine().getOut().println(JSON.writeValueAsString(outputs));
+            spec.commandLine().getOut().println(Json.MAPPER.writeValueAsString(outputs));
             spec.commandLine().getOut().flush();
         } finally {
             host.finalizeOnce();
@@ -65,7 +67,7 @@ public final class InferCommand implements Callable<Integer> {
     private List<RequestInput> requestInputs() throws InvalidInputException {
         JsonNode root;
         try {
-            root = JSON.readTree(input);
+            root = Json.MAPPER.readTree(input);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new InvalidInputException("--input: malformed JSON: " + e.getOriginalMessage());
         }

@@ -1,7 +1,6 @@
 package dev.inferless.app;
 
 import dev.inferless.config.ConfigException;
-import dev.inferless.llm.engine.EnginePreload;
 import dev.inferless.llm.ops.torch.TorchBinding;
 import dev.inferless.repo.ModelLoadException;
 import dev.inferless.schema.InvalidInputException;
@@ -44,8 +43,8 @@ public final class Main implements Runnable {
             System.err.println("error: " + e.getMessage());
             System.exit(1);
         }
-        if (EnginePreload.worthIt(args, installedTorch)) {
-            EnginePreload.start();
+        if (ServePreload.serves(args)) {
+            ServePreload.start(installedTorch);
         }
         System.exit(commandLine().execute(args));
     }

@@ -39,7 +39,9 @@ import picocli.CommandLine.Option;
         description = "Load-test a running server: concurrency levels against /v1/completions (streaming).")
 public final class LoadTest implements Callable<Integer> {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final class Json { // built when the command runs, not with the command line (ServePreload)
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     @Option(names = "--url", description = "Server base URL (default: ${DEFAULT-VALUE})")
     String url = "http://127.0.0.1:8080";
@@ -176,7 +178,7 @@ public final class LoadTest implements Callable<Integer> {
         try {
             HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/v1/completions"))
                     .timeout(Duration.ofSeconds(timeoutS)).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build();
+                    .POST(HttpRequest.BodyPublishers.ofString(Json.MAPPER.writeValueAsString(body))).build();
             HttpResponse<java.io.InputStream> r = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
             if (r.statusCode() != 200) {
                 r.body().close();
@@ -199,7 +201,7 @@ public final class LoadTest implements Callable<Integer> {
                         done = true;
                         break;
                     }
-                    JsonNode chunk = JSON.readTree(data);
+                    JsonNode chunk = Json.MAPPER.readTree(data);
                     if (ttft < 0) {
                         ttft = (System.nanoTime() - start) / 1e9;
                     }

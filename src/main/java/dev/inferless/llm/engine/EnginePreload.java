@@ -15,11 +15,6 @@ public final class EnginePreload {
 
     private EnginePreload() {}
 
-    /** Whether to preload: the command is {@code serve} and DJL is pointed at an installed torch. */
-    public static boolean worthIt(String[] args, boolean installedTorch) {
-        return installedTorch && args.length > 0 && args[0].equals("serve");
-    }
-
     /** Starts the load; {@link Engines#load} waits for it (DJL's engine provider is synchronized). */
     public static void start() {
         Thread preload = new Thread(() -> {
