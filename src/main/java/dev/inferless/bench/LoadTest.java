@@ -33,7 +33,8 @@ import picocli.CommandLine.Option;
  * with the prompts of a {@link LoadPrompts} mode (the bench prompts, a shared long prefix, or a
  * distinct long prompt each). Reports aggregate output tokens/s (usage from the final chunk over the
  * level's wall time), mean prompt tokens, p50/p99 end-to-end latency, p50/p99 time to first token,
- * and errors (non-200 answers, error events, broken streams); optionally a PNG plot.
+ * p99 and largest gap between streamed chunks (inter-token latency: a long prompt's prefill stalling
+ * running streams shows there), and errors (non-200 answers, error events, broken streams); optionally a PNG plot.
  */
 @Command(name = "loadtest", mixinStandardHelpOptions = true,
         description = "Load-test a running server: concurrency levels against /v1/completions (streaming).")
@@ -77,10 +78,12 @@ public final class LoadTest implements Callable<Integer> {
 
     /** One level's figures. */
     record LevelResult(int concurrency, int requests, int errors, double wallS, long outputTokens, double tokensPerS,
-                       double meanPromptTokens, double p50LatencyS, double p99LatencyS, double p50TtftS, double p99TtftS) {}
+                       double meanPromptTokens, double p50LatencyS, double p99LatencyS, double p50TtftS, double p99TtftS,
+                       double p99ItlS, double maxItlS) {}
 
-    private record Sample(boolean ok, double latencyS, double ttftS, long outputTokens, long promptTokens) {
-        static final Sample FAILED = new Sample(false, 0, 0, 0, 0);
+    /** One request; {@code itlS}: the gaps between its streamed chunks after the first (inter-token latency). */
+    record Sample(boolean ok, double latencyS, double ttftS, long outputTokens, long promptTokens, List<Double> itlS) {
+        static final Sample FAILED = new Sample(false, 0, 0, 0, 0, List.of());
     }
 
     @Override
@@ -139,6 +142,7 @@ public final class LoadTest implements Callable<Integer> {
     static LevelResult summarize(int concurrency, List<Sample> samples, double wallS) {
         List<Double> latencies = new ArrayList<>();
         List<Double> ttfts = new ArrayList<>();
+        List<Double> itls = new ArrayList<>();
         long tokens = 0, promptTokens = 0;
         int errors = 0;
         for (Sample s : samples) {
@@ -148,12 +152,14 @@ public final class LoadTest implements Callable<Integer> {
             }
             latencies.add(s.latencyS());
             ttfts.add(s.ttftS());
+            itls.addAll(s.itlS());
             tokens += s.outputTokens();
             promptTokens += s.promptTokens();
         }
         int ok = samples.size() - errors;
         return new LevelResult(concurrency, samples.size(), errors, wallS, tokens, tokens / wallS,
-                ok == 0 ? 0 : (double) promptTokens / ok, percentile(latencies, 50), percentile(latencies, 99), percentile(ttfts, 50), percentile(ttfts, 99));
+                ok == 0 ? 0 : (double) promptTokens / ok, percentile(latencies, 50), percentile(latencies, 99), percentile(ttfts, 50),
+                percentile(ttfts, 99), percentile(itls, 99), percentile(itls, 100));
     }
 
     /** Nearest-rank percentile; 0 for no values. */
@@ -185,6 +191,8 @@ public final class LoadTest implements Callable<Integer> {
                 return Sample.FAILED;
             }
             double ttft = -1;
+            long last = 0;
+            List<Double> gaps = new ArrayList<>();
             long tokens = -1, promptTokens = 0;
             boolean done = false;
             try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
@@ -202,9 +210,13 @@ public final class LoadTest implements Callable<Integer> {
                         break;
                     }
                     JsonNode chunk = Json.MAPPER.readTree(data);
+                    long now = System.nanoTime();
                     if (ttft < 0) {
-                        ttft = (System.nanoTime() - start) / 1e9;
+                        ttft = (now - start) / 1e9;
+                    } else if (!chunk.hasNonNull("usage")) { // the usage chunk carries no token
+                        gaps.add((now - last) / 1e9);
                     }
+                    last = now;
                     if (chunk.hasNonNull("usage")) {
                         tokens = chunk.get("usage").get("completion_tokens").asLong();
                         promptTokens = chunk.get("usage").path("prompt_tokens").asLong();
@@ -212,7 +224,7 @@ public final class LoadTest implements Callable<Integer> {
                 }
             }
             double latency = (System.nanoTime() - start) / 1e9;
-            return done && tokens >= 0 ? new Sample(true, latency, ttft, tokens, promptTokens) : Sample.FAILED;
+            return done && tokens >= 0 ? new Sample(true, latency, ttft, tokens, promptTokens, gaps) : Sample.FAILED;
         } catch (Exception e) {
             return Sample.FAILED;
         }
@@ -221,12 +233,12 @@ public final class LoadTest implements Callable<Integer> {
     static String markdown(List<LevelResult> results) {
         StringBuilder b = new StringBuilder();
         b.append("| Concurrency | Requests | Errors | Output tokens | Tokens/s (aggregate) | Prompt tokens (mean)"
-                + " | p50 latency (s) | p99 latency (s) | p50 TTFT (s) | p99 TTFT (s) |\n");
-        b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + " | p50 latency (s) | p99 latency (s) | p50 TTFT (s) | p99 TTFT (s) | p99 ITL (s) | max ITL (s) |\n");
+        b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (LevelResult r : results) {
-            b.append(String.format("| %d | %d | %d | %d | %.1f | %.0f | %.3f | %.3f | %.3f | %.3f |%n", r.concurrency(),
-                    r.requests(), r.errors(), r.outputTokens(), r.tokensPerS(), r.meanPromptTokens(), r.p50LatencyS(),
-                    r.p99LatencyS(), r.p50TtftS(), r.p99TtftS()));
+            b.append(String.format("| %d | %d | %d | %d | %.1f | %.0f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |%n",
+                    r.concurrency(), r.requests(), r.errors(), r.outputTokens(), r.tokensPerS(), r.meanPromptTokens(),
+                    r.p50LatencyS(), r.p99LatencyS(), r.p50TtftS(), r.p99TtftS(), r.p99ItlS(), r.maxItlS()));
         }
         return b.toString();
     }

@@ -30,6 +30,10 @@ class LoadTestClientTest {
             assertThat(rows).hasSize(4);
             assertThat(cells(rows.get(2)).subList(0, 4)).containsExactly("1", "3", "0", "15");
             assertThat(cells(rows.get(3)).subList(0, 4)).containsExactly("4", "12", "0", "60");
+            assertThat(rows.get(0)).endsWith("| p99 ITL (s) | max ITL (s) |");
+            List<String> level = cells(rows.get(3));
+            assertThat(Double.parseDouble(level.get(11))).isGreaterThanOrEqualTo(Double.parseDouble(level.get(10)))
+                    .isGreaterThanOrEqualTo(0);
 
             // A server that refuses everything: errors counted, non-zero exit.
             int refused = new CommandLine(new LoadTest()).execute("--url", "http://127.0.0.1:" + server.runtime.port(),

@@ -5,6 +5,7 @@ import dev.inferless.llm.model.fast.DeviceSampling;
 import dev.inferless.llm.model.fast.DeviceSamplingModel;
 import dev.inferless.llm.model.fast.SampledTokens;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -30,23 +31,37 @@ final class DeviceSampledSteps implements StepRunner {
     }
 
     /**
-     * The device samples the first token from the whole prompt's last position: no chunks. After a
-     * preemption this recomputes the cache, the next token known already.
+     * A prompt longer than {@code maxTokens} runs in chunks appended to the cache; the last chunk's
+     * call passes the whole prompt (the sampler's penalty sees every token) and the device samples the
+     * first token from its last position. After a preemption this recomputes the cache, the next token
+     * known already.
      */
     @Override
     public int prefill(Sequence s, int maxTokens) {
         boolean recompute = s.outputs > 0;
         int n = s.fill.length - s.fed;
-        s.fed = s.fill.length;
         if (Postprocess.cancelIfRequested(s)) {
+            s.fed = s.fill.length; // retired at the step boundary, never run
             return n;
         }
+        if (n > maxTokens) {
+            s.session.append(Arrays.copyOfRange(s.fill, s.fed, s.fed + maxTokens));
+            s.fed += maxTokens;
+            return maxTokens;
+        }
+        s.fed = s.fill.length;
         // A recompute re-seeds the device's sampler (seed + outputs): seeded sampling stays
         // reproducible, but its stream after a preemption is not the one it would have had.
         SampledTokens first = ((DeviceSampling) s.session).prefillAndSample(s.fill, s.request.sampling(),
                 seed(s) + s.outputs, logprobsTop(s));
         if (!recompute) Postprocess.sampledOnDevice(s, first.tokens()[0], first.logprobs()[0]);
         return n;
+    }
+
+    /** On the fast path a pass of 128 rows or more dequantizes every weight first: one pass is cheapest. */
+    @Override
+    public boolean prefillsWholeWhenAlone() {
+        return true;
     }
 
     @Override

@@ -157,12 +157,15 @@ final class Scheduler implements StepRunner.Batch {
     /**
      * This step's share of prompt work: up to maxPrefillTokens, to the earliest-admitted prompts
      * first, each run by the runner its session asks for (its session opened at its first chunk).
+     * While no sequence decodes, a runner that asks for it runs a prompt whole
+     * ({@link StepRunner#prefillsWholeWhenAlone}).
      * Batch-invariant: a prompt runs in whole chunks of maxPrefillTokens from its start (the last one
      * shorter), never in what another prompt left of the budget, so where it is cut does not depend on
      * its neighbours; a chunk that does not fit waits for the next step.
      */
     void prefillChunks(LanguageModel model, Function<Sequence, StepRunner> runnerFor) {
         int budget = limits.maxPrefillTokens();
+        boolean decoding = running.stream().anyMatch(r -> !r.sequence.prefilling() && !r.sequence.finished());
         for (Iterator<Pending> it = running.iterator(); it.hasNext() && budget > 0; ) {
             Pending r = it.next();
             if (!r.sequence.prefilling()) {
@@ -177,7 +180,11 @@ final class Scheduler implements StepRunner.Batch {
                 if (s.session == null) {
                     openSession(model, r);
                 }
-                budget -= runnerFor.apply(s).prefill(s, budget);
+                StepRunner runner = runnerFor.apply(s);
+                // The budget bounds how long prompts stall running decodes; with none to stall, a runner
+                // whose passes each cost a fixed amount runs the prompt whole.
+                boolean whole = !decoding && !limits.batchInvariant() && runner.prefillsWholeWhenAlone();
+                budget -= runner.prefill(s, whole ? Integer.MAX_VALUE : budget);
                 blocks.cacheComputed(r.blocks, s.fill, s.fed);
             } catch (RuntimeException e) {
                 it.remove();

@@ -24,6 +24,14 @@ interface StepRunner {
      */
     int prefill(Sequence sequence, int maxTokens);
 
+    /**
+     * Whether a prompt should run whole when no sequence decodes (there is nothing for its chunks to
+     * let through): where every pass has a fixed cost, one pass is the cheapest.
+     */
+    default boolean prefillsWholeWhenAlone() {
+        return false;
+    }
+
     /** Runs one step over {@code sequences} (decoding, not finished); a failure of the whole step is thrown. */
     void step(List<Sequence> sequences, Batch batch);
 

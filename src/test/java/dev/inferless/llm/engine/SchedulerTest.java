@@ -177,11 +177,29 @@ class SchedulerTest {
                 return last;
             }
 
+            int appends; // chunks appended before the prompt's last
+
+            /** The prompt past the chunks appended so far. */
             @Override
             public SampledTokens prefillAndSample(int[] tokens, SamplingParams params, long seed, int logprobs) {
-                if (!cache.isEmpty()) throw new IllegalStateException("prefill runs once, first");
-                for (int t : tokens) cache.add(t);
+                if (sampledPrompt) throw new IllegalStateException("prefillAndSample runs once");
+                if (tokens.length <= cache.size()) throw new IllegalArgumentException("the prompt must extend past the cache");
+                for (int i = 0; i < cache.size(); i++) {
+                    if (cache.get(i) != tokens[i]) throw new IllegalStateException("the chunks appended are not the prompt's");
+                }
+                for (int i = cache.size(); i < tokens.length; i++) cache.add(tokens[i]);
+                sampledPrompt = true;
                 return SampledTokens.of(sample());
+            }
+
+            boolean sampledPrompt;
+
+            @Override
+            public float[] append(int[] tokens) {
+                if (sampledPrompt) throw new IllegalStateException("a chunk after the prompt was sampled");
+                for (int t : tokens) cache.add(t);
+                appends++;
+                return new float[0];
             }
 
             @Override
@@ -207,9 +225,13 @@ class SchedulerTest {
             }
         }
 
+        final List<Session> sessions = new ArrayList<>();
+
         @Override
         public DecodeSession newSession(int maxTokens) {
-            return new Session();
+            Session session = new Session();
+            sessions.add(session);
+            return session;
         }
 
         @Override
@@ -246,6 +268,28 @@ class SchedulerTest {
 
         @Override
         public void close() {}
+    }
+
+    @Test
+    void onTheDeviceAPromptRunsWholeWithNothingDecodingAndInChunksBesideDecodes() throws Exception {
+        GenerationRequest first = greedy("def fib(n): return n", 30);
+        GenerationRequest second = greedy("class Foo:\n    def bar(self): pass\n", 30);
+        List<GenerationResult> alone = new ArrayList<>();
+        for (GenerationRequest r : List.of(first, second)) {
+            ContentSampledModel m = new ContentSampledModel();
+            alone.add(runAll(scheduler(4, 0, true), m, new DeviceSampledSteps(m, b -> {}), List.of(entry(r))).get(0));
+            assertThat(m.sessions.get(0).appends).as("alone: one pass").isZero();
+        }
+        ContentSampledModel m = new ContentSampledModel();
+        // Both join at once: the first runs whole (nothing decodes yet), the second in chunks of the
+        // budget (8 tokens) beside the first's decode steps.
+        List<GenerationResult> got = runAll(scheduler(4, 0, true), m, new DeviceSampledSteps(m, b -> {}),
+                List.of(entry(first), entry(second)));
+        assertThat(got.get(0).text()).isEqualTo(alone.get(0).text());
+        assertThat(got.get(1).text()).isEqualTo(alone.get(1).text());
+        assertThat(m.sessions.get(0).appends).isZero();
+        int promptTokens = tokenizer.encode(second.prompt()).length;
+        assertThat(m.sessions.get(1).appends).isEqualTo((promptTokens - 1) / 8);
     }
 
     @Test

@@ -15,7 +15,8 @@ public interface DeviceSampling {
      * Runs the prompt and returns the first sampled token; {@code seed} seeds the device's sampler.
      * {@code logprobs}: the top alternatives (0 to 20) whose log-probabilities come with each of the
      * session's tokens, this one and its decode steps' ({@link DeviceSamplingModel#collectDecode});
-     * -1: none. Only once, first.
+     * -1: none. Once: first, or after chunks of the prompt appended ({@code append}); the device
+     * computes the positions past those in the session's cache.
      */
     SampledTokens prefillAndSample(int[] tokens, SamplingParams params, long seed, int logprobs);
 }

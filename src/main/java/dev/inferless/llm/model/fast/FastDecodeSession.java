@@ -14,15 +14,14 @@ final class FastDecodeSession implements DecodeSession, DeviceSampling {
     private final FastLlamaModel model;
     private final int sequence;
     private final int maxTokens;
-    private final int cachedTokens;
     private int position;
+    private boolean sampled; // prefillAndSample ran
     private boolean closed;
 
     FastDecodeSession(FastLlamaModel model, int sequence, int maxTokens, int cachedTokens) {
         this.model = model;
         this.sequence = sequence;
         this.maxTokens = maxTokens;
-        this.cachedTokens = cachedTokens;
         this.position = cachedTokens;
     }
 
@@ -52,19 +51,23 @@ final class FastDecodeSession implements DecodeSession, DeviceSampling {
         return model.decodeBatch(List.of(this), new int[] {token})[0];
     }
 
-    /** The whole prompt: the device computes the positions past the cached prefix; its penalty sees every token. */
+    /**
+     * The whole prompt: the device computes the positions past those in the cache (a cached prefix,
+     * chunks appended); its penalty sees every token.
+     */
     @Override
     public SampledTokens prefillAndSample(int[] tokens, SamplingParams params, long seed, int logprobs) {
         if (closed) throw new IllegalStateException("session is closed");
-        if (position != cachedTokens) throw new IllegalStateException("prefill runs once, first");
-        if (tokens.length <= cachedTokens) {
-            throw new IllegalArgumentException("tokens: " + tokens.length + " must extend past the " + cachedTokens + " cached");
+        if (sampled) throw new IllegalStateException("prefillAndSample runs once");
+        if (tokens.length <= position) {
+            throw new IllegalArgumentException("tokens: " + tokens.length + " must extend past the " + position + " in the cache");
         }
         if (tokens.length > maxTokens) {
             throw new IllegalArgumentException("tokens: " + tokens.length + " exceed maxTokens " + maxTokens);
         }
         SampledTokens next = model.prefillSample(sequence, tokens, params, seed, logprobs);
         position = tokens.length;
+        sampled = true;
         return next;
     }
 
