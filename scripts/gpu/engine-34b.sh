@@ -16,7 +16,9 @@
 #   httpbench the same bench through the server: serve it, `bench --url` (streaming /v1/completions,
 #             cold start from the server's /metrics), SIGTERM
 #   load    serve it with 64 slots and model.max_batch_size=$MAX_BATCH (16), then LoadTest at concurrency
-#             $LOAD_LEVELS (1,4,16), $LOAD_REQUESTS (2) requests per client, $LOAD_TOKENS (128) tokens each
+#             $LOAD_LEVELS (1,4,16), $LOAD_REQUESTS (2) requests per client, $LOAD_TOKENS (128) tokens each;
+#             $LOAD_MODE (bench) and $LOAD_PROMPT_TOKENS (2000) pick its prompts, $LOAD_SET adds --set arguments
+#             (e.g. "--set model.max_prefill_tokens=65536": long prompts run whole beside decodes)
 #   prefix  TTFT on a $PREFIX_TOKENS (2000)-token shared prefix, prefix caching on (hits) and off (misses):
 #             LoadTest --mode shared-prefix at concurrency 1, then the prefix-cache and KV metrics
 #   longprompt TTFT (one client, 2 requests of 16 tokens each) for distinct prompts of $LONG_PROMPTS (250,1000,3900)
@@ -169,9 +171,11 @@ for phase in "$@"; do
       tail -3 "$OUT/$name/bench.md" 2>/dev/null
       stop_server ;;
     load)
+      # shellcheck disable=SC2086  # LOAD_SET: more --set arguments, split on spaces
       start_server "$OUT/load-$(basename "$CKPT")-serve.log" --set server.container_concurrency=64 \
-        --set server.queue_size=256 --set logging.request_log=false --set model.max_batch_size="${MAX_BATCH:-16}"
+        --set server.queue_size=256 --set logging.request_log=false --set model.max_batch_size="${MAX_BATCH:-16}" ${LOAD_SET:-}
       "$java" -Xmx4g -cp "$jar" dev.inferless.bench.LoadTest --url http://127.0.0.1:8080 \
+        --mode "${LOAD_MODE:-bench}" --prompt-tokens "${LOAD_PROMPT_TOKENS:-2000}" \
         --concurrency "${LOAD_LEVELS:-1,4,16}" --requests-per-client "${LOAD_REQUESTS:-2}" --max-tokens "${LOAD_TOKENS:-128}" \
         --out "$OUT/load-$(basename "$CKPT").md" > "$OUT/load-$(basename "$CKPT").log" 2>&1; echo "loadtest exit $?"
       cat "$OUT/load-$(basename "$CKPT").md" 2>/dev/null
