@@ -70,7 +70,7 @@ class DeviceSamplingGeneratorTest {
     /** Returns the script for the prompt token by token, then EOS; records what it was given. */
     static class DeviceSampledModel implements LanguageModel {
         final int[] script;
-        final List<Given> settings = new ArrayList<>();
+        final List<Given> settings = new CopyOnWriteArrayList<>(); // read while the batch runs
         final List<Integer> fedBack = new ArrayList<>();
 
         DeviceSampledModel(int[] script) {
@@ -240,6 +240,15 @@ class DeviceSamplingGeneratorTest {
         int collectsBeforeFailure = -1;                 // > 0: that collect fails
     }
 
+    /**
+     * Until the first request's prompt runs (and waits there for two more to queue): the others then
+     * join at the next step boundary, never beside it before its prefill.
+     */
+    static void awaitFirstPrefill(DeviceSampledModel model) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (model.settings.isEmpty() && System.nanoTime() < deadline) Thread.onSpinWait();
+    }
+
     /** A batched device model for one request at a time: no waiting for others to queue. */
     static BatchedDeviceModel alone(int[] script) {
         BatchedDeviceModel model = new BatchedDeviceModel(Map.of());
@@ -267,6 +276,7 @@ class DeviceSamplingGeneratorTest {
                 for (String prompt : prompts) {
                     results.add(pool.submit(() -> batcher.generate(
                             new GenerationRequest(prompt, 100, 1.0, 1.0, 0, 1.0, 3L, List.of(), false), CancellationToken.untimed(), p -> {})));
+                    if (results.size() == 1) awaitFirstPrefill(model);
                 }
                 for (int i = 0; i < prompts.size(); i++) {
                     assertThat(results.get(i).get(30, TimeUnit.SECONDS).text()).isEqualTo(texts.get(i));
@@ -323,6 +333,7 @@ class DeviceSamplingGeneratorTest {
                     GenerationRequest request = new GenerationRequest(prompts.get(i), 100, 1.0, 1.0, 0, 1.0, 3L, List.of(),
                             false, asks);
                     futures.add(pool.submit(() -> batcher.generate(request, CancellationToken.untimed(), p -> {})));
+                    if (futures.size() == 1) awaitFirstPrefill(model);
                 }
                 for (Future<GenerationResult> f : futures) results.add(f.get(30, TimeUnit.SECONDS));
             } finally {
