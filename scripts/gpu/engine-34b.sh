@@ -36,7 +36,8 @@
 #   fidelity  scripts/gpu/fidelity.py: checkpoints from write_checkpoint.py (small shape), ours (the runtime's
 #             `logits` command) and transformers bf16 against transformers float32, per format;
 #             $FIDELITY_SEQUENCES (5) prompts of 112 teacher-forced positions each; $FIDELITY_FORMATS: only the
-#             formats whose names contain one of these comma-separated parts
+#             formats whose names contain one of these comma-separated parts; $FIDELITY_PROMPT (16): prompt tokens
+#             (prefilled in one pass; 1 puts every position through one-row steps)
 #   pack    everything under $OUT into one gpu-logs.tgz (a device call returns few files)
 # Usage: OUT=$OUT bash scripts/gpu/engine-34b.sh setup fastbuild tiny make serve bench httpbench load
 set -uo pipefail
@@ -241,7 +242,7 @@ for phase in "$@"; do
       ls -la "$OUT" ;;
     fidelity)
       python3 "$root/scripts/gpu/fidelity.py" --runtime "$java ${JAVA_OPTS[*]} -jar $jar" --out "$OUT/fidelity" \
-        --sequences "${FIDELITY_SEQUENCES:-5}" --formats "${FIDELITY_FORMATS:-}" 2>&1 \
+        --sequences "${FIDELITY_SEQUENCES:-5}" --formats "${FIDELITY_FORMATS:-}" --prompt "${FIDELITY_PROMPT:-16}" 2>&1 \
         | grep -v " INFO " | tee "$OUT/fidelity.log" | tail -9 ;;
     hf)
       python3 "$root/scripts/gpu/hf_baseline.py" "$MAX_TOKENS" 2>&1 | tee "$OUT/hf-baseline.log" | tail -3 ;;
