@@ -25,20 +25,31 @@ public final class CancellationToken {
     private final Duration timeout;
     private final long deadlineNanos;
     private final AtomicReference<Reason> reason = new AtomicReference<>();
+    /** A token whose cancellation cancels this one too; null for a request's own token. */
+    private final CancellationToken parent;
 
-    private CancellationToken(Duration timeout, long deadlineNanos) {
+    private CancellationToken(Duration timeout, long deadlineNanos, CancellationToken parent) {
         this.timeout = timeout;
         this.deadlineNanos = deadlineNanos;
+        this.parent = parent;
     }
 
     /** A token cancelled only by {@link #cancel}: for work outside a request (warm-up, benchmarks, tests). */
     public static CancellationToken untimed() {
-        return new CancellationToken(null, NO_DEADLINE);
+        return new CancellationToken(null, NO_DEADLINE, null);
     }
 
     /** A token that cancels itself {@code timeout} from now. */
     public static CancellationToken withTimeout(Duration timeout) {
-        return new CancellationToken(timeout, System.nanoTime() + timeout.toNanos());
+        return new CancellationToken(timeout, System.nanoTime() + timeout.toNanos(), null);
+    }
+
+    /**
+     * A token for one part of this request (one of several choices): it has this token's deadline,
+     * is cancelled whenever this one is, and may be cancelled alone.
+     */
+    public CancellationToken part() {
+        return new CancellationToken(timeout, deadlineNanos, this);
     }
 
     /** The time the request was given, from its start to its deadline; null when it has none. */
@@ -58,6 +69,9 @@ public final class CancellationToken {
 
     /** Why it was cancelled, or null while it is not. */
     public Reason reason() {
+        if (reason.get() == null && parent != null && parent.reason() != null) {
+            reason.compareAndSet(null, parent.reason());
+        }
         if (reason.get() == null && pastDeadline()) {
             reason.compareAndSet(null, Reason.DEADLINE);
         }

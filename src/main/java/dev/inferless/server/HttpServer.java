@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
@@ -297,7 +298,8 @@ public final class HttpServer {
 
     /**
      * OpenAI's completions and chat completions: the same model call, fields and answers in OpenAI's
-     * shape (see {@link OpenAiRequest}, {@link OpenAiProtocol}).
+     * shape (see {@link OpenAiRequest}, {@link OpenAiProtocol}); a request of several choices makes
+     * one model call per choice, all at once.
      */
     private void openAi(Context ctx, boolean chat) throws Exception {
         service.requireReady();
@@ -309,9 +311,9 @@ public final class HttpServer {
                 : OpenAiRequest.completions(body, name, modelInputs, io.promptInput());
         long created = System.currentTimeMillis() / 1000;
         if (r.stream()) {
-            stream(ctx, r.inputs(), sse -> OpenAiProtocol.stream(sse, r, name, created, io));
+            streamChoices(ctx, r.choices(), sse -> new OpenAiStream(sse, r, name, created, io)::choice);
         } else {
-            json(ctx, 200, OpenAiProtocol.response(r, name, created, io, infer(ctx, r.inputs())));
+            json(ctx, 200, OpenAiProtocol.response(r, name, created, io, inferChoices(ctx, r.choices())));
         }
     }
 
@@ -329,10 +331,30 @@ public final class HttpServer {
      */
     private void stream(Context ctx, List<RequestInput> inputs, Function<SseWriter, StreamOutputHandler> protocol)
             throws Exception {
+        streamChoices(ctx, List.of(inputs), sse -> {
+            StreamOutputHandler out = protocol.apply(sse);
+            return choice -> out;
+        });
+    }
+
+    /** As above for a request of several choices, each with its inputs and its handler on the one stream. */
+    private void streamChoices(Context ctx, List<List<RequestInput>> choices,
+                               Function<SseWriter, IntFunction<StreamOutputHandler>> protocol) throws Exception {
         SseWriter sse = new SseWriter(ctx);
-        StreamOutputHandler out = protocol.apply(sse);
+        IntFunction<StreamOutputHandler> handlers = protocol.apply(sse);
         try {
-            service.inferStreaming(inputs, out, newToken());
+            ParallelChoices.run(choices.size(), newToken(), (i, token) -> {
+                StreamOutputHandler out = handlers.apply(i);
+                service.inferStreaming(choices.get(i), out, token);
+                if (!sse.isDone()) {
+                    try {
+                        out.finish(); // the model returned without finishing its stream
+                    } catch (RuntimeException clientGone) {
+                        // nothing more to deliver
+                    }
+                }
+                return null;
+            });
         } catch (Exception e) {
             if (!sse.endUnlessStarted()) {
                 throw e; // an ordinary error response, described (and logged) once by ErrorMapping
@@ -342,14 +364,6 @@ public final class HttpServer {
             Map<String, Object> event = openAi ? ErrorMapping.body(ctx.path(), f) : Map.of("error", f.message(), "status", f.status());
             sse.fail(event, !openAi);
             ctx.attribute(STREAM_ERROR, f.status());
-            return;
-        }
-        if (!sse.isDone()) {
-            try {
-                out.finish(); // the model returned without finishing its stream
-            } catch (RuntimeException clientGone) {
-                // nothing more to deliver
-            }
         }
     }
 
@@ -407,9 +421,15 @@ public final class HttpServer {
 
     /** The model's answer to a non-streaming request; a client that hangs up meanwhile cancels it. */
     private Map<String, Object> infer(Context ctx, List<RequestInput> inputs) throws Exception {
+        return inferChoices(ctx, List.of(inputs)).get(0);
+    }
+
+    /** The answers of a request's choices, one model call each, all at once. */
+    private List<Map<String, Object>> inferChoices(Context ctx, List<List<RequestInput>> choices) throws Exception {
         CancellationToken token = newToken();
         try (ClientHangup hangup = ClientHangup.watch(ctx.req(), token)) {
-            Map<String, Object> outputs = service.infer(inputs, token);
+            List<Map<String, Object>> outputs = ParallelChoices.run(choices.size(), token,
+                    (i, part) -> service.infer(choices.get(i), part));
             hangup.close();
             if (hangup.clientGone()) {
                 LOG.info("{} {}: the client closed its connection; the model was cancelled", ctx.method(), ctx.path());

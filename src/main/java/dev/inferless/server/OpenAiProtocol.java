@@ -1,7 +1,6 @@
 package dev.inferless.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.inferless.api.StreamOutputHandler;
 import dev.inferless.schema.TextGenerationIo;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -14,76 +13,30 @@ import java.util.Map;
  * from a text model's outputs: its text output ({@link TextGenerationIo}), and when the model reports them
  * {@code prompt_tokens}, {@code output_tokens}, {@code finish_reason} and {@code logprobs} (a JSON list
  * of {"token", "logprob", "top": [{"token", "logprob"}]}, one per generated token). The request side
- * is {@link OpenAiRequest}.
+ * is {@link OpenAiRequest}; the streamed form, {@link OpenAiStream}.
  */
 final class OpenAiProtocol {
 
     private OpenAiProtocol() {}
 
-    /** The non-streaming answer. */
+    /** The non-streaming answer: the choices' outputs in index order. */
     static Map<String, Object> response(OpenAiRequest r, String model, long created, TextGenerationIo io,
-                                        Map<String, Object> outputs) {
-        String text = text(outputs, io);
-        Map<String, Object> choice = r.chat()
-                ? chatChoice("message", message(text), logprobs(r, outputs, new int[1]), finishReason(outputs))
-                : completionChoice(text, logprobs(r, outputs, new int[1]), finishReason(outputs));
-        Map<String, Object> body = envelope(r, r.chat() ? "chat.completion" : "text_completion", created, model, List.of(choice));
-        body.put("usage", usage(outputs));
+                                        List<Map<String, Object>> outputs) {
+        List<Map<String, Object>> choices = new ArrayList<>();
+        long promptTokens = 0;
+        long completionTokens = 0;
+        for (int index = 0; index < outputs.size(); index++) {
+            Map<String, Object> out = outputs.get(index);
+            String text = text(out, io);
+            Object logprobs = logprobs(r, out, new int[1]);
+            choices.add(r.chat() ? chatChoice(index, "message", message(text), logprobs, finishReason(out))
+                    : completionChoice(index, text, logprobs, finishReason(out)));
+            if (index % r.n() == 0) promptTokens += count(out.get("prompt_tokens")); // each prompt once
+            completionTokens += count(out.get("output_tokens"));
+        }
+        Map<String, Object> body = envelope(r, r.chat() ? "chat.completion" : "text_completion", created, model, choices);
+        body.put("usage", usage(promptTokens, completionTokens));
         return body;
-    }
-
-    /**
-     * Turns the model's chunks into OpenAI chunks: chat's first carries the assistant role, each
-     * text piece one chunk, the last the finish reason (none when the request was cancelled), then
-     * with {@code stream_options.include_usage} one chunk with no choices and the usage.
-     */
-    static StreamOutputHandler stream(SseWriter sse, OpenAiRequest r, String model, long created, TextGenerationIo io) {
-        String object = r.chat() ? "chat.completion.chunk" : "text_completion";
-        return new StreamOutputHandler() {
-            private final Map<String, Object> totals = new LinkedHashMap<>();
-            private final int[] textOffset = new int[1];
-            private boolean started;
-
-            @Override
-            public void send(Map<String, Object> chunk) {
-                if (r.chat() && !started) {
-                    Map<String, Object> role = new LinkedHashMap<>();
-                    role.put("role", "assistant");
-                    role.put("content", "");
-                    event(chatChoice("delta", role, null, null));
-                }
-                started = true;
-                String text = text(chunk, io);
-                Object logprobs = logprobs(r, chunk, textOffset);
-                if (!text.isEmpty() || logprobs != null) {
-                    event(r.chat() ? chatChoice("delta", Map.of("content", text), logprobs, null)
-                            : completionChoice(text, logprobs, null));
-                }
-                for (String k : List.of("prompt_tokens", "output_tokens", "finish_reason")) {
-                    if (chunk.containsKey(k)) totals.put(k, chunk.get(k));
-                }
-            }
-
-            @Override
-            public void finish() {
-                String reason = totals.containsKey("finish_reason") ? finishReason(totals) : "stop";
-                if (reason != null) {
-                    event(r.chat() ? chatChoice("delta", Map.of(), null, reason) : completionChoice("", null, reason));
-                }
-                if (r.includeUsage()) {
-                    Map<String, Object> last = envelope(r, object, created, model, List.of());
-                    last.put("usage", usage(totals));
-                    sse.data(last);
-                }
-                sse.done();
-            }
-
-            private void event(Map<String, Object> choice) {
-                Map<String, Object> body = envelope(r, object, created, model, List.of(choice));
-                if (r.includeUsage()) body.put("usage", null);
-                sse.data(body);
-            }
-        };
     }
 
     /** The model card: {@code max_model_len} when the model reported its context window. */
@@ -101,7 +54,7 @@ final class OpenAiProtocol {
         return Map.of("object", "list", "data", List.of(model(name, created, contextLength)));
     }
 
-    private static Map<String, Object> envelope(OpenAiRequest r, String object, long created, String model,
+    static Map<String, Object> envelope(OpenAiRequest r, String object, long created, String model,
                                                 List<Map<String, Object>> choices) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", r.id());
@@ -112,19 +65,19 @@ final class OpenAiProtocol {
         return m;
     }
 
-    private static Map<String, Object> completionChoice(String text, Object logprobs, String finishReason) {
+    static Map<String, Object> completionChoice(int index, String text, Object logprobs, String finishReason) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("text", text);
-        m.put("index", 0);
+        m.put("index", index);
         m.put("logprobs", logprobs);
         m.put("finish_reason", finishReason);
         return m;
     }
 
-    private static Map<String, Object> chatChoice(String key, Map<String, Object> message, Object logprobs,
-                                                  String finishReason) {
+    static Map<String, Object> chatChoice(int index, String key, Map<String, Object> message, Object logprobs,
+                                          String finishReason) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("index", 0);
+        m.put("index", index);
         m.put(key, message);
         m.put("logprobs", logprobs);
         m.put("finish_reason", finishReason);
@@ -143,7 +96,7 @@ final class OpenAiProtocol {
      * The model's per-token logprobs in the endpoint's form, or null when not asked for (or none in
      * this chunk). {@code textOffset} carries the completion text's length across a stream's chunks.
      */
-    private static Object logprobs(OpenAiRequest r, Map<String, Object> outputs, int[] textOffset) {
+    static Object logprobs(OpenAiRequest r, Map<String, Object> outputs, int[] textOffset) {
         Object raw = outputs.get("logprobs");
         if (r.logprobs() == null || raw == null || raw.toString().isEmpty()) return null;
         JsonNode entries;
@@ -201,21 +154,19 @@ final class OpenAiProtocol {
         return m;
     }
 
-    private static String text(Map<String, Object> outputs, TextGenerationIo io) {
+    static String text(Map<String, Object> outputs, TextGenerationIo io) {
         Object t = outputs.get(io.textOutput());
         return t instanceof String s ? s : t == null ? "" : String.valueOf(t);
     }
 
     /** stop or length; a cancelled generation has none (as OpenAI's). */
-    private static String finishReason(Map<String, Object> outputs) {
+    static String finishReason(Map<String, Object> outputs) {
         Object reason = outputs.get("finish_reason");
         if (reason == null) return "stop";
         return reason.toString().equals("length") ? "length" : reason.toString().equals("stop") ? "stop" : null;
     }
 
-    private static Map<String, Object> usage(Map<String, Object> outputs) {
-        long prompt = count(outputs.get("prompt_tokens"));
-        long completion = count(outputs.get("output_tokens"));
+    static Map<String, Object> usage(long prompt, long completion) {
         Map<String, Object> u = new LinkedHashMap<>();
         u.put("prompt_tokens", prompt);
         u.put("completion_tokens", completion);
@@ -223,7 +174,7 @@ final class OpenAiProtocol {
         return u;
     }
 
-    private static long count(Object v) {
+    static long count(Object v) {
         return v instanceof Number n ? n.longValue() : 0;
     }
 }

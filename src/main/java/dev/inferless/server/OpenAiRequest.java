@@ -19,22 +19,31 @@ import java.util.UUID;
  * apply. Extra fields pass through only where the model declares an input of that name ({@code top_k},
  * {@code repetition_penalty}, {@code ignore_eos}, as vLLM's extensions).
  *
+ * <p>A request asks for {@code n} choices per prompt (completions take a list of prompts): choice
+ * {@code p * n + i} is prompt {@code p}'s {@code i}-th, a model call of its own whose seed, when the
+ * request gives one, is {@code seed + i} (as vLLM's), so each choice is what the request with that
+ * seed and {@code n = 1} gives.
+ *
+ * @param choices each choice's model inputs, in the answer's index order
+ * @param n choices per prompt
  * @param logprobs alternatives per token asked for (0 = the chosen token's only), or null for none
  */
-record OpenAiRequest(String id, boolean chat, List<RequestInput> inputs, boolean stream, boolean includeUsage,
-                     Integer logprobs) {
+record OpenAiRequest(String id, boolean chat, List<List<RequestInput>> choices, int n, boolean stream,
+                     boolean includeUsage, Integer logprobs) {
 
     /** OpenAI's and vLLM's default for /v1/completions. */
     static final int COMPLETIONS_DEFAULT_MAX_TOKENS = 16;
     static final int MAX_COMPLETION_LOGPROBS = 5;
     static final int MAX_CHAT_TOP_LOGPROBS = 20;
+    /** OpenAI's bound on n; also the most choices (prompts times n) one request may ask for. */
+    static final int MAX_CHOICES = 128;
 
     /** Fields passed on under the same name. */
     private static final Set<String> SAMPLING = Set.of("temperature", "top_p", "seed");
 
     /** Fields accepted at their default only, since nothing here implements another value. */
     private static final Set<String> DEFAULT_ONLY = Set.of("presence_penalty", "frequency_penalty", "logit_bias",
-            "best_of", "suffix", "echo", "tools", "tool_choice", "functions", "function_call", "parallel_tool_calls",
+            "suffix", "echo", "tools", "tool_choice", "functions", "function_call", "parallel_tool_calls",
             "response_format", "service_tier", "modalities", "audio", "prediction", "reasoning_effort",
             "web_search_options", "store", "metadata");
 
@@ -49,6 +58,10 @@ record OpenAiRequest(String id, boolean chat, List<RequestInput> inputs, boolean
     private static OpenAiRequest parse(JsonNode body, boolean chat, String modelName, Set<String> modelInputs,
                                        String promptInput) {
         List<RequestInput> inputs = new ArrayList<>();
+        List<JsonNode> prompts = List.of();
+        Long seed = null;
+        long n = 1;
+        Long bestOf = null;
         boolean stream = false;
         boolean includeUsage = false;
         boolean streamOptions = false;
@@ -85,15 +98,12 @@ record OpenAiRequest(String id, boolean chat, List<RequestInput> inputs, boolean
                             "stream_options.include_usage");
                     streamOptions = true;
                 }
-                case "n" -> {
-                    if (!(v.canConvertToExactIntegral() && v.asLong() == 1)) {
-                        throw bad(name, "n: only n=1 is supported, got " + v);
-                    }
-                }
+                case "n" -> n = intIn(v, name, 1, MAX_CHOICES);
+                case "best_of" -> bestOf = intIn(v, name, 1, MAX_CHOICES);
                 case "user" -> text(v, name); // an end-user id for the caller's own records: no effect on output
                 case "prompt" -> {
                     if (chat) throw unknown(name, modelName, true);
-                    inputs.add(input(promptInput, prompt(v)));
+                    prompts = prompts(v);
                     sawText = true;
                 }
                 case "messages" -> {
@@ -107,11 +117,11 @@ record OpenAiRequest(String id, boolean chat, List<RequestInput> inputs, boolean
                 }
                 case "max_tokens", "max_completion_tokens" -> {
                     if (name.equals("max_completion_tokens") && !chat) throw unknown(name, modelName, false);
-                    long n = positiveInt(v, name);
-                    if (maxTokens != null && maxTokens != n) {
-                        throw bad(name, "max_tokens and max_completion_tokens disagree (" + maxTokens + " and " + n + ")");
+                    long tokens = positiveInt(v, name);
+                    if (maxTokens != null && maxTokens != tokens) {
+                        throw bad(name, "max_tokens and max_completion_tokens disagree (" + maxTokens + " and " + tokens + ")");
                     }
-                    maxTokens = n;
+                    maxTokens = tokens;
                 }
                 case "temperature" -> inputs.add(input(name, number(v, name, 0, 2)));
                 case "top_p" -> {
@@ -121,7 +131,7 @@ record OpenAiRequest(String id, boolean chat, List<RequestInput> inputs, boolean
                 }
                 case "seed" -> {
                     if (!v.canConvertToExactIntegral() || !v.canConvertToLong()) throw bad(name, "seed must be an integer, got " + v);
-                    inputs.add(input(name, v));
+                    seed = v.asLong();
                 }
                 case "stop" -> inputs.add(input(name, stop(v)));
                 case "logprobs" -> {
@@ -169,8 +179,24 @@ record OpenAiRequest(String id, boolean chat, List<RequestInput> inputs, boolean
         }
         if (maxTokens == null && !chat && modelInputs.contains("max_tokens")) maxTokens = (long) COMPLETIONS_DEFAULT_MAX_TOKENS;
         if (maxTokens != null) inputs.add(input("max_tokens", JsonNodeFactory.instance.numberNode(maxTokens)));
+        if (bestOf != null && bestOf != n) {
+            throw bad("best_of", "best_of must equal n (" + n + "): choosing the best of more is not supported, got " + bestOf);
+        }
+        if (prompts.size() * n > MAX_CHOICES) {
+            throw bad("n", "n (" + n + ") times the " + prompts.size() + " prompts asks for " + prompts.size() * n
+                    + " choices, over the limit of " + MAX_CHOICES);
+        }
+        List<List<RequestInput>> choices = new ArrayList<>();
+        for (JsonNode prompt : chat ? List.<JsonNode>of(JsonNodeFactory.instance.nullNode()) : prompts) {
+            for (int i = 0; i < n; i++) {
+                List<RequestInput> choice = new ArrayList<>(inputs);
+                if (!chat) choice.add(input(promptInput, prompt));
+                if (seed != null) choice.add(input("seed", JsonNodeFactory.instance.numberNode(seed + i)));
+                choices.add(choice);
+            }
+        }
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
-        return new OpenAiRequest(id, chat, inputs, stream, includeUsage, logprobs);
+        return new OpenAiRequest(id, chat, choices, (int) n, stream, includeUsage, logprobs);
     }
 
     private static RequestInput input(String name, JsonNode v) {
@@ -181,11 +207,18 @@ record OpenAiRequest(String id, boolean chat, List<RequestInput> inputs, boolean
         }
     }
 
-    /** A string, or a list of exactly one string (several prompts at once would need n choices: not supported). */
-    private static JsonNode prompt(JsonNode v) {
-        if (v.isTextual()) return v;
-        if (v.isArray() && v.size() == 1 && v.get(0).isTextual()) return v.get(0);
-        throw bad("prompt", "prompt must be a string (or a list of one string)");
+    /** A string, or a non-empty list of them (token ids are not taken: the model's input is text). */
+    private static List<JsonNode> prompts(JsonNode v) {
+        if (v.isTextual()) return List.of(v);
+        if (v.isArray() && !v.isEmpty() && v.size() <= MAX_CHOICES) {
+            List<JsonNode> prompts = new ArrayList<>();
+            for (JsonNode p : v) {
+                if (!p.isTextual()) break;
+                prompts.add(p);
+            }
+            if (prompts.size() == v.size()) return prompts;
+        }
+        throw bad("prompt", "prompt must be a string or a list of 1 to " + MAX_CHOICES + " strings (token ids are not supported)");
     }
 
     private static JsonNode stop(JsonNode v) {
@@ -204,7 +237,6 @@ record OpenAiRequest(String id, boolean chat, List<RequestInput> inputs, boolean
     private static boolean isDefault(String name, JsonNode v) {
         return switch (name) {
             case "presence_penalty", "frequency_penalty" -> v.isNumber() && v.asDouble() == 0;
-            case "best_of" -> v.canConvertToExactIntegral() && v.asLong() == 1;
             case "echo", "parallel_tool_calls", "store" -> v.isBoolean() && !v.asBoolean();
             case "logit_bias", "metadata" -> v.isObject() && v.isEmpty();
             case "tools", "functions" -> v.isArray() && v.isEmpty();

@@ -144,6 +144,53 @@ class OpenAiSdkTest {
     }
 
     @Test
+    void nChoicesAreTheRequestWithSuccessiveSeeds() {
+        String prompt = "def add(a, b):";
+        Completion three = client.completions().create(completion(prompt).temperature(1.0).seed(11).maxTokens(8).n(3).build());
+        assertThat(three.choices()).extracting(CompletionChoice::index).containsExactly(0L, 1L, 2L);
+        long completionTokens = 0;
+        for (int i = 0; i < 3; i++) {
+            Completion alone = client.completions().create(completion(prompt).temperature(1.0).seed(11 + i).maxTokens(8).build());
+            assertThat(three.choices().get(i).text()).isEqualTo(alone.choices().get(0).text());
+            completionTokens += alone.usage().orElseThrow().completionTokens();
+            assertThat(three.usage().orElseThrow().promptTokens()).isEqualTo(alone.usage().orElseThrow().promptTokens());
+        }
+        assertThat(three.usage().orElseThrow().completionTokens()).isEqualTo(completionTokens);
+        assertThat(three.choices()).extracting(CompletionChoice::text).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void aListOfPromptsAnswersEachAsAlone() {
+        List<String> prompts = List.of("def a():", "import sys\n");
+        Completion both = client.completions().create(CompletionCreateParams.builder().model(MODEL)
+                .promptOfArrayOfStrings(prompts).temperature(0.0).maxTokens(5).build());
+        assertThat(both.choices()).hasSize(2);
+        for (int p = 0; p < 2; p++) {
+            Completion alone = client.completions().create(completion(prompts.get(p)).maxTokens(5).build());
+            assertThat(both.choices().get(p).text()).isEqualTo(alone.choices().get(0).text());
+        }
+    }
+
+    @Test
+    void chatStreamsSeveralChoicesAsItAnswersThem() {
+        ChatCompletion whole = client.chat().completions().create(chat("Hi").temperature(1.0).seed(5).n(2).build());
+        StringBuilder[] streamed = {new StringBuilder(), new StringBuilder()};
+        boolean[] role = new boolean[2];
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions()
+                .createStreaming(chat("Hi").temperature(1.0).seed(5).n(2).build())) {
+            stream.stream().forEach(chunk -> chunk.choices().forEach(choice -> {
+                int i = (int) choice.index();
+                role[i] |= choice.delta().role().isPresent();
+                streamed[i].append(choice.delta().content().orElse(""));
+            }));
+        }
+        for (int i = 0; i < 2; i++) {
+            assertThat(role[i]).isTrue();
+            assertThat(streamed[i].toString()).isEqualTo(whole.choices().get(i).message().content().orElse(""));
+        }
+    }
+
+    @Test
     void modelsListAndRetrieveGiveTheContextLength() {
         List<Model> models = client.models().list().data();
         assertThat(models).extracting(Model::id).containsExactly(MODEL);
@@ -167,7 +214,7 @@ class OpenAiSdkTest {
         assertThat(penalty.param()).contains("presence_penalty");
 
         BadRequestException n = catchThrowableOfType(BadRequestException.class,
-                () -> client.completions().create(completion("x").n(2).build()));
+                () -> client.completions().create(completion("x").n(129).build()));
         assertThat(n.param()).contains("n");
 
         BadRequestException tooLong = catchThrowableOfType(BadRequestException.class,

@@ -133,13 +133,18 @@ class StreamingHttpTest {
 
     @Test
     void completionsRejectWhatTheyDoNotSupportNamingTheField() throws Exception {
-        assertError(server.post("/v1/completions", "{\"prompt\": \"a\", \"n\": 2}"), 400, "n");
+        assertError(server.post("/v1/completions", "{\"prompt\": \"a\", \"n\": 0}"), 400, "n");
+        assertError(server.post("/v1/completions", "{\"prompt\": \"a\", \"n\": 129}"), 400, "n");
+        assertError(server.post("/v1/completions", "{\"prompt\": [\"a\", \"b\"], \"n\": 65}"), 400, "130 choices");
+        assertError(server.post("/v1/completions", "{\"prompt\": \"a\", \"n\": 2, \"best_of\": 3}"), 400, "best_of");
         assertError(server.post("/v1/completions", "{\"prompt\": \"a\", \"echo\": true}"), 400, "echo");
         assertError(server.post("/v1/completions", "{\"prompt\": \"a\", \"temperature\": -1}"), 400, "temperature");
         assertError(server.post("/v1/completions", "{\"prompt\": \"a\", \"top_p\": 1.5}"), 400, "top_p");
         assertError(server.post("/v1/completions", "{\"prompt\": \"a\", \"max_tokens\": 0}"), 400, "max_tokens");
         assertError(server.post("/v1/completions", "{\"prompt\": \"a\", \"stop\": [\"\"]}"), 400, "stop");
-        assertError(server.post("/v1/completions", "{\"prompt\": [\"a\", \"b\"]}"), 400, "prompt");
+        assertError(server.post("/v1/completions", "{\"prompt\": [\"a\", 1]}"), 400, "prompt");
+        assertError(server.post("/v1/completions", "{\"prompt\": [1, 2]}"), 400, "token ids");
+        assertError(server.post("/v1/completions", "{\"prompt\": []}"), 400, "prompt");
         assertError(server.post("/v1/completions", "{\"max_tokens\": 3}"), 400, "prompt");
         assertError(server.post("/v1/completions", "{\"prompt\": \"a\", \"logprobs\": 5}"), 400, "logprobs");
         assertError(server.post("/v1/completions", "{\"prompt\": \"a\", \"wat\": 5}"), 400, "wat");
@@ -148,6 +153,59 @@ class StreamingHttpTest {
         // Neutral values of fields clients send by habit are fine.
         assertThat(server.post("/v1/completions", "{\"prompt\": \"a\", \"logprobs\": null, \"presence_penalty\": 0,"
                 + " \"frequency_penalty\": 0, \"best_of\": 1, \"logit_bias\": {}, \"user\": \"u\"}").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void completionsOfSeveralPromptsAndChoicesAnswerEachInIndexOrder() throws Exception {
+        JsonNode body = ok(server.post("/v1/completions",
+                "{\"prompt\": [\"ab\", \"xyz\"], \"n\": 2, \"best_of\": 2, \"max_tokens\": 4, \"seed\": 3}"));
+        JsonNode choices = body.get("choices");
+        assertThat(choices).hasSize(4);
+        for (int c = 0; c < 4; c++) {
+            assertThat(choices.get(c).get("index").asInt()).isEqualTo(c);
+            assertThat(choices.get(c).get("text").asText()).isEqualTo(StreamingTestModel.expected(c < 2 ? "ab" : "xyz", 4));
+            assertThat(choices.get(c).get("finish_reason").asText()).isEqualTo("length");
+        }
+        // each prompt's tokens count once, every choice's output tokens count
+        assertThat(body.get("usage").get("prompt_tokens").asInt()).isEqualTo(2 + 3);
+        assertThat(body.get("usage").get("completion_tokens").asInt()).isEqualTo(4 * 4);
+    }
+
+    @Test
+    void streamingSeveralChoicesTagsEachChunkWithItsChoiceAndEndsOnceAllHaveEnded() throws Exception {
+        SseEvents sse = stream("/v1/completions", "{\"prompt\": [\"ab\", \"xyz\"], \"n\": 2, \"max_tokens\": 5,"
+                + " \"chunk_ms\": 1, \"stream\": true, \"stream_options\": {\"include_usage\": true}}");
+        List<String> data = sse.dataBeforeDone();
+        StringBuilder[] texts = {new StringBuilder(), new StringBuilder(), new StringBuilder(), new StringBuilder()};
+        int[] finishes = new int[4];
+        for (String d : data.subList(0, data.size() - 1)) {
+            JsonNode choice = JSON.readTree(d).get("choices").get(0);
+            int index = choice.get("index").asInt();
+            texts[index].append(choice.get("text").asText());
+            if (!choice.get("finish_reason").isNull()) {
+                assertThat(choice.get("finish_reason").asText()).isEqualTo("length");
+                assertThat(finishes[index]++).as("choice %d's finish chunk is its last", index).isZero();
+            } else {
+                assertThat(finishes[index]).as("a chunk of choice %d after its finish", index).isZero();
+            }
+        }
+        assertThat(finishes).containsExactly(1, 1, 1, 1);
+        for (int c = 0; c < 4; c++) {
+            assertThat(texts[c].toString()).isEqualTo(StreamingTestModel.expected(c < 2 ? "ab" : "xyz", 5));
+        }
+        JsonNode usage = JSON.readTree(data.get(data.size() - 1));
+        assertThat(usage.get("choices")).isEmpty();
+        assertThat(usage.get("usage").get("prompt_tokens").asInt()).isEqualTo(5);
+        assertThat(usage.get("usage").get("completion_tokens").asInt()).isEqualTo(20);
+    }
+
+    @Test
+    void aFailingChoiceFailsTheRequestAndCancelsTheOthers() throws Exception {
+        // The empty prompt is refused by the model; the other choice would stream for minutes, so the
+        // answer comes only if that one is cancelled (or never started).
+        assertError(server.post("/v1/completions", "{\"prompt\": [\"abc\", \"\"], \"max_tokens\": 100000,"
+                + " \"chunk_ms\": 2}"), 400, "empty");
+        waitFor(() -> server.metric("inferless_requests_in_flight") == 0, "the slots to come back");
     }
 
     @Test

@@ -19,9 +19,9 @@ class TextProtocolsTest {
     void openAiSendsThePromptToThePromptInputAndReadsTheTextOutput() throws Exception {
         OpenAiRequest r = OpenAiRequest.completions(new ObjectMapper().readTree("{\"prompt\": \"2+2?\"}"), "m",
                 Set.of("question"), IO.promptInput());
-        assertThat(r.inputs()).extracting(RequestInput::name).contains("question").doesNotContain("prompt");
+        assertThat(r.choices().get(0)).extracting(RequestInput::name).contains("question").doesNotContain("prompt");
         Map<String, Object> body = OpenAiProtocol.response(r, "m", 0, IO,
-                Map.of("answer", "4", "generated_result", "not the text"));
+                List.of(Map.of("answer", "4", "generated_result", "not the text")));
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> choices = (List<Map<String, Object>>) body.get("choices");
         assertThat(choices.get(0).get("text")).isEqualTo("4");
