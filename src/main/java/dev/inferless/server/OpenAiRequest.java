@@ -21,8 +21,8 @@ import java.util.UUID;
  *
  * <p>A request asks for {@code n} choices per prompt (completions take a list of prompts): choice
  * {@code p * n + i} is prompt {@code p}'s {@code i}-th, a model call of its own whose seed, when the
- * request gives one, is {@code seed + i} (as vLLM's), so each choice is what the request with that
- * seed and {@code n = 1} gives.
+ * request gives one, is {@code seed + i} (as vLLM's): each choice is sampled as the request with that
+ * seed and {@code n = 1} is (its tokens equal where the engine is batch-invariant).
  *
  * @param choices each choice's model inputs, in the answer's index order
  * @param n choices per prompt
