@@ -13,9 +13,9 @@ public interface TextGeneration {
     /**
      * Generates from request inputs: {@code prompt} or {@code messages} (a JSON list of {"role",
      * "content"}, rendered by the checkpoint's chat template) and the options {@code max_tokens,
-     * temperature, top_p, top_k, repetition_penalty, seed, stop, ignore_eos, logprobs} (absent ones
-     * take the repo's defaults; a bad one throws {@link BadInputException} naming it before anything
-     * is generated). {@code onText}, when given, receives each piece of text as it is decoded; the
+     * temperature, top_p, top_k, repetition_penalty, presence_penalty, frequency_penalty, seed, stop,
+     * ignore_eos, logprobs} (absent ones take the repo's defaults; a bad one throws
+     * {@link BadInputException} naming it before anything is generated). {@code onText}, when given, receives each piece of text as it is decoded; the
      * pieces add up to the completion's text. Concurrent calls share decode steps, and wait in the
      * engine's queue for a place in the batch ({@link OverCapacityException} when it is full). Once
      * {@code cancellation} is cancelled the generation ends at the next step, "cancelled".

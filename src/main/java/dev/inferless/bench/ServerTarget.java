@@ -97,6 +97,8 @@ public final class ServerTarget {
         // Fields at their neutral value stay out, so a server without them still answers.
         if (request.sampling().topK() > 0) body.put("top_k", request.sampling().topK());
         if (request.sampling().repetitionPenalty() != 1.0) body.put("repetition_penalty", request.sampling().repetitionPenalty());
+        if (request.sampling().presencePenalty() != 0) body.put("presence_penalty", request.sampling().presencePenalty());
+        if (request.sampling().frequencyPenalty() != 0) body.put("frequency_penalty", request.sampling().frequencyPenalty());
         if (request.seed() != null) body.put("seed", request.seed());
         if (!request.stop().isEmpty()) body.put("stop", request.stop());
         if (request.ignoreEos()) body.put("ignore_eos", true);

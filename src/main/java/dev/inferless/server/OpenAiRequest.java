@@ -14,7 +14,8 @@ import java.util.UUID;
 /**
  * An OpenAI completions or chat completions request body, checked field by field and mapped onto
  * the model's inputs ({@code prompt} or {@code messages}, {@code max_tokens}, {@code temperature},
- * {@code top_p}, {@code stop}, {@code seed}, {@code logprobs}). Every field OpenAI defines is either
+ * {@code top_p}, {@code stop}, {@code seed}, {@code logprobs}, {@code presence_penalty} and
+ * {@code frequency_penalty} where the model declares them). Every field OpenAI defines is either
  * honoured or, at a value other than its default, rejected with a 400 naming it; OpenAI's ranges
  * apply. Extra fields pass through only where the model declares an input of that name ({@code top_k},
  * {@code repetition_penalty}, {@code ignore_eos}, as vLLM's extensions).
@@ -42,8 +43,7 @@ record OpenAiRequest(String id, boolean chat, List<List<RequestInput>> choices, 
     private static final Set<String> SAMPLING = Set.of("temperature", "top_p", "seed");
 
     /** Fields accepted at their default only, since nothing here implements another value. */
-    private static final Set<String> DEFAULT_ONLY = Set.of("presence_penalty", "frequency_penalty", "logit_bias",
-            "suffix", "echo", "tools", "tool_choice", "functions", "function_call", "parallel_tool_calls",
+    private static final Set<String> DEFAULT_ONLY = Set.of("logit_bias", "suffix", "echo", "tools", "tool_choice", "functions", "function_call", "parallel_tool_calls",
             "response_format", "service_tier", "modalities", "audio", "prediction", "reasoning_effort",
             "web_search_options", "store", "metadata");
 
@@ -134,6 +134,14 @@ record OpenAiRequest(String id, boolean chat, List<List<RequestInput>> choices, 
                     seed = v.asLong();
                 }
                 case "stop" -> inputs.add(input(name, stop(v)));
+                case "presence_penalty", "frequency_penalty" -> {
+                    number(v, name, -2, 2);
+                    if (modelInputs.contains(name)) {
+                        inputs.add(input(name, v));
+                    } else if (v.asDouble() != 0) {
+                        throw bad(name, "model '" + modelName + "' takes no " + name + " (it has no '" + name + "' input)");
+                    }
+                }
                 case "logprobs" -> {
                     if (chat) {
                         chatLogprobs = bool(v, name);
@@ -236,7 +244,6 @@ record OpenAiRequest(String id, boolean chat, List<List<RequestInput>> choices, 
     /** The value every client may send by habit: OpenAI's default for the field. */
     private static boolean isDefault(String name, JsonNode v) {
         return switch (name) {
-            case "presence_penalty", "frequency_penalty" -> v.isNumber() && v.asDouble() == 0;
             case "echo", "parallel_tool_calls", "store" -> v.isBoolean() && !v.asBoolean();
             case "logit_bias", "metadata" -> v.isObject() && v.isEmpty();
             case "tools", "functions" -> v.isArray() && v.isEmpty();

@@ -17,6 +17,7 @@ import dev.inferless.llm.model.fast.FastLlamaModel;
 import dev.inferless.llm.model.fast.KvPoolSize;
 import dev.inferless.llm.ops.NativeLlm;
 import dev.inferless.llm.ops.torch.TorchBinding;
+import dev.inferless.llm.sampling.SamplingParams;
 import dev.inferless.llm.sampling.TokenLogprobs;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.nio.file.Files;
@@ -47,7 +48,9 @@ import java.util.concurrent.TimeUnit;
  * against CPU float32's, within 0.1 over the steps where both chose the same greedy tokens.
  * "fast-batch-invariant": model.batch_invariant on the native path, through the continuous batcher:
  * 16 concurrent copies of a seeded temperature-1 request equal the request alone, bit for bit,
- * without logprobs and with them (computed on the device beside the sampled tokens).
+ * without logprobs and with them (computed on the device beside the sampled tokens), and with every
+ * other copy given presence and frequency penalties (its logits taken to the host beside the
+ * others' device-sampled steps), each equal to its own kind alone.
  * Usage: GpuEngineCheck OUT_JSON
  */
 public final class GpuEngineCheck {
@@ -197,7 +200,8 @@ public final class GpuEngineCheck {
     /**
      * model.batch_invariant on the native path: a seeded temperature-1 request alone through the
      * continuous batcher, then 16 copies of it at once; every copy's text (and logprobs, asked in a
-     * second pass) must equal the request's alone.
+     * second pass) must equal the request's alone; in a third pass every other copy has output
+     * penalties and must equal the penalized request alone.
      */
     static Map<String, Object> fastBatchInvariant(Checkpoint ckpt, String name, long seed) {
         Map<String, Object> r = new LinkedHashMap<>();
@@ -207,25 +211,31 @@ public final class GpuEngineCheck {
         try (Tokenizer tokenizer = Tokenizer.load(ckpt.tokenizerJson(), ckpt.config().bosTokenId(), ckpt.config().eosTokenId());
              LanguageModel m = FastLlamaModel.load(ckpt, COPIES, true, KvPoolSize.DEFAULT);
              ContinuousBatcher batcher = new ContinuousBatcher(m, tokenizer, 0, new BatchLimits(COPIES, 512, 0, true), Integer.MAX_VALUE, b -> {})) {
-            for (boolean logprobs : new boolean[] {false, true}) {
-                String alone = seededOutput(batcher, seed, logprobs);
+            for (String check : List.of("copiesEqual", "copiesEqualWithLogprobs", "copiesEqualMixedWithPenalties")) {
+                boolean logprobs = check.equals("copiesEqualWithLogprobs");
+                boolean mixed = check.equals("copiesEqualMixedWithPenalties");
+                String alone = seededOutput(batcher, seed, logprobs, false);
+                String alonePenalized = mixed ? seededOutput(batcher, seed, false, true) : null;
                 ExecutorService pool = Executors.newFixedThreadPool(COPIES);
                 int equal = 0;
                 try {
                     CountDownLatch go = new CountDownLatch(1);
-                    List<Future<String>> copies = new ArrayList<>();
+                    List<Future<Boolean>> copies = new ArrayList<>();
                     for (int i = 0; i < COPIES; i++) {
+                        // mixed: every other copy has output penalties, so its logits go to the host
+                        // while the others' steps run ahead on the device
+                        boolean penalized = mixed && i % 2 == 1;
                         copies.add(pool.submit(() -> {
                             go.await();
-                            return seededOutput(batcher, seed, logprobs);
+                            return seededOutput(batcher, seed, logprobs, penalized).equals(penalized ? alonePenalized : alone);
                         }));
                     }
                     go.countDown();
-                    for (Future<String> c : copies) equal += c.get(120, TimeUnit.SECONDS).equals(alone) ? 1 : 0;
+                    for (Future<Boolean> c : copies) equal += c.get(120, TimeUnit.SECONDS) ? 1 : 0;
                 } finally {
                     pool.shutdownNow();
                 }
-                r.put(logprobs ? "copiesEqualWithLogprobs" : "copiesEqual", equal + "/" + COPIES);
+                r.put(check, equal + "/" + COPIES);
                 pass &= equal == COPIES;
             }
         } catch (Exception e) {
@@ -236,11 +246,15 @@ public final class GpuEngineCheck {
         return r;
     }
 
-    /** The text of a seeded temperature-1 request, then its tokens' logprobs (top 5) when asked, exactly. */
-    private static String seededOutput(ContinuousBatcher batcher, long seed, boolean logprobs) {
+    /**
+     * The text of a seeded temperature-1 request, then its tokens' logprobs (top 5) when asked, exactly;
+     * {@code penalized}: with presence and frequency penalties (sampled on the host).
+     */
+    private static String seededOutput(ContinuousBatcher batcher, long seed, boolean logprobs, boolean penalized) {
         List<TokenLogprobs> sink = new ArrayList<>();
-        GenerationRequest request = new GenerationRequest("def fib(n):", STEPS, 1.0, 1, 0, 1, seed, List.of(), true,
-                logprobs ? new LogprobsRequest(5, sink::add) : null);
+        GenerationRequest request = new GenerationRequest("def fib(n):", STEPS,
+                new SamplingParams(1.0, 0, 1, 1, penalized ? 0.5 : 0, penalized ? 0.5 : 0), seed, List.of(), true,
+                logprobs ? new LogprobsRequest(5, sink::add) : null, false);
         StringBuilder out = new StringBuilder(batcher.generate(request, CancellationToken.untimed(), piece -> {}).text());
         for (TokenLogprobs t : sink) {
             out.append('\n').append(t.token()).append(' ').append(t.logprob()).append(' ')

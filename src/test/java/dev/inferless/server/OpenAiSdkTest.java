@@ -191,6 +191,18 @@ class OpenAiSdkTest {
     }
 
     @Test
+    void outputPenaltiesReachTheEngine() {
+        // Greedy is deterministic: the penalties (their effect is GeneratorTest's) must change its answer.
+        // Negative ones of -2 add 2 + 2 per occurrence to the output's tokens, so it repeats itself.
+        CompletionCreateParams.Builder greedy = completion("def add(a, b):").maxTokens(8)
+                .putAdditionalBodyProperty("ignore_eos", com.openai.core.JsonValue.from(true));
+        String plain = client.completions().create(greedy.build()).choices().get(0).text();
+        String penalized = client.completions().create(greedy.presencePenalty(-2.0).frequencyPenalty(-2.0).build())
+                .choices().get(0).text();
+        assertThat(penalized).isNotEqualTo(plain);
+    }
+
+    @Test
     void modelsListAndRetrieveGiveTheContextLength() {
         List<Model> models = client.models().list().data();
         assertThat(models).extracting(Model::id).containsExactly(MODEL);
@@ -210,7 +222,7 @@ class OpenAiSdkTest {
         assertThat(temperature.getMessage()).contains("temperature");
 
         BadRequestException penalty = catchThrowableOfType(BadRequestException.class,
-                () -> client.chat().completions().create(chat("x").presencePenalty(1.0).build()));
+                () -> client.chat().completions().create(chat("x").presencePenalty(2.5).build()));
         assertThat(penalty.param()).contains("presence_penalty");
 
         BadRequestException n = catchThrowableOfType(BadRequestException.class,

@@ -28,6 +28,24 @@ class TextProtocolsTest {
     }
 
     @Test
+    void outputPenaltiesPassToAModelThatDeclaresThemAndOnlyTheirDefaultToOneThatDoesNot() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        OpenAiRequest declared = OpenAiRequest.completions(json.readTree(
+                "{\"prompt\": \"x\", \"presence_penalty\": 0.5, \"frequency_penalty\": -1}"), "m",
+                Set.of("question", "presence_penalty", "frequency_penalty"), IO.promptInput());
+        assertThat(declared.choices().get(0)).extracting(RequestInput::name).contains("presence_penalty", "frequency_penalty");
+        OpenAiRequest neutral = OpenAiRequest.completions(json.readTree("{\"prompt\": \"x\", \"presence_penalty\": 0}"), "m",
+                Set.of("question"), IO.promptInput());
+        assertThat(neutral.choices().get(0)).extracting(RequestInput::name).doesNotContain("presence_penalty");
+        assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(ApiError.class, () -> OpenAiRequest.completions(
+                json.readTree("{\"prompt\": \"x\", \"frequency_penalty\": 1}"), "m", Set.of("question"), IO.promptInput()))
+                .getMessage()).contains("frequency_penalty");
+        assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(ApiError.class, () -> OpenAiRequest.completions(
+                json.readTree("{\"prompt\": \"x\", \"presence_penalty\": 2.5}"), "m",
+                Set.of("question", "presence_penalty"), IO.promptInput())).getMessage()).contains("presence_penalty");
+    }
+
+    @Test
     void generateMapsTheTextOutputToTextOutputAndKeepsTheOthers() {
         Map<String, Object> body = GenerateProtocol.response("m", IO, Map.of("answer", "4", "generated_result", "x"));
         assertThat(body).containsEntry("text_output", "4").containsEntry("generated_result", "x").doesNotContainKey("answer");

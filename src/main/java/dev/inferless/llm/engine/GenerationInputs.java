@@ -13,7 +13,7 @@ import java.util.function.Consumer;
 
 /**
  * Request inputs of a text-generation repo (prompt or chat messages, max_tokens, temperature, top_p,
- * top_k, repetition_penalty, seed, stop, ignore_eos, logprobs) to a {@link GenerationRequest}; absent
+ * top_k, repetition_penalty, presence_penalty, frequency_penalty, seed, stop, ignore_eos, logprobs) to a {@link GenerationRequest}; absent
  * options take the repo's defaults, a bad one is a {@link BadInputException} naming it.
  *
  * <p>{@code messages} (a JSON list of {"role", "content"}) becomes the prompt through the
@@ -64,7 +64,8 @@ public final class GenerationInputs {
         }
         SamplingParams sampling = new SamplingParams(number(inputs, "temperature", settings.defaultTemperature()),
                 clampToInt(integer(inputs, "top_k", 0)), number(inputs, "top_p", settings.defaultTopP()),
-                number(inputs, "repetition_penalty", 1.0));
+                number(inputs, "repetition_penalty", 1.0), number(inputs, "presence_penalty", 0),
+                number(inputs, "frequency_penalty", 0));
         return new GenerationRequest(text, maxTokens, sampling, seed == null ? null : integer(inputs, "seed", 0),
                 stops(inputs.get("stop")), bool(inputs, "ignore_eos"), logprobsRequest, inputs.get("max_tokens") != null);
     }

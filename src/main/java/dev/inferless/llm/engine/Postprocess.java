@@ -24,7 +24,7 @@ final class Postprocess {
     /** Takes the logits of the newest position: samples a token, or finishes. */
     static void sampled(Sequence s, float[] logits) {
         if (cancelIfRequested(s)) return;
-        int token = s.sampler.next(logits, s.seen);
+        int token = s.sampler.next(logits, s.seen, s.outputCounts);
         if (s.request.logprobs() != null) s.logprobs = TokenLogprobs.of(logits, token, s.request.logprobs().top());
         take(s, token);
     }
@@ -54,6 +54,10 @@ final class Postprocess {
         s.lastToken = now;
         if (s.outputs == 1) s.firstToken = now;
         s.seen.set(token);
+        if (s.outputCounts != null) {
+            if (token >= s.outputCounts.length) s.outputCounts = Arrays.copyOf(s.outputCounts, token + 1);
+            s.outputCounts[token]++;
+        }
         if (token == s.eos) {
             s.finish = GenerationResult.STOP;
             return;

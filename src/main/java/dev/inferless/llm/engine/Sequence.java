@@ -29,6 +29,8 @@ final class Sequence {
     /** The request's own sampler (its seed's random stream) and the tokens seen (repetition penalty). */
     final Sampler sampler;
     final BitSet seen;
+    /** How often each token is in the output: the presence and frequency penalties' input (null while they are off). */
+    int[] outputCounts;
     final SequenceText text;
     /** When the request arrived, on System.nanoTime's clock. */
     final long arrived = System.nanoTime();
@@ -71,6 +73,7 @@ final class Sequence {
         this.sampler = new Sampler(request.sampling(), request.seed());
         this.seen = new BitSet(vocabSize);
         for (int t : prompt) seen.set(t);
+        if (request.sampling().penalizesOutput()) this.outputCounts = new int[vocabSize];
         this.text = text;
     }
 
@@ -104,10 +107,12 @@ final class Sequence {
 
     /**
      * True when its session samples on the device (the fast path), so only token ids cross to the
-     * host, with the log-probabilities the device computes when the request asks for them.
+     * host, with the log-probabilities the device computes when the request asks for them. The
+     * device's sampler has no presence or frequency penalty: a request with one takes its logits to
+     * the host, as on the portable path.
      */
     boolean samplesOnDevice() {
-        return session instanceof DeviceSampling;
+        return session instanceof DeviceSampling && !request.sampling().penalizesOutput();
     }
 
     /**

@@ -16,6 +16,17 @@ public final class LogitProcessors {
         }
     }
 
+    /**
+     * OpenAI's presence and frequency penalties (vLLM's order: after the repetition penalty): each
+     * token the output holds ({@code counts[id]} times) loses {@code presence + frequency * counts[id]}.
+     */
+    public static void applyOutputPenalties(double[] logits, int[] counts, double presence, double frequency) {
+        if (presence == 0 && frequency == 0) return;
+        for (int id = 0; id < Math.min(logits.length, counts.length); id++) {
+            if (counts[id] > 0) logits[id] -= presence + frequency * counts[id];
+        }
+    }
+
     /** Index of the largest logit; the lowest index among equals. */
     public static int argmax(double[] logits) {
         int best = 0;

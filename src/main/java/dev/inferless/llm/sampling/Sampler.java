@@ -4,8 +4,9 @@ import java.util.BitSet;
 import java.util.SplittableRandom;
 
 /**
- * Picks next tokens for one sequence: repetition penalty, then greedy or temperature, top-k,
- * top-p and a draw from its own random stream (so the same seed gives the same tokens).
+ * Picks next tokens for one sequence: repetition penalty, presence and frequency penalties, then
+ * greedy or temperature, top-k, top-p and a draw from its own random stream (so the same seed gives
+ * the same tokens).
  */
 public final class Sampler {
 
@@ -18,13 +19,25 @@ public final class Sampler {
         this.random = seed == null ? new SplittableRandom() : new SplittableRandom(seed);
     }
 
-    /** {@code seen}: the tokens of the prompt and the output so far, for the repetition penalty. */
+    /** Without the output penalties (their counts). */
     public int next(float[] logits, BitSet seen) {
+        return next(logits, seen, null);
+    }
+
+    /**
+     * {@code seen}: the tokens of the prompt and the output so far, for the repetition penalty;
+     * {@code outputCounts}: how often each token is in the output so far, for the presence and
+     * frequency penalties (null when they are off).
+     */
+    public int next(float[] logits, BitSet seen, int[] outputCounts) {
         double[] scores = new double[logits.length];
         for (int i = 0; i < logits.length; i++) {
             scores[i] = logits[i];
         }
         LogitProcessors.applyRepetitionPenalty(scores, seen, params.repetitionPenalty());
+        if (params.penalizesOutput()) {
+            LogitProcessors.applyOutputPenalties(scores, outputCounts, params.presencePenalty(), params.frequencyPenalty());
+        }
         if (params.greedy()) {
             return LogitProcessors.argmax(scores);
         }

@@ -72,6 +72,9 @@ class DeviceSamplingGeneratorTest {
         final int[] script;
         final List<Given> settings = new CopyOnWriteArrayList<>(); // read while the batch runs
         final List<Integer> fedBack = new ArrayList<>();
+        /** The logits a session gives when asked for them on the host; null: asking fails the test. */
+        float[] hostLogits;
+        final List<Integer> fedForHostLogits = new CopyOnWriteArrayList<>();
 
         DeviceSampledModel(int[] script) {
             this.script = script;
@@ -143,17 +146,22 @@ class DeviceSamplingGeneratorTest {
 
             @Override
             public float[] prefill(int[] tokens) {
-                throw new AssertionError("host logits asked of a device-sampling session");
+                if (hostLogits == null) throw new AssertionError("host logits asked of a device-sampling session");
+                positions = tokens.length;
+                return hostLogits.clone();
             }
 
             @Override
             public float[] decode(int token) {
-                throw new AssertionError("host logits asked of a device-sampling session");
+                if (hostLogits == null) throw new AssertionError("host logits asked of a device-sampling session");
+                if (positions++ >= maxTokens) throw new IllegalStateException("maxTokens " + maxTokens + " reached");
+                fedForHostLogits.add(token);
+                return hostLogits.clone();
             }
 
             @Override
             public int position() {
-                return step;
+                return hostLogits != null && own == null ? positions : step;
             }
 
             @Override
@@ -257,16 +265,21 @@ class DeviceSamplingGeneratorTest {
         return model;
     }
 
-    @Test
-    void theBatcherStepsDeviceSamplingSequencesTogetherInOneCall() throws Exception {
-        List<String> prompts = List.of("def add(a, b):", "class Stack:", "import os");
-        List<String> texts = List.of("    return a + b\n", "    def __init__(self):\n", "\nprint(os.getcwd())\n");
+    /** Each prompt's continuation (its text's tokens without BOS), keyed by the prompt's length in tokens. */
+    private static Map<Integer, int[]> scriptsByPromptLength(List<String> prompts, List<String> texts) {
         Map<Integer, int[]> scripts = new HashMap<>();
         for (int i = 0; i < prompts.size(); i++) {
             int[] ids = tok.encode(texts.get(i));
             assertThat(scripts.put(tok.encode(prompts.get(i)).length, Arrays.copyOfRange(ids, 1, ids.length))).isNull();
         }
-        BatchedDeviceModel model = new BatchedDeviceModel(scripts);
+        return scripts;
+    }
+
+    @Test
+    void theBatcherStepsDeviceSamplingSequencesTogetherInOneCall() throws Exception {
+        List<String> prompts = List.of("def add(a, b):", "class Stack:", "import os");
+        List<String> texts = List.of("    return a + b\n", "    def __init__(self):\n", "\nprint(os.getcwd())\n");
+        BatchedDeviceModel model = new BatchedDeviceModel(scriptsByPromptLength(prompts, texts));
         List<Integer> stepSizes = new CopyOnWriteArrayList<>();
         try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 512, 0), Integer.MAX_VALUE, stepSizes::add)) {
             model.batcher = batcher;
@@ -287,6 +300,40 @@ class DeviceSamplingGeneratorTest {
         }
         assertThat(model.callSizes).contains(3);
         assertThat(stepSizes).contains(3).doesNotContain(0);
+    }
+
+    @Test
+    void aRequestWithOutputPenaltiesTakesItsLogitsToTheHostBesideDeviceSampledOnes() throws Exception {
+        List<String> prompts = List.of("def add(a, b):", "class Stack:");
+        List<String> texts = List.of("    return a + b\n", "    def __init__(self):\n");
+        BatchedDeviceModel model = new BatchedDeviceModel(scriptsByPromptLength(prompts, texts));
+        model.hostLogits = GeneratorTest.threeLeaders();
+        GenerationRequest penalized = new GenerationRequest("import os", 12, new SamplingParams(0, 0, 1, 1, 0.1, 0.3),
+                null, List.of(), true, null, false);
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, tok, 0, new BatchLimits(4, 512, 0), Integer.MAX_VALUE, size -> {})) {
+            model.batcher = batcher;
+            ExecutorService pool = Executors.newFixedThreadPool(3);
+            try {
+                List<Future<GenerationResult>> results = new ArrayList<>();
+                for (String prompt : prompts) {
+                    results.add(pool.submit(() -> batcher.generate(
+                            new GenerationRequest(prompt, 100, 1.0, 1.0, 0, 1.0, 3L, List.of(), false), CancellationToken.untimed(), p -> {})));
+                    if (results.size() == 1) awaitFirstPrefill(model);
+                }
+                Future<GenerationResult> host = pool.submit(() -> batcher.generate(penalized, CancellationToken.untimed(), p -> {}));
+                for (int i = 0; i < prompts.size(); i++) {
+                    assertThat(results.get(i).get(30, TimeUnit.SECONDS).text()).isEqualTo(texts.get(i));
+                }
+                int[] expected = GeneratorTest.penalizedGreedy(GeneratorTest.threeLeaders(), 0.1, 0.3, 12);
+                assertThat(host.get(30, TimeUnit.SECONDS).text()).isEqualTo(tok.decode(expected));
+                assertThat(model.fedForHostLogits).containsExactly(Arrays.stream(expected, 0, 11).boxed().toArray(Integer[]::new));
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        // only the two device-sampled requests reached the device's sampler
+        assertThat(model.settings).hasSize(2);
+        assertThat(model.callSizes).contains(2).allSatisfy(size -> assertThat(size).isLessThanOrEqualTo(2));
     }
 
     @Test

@@ -66,6 +66,54 @@ class GeneratorTest {
         assertThat(model.decoded).containsExactly(Arrays.stream(script).boxed().toArray(Integer[]::new));
     }
 
+    /** Tokens 100, 101 and 102 lead by 5.0, 4.5 and 4.2; every other token is far behind. */
+    static float[] threeLeaders() {
+        float[] logits = new float[ScriptedModel.VOCAB];
+        Arrays.fill(logits, -5f);
+        logits[100] = 5.0f;
+        logits[101] = 4.5f;
+        logits[102] = 4.2f;
+        return logits;
+    }
+
+    /** Greedy over fixed logits with OpenAI's output penalties, step by step from their definition. */
+    static int[] penalizedGreedy(float[] logits, double presence, double frequency, int steps) {
+        int[] counts = new int[logits.length];
+        int[] out = new int[steps];
+        for (int i = 0; i < steps; i++) {
+            int best = 0;
+            double bestScore = Double.NEGATIVE_INFINITY;
+            for (int t = 0; t < logits.length; t++) {
+                double score = logits[t] - (counts[t] > 0 ? presence + frequency * counts[t] : 0);
+                if (score > bestScore) {
+                    best = t;
+                    bestScore = score;
+                }
+            }
+            out[i] = best;
+            counts[best]++;
+        }
+        return out;
+    }
+
+    @Test
+    void presenceAndFrequencyPenaltiesSteerGreedyAwayFromTheOutputsTokens() {
+        int[] expected = penalizedGreedy(threeLeaders(), 0.1, 0.3, 12);
+        assertThat(Arrays.stream(expected).distinct().count()).as("the penalties change the greedy choice").isEqualTo(3);
+        ScriptedModel model = ScriptedModel.constantLogits(256, threeLeaders());
+        GenerationRequest penalized = new GenerationRequest("def add(a, b):", 12,
+                new dev.inferless.llm.sampling.SamplingParams(0, 0, 1, 1, 0.1, 0.3), null, List.of(), true, null, false);
+        Run run = run(model, penalized);
+        assertThat(run.result().outputTokens()).isEqualTo(12);
+        // every token but the last is fed back
+        assertThat(model.decoded).containsExactly(Arrays.stream(expected, 0, 11).boxed().toArray(Integer[]::new));
+        assertThat(run.result().text()).isEqualTo(tok.decode(expected));
+
+        ScriptedModel plain = ScriptedModel.constantLogits(256, threeLeaders());
+        run(plain, new GenerationRequest("def add(a, b):", 12, 0, 1, 0, 1, null, List.of(), true));
+        assertThat(plain.decoded).containsOnly(100);
+    }
+
     @Test
     void maxTokensEndsWithLengthAndIgnoreEosGoesPastEos() {
         int[] script = continuation(" x y z");

@@ -76,6 +76,7 @@ class LlmEngineTest {
         assertThat(r.sampling().topP()).isEqualTo(1.0);
         assertThat(r.sampling().topK()).isZero();
         assertThat(r.sampling().repetitionPenalty()).isEqualTo(1.0);
+        assertThat(r.sampling().penalizesOutput()).isFalse();
         assertThat(r.seed()).isNull();
         assertThat(r.stop()).isEmpty();
     }
@@ -89,10 +90,12 @@ class LlmEngineTest {
         inputs.put("top_p", 0.9);
         inputs.put("top_k", 40L);
         inputs.put("repetition_penalty", 1.2);
+        inputs.put("presence_penalty", 0.25);
+        inputs.put("frequency_penalty", -0.5);
         inputs.put("seed", 7L);
         inputs.put("stop", "\ndef");
         GenerationRequest r = INPUTS.request(inputs, null);
-        assertThat(r).isEqualTo(new GenerationRequest("def f():", 16, new SamplingParams(0.5, 40, 0.9, 1.2), 7L,
+        assertThat(r).isEqualTo(new GenerationRequest("def f():", 16, new SamplingParams(0.5, 40, 0.9, 1.2, 0.25, -0.5), 7L,
                 List.of("\ndef"), false, null, true)); // an explicit max_tokens must fit
         inputs.put("stop", List.of("a", "b"));
         assertThat(INPUTS.request(inputs, null).stop()).containsExactly("a", "b");
@@ -119,6 +122,8 @@ class LlmEngineTest {
         assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "max_tokens", 0L), null)).hasMessageContaining("max_tokens");
         assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "temperature", "hot"), null)).hasMessageContaining("temperature");
         assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "top_p", 0.0), null)).hasMessageContaining("top_p");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "presence_penalty", 3.0), null)).hasMessageContaining("presence_penalty");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "frequency_penalty", "x"), null)).hasMessageContaining("frequency_penalty");
         assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "stop", List.of(1L)), null)).hasMessageContaining("stop");
         assertThatThrownBy(() -> m.request(Map.of("prompt", List.of("a", "b")), null)).hasMessageContaining("prompt");
         assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "ignore_eos", "yes"), null)).hasMessageContaining("ignore_eos");

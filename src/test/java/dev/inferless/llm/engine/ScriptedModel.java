@@ -10,7 +10,8 @@ import java.util.Random;
 
 /**
  * A fake model for generation tests: its logits make {@code script[i]} the argmax at output step i,
- * then EOS; or, with a seed, random logits that depend only on the position. Records what it was fed.
+ * then EOS; or, with a seed, random logits that depend only on the position; or the same logits at
+ * every step. Records what it was fed.
  */
 final class ScriptedModel implements LanguageModel {
 
@@ -20,6 +21,7 @@ final class ScriptedModel implements LanguageModel {
     private final LlamaConfig config;
     private final int[] script;
     private final Long randomLogitsSeed;
+    private float[] constant;
     final List<int[]> prefills = new ArrayList<>();
     final List<Integer> decoded = new ArrayList<>();
     final List<Integer> sessionSizes = new ArrayList<>();
@@ -37,6 +39,13 @@ final class ScriptedModel implements LanguageModel {
 
     static ScriptedModel randomLogits(int maxPositions, long seed) {
         return new ScriptedModel(maxPositions, new int[0], seed);
+    }
+
+    /** {@code logits} (VOCAB of them) at every step, whatever was fed. */
+    static ScriptedModel constantLogits(int maxPositions, float[] logits) {
+        ScriptedModel model = new ScriptedModel(maxPositions, new int[0], null);
+        model.constant = logits.clone();
+        return model;
     }
 
     @Override
@@ -84,6 +93,7 @@ final class ScriptedModel implements LanguageModel {
     }
 
     private float[] logits(int step) {
+        if (constant != null) return constant.clone();
         float[] logits = new float[VOCAB];
         if (randomLogitsSeed != null) {
             Random random = new Random(randomLogitsSeed * 31 + step);

@@ -22,6 +22,54 @@ class SamplerTest {
     }
 
     @Test
+    void presenceAndFrequencyPenaltiesSubtractPerOutputOccurrence() {
+        BitSet seen = new BitSet();
+        int[] counts = new int[LOGITS.length];
+        counts[1] = 2; // 2.0 - (0.1 + 0.3 * 2) = 1.3 < 1.5: token 4 now leads
+        assertThat(new Sampler(new SamplingParams(0, 0, 1, 1, 0.1, 0.3), 1L).next(LOGITS, seen, counts)).isEqualTo(4);
+        counts[1] = 1; // 2.0 - 0.4 = 1.6 > 1.5
+        assertThat(new Sampler(new SamplingParams(0, 0, 1, 1, 0.1, 0.3), 1L).next(LOGITS, seen, counts)).isEqualTo(1);
+        // negative values favour the output's tokens: -1.0 - (-1.0 - 2.0 * 1) = 2.0 ties token 1 (the lower id
+        // wins); a presence of -1.1 tips it
+        int[] once = new int[LOGITS.length];
+        once[3] = 1;
+        assertThat(new Sampler(new SamplingParams(0, 0, 1, 1, -1.0, -2.0), 1L).next(LOGITS, seen, once)).isEqualTo(1);
+        assertThat(new Sampler(new SamplingParams(0, 0, 1, 1, -1.1, -2.0), 1L).next(LOGITS, seen, once)).isEqualTo(3);
+    }
+
+    @Test
+    void outputPenaltiesApplyAfterTheRepetitionPenaltyAsInVllm() {
+        double[] logits = {4.0, 3.0};
+        BitSet seen = new BitSet();
+        seen.set(0);
+        LogitProcessors.applyRepetitionPenalty(logits, seen, 2.0);
+        LogitProcessors.applyOutputPenalties(logits, new int[] {1, 0}, 0.5, 0.25);
+        assertThat(logits).containsExactly(4.0 / 2 - 0.75, 3.0);
+    }
+
+    @Test
+    void sampledDrawsFollowThePenalizedSoftmax() {
+        int[] counts = {0, 3, 0, 0, 1};
+        SamplingParams params = new SamplingParams(1, 0, 1, 1, 0.2, 0.1);
+        double[] penalized = new double[LOGITS.length];
+        double sum = 0;
+        for (int i = 0; i < LOGITS.length; i++) {
+            penalized[i] = Math.exp(LOGITS[i] - (counts[i] > 0 ? 0.2 + 0.1 * counts[i] : 0));
+            sum += penalized[i];
+        }
+        for (int i = 0; i < LOGITS.length; i++) penalized[i] /= sum;
+        int[] drawn = new int[LOGITS.length];
+        Sampler sampler = new Sampler(params, 5L);
+        for (int i = 0; i < DRAWS; i++) drawn[sampler.next(LOGITS, new BitSet(), counts)]++;
+        double chi2 = 0;
+        for (int i = 0; i < LOGITS.length; i++) {
+            double e = penalized[i] * DRAWS;
+            chi2 += (drawn[i] - e) * (drawn[i] - e) / e;
+        }
+        assertThat(chi2).isLessThan(25); // 4 degrees of freedom: P(chi2 > 25) < 1e-4
+    }
+
+    @Test
     void frequenciesFollowTheSoftmaxAtEachTemperature() {
         for (double temperature : new double[] {1.0, 0.5, 2.0}) {
             SamplingParams params = new SamplingParams(temperature, 0, 1, 1);
@@ -62,6 +110,8 @@ class SamplerTest {
         assertThatThrownBy(() -> new SamplingParams(1, 0, 0, 1)).hasMessageContaining("top_p");
         assertThatThrownBy(() -> new SamplingParams(1, 0, 1.5, 1)).hasMessageContaining("top_p");
         assertThatThrownBy(() -> new SamplingParams(1, 0, 1, 0)).hasMessageContaining("repetition_penalty");
+        assertThatThrownBy(() -> new SamplingParams(1, 0, 1, 1, 2.5, 0)).hasMessageContaining("presence_penalty");
+        assertThatThrownBy(() -> new SamplingParams(1, 0, 1, 1, 0, Double.NaN)).hasMessageContaining("frequency_penalty");
     }
 
     /** Reference distribution computed directly from the definitions, not through the sampler. */
