@@ -14,8 +14,8 @@ import java.util.UUID;
 /**
  * An OpenAI completions or chat completions request body, checked field by field and mapped onto
  * the model's inputs ({@code prompt} or {@code messages}, {@code max_tokens}, {@code temperature},
- * {@code top_p}, {@code stop}, {@code seed}, {@code logprobs}, {@code presence_penalty} and
- * {@code frequency_penalty} where the model declares them). Every field OpenAI defines is either
+ * {@code top_p}, {@code stop}, {@code seed}, {@code logprobs}; {@code presence_penalty},
+ * {@code frequency_penalty} and {@code logit_bias} where the model declares them). Every field OpenAI defines is either
  * honoured or, at a value other than its default, rejected with a 400 naming it; OpenAI's ranges
  * apply. Extra fields pass through only where the model declares an input of that name ({@code top_k},
  * {@code repetition_penalty}, {@code ignore_eos}, as vLLM's extensions).
@@ -43,7 +43,7 @@ record OpenAiRequest(String id, boolean chat, List<List<RequestInput>> choices, 
     private static final Set<String> SAMPLING = Set.of("temperature", "top_p", "seed");
 
     /** Fields accepted at their default only, since nothing here implements another value. */
-    private static final Set<String> DEFAULT_ONLY = Set.of("logit_bias", "suffix", "echo", "tools", "tool_choice", "functions", "function_call", "parallel_tool_calls",
+    private static final Set<String> DEFAULT_ONLY = Set.of("suffix", "echo", "tools", "tool_choice", "functions", "function_call", "parallel_tool_calls",
             "response_format", "service_tier", "modalities", "audio", "prediction", "reasoning_effort",
             "web_search_options", "store", "metadata");
 
@@ -134,6 +134,14 @@ record OpenAiRequest(String id, boolean chat, List<List<RequestInput>> choices, 
                     seed = v.asLong();
                 }
                 case "stop" -> inputs.add(input(name, stop(v)));
+                case "logit_bias" -> {
+                    checkLogitBias(v);
+                    if (modelInputs.contains(name)) {
+                        inputs.add(input(name, JsonNodeFactory.instance.textNode(v.toString())));
+                    } else if (!v.isEmpty()) {
+                        throw bad(name, "model '" + modelName + "' takes no logit_bias (it has no 'logit_bias' input)");
+                    }
+                }
                 case "presence_penalty", "frequency_penalty" -> {
                     number(v, name, -2, 2);
                     if (modelInputs.contains(name)) {
@@ -241,11 +249,24 @@ record OpenAiRequest(String id, boolean chat, List<List<RequestInput>> choices, 
         throw bad("stop", "stop must be a non-empty string or a list of them");
     }
 
+    /** OpenAI's form: an object of at most 300 token ids (as strings) to biases from -100 to 100. */
+    private static void checkLogitBias(JsonNode v) {
+        if (!v.isObject()) throw bad("logit_bias", "logit_bias must be an object of token ids to biases, got " + v);
+        if (v.size() > 300) throw bad("logit_bias", "logit_bias may name at most 300 tokens, got " + v.size());
+        for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getKey().matches("\\d{1,9}")) {
+                throw bad("logit_bias", "logit_bias: keys are token ids, got \"" + e.getKey() + "\"");
+            }
+            number(e.getValue(), "logit_bias", -100, 100);
+        }
+    }
+
     /** The value every client may send by habit: OpenAI's default for the field. */
     private static boolean isDefault(String name, JsonNode v) {
         return switch (name) {
             case "echo", "parallel_tool_calls", "store" -> v.isBoolean() && !v.asBoolean();
-            case "logit_bias", "metadata" -> v.isObject() && v.isEmpty();
+            case "metadata" -> v.isObject() && v.isEmpty();
             case "tools", "functions" -> v.isArray() && v.isEmpty();
             case "tool_choice", "function_call" -> v.isTextual() && v.asText().equals("none");
             case "response_format" -> v.isObject() && v.path("type").asText().equals("text") && v.size() == 1;

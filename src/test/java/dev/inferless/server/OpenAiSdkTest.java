@@ -38,12 +38,14 @@ class OpenAiSdkTest {
     private static final String MODEL = "codellama-34b-python";
     private static TestServer server;
     private static OpenAIClient client;
+    private static Path checkpoint;
 
     @BeforeAll
     static void start() throws Exception {
         Path tmp = Files.createTempDirectory("openai-sdk");
-        CheckpointMaker.make("tiny", "fp32", 16, 0, false, 9, tmp.resolve("ckpt"));
-        server = TestServer.start(Path.of("models/codellama-34b-python"), "model.weights=" + tmp.resolve("ckpt"),
+        checkpoint = tmp.resolve("ckpt");
+        CheckpointMaker.make("tiny", "fp32", 16, 0, false, 9, checkpoint);
+        server = TestServer.start(Path.of("models/codellama-34b-python"), "model.weights=" + checkpoint,
                 "model.device=cpu", "model.warmup=false");
         client = OpenAIOkHttpClient.builder().baseUrl(server.uri("/v1").toString()).apiKey("unused").maxRetries(0).build();
     }
@@ -200,6 +202,21 @@ class OpenAiSdkTest {
         String penalized = client.completions().create(greedy.presencePenalty(-2.0).frequencyPenalty(-2.0).build())
                 .choices().get(0).text();
         assertThat(penalized).isNotEqualTo(plain);
+    }
+
+    @Test
+    void logitBiasOfOneHundredMakesGreedyRepeatThatToken() throws Exception {
+        try (dev.inferless.llm.checkpoint.Checkpoint ckpt = dev.inferless.llm.checkpoint.Checkpoint.open(checkpoint);
+             dev.inferless.llm.tokenizer.Tokenizer tokenizer = dev.inferless.llm.tokenizer.Tokenizer.load(
+                     ckpt.tokenizerJson(), ckpt.config().bosTokenId(), ckpt.config().eosTokenId())) {
+            int[] ids = tokenizer.encode("return");
+            int token = ids[ids.length - 1];
+            Completion c = client.completions().create(completion("def add(a, b):").maxTokens(3)
+                    .logitBias(CompletionCreateParams.LogitBias.builder()
+                            .putAdditionalProperty(Integer.toString(token), com.openai.core.JsonValue.from(100)).build())
+                    .putAdditionalBodyProperty("ignore_eos", com.openai.core.JsonValue.from(true)).build());
+            assertThat(c.choices().get(0).text()).isEqualTo(tokenizer.decode(new int[] {token, token, token}));
+        }
     }
 
     @Test

@@ -46,6 +46,25 @@ class TextProtocolsTest {
     }
 
     @Test
+    void logitBiasPassesAsJsonTextToAModelThatDeclaresIt() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        OpenAiRequest declared = OpenAiRequest.completions(json.readTree("{\"prompt\": \"x\", \"logit_bias\": {\"13\": -100}}"),
+                "m", Set.of("question", "logit_bias"), IO.promptInput());
+        RequestInput bias = declared.choices().get(0).stream().filter(i -> i.name().equals("logit_bias")).findFirst().orElseThrow();
+        assertThat(json.writeValueAsString(bias)).contains("{\\\"13\\\":-100}");
+        for (String body : List.of("{\"prompt\": \"x\", \"logit_bias\": {\"13\": -100}}",      // not declared
+                "{\"prompt\": \"x\", \"logit_bias\": {\"a\": 1}}", "{\"prompt\": \"x\", \"logit_bias\": {\"1\": 101}}",
+                "{\"prompt\": \"x\", \"logit_bias\": [1]}")) {
+            Set<String> inputs = body.contains("13") ? Set.of("question") : Set.of("question", "logit_bias");
+            assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(ApiError.class,
+                    () -> OpenAiRequest.completions(json.readTree(body), "m", inputs, IO.promptInput())).getMessage())
+                    .as(body).contains("logit_bias");
+        }
+        assertThat(OpenAiRequest.completions(json.readTree("{\"prompt\": \"x\", \"logit_bias\": {}}"), "m",
+                Set.of("question"), IO.promptInput()).choices().get(0)).extracting(RequestInput::name).doesNotContain("logit_bias");
+    }
+
+    @Test
     void generateMapsTheTextOutputToTextOutputAndKeepsTheOthers() {
         Map<String, Object> body = GenerateProtocol.response("m", IO, Map.of("answer", "4", "generated_result", "x"));
         assertThat(body).containsEntry("text_output", "4").containsEntry("generated_result", "x").doesNotContainKey("answer");

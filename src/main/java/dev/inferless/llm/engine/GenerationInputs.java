@@ -13,7 +13,8 @@ import java.util.function.Consumer;
 
 /**
  * Request inputs of a text-generation repo (prompt or chat messages, max_tokens, temperature, top_p,
- * top_k, repetition_penalty, presence_penalty, frequency_penalty, seed, stop, ignore_eos, logprobs) to a {@link GenerationRequest}; absent
+ * top_k, repetition_penalty, presence_penalty, frequency_penalty, logit_bias, seed, stop, ignore_eos,
+ * logprobs) to a {@link GenerationRequest}; absent
  * options take the repo's defaults, a bad one is a {@link BadInputException} naming it.
  *
  * <p>{@code messages} (a JSON list of {"role", "content"}) becomes the prompt through the
@@ -65,7 +66,7 @@ public final class GenerationInputs {
         SamplingParams sampling = new SamplingParams(number(inputs, "temperature", settings.defaultTemperature()),
                 clampToInt(integer(inputs, "top_k", 0)), number(inputs, "top_p", settings.defaultTopP()),
                 number(inputs, "repetition_penalty", 1.0), number(inputs, "presence_penalty", 0),
-                number(inputs, "frequency_penalty", 0));
+                number(inputs, "frequency_penalty", 0), logitBias(inputs.get("logit_bias")));
         return new GenerationRequest(text, maxTokens, sampling, seed == null ? null : integer(inputs, "seed", 0),
                 stops(inputs.get("stop")), bool(inputs, "ignore_eos"), logprobsRequest, inputs.get("max_tokens") != null);
     }
@@ -92,6 +93,33 @@ public final class GenerationInputs {
             throw new BadInputException("prompt is required and must be a string");
         }
         return text;
+    }
+
+    /** {@code logit_bias}: a JSON object of token ids (as strings, OpenAI's form) to biases; absent: none. */
+    private static Map<Integer, Double> logitBias(Object value) {
+        Object v = single(value, "logit_bias");
+        if (v == null) return Map.of();
+        if (!(v instanceof String json)) throw new BadInputException("logit_bias must be a JSON object string, got " + v);
+        Map<String, Object> raw;
+        try {
+            raw = JSON.readValue(json, new TypeReference<Map<String, Object>>() {});
+        } catch (IOException e) {
+            throw new BadInputException("logit_bias must be a JSON object of token ids to numbers: " + e.getMessage());
+        }
+        Map<Integer, Double> bias = new java.util.HashMap<>();
+        for (Map.Entry<String, Object> e : raw.entrySet()) {
+            int token;
+            try {
+                token = Integer.parseInt(e.getKey());
+            } catch (NumberFormatException notAnId) {
+                throw new BadInputException("logit_bias: keys are token ids, got \"" + e.getKey() + "\"");
+            }
+            if (!(e.getValue() instanceof Number n)) {
+                throw new BadInputException("logit_bias: the bias of token " + token + " must be a number, got " + e.getValue());
+            }
+            bias.put(token, n.doubleValue());
+        }
+        return bias;
     }
 
     /** An input of shape [1] arrives as a plain value; a one-element list is accepted too. */

@@ -1,5 +1,6 @@
 package dev.inferless.llm.engine;
 
+import dev.inferless.api.BadInputException;
 import dev.inferless.api.CancellationToken;
 import dev.inferless.llm.model.DecodeSession;
 import dev.inferless.llm.model.fast.DeviceSampling;
@@ -80,6 +81,12 @@ final class Sequence {
     /** A new sequence for {@code request}, whose text pieces go to {@code onText} (on the batch's thread). */
     static Sequence start(GenerationRequest request, PromptTokens prompt, Tokenizer tokenizer,
                           CancellationToken cancellation, Consumer<String> onText) {
+        for (int token : request.sampling().logitBias().keySet()) {
+            if (token >= tokenizer.vocabSize()) {
+                throw new BadInputException("logit_bias: token " + token + " is outside the vocabulary of "
+                        + tokenizer.vocabSize() + " tokens");
+            }
+        }
         SequenceText text = new SequenceText(tokenizer.newDetokenizer(), request.stop(),
                 request.logprobs() == null ? null : request.logprobs().sink(), onText);
         return new Sequence(request, prompt.tokens(), prompt.budget(), cancellation, tokenizer.eosId(),
@@ -108,11 +115,11 @@ final class Sequence {
     /**
      * True when its session samples on the device (the fast path), so only token ids cross to the
      * host, with the log-probabilities the device computes when the request asks for them. The
-     * device's sampler has no presence or frequency penalty: a request with one takes its logits to
-     * the host, as on the portable path.
+     * device's sampler has no presence or frequency penalty and no logit bias: a request with one
+     * takes its logits to the host, as on the portable path.
      */
     boolean samplesOnDevice() {
-        return session instanceof DeviceSampling && !request.sampling().penalizesOutput();
+        return session instanceof DeviceSampling && !request.sampling().needsHostSampler();
     }
 
     /**

@@ -2,11 +2,19 @@ package dev.inferless.llm.sampling;
 
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Map;
 
 /** The steps from logits to a distribution, each a pure function on arrays (Hugging Face's semantics). */
 public final class LogitProcessors {
 
     private LogitProcessors() {}
+
+    /** OpenAI's logit_bias: each named token's bias added to its logit (ids past the vocabulary are the caller's to refuse). */
+    public static void applyLogitBias(double[] logits, Map<Integer, Double> bias) {
+        for (Map.Entry<Integer, Double> e : bias.entrySet()) {
+            if (e.getKey() < logits.length) logits[e.getKey()] += e.getValue();
+        }
+    }
 
     /** CTRL's rule: for each seen token, a positive logit is divided by the penalty, a negative one multiplied. */
     public static void applyRepetitionPenalty(double[] logits, BitSet seen, double penalty) {

@@ -4,9 +4,9 @@ import java.util.BitSet;
 import java.util.SplittableRandom;
 
 /**
- * Picks next tokens for one sequence: repetition penalty, presence and frequency penalties, then
- * greedy or temperature, top-k, top-p and a draw from its own random stream (so the same seed gives
- * the same tokens).
+ * Picks next tokens for one sequence: logit bias, repetition penalty, presence and frequency
+ * penalties, then greedy or temperature, top-k, top-p and a draw from its own random stream (so the
+ * same seed gives the same tokens).
  */
 public final class Sampler {
 
@@ -34,6 +34,7 @@ public final class Sampler {
         for (int i = 0; i < logits.length; i++) {
             scores[i] = logits[i];
         }
+        LogitProcessors.applyLogitBias(scores, params.logitBias());
         LogitProcessors.applyRepetitionPenalty(scores, seen, params.repetitionPenalty());
         if (params.penalizesOutput()) {
             LogitProcessors.applyOutputPenalties(scores, outputCounts, params.presencePenalty(), params.frequencyPenalty());

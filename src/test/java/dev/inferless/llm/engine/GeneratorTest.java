@@ -115,6 +115,24 @@ class GeneratorTest {
     }
 
     @Test
+    void logitBiasBansAndPromotesTokensAndAnIdOutsideTheVocabularyIsABadInput() {
+        ScriptedModel model = ScriptedModel.constantLogits(256, threeLeaders());
+        GenerationRequest banned = new GenerationRequest("def add(a, b):", 4,
+                new dev.inferless.llm.sampling.SamplingParams(0, 0, 1, 1, 0, 0, java.util.Map.of(100, -100.0, 102, 0.4)),
+                null, List.of(), true, null, false);
+        run(model, banned);
+        assertThat(model.decoded).containsOnly(102); // 4.2 + 0.4 > 4.5; 100 banned
+
+        GenerationRequest outside = new GenerationRequest("def add(a, b):", 4,
+                new dev.inferless.llm.sampling.SamplingParams(0, 0, 1, 1, 0, 0, java.util.Map.of(ScriptedModel.VOCAB, 1.0)),
+                null, List.of(), true, null, false);
+        ScriptedModel untouched = ScriptedModel.constantLogits(256, threeLeaders());
+        assertThatThrownBy(() -> new Generator(untouched, tok, 0).generate(outside, CancellationToken.untimed(), p -> {}))
+                .isInstanceOf(dev.inferless.api.BadInputException.class).hasMessageContaining("logit_bias");
+        assertThat(untouched.prefills).isEmpty();
+    }
+
+    @Test
     void maxTokensEndsWithLengthAndIgnoreEosGoesPastEos() {
         int[] script = continuation(" x y z");
         Run limited = run(ScriptedModel.scripted(256, script), request(2, List.of(), false));

@@ -92,10 +92,12 @@ class LlmEngineTest {
         inputs.put("repetition_penalty", 1.2);
         inputs.put("presence_penalty", 0.25);
         inputs.put("frequency_penalty", -0.5);
+        inputs.put("logit_bias", "{\"13\": -100, \"7\": 2.5}");
         inputs.put("seed", 7L);
         inputs.put("stop", "\ndef");
         GenerationRequest r = INPUTS.request(inputs, null);
-        assertThat(r).isEqualTo(new GenerationRequest("def f():", 16, new SamplingParams(0.5, 40, 0.9, 1.2, 0.25, -0.5), 7L,
+        assertThat(r).isEqualTo(new GenerationRequest("def f():", 16,
+                new SamplingParams(0.5, 40, 0.9, 1.2, 0.25, -0.5, Map.of(13, -100.0, 7, 2.5)), 7L,
                 List.of("\ndef"), false, null, true)); // an explicit max_tokens must fit
         inputs.put("stop", List.of("a", "b"));
         assertThat(INPUTS.request(inputs, null).stop()).containsExactly("a", "b");
@@ -124,6 +126,9 @@ class LlmEngineTest {
         assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "top_p", 0.0), null)).hasMessageContaining("top_p");
         assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "presence_penalty", 3.0), null)).hasMessageContaining("presence_penalty");
         assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "frequency_penalty", "x"), null)).hasMessageContaining("frequency_penalty");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "logit_bias", "{\"a\": 1}"), null)).hasMessageContaining("logit_bias");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "logit_bias", "{\"1\": 500}"), null)).hasMessageContaining("logit_bias");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "logit_bias", "[1]"), null)).hasMessageContaining("logit_bias");
         assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "stop", List.of(1L)), null)).hasMessageContaining("stop");
         assertThatThrownBy(() -> m.request(Map.of("prompt", List.of("a", "b")), null)).hasMessageContaining("prompt");
         assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "ignore_eos", "yes"), null)).hasMessageContaining("ignore_eos");

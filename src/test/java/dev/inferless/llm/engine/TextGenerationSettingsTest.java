@@ -35,7 +35,7 @@ class TextGenerationSettingsTest {
         JsonNode in = new ObjectMapper().readTree(REPO.resolve("input_schema.json").toFile());
         assertThat(in.fieldNames()).toIterable().containsExactly(
                 "prompt", "messages", "max_tokens", "temperature", "top_p", "top_k", "repetition_penalty",
-                "presence_penalty", "frequency_penalty", "seed", "stop", "ignore_eos", "logprobs");
+                "presence_penalty", "frequency_penalty", "logit_bias", "seed", "stop", "ignore_eos", "logprobs");
         assertThat(in.path("prompt").path("required").asBoolean()).isFalse(); // prompt or messages
         assertThat(in.path("ignore_eos").path("datatype").asText()).isEqualTo("BOOL");
         assertThat(in.path("stop").path("shape").get(0).asInt()).isEqualTo(-1);

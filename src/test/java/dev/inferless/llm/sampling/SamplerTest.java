@@ -38,6 +38,20 @@ class SamplerTest {
     }
 
     @Test
+    void logitBiasAddsToTheNamedTokensBeforeThePenalties() {
+        BitSet seen = new BitSet();
+        // -100 bans the argmax; +0.6 lifts token 0 (1.0) over token 4 (1.5)
+        SamplingParams bias = new SamplingParams(0, 0, 1, 1, 0, 0, java.util.Map.of(1, -100.0, 0, 0.6));
+        assertThat(new Sampler(bias, 1L).next(LOGITS, seen)).isEqualTo(0);
+        assertThat(bias.needsHostSampler()).isTrue();
+        assertThat(new SamplingParams(0, 0, 1, 1).needsHostSampler()).isFalse();
+        // before the repetition penalty: (2.0 + 2.0) / 2 = 2.0 > 1.5
+        seen.set(1);
+        assertThat(new Sampler(new SamplingParams(0, 0, 1, 2, 0, 0, java.util.Map.of(1, 2.0)), 1L).next(LOGITS, seen))
+                .isEqualTo(1);
+    }
+
+    @Test
     void outputPenaltiesApplyAfterTheRepetitionPenaltyAsInVllm() {
         double[] logits = {4.0, 3.0};
         BitSet seen = new BitSet();
@@ -112,6 +126,8 @@ class SamplerTest {
         assertThatThrownBy(() -> new SamplingParams(1, 0, 1, 0)).hasMessageContaining("repetition_penalty");
         assertThatThrownBy(() -> new SamplingParams(1, 0, 1, 1, 2.5, 0)).hasMessageContaining("presence_penalty");
         assertThatThrownBy(() -> new SamplingParams(1, 0, 1, 1, 0, Double.NaN)).hasMessageContaining("frequency_penalty");
+        assertThatThrownBy(() -> new SamplingParams(1, 0, 1, 1, 0, 0, java.util.Map.of(3, 101.0))).hasMessageContaining("logit_bias");
+        assertThatThrownBy(() -> new SamplingParams(1, 0, 1, 1, 0, 0, java.util.Map.of(-1, 1.0))).hasMessageContaining("logit_bias");
     }
 
     /** Reference distribution computed directly from the definitions, not through the sampler. */
