@@ -3,6 +3,7 @@ package dev.inferless.llm.engine;
 import dev.inferless.api.BadInputException;
 import dev.inferless.api.CancellationToken;
 import dev.inferless.llm.model.LanguageModel;
+import dev.inferless.llm.model.fast.DeviceSamplingModel;
 import dev.inferless.llm.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,8 @@ import java.util.function.IntConsumer;
  */
 public final class ContinuousBatcher implements AutoCloseable {
 
+    private static final System.Logger LOG = System.getLogger(ContinuousBatcher.class.getName());
+
     private final LanguageModel model;
     private final Tokenizer tokenizer;
     private final int contextWindow;
@@ -28,6 +31,7 @@ public final class ContinuousBatcher implements AutoCloseable {
     private final StepRunner onDevice;
     private volatile int runningCount;
     private final Thread loop;
+    private volatile boolean warnedHostSampling;
 
     /**
      * @param contextWindow prompt + output tokens per sequence; 0 = the model's
@@ -65,6 +69,12 @@ public final class ContinuousBatcher implements AutoCloseable {
                 contextWindow);
         Pending r = new Pending();
         r.sequence = Sequence.start(request, checked, tokenizer, cancellation, r::send);
+        if (model instanceof DeviceSamplingModel && request.sampling().needsHostSampler() && !warnedHostSampling) {
+            warnedHostSampling = true; // once: a client may send these with every request
+            LOG.log(System.Logger.Level.WARNING, "a request with presence_penalty, frequency_penalty or logit_bias is"
+                    + " sampled on the host: its logits come back each step, in a decode step of its own beside the"
+                    + " device-sampled batch (the device's sampler has none of them); further ones are not logged");
+        }
         scheduler.add(r);
         try {
             return r.await(onText);
