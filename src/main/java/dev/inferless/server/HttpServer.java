@@ -60,6 +60,7 @@ public final class HttpServer {
     /** Requests between the before- and after-handlers. */
     private final AtomicInteger exchanges = new AtomicInteger();
     private final AllowedMethods allowed = new AllowedMethods();
+    private final ParallelChoices parallelChoices = new ParallelChoices(ParallelChoices.MAX_CHOICE_THREADS);
 
     /** {@code authToken} null = no authentication. */
     public HttpServer(ServerConfig config, String authToken, InferenceService service, Metrics metrics, boolean requestLog) {
@@ -343,7 +344,7 @@ public final class HttpServer {
         SseWriter sse = new SseWriter(ctx);
         IntFunction<StreamOutputHandler> handlers = protocol.apply(sse);
         try {
-            ParallelChoices.run(choices.size(), newToken(), (i, token) -> {
+            parallelChoices.run(choices.size(), newToken(), (i, token) -> {
                 StreamOutputHandler out = handlers.apply(i);
                 service.inferStreaming(choices.get(i), out, token);
                 if (!sse.isDone()) {
@@ -428,7 +429,7 @@ public final class HttpServer {
     private List<Map<String, Object>> inferChoices(Context ctx, List<List<RequestInput>> choices) throws Exception {
         CancellationToken token = newToken();
         try (ClientHangup hangup = ClientHangup.watch(ctx.req(), token)) {
-            List<Map<String, Object>> outputs = ParallelChoices.run(choices.size(), token,
+            List<Map<String, Object>> outputs = parallelChoices.run(choices.size(), token,
                     (i, part) -> service.infer(choices.get(i), part));
             hangup.close();
             if (hangup.clientGone()) {

@@ -1,6 +1,7 @@
 package dev.inferless.server;
 
 import dev.inferless.api.CancellationToken;
+import dev.inferless.api.OverCapacityException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -8,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -16,8 +18,17 @@ import java.util.concurrent.atomic.AtomicReference;
  * as a model call of its own with its own part of the request's token, so the engine batches them as
  * it batches separate requests. The first choice to fail cancels the others, and its failure is the
  * request's; the call returns once every choice has returned, so no work outlives the answer.
+ *
+ * <p>Every choice but the first runs on a thread of its own, taken from a bound shared by all
+ * requests: without it, many requests of many choices would start threads without limit (each
+ * request's HTTP thread is already bounded by the server). A request whose extra choices find no
+ * room is refused as over capacity (429) before any of them runs.
  */
 final class ParallelChoices {
+
+    /** Choice threads running at once across requests, the first choice of each excluded. */
+    static final int MAX_CHOICE_THREADS = 1024;
+    private static final int RETRY_AFTER_SECONDS = 1;
 
     /** One choice's model call. */
     interface Choice<T> {
@@ -31,14 +42,22 @@ final class ParallelChoices {
         return t;
     });
 
-    private ParallelChoices() {}
+    private final Semaphore threads;
+
+    ParallelChoices(int maxThreads) {
+        this.threads = new Semaphore(maxThreads);
+    }
 
     /** The choices' answers in index order; one choice runs on the calling thread with the request's token. */
-    static <T> List<T> run(int count, CancellationToken request, Choice<T> choice) throws Exception {
+    <T> List<T> run(int count, CancellationToken request, Choice<T> choice) throws Exception {
         if (count == 1) {
             List<T> one = new ArrayList<>(1);
             one.add(choice.run(0, request));
             return one;
+        }
+        if (!threads.tryAcquire(count - 1)) {
+            throw new OverCapacityException("over capacity: " + (count - 1) + " more choices than the server runs at once ("
+                    + MAX_CHOICE_THREADS + " choice threads, all requests together)", RETRY_AFTER_SECONDS);
         }
         CancellationToken[] tokens = new CancellationToken[count];
         Arrays.setAll(tokens, i -> request.part());
@@ -47,7 +66,13 @@ final class ParallelChoices {
         List<Future<?>> others = new ArrayList<>(count - 1);
         for (int i = 1; i < count; i++) {
             int index = i;
-            others.add(THREADS.submit(() -> answers[index] = attempt(choice, index, tokens, firstFailure)));
+            others.add(THREADS.submit(() -> {
+                try {
+                    answers[index] = attempt(choice, index, tokens, firstFailure);
+                } finally {
+                    threads.release();
+                }
+            }));
         }
         answers[0] = attempt(choice, 0, tokens, firstFailure);
         try {
