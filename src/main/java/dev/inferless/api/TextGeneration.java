@@ -11,8 +11,9 @@ import java.util.function.Consumer;
 public interface TextGeneration {
 
     /**
-     * Generates from request inputs: {@code prompt} or {@code messages} (a JSON list of {"role",
-     * "content"}, rendered by the checkpoint's chat template) and the options {@code max_tokens,
+     * Generates from request inputs: {@code prompt}, {@code messages} (a JSON list of {"role",
+     * "content"}, rendered by the checkpoint's chat template) or {@code prompt_token_ids} (token ids,
+     * used as they are), and the options {@code max_tokens,
      * temperature, top_p, top_k, repetition_penalty, presence_penalty, frequency_penalty, seed, stop,
      * ignore_eos, logprobs} (absent ones take the repo's defaults; a bad one throws
      * {@link BadInputException} naming it before anything is generated). {@code onText}, when given, receives each piece of text as it is decoded; the

@@ -20,10 +20,12 @@ import java.util.UUID;
  * apply. Extra fields pass through only where the model declares an input of that name ({@code top_k},
  * {@code repetition_penalty}, {@code ignore_eos}, as vLLM's extensions).
  *
- * <p>A request asks for {@code n} choices per prompt (completions take a list of prompts): choice
- * {@code p * n + i} is prompt {@code p}'s {@code i}-th, a model call of its own whose seed, when the
- * request gives one, is {@code seed + i} (as vLLM's): each choice is sampled as the request with that
- * seed and {@code n = 1} is (its tokens equal where the engine is batch-invariant).
+ * <p>A completions prompt is text (the model's prompt input) or token ids (its {@code prompt_token_ids}
+ * input, where it declares one). A request asks for {@code n} choices per prompt (completions take a
+ * list of prompts): choice {@code p * n + i} is prompt {@code p}'s {@code i}-th, a model call of its
+ * own whose seed, when the request gives one, is {@code seed + i} (as vLLM's): each choice is sampled
+ * as the request with that seed and {@code n = 1} is (its tokens equal where the engine is
+ * batch-invariant).
  *
  * @param choices each choice's model inputs, in the answer's index order
  * @param n choices per prompt
@@ -206,7 +208,15 @@ record OpenAiRequest(String id, boolean chat, List<List<RequestInput>> choices, 
         for (JsonNode prompt : chat ? List.<JsonNode>of(JsonNodeFactory.instance.nullNode()) : prompts) {
             for (int i = 0; i < n; i++) {
                 List<RequestInput> choice = new ArrayList<>(inputs);
-                if (!chat) choice.add(input(promptInput, prompt));
+                if (!chat && prompt.isTextual()) {
+                    choice.add(input(promptInput, prompt));
+                } else if (!chat) {
+                    if (!modelInputs.contains("prompt_token_ids")) {
+                        throw bad("prompt", "model '" + modelName + "' takes no token-id prompts (it has no"
+                                + " 'prompt_token_ids' input); send the prompt as text");
+                    }
+                    choice.add(input("prompt_token_ids", prompt));
+                }
                 if (seed != null) choice.add(input("seed", JsonNodeFactory.instance.numberNode(seed + i)));
                 choices.add(choice);
             }
@@ -223,18 +233,32 @@ record OpenAiRequest(String id, boolean chat, List<List<RequestInput>> choices, 
         }
     }
 
-    /** A string, or a non-empty list of them (token ids are not taken: the model's input is text). */
+    /**
+     * OpenAI's forms: a string, a list of strings, a list of token ids (one prompt), or a list of
+     * such lists; each prompt a string or an array of token ids. At most MAX_CHOICES of them.
+     */
     private static List<JsonNode> prompts(JsonNode v) {
         if (v.isTextual()) return List.of(v);
+        if (isTokenIds(v)) return List.of(v);
         if (v.isArray() && !v.isEmpty() && v.size() <= MAX_CHOICES) {
             List<JsonNode> prompts = new ArrayList<>();
+            boolean text = v.get(0).isTextual();
             for (JsonNode p : v) {
-                if (!p.isTextual()) break;
+                if (text ? !p.isTextual() : !isTokenIds(p)) break;
                 prompts.add(p);
             }
             if (prompts.size() == v.size()) return prompts;
         }
-        throw bad("prompt", "prompt must be a string or a list of 1 to " + MAX_CHOICES + " strings (token ids are not supported)");
+        throw bad("prompt", "prompt must be a string, a list of 1 to " + MAX_CHOICES + " strings, a non-empty list of"
+                + " token ids, or a list of 1 to " + MAX_CHOICES + " such lists");
+    }
+
+    private static boolean isTokenIds(JsonNode v) {
+        if (!v.isArray() || v.isEmpty()) return false;
+        for (JsonNode id : v) {
+            if (!id.canConvertToExactIntegral() || id.asLong() < 0 || id.asLong() > Integer.MAX_VALUE) return false;
+        }
+        return true;
     }
 
     private static JsonNode stop(JsonNode v) {

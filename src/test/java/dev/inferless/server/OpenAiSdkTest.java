@@ -220,6 +220,27 @@ class OpenAiSdkTest {
     }
 
     @Test
+    void promptsOfTokenIdsAnswerAsTheirText() throws Exception {
+        try (dev.inferless.llm.checkpoint.Checkpoint ckpt = dev.inferless.llm.checkpoint.Checkpoint.open(checkpoint);
+             dev.inferless.llm.tokenizer.Tokenizer tokenizer = dev.inferless.llm.tokenizer.Tokenizer.load(
+                     ckpt.tokenizerJson(), ckpt.config().bosTokenId(), ckpt.config().eosTokenId())) {
+            List<String> texts = List.of("def add(a, b):", "class Tree:\n");
+            List<List<Long>> ids = new ArrayList<>();
+            for (String t : texts) ids.add(java.util.Arrays.stream(tokenizer.encode(t)).mapToObj(Long::valueOf).toList());
+            Completion one = client.completions().create(CompletionCreateParams.builder().model(MODEL)
+                    .promptOfArrayOfTokens(ids.get(0)).temperature(0.0).maxTokens(6).build());
+            Completion both = client.completions().create(CompletionCreateParams.builder().model(MODEL)
+                    .promptOfArrayOfTokenArrays(ids).temperature(0.0).maxTokens(6).build());
+            for (int p = 0; p < 2; p++) {
+                Completion asText = client.completions().create(completion(texts.get(p)).maxTokens(6).build());
+                assertThat(both.choices().get(p).text()).isEqualTo(asText.choices().get(0).text());
+                if (p == 0) assertThat(one.choices().get(0).text()).isEqualTo(asText.choices().get(0).text());
+            }
+            assertThat(one.usage().orElseThrow().promptTokens()).isEqualTo(ids.get(0).size());
+        }
+    }
+
+    @Test
     void modelsListAndRetrieveGiveTheContextLength() {
         List<Model> models = client.models().list().data();
         assertThat(models).extracting(Model::id).containsExactly(MODEL);

@@ -143,7 +143,9 @@ class StreamingHttpTest {
         assertError(server.post("/v1/completions", "{\"prompt\": \"a\", \"max_tokens\": 0}"), 400, "max_tokens");
         assertError(server.post("/v1/completions", "{\"prompt\": \"a\", \"stop\": [\"\"]}"), 400, "stop");
         assertError(server.post("/v1/completions", "{\"prompt\": [\"a\", 1]}"), 400, "prompt");
-        assertError(server.post("/v1/completions", "{\"prompt\": [1, 2]}"), 400, "token ids");
+        assertError(server.post("/v1/completions", "{\"prompt\": [1, 2]}"), 400, "token-id prompts");
+        assertError(server.post("/v1/completions", "{\"prompt\": [[1], \"a\"]}"), 400, "prompt");
+        assertError(server.post("/v1/completions", "{\"prompt\": [[1], []]}"), 400, "prompt");
         assertError(server.post("/v1/completions", "{\"prompt\": []}"), 400, "prompt");
         assertError(server.post("/v1/completions", "{\"max_tokens\": 3}"), 400, "prompt");
         assertError(server.post("/v1/completions", "{\"prompt\": \"a\", \"logprobs\": 5}"), 400, "logprobs");

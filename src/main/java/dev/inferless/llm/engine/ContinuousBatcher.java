@@ -65,8 +65,7 @@ public final class ContinuousBatcher implements AutoCloseable {
      * on the calling thread, a bad prompt throws {@link BadInputException} before anything runs.
      */
     public GenerationResult generate(GenerationRequest request, CancellationToken cancellation, Consumer<String> onText) {
-        PromptTokens checked = PromptTokens.of(tokenizer, request.prompt(), request.maxTokens(), request.maxTokensMustFit(),
-                contextWindow);
+        PromptTokens checked = PromptTokens.of(tokenizer, request, contextWindow);
         Pending r = new Pending();
         r.sequence = Sequence.start(request, checked, tokenizer, cancellation, r::send);
         if (model instanceof DeviceSamplingModel && request.sampling().needsHostSampler() && !warnedHostSampling) {

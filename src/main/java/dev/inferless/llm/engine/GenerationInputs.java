@@ -12,10 +12,10 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Request inputs of a text-generation repo (prompt or chat messages, max_tokens, temperature, top_p,
- * top_k, repetition_penalty, presence_penalty, frequency_penalty, logit_bias, seed, stop, ignore_eos,
- * logprobs) to a {@link GenerationRequest}; absent
- * options take the repo's defaults, a bad one is a {@link BadInputException} naming it.
+ * Request inputs of a text-generation repo (prompt, chat messages or prompt_token_ids, max_tokens,
+ * temperature, top_p, top_k, repetition_penalty, presence_penalty, frequency_penalty, logit_bias,
+ * seed, stop, ignore_eos, logprobs) to a {@link GenerationRequest}; absent options take the repo's
+ * defaults, a bad one is a {@link BadInputException} naming it.
  *
  * <p>{@code messages} (a JSON list of {"role", "content"}) becomes the prompt through the
  * checkpoint's {@link ChatTemplate}. An explicit max_tokens must fit the context window after the
@@ -55,7 +55,8 @@ public final class GenerationInputs {
     }
 
     private GenerationRequest build(Map<String, Object> inputs, Consumer<TokenLogprobs> logprobs) {
-        String text = prompt(inputs);
+        List<Integer> tokenIds = promptTokenIds(inputs);
+        String text = tokenIds != null ? "" : prompt(inputs);
         Object seed = single(inputs.get("seed"), "seed");
         int maxTokens = clampToInt(integer(inputs, "max_tokens", settings.defaultMaxTokens()));
         LogprobsRequest logprobsRequest = null;
@@ -68,7 +69,26 @@ public final class GenerationInputs {
                 number(inputs, "repetition_penalty", 1.0), number(inputs, "presence_penalty", 0),
                 number(inputs, "frequency_penalty", 0), logitBias(inputs.get("logit_bias")));
         return new GenerationRequest(text, maxTokens, sampling, seed == null ? null : integer(inputs, "seed", 0),
-                stops(inputs.get("stop")), bool(inputs, "ignore_eos"), logprobsRequest, inputs.get("max_tokens") != null);
+                stops(inputs.get("stop")), bool(inputs, "ignore_eos"), logprobsRequest, inputs.get("max_tokens") != null,
+                tokenIds);
+    }
+
+    /** The {@code prompt_token_ids} input (a prompt given as token ids, used as they are), or null when absent. */
+    private static List<Integer> promptTokenIds(Map<String, Object> inputs) {
+        Object value = inputs.get("prompt_token_ids");
+        if (value == null) return null;
+        if (inputs.get("prompt") != null || inputs.get("messages") != null) {
+            throw new BadInputException("prompt_token_ids: give one of prompt, messages and prompt_token_ids, not several");
+        }
+        List<?> list = value instanceof List<?> l ? l : List.of(value);
+        List<Integer> ids = new java.util.ArrayList<>(list.size());
+        for (Object v : list) {
+            if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || Math.abs(n.doubleValue()) > Integer.MAX_VALUE) {
+                throw new BadInputException("prompt_token_ids must be a list of token ids, got " + v);
+            }
+            ids.add(n.intValue());
+        }
+        return ids;
     }
 
     /** The prompt: the {@code prompt} input, or the {@code messages} input through the chat template. */

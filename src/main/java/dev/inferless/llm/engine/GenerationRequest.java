@@ -9,6 +9,8 @@ import java.util.List;
  * end generation and are not part of the output; {@code ignoreEos} keeps going past EOS (benchmarks);
  * {@code logprobs} null asks for no log-probabilities. {@code maxTokensMustFit}: the client asked for
  * {@code maxTokens}, so a prompt that leaves less room is refused (as OpenAI does) instead of clipping it.
+ * {@code promptTokenIds}: a prompt given as token ids, used as they are (no BOS added); null when the
+ * prompt is {@code prompt}'s text (then empty).
  */
 public record GenerationRequest(
         String prompt,
@@ -18,7 +20,14 @@ public record GenerationRequest(
         List<String> stop,
         boolean ignoreEos,
         LogprobsRequest logprobs,
-        boolean maxTokensMustFit) {
+        boolean maxTokensMustFit,
+        List<Integer> promptTokenIds) {
+
+    /** A prompt given as text. */
+    public GenerationRequest(String prompt, int maxTokens, SamplingParams sampling, Long seed, List<String> stop,
+                             boolean ignoreEos, LogprobsRequest logprobs, boolean maxTokensMustFit) {
+        this(prompt, maxTokens, sampling, seed, stop, ignoreEos, logprobs, maxTokensMustFit, null);
+    }
 
     public GenerationRequest(String prompt, int maxTokens, double temperature, double topP, int topK,
                              double repetitionPenalty, Long seed, List<String> stop, boolean ignoreEos) {
@@ -45,5 +54,9 @@ public record GenerationRequest(
             throw new IllegalArgumentException("stop must not hold empty strings");
         }
         if (sampling == null) throw new IllegalArgumentException("sampling is required");
+        if (promptTokenIds != null) {
+            if (!prompt.isEmpty()) throw new IllegalArgumentException("prompt: give text or token ids, not both");
+            promptTokenIds = List.copyOf(promptTokenIds);
+        }
     }
 }

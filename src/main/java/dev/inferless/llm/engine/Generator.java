@@ -38,8 +38,7 @@ public final class Generator {
      * @throws BadInputException when the prompt leaves no room for a token in the context window
      */
     public GenerationResult generate(GenerationRequest request, CancellationToken cancellation, Consumer<String> onText) {
-        PromptTokens checked = PromptTokens.of(tokenizer, request.prompt(), request.maxTokens(), request.maxTokensMustFit(),
-                contextWindow);
+        PromptTokens checked = PromptTokens.of(tokenizer, request, contextWindow);
         Sequence sequence = Sequence.start(request, checked, tokenizer, cancellation, onText);
         try {
             run(sequence);

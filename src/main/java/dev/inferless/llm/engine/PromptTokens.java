@@ -2,6 +2,7 @@ package dev.inferless.llm.engine;
 
 import dev.inferless.api.BadInputException;
 import dev.inferless.llm.tokenizer.Tokenizer;
+import java.util.List;
 
 /** A prompt's tokens checked against the context window, and the output budget it leaves. */
 record PromptTokens(int[] tokens, int budget) {
@@ -19,14 +20,31 @@ record PromptTokens(int[] tokens, int budget) {
     }
 
     /**
-     * The prompt's tokens and the output budget: max_tokens, clipped to the room the prompt leaves,
-     * or with {@code maxTokensMustFit} refused when it does not fit (OpenAI's error and code).
+     * The request's prompt tokens (its text tokenized, or its token ids as given) and the output
+     * budget: max_tokens, clipped to the room the prompt leaves, or with {@code maxTokensMustFit}
+     * refused when it does not fit (OpenAI's error and code).
      *
-     * @throws BadInputException when the prompt is empty or leaves no room for one output token (or
-     *     for max_tokens, when it must fit)
+     * @throws BadInputException when the prompt is empty, holds an id outside the vocabulary, or
+     *     leaves no room for one output token (or for max_tokens, when it must fit)
      */
-    static PromptTokens of(Tokenizer tokenizer, String prompt, int maxTokens, boolean maxTokensMustFit,
-                           int contextWindow) {
+    static PromptTokens of(Tokenizer tokenizer, GenerationRequest request, int contextWindow) {
+        int[] tokens = request.promptTokenIds() != null ? ids(request.promptTokenIds(), tokenizer.vocabSize())
+                : tokenize(tokenizer, request.prompt(), contextWindow);
+        int maxTokens = request.maxTokens();
+        if (request.maxTokensMustFit() && (long) tokens.length + maxTokens > contextWindow) {
+            throw new BadInputException("This model's maximum context length is " + contextWindow + " tokens. However, "
+                    + "you requested " + ((long) tokens.length + maxTokens) + " tokens (" + tokens.length + " in the prompt, "
+                    + maxTokens + " for the completion). Please reduce the prompt or max_tokens.",
+                    BadInputException.CONTEXT_LENGTH_EXCEEDED);
+        }
+        if (tokens.length + 1 > contextWindow) {
+            throw new BadInputException(
+                    "prompt has " + tokens.length + " tokens; the context window is " + contextWindow);
+        }
+        return new PromptTokens(tokens, Math.min(maxTokens, contextWindow - tokens.length));
+    }
+
+    private static int[] tokenize(Tokenizer tokenizer, String prompt, int contextWindow) {
         // A cheap bound first: tokenizing megabytes costs seconds and gigabytes only to be refused.
         long maxBytes = (long) contextWindow * tokenizer.maxPieceBytes() * NORMALIZER_MARGIN;
         long bytes = utf8Length(prompt, maxBytes);
@@ -38,17 +56,20 @@ record PromptTokens(int[] tokens, int budget) {
         if (tokens.length == 0) {
             throw new BadInputException("prompt is empty (and this tokenizer adds no BOS token)");
         }
-        if (maxTokensMustFit && (long) tokens.length + maxTokens > contextWindow) {
-            throw new BadInputException("This model's maximum context length is " + contextWindow + " tokens. However, "
-                    + "you requested " + ((long) tokens.length + maxTokens) + " tokens (" + tokens.length + " in the prompt, "
-                    + maxTokens + " for the completion). Please reduce the prompt or max_tokens.",
-                    BadInputException.CONTEXT_LENGTH_EXCEEDED);
+        return tokens;
+    }
+
+    private static int[] ids(List<Integer> ids, int vocab) {
+        if (ids.isEmpty()) throw new BadInputException("prompt_token_ids is empty");
+        int[] tokens = new int[ids.size()];
+        for (int i = 0; i < tokens.length; i++) {
+            int id = ids.get(i);
+            if (id < 0 || id >= vocab) {
+                throw new BadInputException("prompt_token_ids: token " + id + " is outside the vocabulary of " + vocab + " tokens");
+            }
+            tokens[i] = id;
         }
-        if (tokens.length + 1 > contextWindow) {
-            throw new BadInputException(
-                    "prompt has " + tokens.length + " tokens; the context window is " + contextWindow);
-        }
-        return new PromptTokens(tokens, Math.min(maxTokens, contextWindow - tokens.length));
+        return tokens;
     }
 
     /** The UTF-8 length of {@code text}, counted up to just past {@code limit}. */

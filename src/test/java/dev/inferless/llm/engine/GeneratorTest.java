@@ -133,6 +133,27 @@ class GeneratorTest {
     }
 
     @Test
+    void aPromptOfTokenIdsRunsAsGivenAndAnIdOutsideTheVocabularyIsABadInput() {
+        int[] script = continuation(" x y");
+        ScriptedModel model = ScriptedModel.scripted(256, script);
+        GenerationRequest ids = new GenerationRequest("", 10, dev.inferless.llm.sampling.SamplingParams.GREEDY, null,
+                List.of(), false, null, false, List.of(7, 8, 9));
+        Run run = run(model, ids);
+        assertThat(model.prefills).containsExactly(new int[] {7, 8, 9}); // no BOS added
+        assertThat(run.result().promptTokens()).isEqualTo(3);
+        assertThat(run.result().text()).isEqualTo(tok.decode(script));
+
+        for (List<Integer> bad : List.of(List.of(1, ScriptedModel.VOCAB), List.<Integer>of())) {
+            ScriptedModel untouched = ScriptedModel.scripted(256, script);
+            GenerationRequest r = new GenerationRequest("", 10, dev.inferless.llm.sampling.SamplingParams.GREEDY, null,
+                    List.of(), false, null, false, bad);
+            assertThatThrownBy(() -> new Generator(untouched, tok, 0).generate(r, CancellationToken.untimed(), p -> {}))
+                    .isInstanceOf(dev.inferless.api.BadInputException.class).hasMessageContaining("prompt_token_ids");
+            assertThat(untouched.prefills).isEmpty();
+        }
+    }
+
+    @Test
     void maxTokensEndsWithLengthAndIgnoreEosGoesPastEos() {
         int[] script = continuation(" x y z");
         Run limited = run(ScriptedModel.scripted(256, script), request(2, List.of(), false));

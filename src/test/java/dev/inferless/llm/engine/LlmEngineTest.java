@@ -106,6 +106,13 @@ class LlmEngineTest {
     }
 
     @Test
+    void promptTokenIdsArePassedAsTheyAre() {
+        GenerationRequest r = INPUTS.request(Map.of("prompt_token_ids", List.of(5L, 9L, 300L)), null);
+        assertThat(r.promptTokenIds()).containsExactly(5, 9, 300);
+        assertThat(r.prompt()).isEmpty();
+    }
+
+    @Test
     void ignoreEosGeneratesMaxTokensPastTheScriptsEos() {
         Completion out = generate(" x", Map.of("prompt", "p", "temperature", 0.0, "max_tokens", 9L,
                 "ignore_eos", true), new ArrayList<>());
@@ -127,6 +134,9 @@ class LlmEngineTest {
         assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "presence_penalty", 3.0), null)).hasMessageContaining("presence_penalty");
         assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "frequency_penalty", "x"), null)).hasMessageContaining("frequency_penalty");
         assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "logit_bias", "{\"a\": 1}"), null)).hasMessageContaining("logit_bias");
+        assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "prompt_token_ids", List.of(1L)), null))
+                .hasMessageContaining("prompt_token_ids");
+        assertThatThrownBy(() -> m.request(Map.of("prompt_token_ids", List.of("a")), null)).hasMessageContaining("prompt_token_ids");
         assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "logit_bias", "{\"1\": 500}"), null)).hasMessageContaining("logit_bias");
         assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "logit_bias", "[1]"), null)).hasMessageContaining("logit_bias");
         assertThatThrownBy(() -> m.request(Map.of("prompt", "p", "stop", List.of(1L)), null)).hasMessageContaining("stop");

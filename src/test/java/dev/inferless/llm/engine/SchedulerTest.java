@@ -62,7 +62,7 @@ class SchedulerTest {
     }
 
     private static Pending entry(GenerationRequest request, CancellationToken cancellation) {
-        PromptTokens checked = PromptTokens.of(tokenizer, request.prompt(), request.maxTokens(), false, WINDOW);
+        PromptTokens checked = PromptTokens.of(tokenizer, request, WINDOW);
         Pending e = new Pending();
         e.sequence = Sequence.start(request, checked, tokenizer, cancellation, e::send);
         return e;

@@ -34,7 +34,7 @@ class TextGenerationSettingsTest {
     void theSchemasDeclareTheInputsAndOutputsTheModelMaps() throws Exception {
         JsonNode in = new ObjectMapper().readTree(REPO.resolve("input_schema.json").toFile());
         assertThat(in.fieldNames()).toIterable().containsExactly(
-                "prompt", "messages", "max_tokens", "temperature", "top_p", "top_k", "repetition_penalty",
+                "prompt", "messages", "prompt_token_ids", "max_tokens", "temperature", "top_p", "top_k", "repetition_penalty",
                 "presence_penalty", "frequency_penalty", "logit_bias", "seed", "stop", "ignore_eos", "logprobs");
         assertThat(in.path("prompt").path("required").asBoolean()).isFalse(); // prompt or messages
         assertThat(in.path("ignore_eos").path("datatype").asText()).isEqualTo("BOOL");
