@@ -1,10 +1,12 @@
 package dev.inferless.llm.engine;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,8 +19,10 @@ import java.util.Map;
  * its tokens) and stays findable after its sequence leaves. A new sequence takes the longest run of
  * cached full blocks its tokens start with (reference counts share them); only the rest is computed.
  * Unreferenced cached blocks wait in least-recently-used order and are taken back only when no free
- * block is left. Knows no tensors: the engine's cache follows the block ids. The batch's thread
- * alone changes it; the usage and the counters may be read from any thread.
+ * block is left. A full block a running sequence is still computing is known by its key too
+ * ({@link #prefixBeingComputed}), so a request with the same prefix can wait for it rather than
+ * compute it a second time. Knows no tensors: the engine's cache follows the block ids. The batch's
+ * thread alone changes it; the usage and the counters may be read from any thread.
  */
 final class BlockManager {
 
@@ -29,6 +33,7 @@ final class BlockManager {
         private int hashedBlocks;   // leading full blocks already keyed in the prefix cache (or found there)
         private long lastKey;       // hash of the last keyed block, the parent of the next
         private int cachedTokens;
+        private final List<BlockKey> computing = new ArrayList<>(); // its full blocks not cached yet, by key
 
         /** The block ids, in position order. */
         int[] ids() {
@@ -83,6 +88,7 @@ final class BlockManager {
     private final ArrayDeque<Integer> free = new ArrayDeque<>();      // blocks holding nothing
     private final LinkedHashSet<Integer> evictable = new LinkedHashSet<>(); // cached, unreferenced, oldest first
     private final Map<BlockKey, Integer> cached = new HashMap<>();
+    private final Map<BlockKey, BlockTable> computing = new HashMap<>(); // full blocks a table will compute, by key
     private volatile int used;          // blocks referenced by a table
     private volatile long queriedTokens;
     private volatile long hitTokens;
@@ -158,7 +164,32 @@ final class BlockManager {
         queriedTokens += tokens.length;
         hitTokens += table.cachedTokens;
         grow(table, tokens.length);
+        if (prefixCaching) {
+            long parent = table.lastKey;
+            for (int b = table.hashedBlocks; b < tokens.length / blockSize; b++) {
+                BlockKey key = new BlockKey(parent, Arrays.copyOfRange(tokens, b * blockSize, (b + 1) * blockSize));
+                if (computing.putIfAbsent(key, table) == null) table.computing.add(key);
+                parent = key.hash();
+            }
+        }
         return table;
+    }
+
+    /**
+     * True when the first full block of {@code tokens} that is not cached is one a running sequence is
+     * computing now: the same prefix, whose KV will be in the cache once that sequence's prompt has
+     * run that far.
+     */
+    boolean prefixBeingComputed(int[] tokens) {
+        if (!prefixCaching || computing.isEmpty()) return false;
+        int full = (tokens.length - 1) / blockSize;
+        long parent = 0;
+        for (int n = 0; n < full; n++) {
+            BlockKey key = new BlockKey(parent, Arrays.copyOfRange(tokens, n * blockSize, (n + 1) * blockSize));
+            if (!cached.containsKey(key)) return computing.containsKey(key);
+            parent = key.hash();
+        }
+        return false;
     }
 
     /** Grows {@code table} to cover {@code tokens} positions; false (nothing taken) when the pool has too few blocks. */
@@ -184,6 +215,7 @@ final class BlockManager {
                 cached.put(key, id);
                 keyOf[id] = key;
             }
+            computing.remove(key, table);
             table.lastKey = key.hash();
             table.hashedBlocks = b + 1;
         }
@@ -203,6 +235,8 @@ final class BlockManager {
         }
         table.count = 0;
         table.hashedBlocks = 0;
+        for (BlockKey key : table.computing) computing.remove(key, table);
+        table.computing.clear();
     }
 
     /** The cached full blocks {@code tokens} start with, leaving at least the last token to compute. */

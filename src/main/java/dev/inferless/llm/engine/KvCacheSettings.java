@@ -42,8 +42,9 @@ public record KvCacheSettings(int blockSize, int blocks, boolean prefixCaching) 
     /** These settings for {@code model}: a paged model's pool is the one its cache was sized to. */
     KvCacheSettings of(LanguageModel model, boolean batchInvariant) {
         // Batch-invariant: no shared prefixes, since a cached prefix's KV was computed by another
-        // request's prefill, over other rows.
-        boolean sharing = prefixCaching && !batchInvariant;
+        // request's prefill, over other rows. A model without a paged cache cannot start after a
+        // cached prefix: it computes every prompt whole, so nothing is found (or waited for).
+        boolean sharing = prefixCaching && !batchInvariant && model instanceof PagedKvModel;
         return model instanceof PagedKvModel paged
                 ? new KvCacheSettings(paged.kvBlockSize(), paged.kvBlocks(), sharing)
                 : new KvCacheSettings(blockSize, blocks, sharing);

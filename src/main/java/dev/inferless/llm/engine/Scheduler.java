@@ -112,6 +112,11 @@ final class Scheduler implements StepRunner.Batch {
                         && reserved + next.capacity() > limits.maxTokensInFlight()) {
                     break;
                 }
+                // A prefix a running prompt is computing now: wait until it is cached (most often the next
+                // step), rather than compute it twice (n choices of one prompt arrive together).
+                if (!running.isEmpty() && blocks.prefixBeingComputed(next.fill)) {
+                    break;
+                }
                 // The pool holds at least one context window, so with nothing running this succeeds.
                 entry.blocks = blocks.allocate(next.fill);
                 if (entry.blocks == null) {

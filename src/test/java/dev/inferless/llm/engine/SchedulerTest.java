@@ -314,6 +314,38 @@ class SchedulerTest {
     }
 
     @Test
+    void requestsArrivingWithThePrefixAnotherIsComputingWaitForItAndFindItCached() throws Exception {
+        String prefix = "def fib(n): return fib(n - 1) + fib(n - 2) if n > 1 else n\n";
+        List<GenerationRequest> together = List.of(greedy(prefix + "print(fib(3))", 8), greedy(prefix + "print(fib(3))", 8),
+                greedy(prefix + "class Foo:", 8), greedy("import os\n", 8));
+        List<GenerationResult> alone = new ArrayList<>();
+        for (GenerationRequest r : together) {
+            alone.add(runAll(scheduler(4, 0, true), new PagedModel(64), null, List.of(entry(r))).get(0));
+        }
+        PagedModel paged = new PagedModel(64);
+        Scheduler s = scheduler(4, 0, true);
+        List<Pending> entries = together.stream().map(SchedulerTest::entry).toList();
+        entries.forEach(s::add);
+        s.admit();
+        assertThat(s.running()).as("the second waits for the first's prefix").hasSize(1);
+        StepRunner runner = new HostSampledSteps(paged, b -> {});
+        for (int guard = 0; guard < 5_000 && (!s.running().isEmpty() || s.waitingCount() > 0); guard++) {
+            step(s, paged, runner);
+        }
+        List<GenerationResult> got = new ArrayList<>();
+        for (Pending e : entries) got.add(e.await(piece -> {}));
+        int full = tokenizer.encode(prefix + "print(fib(3))").length;
+        int shared = 0;
+        int[] a = tokenizer.encode(prefix + "print(fib(3))"), c = tokenizer.encode(prefix + "class Foo:");
+        while (a[shared] == c[shared]) shared++;
+        // the repeat finds all but its last block cached, the third the prefix's full blocks
+        assertThat(s.blocks().hitTokens()).isEqualTo((full - 1) / BLOCK * BLOCK + shared / BLOCK * BLOCK);
+        for (int i = 0; i < together.size(); i++) {
+            assertThat(got.get(i).text()).as("request " + i).isEqualTo(alone.get(i).text());
+        }
+    }
+
+    @Test
     void onAPagedModelPreemptionAndGrowthKeepEveryAnswer() throws Exception {
         List<GenerationRequest> requests = new ArrayList<>();
         for (String p : new String[] {"def fib(n):", " return x + 1", "class Foo:\n", " if x", "import os\n"}) {
