@@ -61,33 +61,42 @@ final class ParallelChoices {
         }
         CancellationToken[] tokens = new CancellationToken[count];
         Arrays.setAll(tokens, i -> request.part());
-        AtomicReference<Exception> firstFailure = new AtomicReference<>();
+        AtomicReference<Throwable> firstFailure = new AtomicReference<>();
         Object[] answers = new Object[count];
         List<Future<?>> others = new ArrayList<>(count - 1);
-        for (int i = 1; i < count; i++) {
-            int index = i;
-            others.add(THREADS.submit(() -> {
-                try {
-                    answers[index] = attempt(choice, index, tokens, firstFailure);
-                } finally {
-                    threads.release();
-                }
-            }));
-        }
-        answers[0] = attempt(choice, 0, tokens, firstFailure);
+        int submitted = 1;
         try {
-            for (Future<?> other : others) {
-                other.get(); // attempt() catches the choice's failure: this only waits
+            for (; submitted < count; submitted++) {
+                int index = submitted;
+                others.add(THREADS.submit(() -> {
+                    try {
+                        answers[index] = attempt(choice, index, tokens, firstFailure);
+                    } finally {
+                        threads.release();
+                    }
+                }));
             }
-        } catch (InterruptedException e) {
-            for (CancellationToken t : tokens) t.cancel(CancellationToken.Reason.SHUTDOWN);
-            throw e;
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("a choice's thread failed: " + e.getCause(), e.getCause());
+        } catch (RuntimeException | Error e) { // no thread to be had: the request fails, the choices started stop
+            threads.release(count - submitted);
+            fail(firstFailure, e, tokens);
         }
-        if (firstFailure.get() != null) {
-            throw firstFailure.get();
+        if (submitted == count) answers[0] = attempt(choice, 0, tokens, firstFailure);
+        boolean interrupted = false;
+        for (Future<?> other : others) {
+            try {
+                other.get(); // attempt() catches the choice's failure: this only waits
+            } catch (InterruptedException e) {
+                interrupted = true; // still wait: no choice outlives its request
+                for (CancellationToken t : tokens) t.cancel(CancellationToken.Reason.SHUTDOWN);
+            } catch (ExecutionException e) {
+                fail(firstFailure, e.getCause(), tokens);
+            }
         }
+        if (interrupted) Thread.currentThread().interrupt();
+        Throwable failure = firstFailure.get();
+        if (failure instanceof Exception e) throw e;
+        if (failure instanceof Error e) throw e;
+        if (interrupted) throw new InterruptedException("interrupted while the choices ran");
         List<T> result = new ArrayList<>(count);
         for (Object a : answers) {
             @SuppressWarnings("unchecked")
@@ -97,15 +106,19 @@ final class ParallelChoices {
         return result;
     }
 
+    /** The request fails with {@code failure} unless it failed already; nobody will read the other choices' answers. */
+    private static void fail(AtomicReference<Throwable> firstFailure, Throwable failure, CancellationToken[] tokens) {
+        if (firstFailure.compareAndSet(null, failure)) {
+            for (CancellationToken t : tokens) t.cancel(CancellationToken.Reason.CLIENT_GONE);
+        }
+    }
+
     private static <T> T attempt(Choice<T> choice, int index, CancellationToken[] tokens,
-                                 AtomicReference<Exception> firstFailure) {
+                                 AtomicReference<Throwable> firstFailure) {
         try {
             return choice.run(index, tokens[index]);
-        } catch (Exception e) {
-            if (firstFailure.compareAndSet(null, e)) {
-                // the request fails: nobody will read the other choices' answers
-                for (CancellationToken t : tokens) t.cancel(CancellationToken.Reason.CLIENT_GONE);
-            }
+        } catch (Exception | Error e) {
+            fail(firstFailure, e, tokens);
             return null;
         }
     }

@@ -45,6 +45,19 @@ class ParallelChoicesTest {
     }
 
     @Test
+    void anErrorInAChoiceIsTheRequestsToo() {
+        AtomicInteger cancelled = new AtomicInteger();
+        assertThatThrownBy(() -> new ParallelChoices(8).run(2, request(), (i, token) -> {
+            if (i == 1) throw new AssertionError("choice 1 broke");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!token.isCancelled() && System.nanoTime() < deadline) Thread.sleep(1);
+            if (token.isCancelled()) cancelled.incrementAndGet();
+            return "late";
+        })).isInstanceOf(AssertionError.class).hasMessage("choice 1 broke");
+        assertThat(cancelled).hasValue(1);
+    }
+
+    @Test
     void choicesPastTheThreadBoundAreRefusedAsOverCapacityBeforeAnyRuns() throws Exception {
         ParallelChoices bounded = new ParallelChoices(2);
         AtomicInteger ran = new AtomicInteger();
