@@ -105,17 +105,18 @@ final class Scheduler implements StepRunner.Batch {
                 return false;
             }
             dropCancelledWaiting();
-            while (running.size() < maxSequences && !waiting.isEmpty()) {
-                Pending entry = waiting.peek();
+            for (Iterator<Pending> it = waiting.iterator(); it.hasNext() && running.size() < maxSequences; ) {
+                Pending entry = it.next();
                 Sequence next = entry.sequence;
                 if (!running.isEmpty() && limits.maxTokensInFlight() > 0
                         && reserved + next.capacity() > limits.maxTokensInFlight()) {
                     break;
                 }
-                // A prefix a running prompt is computing now: wait until it is cached (most often the next
-                // step), rather than compute it twice (n choices of one prompt arrive together).
+                // A prefix a running prompt is computing now: it waits until that is cached (most often the
+                // next step) rather than compute it twice (n choices of one prompt arrive together); the
+                // requests behind it do not wait for it.
                 if (!running.isEmpty() && blocks.prefixBeingComputed(next.fill)) {
-                    break;
+                    continue;
                 }
                 // The pool holds at least one context window, so with nothing running this succeeds.
                 entry.blocks = blocks.allocate(next.fill);
@@ -123,7 +124,8 @@ final class Scheduler implements StepRunner.Batch {
                     break;
                 }
                 next.admitted = System.nanoTime();
-                running.add(waiting.poll());
+                it.remove();
+                running.add(entry);
                 reserved += next.capacity();
             }
             return true;
