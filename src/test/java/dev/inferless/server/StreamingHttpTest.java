@@ -248,6 +248,31 @@ class StreamingHttpTest {
     }
 
     @Test
+    void aClientThatWalksAwayFromSeveralChoicesCancelsEveryOne() throws Exception {
+        int cancelledBefore = StreamingTestModel.CANCELLED.get();
+        try (RawStreamClient client = RawStreamClient.openUntilFirstEvent(server.runtime.port(), "/v1/completions",
+                "{\"prompt\": \"abc\", \"n\": 2, \"max_tokens\": 100000, \"chunk_ms\": 2, \"stream\": true}")) {
+            waitFor(() -> server.metric("inferless_requests_in_flight") == 2, "both choices to run");
+        }
+        waitFor(() -> StreamingTestModel.CANCELLED.get() >= cancelledBefore + 2, "both choices to see their cancellation");
+        waitFor(() -> server.metric("inferless_requests_in_flight") == 0, "the slots to come back");
+    }
+
+    @Test
+    void aClientThatHangsUpOnAnAnswerOfSeveralChoicesCancelsEveryOne() throws Exception {
+        int cancelledBefore = StreamingTestModel.CANCELLED.get();
+        String body = "{\"prompt\": \"abc\", \"n\": 2, \"max_tokens\": 100000, \"chunk_ms\": 2}";
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.runtime.port())) {
+            socket.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            waitFor(() -> server.metric("inferless_requests_in_flight") == 2, "both choices to run");
+        }
+        waitFor(() -> StreamingTestModel.CANCELLED.get() >= cancelledBefore + 2, "both choices to see their cancellation");
+        waitFor(() -> server.metric("inferless_requests_in_flight") == 0, "the slots to come back");
+    }
+
+    @Test
     void pastTheDeadlineMidStreamAnErrorEventSays504AndTheSlotComesBack() throws Exception {
         Path tmp = Files.createTempDirectory("streaming-deadline");
         try (TestServer s = TestServer.start(StreamingTestModel.repo(tmp), "server.container_concurrency=1",
