@@ -265,6 +265,18 @@ class DeviceSamplingGeneratorTest {
         return model;
     }
 
+    /** Each prompt as a seeded request; the first runs its prompt before the others are sent (they join it then). */
+    private static List<Future<GenerationResult>> submitSeeded(ExecutorService pool, ContinuousBatcher batcher,
+                                                               DeviceSampledModel model, List<String> prompts) {
+        List<Future<GenerationResult>> results = new ArrayList<>();
+        for (String prompt : prompts) {
+            results.add(pool.submit(() -> batcher.generate(
+                    new GenerationRequest(prompt, 100, 1.0, 1.0, 0, 1.0, 3L, List.of(), false), CancellationToken.untimed(), p -> {})));
+            if (results.size() == 1) awaitFirstPrefill(model);
+        }
+        return results;
+    }
+
     /** Each prompt's continuation (its text's tokens without BOS), keyed by the prompt's length in tokens. */
     private static Map<Integer, int[]> scriptsByPromptLength(List<String> prompts, List<String> texts) {
         Map<Integer, int[]> scripts = new HashMap<>();
@@ -285,12 +297,7 @@ class DeviceSamplingGeneratorTest {
             model.batcher = batcher;
             ExecutorService pool = Executors.newFixedThreadPool(3);
             try {
-                List<Future<GenerationResult>> results = new ArrayList<>();
-                for (String prompt : prompts) {
-                    results.add(pool.submit(() -> batcher.generate(
-                            new GenerationRequest(prompt, 100, 1.0, 1.0, 0, 1.0, 3L, List.of(), false), CancellationToken.untimed(), p -> {})));
-                    if (results.size() == 1) awaitFirstPrefill(model);
-                }
+                List<Future<GenerationResult>> results = submitSeeded(pool, batcher, model, prompts);
                 for (int i = 0; i < prompts.size(); i++) {
                     assertThat(results.get(i).get(30, TimeUnit.SECONDS).text()).isEqualTo(texts.get(i));
                 }
@@ -314,12 +321,7 @@ class DeviceSamplingGeneratorTest {
             model.batcher = batcher;
             ExecutorService pool = Executors.newFixedThreadPool(3);
             try {
-                List<Future<GenerationResult>> results = new ArrayList<>();
-                for (String prompt : prompts) {
-                    results.add(pool.submit(() -> batcher.generate(
-                            new GenerationRequest(prompt, 100, 1.0, 1.0, 0, 1.0, 3L, List.of(), false), CancellationToken.untimed(), p -> {})));
-                    if (results.size() == 1) awaitFirstPrefill(model);
-                }
+                List<Future<GenerationResult>> results = submitSeeded(pool, batcher, model, prompts);
                 Future<GenerationResult> host = pool.submit(() -> batcher.generate(penalized, CancellationToken.untimed(), p -> {}));
                 for (int i = 0; i < prompts.size(); i++) {
                     assertThat(results.get(i).get(30, TimeUnit.SECONDS).text()).isEqualTo(texts.get(i));
