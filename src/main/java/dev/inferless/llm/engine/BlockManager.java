@@ -167,7 +167,7 @@ final class BlockManager {
         if (prefixCaching) {
             long parent = table.lastKey;
             for (int b = table.hashedBlocks; b < tokens.length / blockSize; b++) {
-                BlockKey key = new BlockKey(parent, Arrays.copyOfRange(tokens, b * blockSize, (b + 1) * blockSize));
+                BlockKey key = blockKey(parent, tokens, b);
                 if (computing.putIfAbsent(key, table) == null) table.computing.add(key);
                 parent = key.hash();
             }
@@ -182,14 +182,15 @@ final class BlockManager {
      */
     boolean prefixBeingComputed(int[] tokens) {
         if (!prefixCaching || computing.isEmpty()) return false;
-        int full = (tokens.length - 1) / blockSize;
-        long parent = 0;
-        for (int n = 0; n < full; n++) {
-            BlockKey key = new BlockKey(parent, Arrays.copyOfRange(tokens, n * blockSize, (n + 1) * blockSize));
-            if (!cached.containsKey(key)) return computing.containsKey(key);
-            parent = key.hash();
-        }
-        return false;
+        int[] found = lookup(tokens);
+        if (found.length == (tokens.length - 1) / blockSize) return false; // every full block it may take is cached
+        long parent = found.length == 0 ? 0 : keyOf[found[found.length - 1]].hash();
+        return computing.containsKey(blockKey(parent, tokens, found.length));
+    }
+
+    /** The key of block {@code b} of {@code tokens}, whose parent block's key hashes to {@code parent} (0: none). */
+    private BlockKey blockKey(long parent, int[] tokens, int b) {
+        return new BlockKey(parent, Arrays.copyOfRange(tokens, b * blockSize, (b + 1) * blockSize));
     }
 
     /** Grows {@code table} to cover {@code tokens} positions; false (nothing taken) when the pool has too few blocks. */
@@ -209,7 +210,7 @@ final class BlockManager {
         if (!prefixCaching) return;
         int full = Math.min(computed, tokens.length) / blockSize;
         for (int b = table.hashedBlocks; b < full; b++) {
-            BlockKey key = new BlockKey(table.lastKey, Arrays.copyOfRange(tokens, b * blockSize, (b + 1) * blockSize));
+            BlockKey key = blockKey(table.lastKey, tokens, b);
             int id = table.ids[b];
             if (keyOf[id] == null && !cached.containsKey(key)) {
                 cached.put(key, id);
@@ -247,7 +248,7 @@ final class BlockManager {
         long parent = 0;
         int n = 0;
         for (; n < full; n++) {
-            BlockKey key = new BlockKey(parent, Arrays.copyOfRange(tokens, n * blockSize, (n + 1) * blockSize));
+            BlockKey key = blockKey(parent, tokens, n);
             Integer id = cached.get(key);
             if (id == null) break;
             found[n] = id;
